@@ -1,0 +1,8 @@
+module github.com/logcorr/logcorr
+
+go 1.26.0
+
+require (
+	github.com/alecthomas/kong v1.17.0 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+)

@@ -1,0 +1,151 @@
+// Package parser turns log lines into events. Each parser is fed one line at
+// a time and flushed at the end, so that reading saved files and following
+// live ones share exactly the same code.
+package parser
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind says what shape of line or record an event came from.
+type Kind uint8
+
+const (
+	// KindRecord is a log record that is none of the more specific kinds.
+	KindRecord Kind = iota
+	// KindAccess is an HTTP access line: method, path, status, size.
+	KindAccess
+	// KindRequestLog is a record such as Django's "Internal Server Error: /path",
+	// written while a response with that status was being produced.
+	KindRequestLog
+	// KindPgBouncer is a PgBouncer log line.
+	KindPgBouncer
+	// KindPostgres is a PostgreSQL server log record.
+	KindPostgres
+	// KindBanner is a server's startup, reload or shutdown chatter.
+	KindBanner
+)
+
+var kindNames = [...]string{
+	KindRecord:     "record",
+	KindAccess:     "access",
+	KindRequestLog: "request_log",
+	KindPgBouncer:  "pgbouncer",
+	KindPostgres:   "postgresql",
+	KindBanner:     "banner",
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// Exception is one exception of a Python traceback.
+type Exception struct {
+	Class string
+	// Message keeps continuation lines (libpq's tab-indented ones) joined by
+	// "\n", because the cause is sometimes only named there.
+	Message string
+}
+
+// FirstLine is the message up to its first line break.
+func (e Exception) FirstLine() string {
+	for i := 0; i < len(e.Message); i++ {
+		if e.Message[i] == '\n' {
+			return e.Message[:i]
+		}
+	}
+	return e.Message
+}
+
+func (e Exception) String() string {
+	if e.Message == "" {
+		return e.Class
+	}
+	return e.Class + ": " + e.FirstLine()
+}
+
+// Conn is the client or server connection a PgBouncer line is about.
+type Conn struct {
+	Side byte // 'C' client, 'S' server
+	Ptr  string
+	DB   string
+	User string
+	Addr string
+	Port int
+}
+
+// Event is one log line, or one multi-line record, with an absolute time.
+type Event struct {
+	Source  string // the file as the user named it
+	Line    int    // first line, 1-based
+	EndLine int    // last line of a multi-line record
+
+	Time time.Time
+	// TimeFrom is the line whose time this event borrowed, when the event had
+	// no time of its own (0 when it had).
+	TimeFrom int
+	// Precision is the resolution of Time as written (a second for
+	// runserver's access lines, a millisecond for asctime).
+	Precision time.Duration
+
+	Kind    Kind
+	Level   string
+	Text    string // the first line as written, colours and CR removed
+	Message string // the record's message without the format's prefix
+
+	// HTTP response fields, set when the event reports a response.
+	Method string
+	Path   string // without the query string
+	Status int
+
+	// Fields holds format fields (process, thread, module, …) and the
+	// message's key=value pairs.
+	Fields map[string]string
+
+	// Exc is the final exception of a folded traceback and Root the first
+	// one of a chained traceback, which is often the real cause.
+	Exc    *Exception
+	Root   *Exception
+	Chains int // number of exceptions in the traceback
+
+	// Tag names what a PgBouncer or PostgreSQL line says in a word
+	// ("closing", "pooler_error", "stats", …); Reason is its argument.
+	Tag    string
+	Reason string
+	Conn   *Conn
+}
+
+// TimeInferred reports whether the event had no time of its own.
+func (e *Event) TimeInferred() bool { return e.TimeFrom != 0 }
+
+// IsResponse reports whether the event reports an HTTP response.
+func (e *Event) IsResponse() bool { return e.Status != 0 && e.Path != "" }
+
+// Field returns a field or "".
+func (e *Event) Field(k string) string {
+	if e.Fields == nil {
+		return ""
+	}
+	return e.Fields[k]
+}
+
+func (e *Event) setField(k, v string) {
+	if e.Fields == nil {
+		e.Fields = make(map[string]string, 4)
+	}
+	e.Fields[k] = v
+}
+
+// Emit receives the events a parser completes.
+type Emit func(Event)
+
+// Parser is fed lines of one source in order. Feed may complete zero or more
+// events; Flush completes whatever is still open at the end of the input.
+type Parser interface {
+	Feed(lineNum int, line string)
+	Flush()
+}

@@ -1,0 +1,183 @@
+package parser
+
+import "strings"
+
+// parseRequestLine reads `"METHOD /path HTTP/1.1" STATUS SIZE` at the start of
+// s, the message of http.server's log_request that Django's runserver and
+// most access logs share.
+func parseRequestLine(s string, ev *Event) bool {
+	if len(s) < 4 || s[0] != '"' {
+		return false
+	}
+	end := strings.Index(s[1:], `" `)
+	if end < 0 {
+		return false
+	}
+	req := s[1 : 1+end]
+	rest := s[end+3:]
+	sp := strings.IndexByte(rest, ' ')
+	code := rest
+	if sp >= 0 {
+		code = rest[:sp]
+	}
+	status, ok := atoi(code)
+	if !ok || status < 100 || status > 999 {
+		return false
+	}
+	ev.Status = status
+	if sp >= 0 {
+		size := rest[sp+1:]
+		if j := strings.IndexByte(size, ' '); j >= 0 {
+			size = size[:j]
+		}
+		if size != "" {
+			ev.setField("bytes", size)
+		}
+	}
+	// A malformed request line (a TLS hello, say) still has a status.
+	parts := strings.SplitN(req, " ", 3)
+	if len(parts) >= 2 && isToken(parts[0]) {
+		ev.Method = parts[0]
+		ev.Path = urlPath(parts[1])
+	}
+	return true
+}
+
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isUpper(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// reasonStatus maps the reason phrases Django's django.request logger writes
+// ("%s: %s" % (reason_phrase, path)) to their status.
+var reasonStatus = map[string]int{
+	"Bad Request": 400, "Unauthorized": 401, "Payment Required": 402, "Forbidden": 403,
+	"Not Found": 404, "Method Not Allowed": 405, "Not Acceptable": 406, "Request Timeout": 408,
+	"Conflict": 409, "Gone": 410, "Length Required": 411, "Precondition Failed": 412,
+	"Request Entity Too Large": 413, "Payload Too Large": 413, "Unsupported Media Type": 415,
+	"Unprocessable Entity": 422, "Too Many Requests": 429,
+	"Internal Server Error": 500, "Not Implemented": 501, "Bad Gateway": 502,
+	"Service Unavailable": 503, "Gateway Timeout": 504,
+}
+
+// reasonPrefixStatus covers the messages that carry a detail in brackets,
+// e.g. "Forbidden (CSRF cookie not set.): /x/".
+var reasonPrefixStatus = []struct {
+	prefix string
+	status int
+}{
+	{"Forbidden (", 403},
+	{"Method Not Allowed (", 405},
+	{"Bad request (", 400},
+	// SessionInterrupted becomes a 400 with this message.
+	{"The request's session was deleted before the request completed", 400},
+}
+
+// parseRequestLog recognises a django.request-style message, "<reason>: /path",
+// with a reason Django writes, and sets the status it implies. When lenient,
+// the reason may also end the text before the path, so that a format prefix
+// the detector left on a message does not hide it; runserver's stream, where
+// the message is the whole line, is read strictly.
+func parseRequestLog(msg string, ev *Event, lenient bool) bool {
+	i := strings.LastIndex(msg, ": /")
+	if i <= 0 || strings.IndexByte(msg[i+2:], ' ') >= 0 || msg[0] == ' ' || msg[0] == '\t' {
+		return false
+	}
+	reason := msg[:i]
+	if isDottedName(reason) {
+		return false // "module.Error: /path" is an exception line
+	}
+	status := 0
+	for phrase, code := range reasonStatus {
+		if reason == phrase || lenient && strings.HasSuffix(reason, " "+phrase) {
+			status = code
+			break
+		}
+	}
+	if status == 0 {
+		for _, p := range reasonPrefixStatus {
+			if j := strings.Index(reason, p.prefix); j == 0 || (lenient && j > 0 && reason[j-1] == ' ') {
+				status = p.status
+				break
+			}
+		}
+	}
+	if status == 0 {
+		return false
+	}
+	ev.Status = status
+	ev.Path = stripQuery(msg[i+2:])
+	return true
+}
+
+// kvKeys maps the key names people use in hand-written key=value logs to
+// the response fields.
+var kvKeys = map[string]string{
+	"method": "method", "meth": "method", "verb": "method", "http_method": "method", "request_method": "method",
+	"path": "path", "url": "path", "uri": "path", "route": "path", "request_path": "path", "endpoint": "path",
+	"status": "status", "status_code": "status", "code": "status", "http_status": "status", "response_status": "status",
+}
+
+// parseKV lifts key=value pairs out of a message into fields and, when they
+// name one, the response's method, path and status.
+func parseKV(msg string, ev *Event) {
+	i := 0
+	for i < len(msg) {
+		eq := strings.IndexByte(msg[i:], '=')
+		if eq < 0 {
+			return
+		}
+		eq += i
+		ks := eq
+		for ks > i && isKeyByte(msg[ks-1]) {
+			ks--
+		}
+		key := msg[ks:eq]
+		vs := eq + 1
+		var val string
+		if vs < len(msg) && (msg[vs] == '"' || msg[vs] == '\'') {
+			q := msg[vs]
+			ve := strings.IndexByte(msg[vs+1:], q)
+			if ve < 0 {
+				val, i = msg[vs+1:], len(msg)
+			} else {
+				val, i = msg[vs+1:vs+1+ve], vs+2+ve
+			}
+		} else {
+			ve := vs
+			for ve < len(msg) && msg[ve] != ' ' && msg[ve] != '\t' && msg[ve] != ',' {
+				ve++
+			}
+			val, i = msg[vs:ve], ve
+		}
+		if key == "" || (ks > 0 && msg[ks-1] != ' ' && msg[ks-1] != '\t' && msg[ks-1] != ',' && msg[ks-1] != '[' && msg[ks-1] != '(') {
+			continue
+		}
+		ev.setField(key, val)
+		switch kvKeys[strings.ToLower(key)] {
+		case "method":
+			if ev.Method == "" {
+				ev.Method = strings.ToUpper(val)
+			}
+		case "path":
+			if ev.Path == "" && strings.HasPrefix(urlPath(val), "/") {
+				ev.Path = urlPath(val)
+			}
+		case "status":
+			if n, ok := atoi(val); ok && n >= 100 && n <= 999 && ev.Status == 0 {
+				ev.Status = n
+			}
+		}
+	}
+}
+
+func isKeyByte(c byte) bool {
+	return isLetter(c) || isDigit(c) || c == '_' || c == '-' || c == '.'
+}

@@ -1,0 +1,197 @@
+package parser
+
+import (
+	"strconv"
+	"strings"
+)
+
+// PgBouncer parses PgBouncer's log file: "TIME ZONE [PID] LEVEL message",
+// where a message about a connection starts with "C-0x…: db/user@addr:port "
+// and a multi-line message goes on in tab-indented lines.
+type PgBouncer struct {
+	clock *Clock
+	emit  Emit
+	cur   *Event
+
+	// Unparsed counts lines that are not PgBouncer lines.
+	Unparsed int
+}
+
+// NewPgBouncer returns a parser for one PgBouncer log.
+func NewPgBouncer(clock *Clock, emit Emit) *PgBouncer {
+	return &PgBouncer{clock: clock, emit: emit}
+}
+
+var pgbLevels = []string{"LOG", "WARNING", "ERROR", "FATAL", "DEBUG", "NOISE"}
+
+// parsePgBouncerHead reads "2026-11-26 17:15:02.783 UTC [28431] LOG " (also
+// the pre-1.11 form with neither zone nor brackets) and returns the level and
+// where the message starts.
+func parsePgBouncerHead(line string) (st stamp, pid, level string, msgAt int, ok bool) {
+	st, n, ok := scanStamp(line, true)
+	if !ok || n >= len(line) || line[n] != ' ' {
+		return st, "", "", 0, false
+	}
+	i := n + 1
+	br := i < len(line) && line[i] == '['
+	if br {
+		i++
+	}
+	j := i
+	for j < len(line) && isDigit(line[j]) {
+		j++
+	}
+	if j == i || (br && (j >= len(line) || line[j] != ']')) {
+		return st, "", "", 0, false
+	}
+	pid = line[i:j]
+	if br {
+		j++
+	}
+	if j >= len(line) || line[j] != ' ' {
+		return st, "", "", 0, false
+	}
+	j++
+	for _, l := range pgbLevels {
+		if strings.HasPrefix(line[j:], l) && (j+len(l) == len(line) || line[j+len(l)] == ' ') {
+			return st, pid, l, min(j+len(l)+1, len(line)), true
+		}
+	}
+	return st, "", "", 0, false
+}
+
+// Feed implements Parser.
+func (p *PgBouncer) Feed(num int, raw string) {
+	line := Clean(raw)
+	if len(line) > 0 && line[0] == '\t' && p.cur != nil {
+		p.cur.Message += "\n" + line[1:]
+		p.cur.EndLine = num
+		return
+	}
+	st, pid, level, at, ok := parsePgBouncerHead(line)
+	if !ok {
+		if line != "" {
+			p.Unparsed++
+		}
+		return
+	}
+	p.flushCur()
+	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: p.clock.instant(st, num), Precision: st.precision,
+		Kind: KindPgBouncer, Level: level, Text: line}
+	ev.setField("pid", pid)
+	msg := line[at:]
+	if c, rest, ok := parseConnPrefix(msg); ok {
+		ev.Conn = c
+		msg = rest
+	}
+	ev.Message = msg
+	tagPgBouncer(&ev)
+	p.cur = &ev
+}
+
+// parseConnPrefix reads "C-0x55723b8e5660: ahsp/ahsp@127.0.0.1:43642 ".
+func parseConnPrefix(msg string) (*Conn, string, bool) {
+	if len(msg) < 6 || (msg[0] != 'C' && msg[0] != 'S') || msg[1] != '-' || msg[2] != '0' || msg[3] != 'x' {
+		return nil, msg, false
+	}
+	colon := strings.Index(msg, ": ")
+	if colon < 0 {
+		return nil, msg, false
+	}
+	c := &Conn{Side: msg[0], Ptr: msg[2:colon]}
+	rest := msg[colon+2:]
+	sp := strings.IndexByte(rest, ' ')
+	who := rest
+	if sp >= 0 {
+		who, rest = rest[:sp], rest[sp+1:]
+	} else {
+		rest = ""
+	}
+	at := strings.LastIndexByte(who, '@')
+	if at < 0 {
+		return nil, msg, false
+	}
+	dbUser, addr := who[:at], who[at+1:]
+	c.DB, c.User, _ = strings.Cut(dbUser, "/")
+	if pc := strings.LastIndexByte(addr, ':'); pc >= 0 {
+		c.Port, _ = strconv.Atoi(addr[pc+1:])
+		addr = addr[:pc]
+	}
+	c.Addr = strings.Trim(addr, "[]")
+	return c, rest, true
+}
+
+// tagPgBouncer names what a line says. Older versions capitalised
+// "Pooler Error:" and "Stats:".
+func tagPgBouncer(ev *Event) {
+	msg := ev.Message
+	cut := func(prefix string) (string, bool) {
+		if len(msg) >= len(prefix) && strings.EqualFold(msg[:len(prefix)], prefix) {
+			return msg[len(prefix):], true
+		}
+		return "", false
+	}
+	if r, ok := cut("closing because: "); ok {
+		ev.Tag = "closing"
+		if i := strings.LastIndex(r, " (age="); i >= 0 {
+			ev.setField("age", strings.TrimSuffix(r[i+6:], ")"))
+			r = r[:i]
+		}
+		ev.Reason = r
+		return
+	}
+	if r, ok := cut("pooler error: "); ok {
+		ev.Tag, ev.Reason = "pooler_error", r
+		return
+	}
+	if r, ok := cut("stats: "); ok {
+		ev.Tag = "stats"
+		parseStats(r, ev)
+		return
+	}
+	if r, ok := cut("login attempt: "); ok {
+		ev.Tag, ev.Reason = "login_attempt", r
+		return
+	}
+	for _, t := range []struct{ prefix, tag string }{
+		{"server login failed: ", "server_login_failed"},
+		{"login failed: ", "login_failed"},
+		{"new connection to server", "server_connect"},
+		{"process up: ", "start"},
+		{"got SIGINT", "shutdown"},
+		{"got SIGTERM", "shutdown"},
+	} {
+		if r, ok := cut(t.prefix); ok {
+			ev.Tag, ev.Reason = t.tag, r
+			return
+		}
+	}
+}
+
+// parseStats keeps the numbers of a "stats:" line ("… xact 12 us, query 4 us,
+// wait 2005 us") as fields named after their unit's label.
+func parseStats(s string, ev *Event) {
+	for _, part := range strings.Split(s, ", ") {
+		f := strings.Fields(part)
+		switch {
+		case len(f) == 2: // "12 xacts/s"
+			ev.setField(f[1], f[0])
+		case len(f) == 3 && f[2] == "us": // "wait 2005 us"
+			ev.setField(f[0]+"_us", f[1])
+		case len(f) == 4 && f[3] == "us": // "wait time 2005 us" (≤1.9)
+			ev.setField(f[0]+"_us", f[2])
+		case len(f) == 3 && f[2] == "B/s": // "in 7 B/s"
+			ev.setField(f[0]+"_B/s", f[1])
+		}
+	}
+}
+
+func (p *PgBouncer) flushCur() {
+	if p.cur != nil {
+		p.emit(*p.cur)
+		p.cur = nil
+	}
+}
+
+// Flush implements Parser.
+func (p *PgBouncer) Flush() { p.flushCur() }

@@ -1,0 +1,108 @@
+package parser
+
+import "strings"
+
+// Postgres parses a PostgreSQL server log whose log_line_prefix starts with
+// %m or %t: the default '%m [%p] ', Debian's '%m [%p] %q%u@%d ' and most
+// others, since the severity is found by its own shape ("ERROR:  ") after the
+// prefix. DETAIL, HINT, CONTEXT and STATEMENT lines are folded into the
+// record of the same process before them.
+type Postgres struct {
+	clock *Clock
+	emit  Emit
+	cur   *Event
+
+	// Unparsed counts lines that are not PostgreSQL lines.
+	Unparsed int
+}
+
+// NewPostgres returns a parser for one PostgreSQL log.
+func NewPostgres(clock *Clock, emit Emit) *Postgres {
+	return &Postgres{clock: clock, emit: emit}
+}
+
+var pgSeverities = []string{"LOG", "ERROR", "FATAL", "PANIC", "WARNING", "NOTICE", "INFO", "DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4", "DEBUG5", "DEBUG"}
+var pgFollowUps = []string{"DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"}
+
+// findSeverity finds "SEVERITY:  " in the prefix part of a line and returns
+// the severity and where its text starts.
+func findSeverity(line string, from int) (sev string, at int, followUp bool) {
+	limit := min(len(line), from+160)
+	for i := from; i < limit; i++ {
+		if i > from && line[i-1] != ' ' {
+			continue
+		}
+		if !isUpper(line[i]) {
+			continue
+		}
+		j := strings.Index(line[i:min(len(line), i+12)], ":  ")
+		if j <= 0 {
+			continue
+		}
+		word := line[i : i+j]
+		for _, s := range pgSeverities {
+			if word == s {
+				return s, i + j + 3, false
+			}
+		}
+		for _, s := range pgFollowUps {
+			if word == s {
+				return s, i + j + 3, true
+			}
+		}
+	}
+	return "", 0, false
+}
+
+// Feed implements Parser.
+func (p *Postgres) Feed(num int, raw string) {
+	line := Clean(raw)
+	if len(line) > 0 && line[0] == '\t' && p.cur != nil {
+		p.cur.Message += "\n" + line[1:]
+		p.cur.EndLine = num
+		return
+	}
+	st, n, ok := scanStamp(line, true)
+	if !ok {
+		if line != "" {
+			p.Unparsed++
+		}
+		return
+	}
+	sev, at, followUp := findSeverity(line, n)
+	if sev == "" {
+		p.Unparsed++
+		return
+	}
+	pid := ""
+	if i := strings.IndexByte(line[n:at], '['); i >= 0 {
+		rest := line[n+i+1 : at]
+		if j := strings.IndexByte(rest, ']'); j > 0 {
+			if _, isNum := atoi(rest[:j]); isNum {
+				pid = rest[:j]
+			}
+		}
+	}
+	if followUp && p.cur != nil && p.cur.Field("pid") == pid {
+		p.cur.Message += "\n" + sev + ":  " + line[at:]
+		p.cur.EndLine = num
+		return
+	}
+	p.flushCur()
+	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: p.clock.instant(st, num), Precision: st.precision,
+		Kind: KindPostgres, Level: sev, Text: line, Message: line[at:]}
+	if pid != "" {
+		ev.setField("pid", pid)
+	}
+	p.cur = &ev
+}
+
+func (p *Postgres) flushCur() {
+	if p.cur != nil {
+		p.emit(*p.cur)
+		p.cur = nil
+	}
+}
+
+// Flush implements Parser.
+func (p *Postgres) Flush() { p.flushCur() }

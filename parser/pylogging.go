@@ -1,0 +1,72 @@
+package parser
+
+// PyLogging parses a file written by Python's logging with a known format:
+// a record is a line that matches the format, and every line after it that
+// does not (a traceback, a multi-line message) belongs to it.
+type PyLogging struct {
+	format *PyFormat
+	clock  *Clock
+	emit   Emit
+
+	rec *Event
+	tb  traceback
+	m   pyMatch
+
+	// Unparsed counts lines before the first record.
+	Unparsed int
+}
+
+// NewPyLogging returns a parser for one file written with format.
+func NewPyLogging(format *PyFormat, clock *Clock, emit Emit) *PyLogging {
+	return &PyLogging{format: format, clock: clock, emit: emit}
+}
+
+// Feed implements Parser.
+func (p *PyLogging) Feed(num int, raw string) {
+	line := Clean(raw)
+	if !p.format.match(line, &p.m) {
+		if p.rec == nil {
+			p.Unparsed++
+			return
+		}
+		p.tb.add(line)
+		p.rec.EndLine = num
+		return
+	}
+	p.endRecord()
+	t, prec := p.m.instant(p.clock, num)
+	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: t, Precision: prec,
+		Kind: KindRecord, Level: p.m.level, Text: line, Message: p.m.msg}
+	for i := 0; i < p.m.nfields; i++ {
+		ev.setField(p.m.fields[i].k, p.m.fields[i].v)
+	}
+	classifyMessage(&ev)
+	p.rec = &ev
+	p.tb.reset()
+}
+
+// classifyMessage recognises what a record's message reports: an access
+// line (a django.server file handler), a django.request record, or
+// key=value pairs that name a response.
+func classifyMessage(ev *Event) {
+	switch {
+	case parseRequestLine(ev.Message, ev):
+		ev.Kind = KindAccess
+	case parseRequestLog(ev.Message, ev, true):
+		ev.Kind = KindRequestLog
+	default:
+		parseKV(ev.Message, ev)
+	}
+}
+
+func (p *PyLogging) endRecord() {
+	if p.rec == nil {
+		return
+	}
+	p.tb.finish(p.rec)
+	p.emit(*p.rec)
+	p.rec = nil
+}
+
+// Flush implements Parser.
+func (p *PyLogging) Flush() { p.endRecord() }

@@ -1,0 +1,210 @@
+package parser
+
+import (
+	"strings"
+	"time"
+)
+
+// maxPending bounds the records that wait for a time reference, so a file
+// of tracebacks with no timestamped line cannot grow memory without end.
+const maxPending = 4096
+
+// Runserver parses the stderr of Django's `manage.py runserver`: access lines
+// with their own bracketed time, and django.request records whose traceback
+// follows them and which carry no time at all.
+//
+// An untimed record takes the time of the next timestamped line of the same
+// stream. Records are written whole and before the access line of their
+// request, so that line is at most a few seconds later, and usually another
+// request's line a few milliseconds later; the previous timestamped line can
+// be minutes old on a quiet server.
+type Runserver struct {
+	clock *Clock
+	emit  Emit
+
+	rec     *Event
+	tb      traceback
+	pending []Event
+	last    time.Time
+	lastNum int
+
+	// Unparsed counts lines that are neither records nor part of one.
+	Unparsed int
+	// Untimed counts records dropped because no line of the stream ever gave
+	// them a time.
+	Untimed int
+}
+
+// NewRunserver returns a parser that emits the events of one runserver stream.
+func NewRunserver(clock *Clock, emit Emit) *Runserver {
+	return &Runserver{clock: clock, emit: emit}
+}
+
+var runserverBanners = []string{
+	"Watching for file changes with ",
+	"Performing system checks...",
+	"System check identified ",
+	"Django version ",
+	"Starting development server at ",
+	"Starting ASGI/Daphne",
+	"Quit the server with ",
+	"You have ",
+	"Run 'python manage.py migrate'",
+	"WARNING: This is a development server.",
+	"For more information on production servers see:",
+	"Error: That port is already in use.",
+	"You're accessing the development server over HTTPS",
+}
+
+func isRunserverBanner(line string) bool {
+	for _, b := range runserverBanners {
+		if strings.HasPrefix(line, b) {
+			return true
+		}
+	}
+	return strings.HasSuffix(line, " changed, reloading.")
+}
+
+// bracketStamp reads "[27/Nov/2026 00:15:05]" or "[27/Nov/2026 00:15:05,206]".
+func bracketStamp(line string) (stamp, int, bool) {
+	if len(line) < 22 || line[0] != '[' {
+		return stamp{}, 0, false
+	}
+	st, n, ok := scanStamp(line[1:], false)
+	if !ok || 1+n >= len(line) || line[1+n] != ']' {
+		return stamp{}, 0, false
+	}
+	return st, n + 2, true
+}
+
+// Feed implements Parser.
+func (p *Runserver) Feed(num int, raw string) {
+	line := Clean(raw)
+	if st, n, ok := bracketStamp(line); ok {
+		p.endRecord()
+		t := p.clock.instant(st, num)
+		p.timeKnown(t, num)
+		ev := Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Text: line, Level: "INFO"}
+		msg := strings.TrimLeft(line[n:], " ")
+		ev.Message = msg
+		if parseRequestLine(msg, &ev) {
+			ev.Kind = KindAccess
+			ev.Level = accessLevel(ev.Status)
+		}
+		p.send(ev)
+		return
+	}
+	if st, n, ok := scanLongDate(line); ok && n == len(line) {
+		p.endRecord()
+		t := p.clock.instant(st, num)
+		p.timeKnown(t, num)
+		p.send(Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Kind: KindBanner, Text: line, Message: line, Level: "INFO"})
+		return
+	}
+	if p.rec != nil && !p.startsRecord(line) {
+		if p.tb.add(line) {
+			p.rec.EndLine = num
+			return
+		}
+	}
+	p.endRecord()
+	switch {
+	case line == "":
+		return
+	case isRunserverBanner(line):
+		p.queue(Event{Line: num, EndLine: num, Kind: KindBanner, Text: line, Message: line, Level: "INFO"})
+		return
+	}
+	ev := Event{Line: num, EndLine: num, Kind: KindRecord, Text: line, Message: line}
+	switch {
+	case parseRequestLog(line, &ev, false):
+		ev.Kind = KindRequestLog
+		ev.Level = accessLevel(ev.Status)
+	case strings.HasPrefix(line, "Exception in thread "), strings.TrimSpace(line) == tbHeader:
+		ev.Level = "ERROR"
+	default:
+		p.Unparsed++
+		return
+	}
+	p.rec = &ev
+	p.tb.reset()
+	p.tb.add(line)
+}
+
+// startsRecord reports whether a line opens a record of its own even inside
+// another record's traceback. An exception message can span lines, so only
+// shapes no message continuation has are taken: a bare "Traceback" header
+// after a finished traceback, a banner, a django.request message.
+func (p *Runserver) startsRecord(line string) bool {
+	if line == "" || line[0] == ' ' || line[0] == '\t' {
+		return false
+	}
+	if strings.TrimSpace(line) == tbHeader {
+		return p.tb.complete()
+	}
+	if strings.HasPrefix(line, "Exception in thread ") || isRunserverBanner(line) {
+		return true
+	}
+	var probe Event
+	return parseRequestLog(line, &probe, false)
+}
+
+func accessLevel(status int) string {
+	switch {
+	case status >= 500:
+		return "ERROR"
+	case status >= 400:
+		return "WARNING"
+	}
+	return "INFO"
+}
+
+func (p *Runserver) endRecord() {
+	if p.rec == nil {
+		return
+	}
+	p.tb.finish(p.rec)
+	p.queue(*p.rec)
+	p.rec = nil
+}
+
+// queue holds an untimed event until a timestamped line gives it a time.
+func (p *Runserver) queue(ev Event) {
+	p.pending = append(p.pending, ev)
+	if len(p.pending) > maxPending {
+		p.release(p.last, p.lastNum)
+	}
+}
+
+func (p *Runserver) timeKnown(t time.Time, num int) {
+	p.release(t, num)
+	p.last, p.lastNum = t, num
+}
+
+func (p *Runserver) release(t time.Time, num int) {
+	for _, ev := range p.pending {
+		if num == 0 {
+			p.Untimed++
+			continue
+		}
+		ev.Time, ev.TimeFrom, ev.Precision = t, num, time.Second
+		p.emitEvent(ev)
+	}
+	p.pending = p.pending[:0]
+}
+
+func (p *Runserver) send(ev Event) {
+	p.emitEvent(ev)
+}
+
+func (p *Runserver) emitEvent(ev Event) {
+	ev.Source = p.clock.Source
+	p.emit(ev)
+}
+
+// Flush implements Parser. Records still waiting for a time take the last
+// time the stream gave, the best bound left.
+func (p *Runserver) Flush() {
+	p.endRecord()
+	p.release(p.last, p.lastNum)
+}

@@ -1,0 +1,139 @@
+package parser
+
+import "strings"
+
+const (
+	causeMarker   = "The above exception was the direct cause of the following exception:"
+	contextMarker = "During handling of the above exception, another exception occurred:"
+	tbHeader      = "Traceback (most recent call last):"
+	groupHeader   = "Exception Group Traceback (most recent call last):"
+)
+
+type tbState uint8
+
+const (
+	tbNone    tbState = iota // record message lines, no traceback yet
+	tbFrames                 // inside "File …" frames
+	tbMessage                // after an exception line: its message goes on
+	tbMarker                 // after a chaining marker, waiting for the next header
+)
+
+// traceback folds the lines that follow a record into its exceptions. It keeps
+// only the exception lines, never the frames, so a record costs the same
+// whatever the depth of its stack.
+type traceback struct {
+	state   tbState
+	group   bool // inside an exception group: one "  | " level is stripped
+	excs    []Exception
+	blanks  int // blank lines seen after an exception line, not yet placed
+	started bool
+}
+
+func (t *traceback) reset() {
+	t.state, t.group, t.blanks, t.started = tbNone, false, 0, false
+	t.excs = t.excs[:0]
+}
+
+// complete reports whether the traceback has reached a final exception, so
+// that a new "Traceback" header without a chaining marker starts another
+// record rather than continuing this one.
+func (t *traceback) complete() bool { return t.state == tbMessage }
+
+// add takes one line of the record body. It returns false when the line
+// cannot belong to this traceback: a fresh header after a final exception
+// with no chaining marker in between.
+func (t *traceback) add(line string) bool {
+	if t.group {
+		line = stripGroupLevel(line)
+	}
+	trimmed := strings.TrimSpace(line)
+	if trimmed == tbHeader || trimmed == groupHeader || strings.HasSuffix(trimmed, groupHeader) {
+		if t.state == tbMessage {
+			return false
+		}
+		t.state, t.started = tbFrames, true
+		t.group = t.group || strings.HasSuffix(trimmed, groupHeader)
+		t.blanks = 0
+		return true
+	}
+	switch t.state {
+	case tbNone:
+		return true
+	case tbFrames:
+		if trimmed == "" || line[0] == ' ' || line[0] == '\t' {
+			return true
+		}
+		t.excs = append(t.excs, parseExceptionLine(line))
+		t.state, t.blanks = tbMessage, 0
+	case tbMessage:
+		switch {
+		case trimmed == causeMarker || trimmed == contextMarker:
+			t.state = tbMarker
+		case trimmed == "":
+			t.blanks++
+		default:
+			e := &t.excs[len(t.excs)-1]
+			e.Message += strings.Repeat("\n", t.blanks+1) + line
+			t.blanks = 0
+		}
+	case tbMarker:
+		if trimmed != "" {
+			t.state = tbNone
+		}
+	}
+	return true
+}
+
+// stripGroupLevel removes one level of exception-group framing ("  | ",
+// "  + ") so the group's own exception line reads like a plain one.
+func stripGroupLevel(line string) string {
+	if len(line) >= 4 && line[0] == ' ' && line[1] == ' ' && (line[2] == '|' || line[2] == '+') && line[3] == ' ' {
+		return line[4:]
+	}
+	return line
+}
+
+func parseExceptionLine(line string) Exception {
+	line = strings.TrimRight(line, " ")
+	i := strings.Index(line, ": ")
+	cls := line
+	msg := ""
+	if i >= 0 {
+		cls, msg = line[:i], line[i+2:]
+	} else if strings.HasSuffix(line, ":") {
+		cls = line[:len(line)-1]
+	}
+	if !isDottedName(cls) {
+		// Not "Class: message": keep the whole line as the message so that
+		// nothing it says is lost.
+		return Exception{Message: line}
+	}
+	return Exception{Class: cls, Message: msg}
+}
+
+func isDottedName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(isLetter(c) || c == '_' || c == '.' || (i > 0 && isDigit(c))) {
+			return false
+		}
+	}
+	return s[0] != '.' && s[len(s)-1] != '.'
+}
+
+// finish copies the traceback's verdict into the event.
+func (t *traceback) finish(ev *Event) {
+	if len(t.excs) == 0 {
+		return
+	}
+	last := t.excs[len(t.excs)-1]
+	ev.Exc = &last
+	ev.Chains = len(t.excs)
+	if len(t.excs) > 1 {
+		first := t.excs[0]
+		ev.Root = &first
+	}
+}

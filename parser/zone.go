@@ -1,0 +1,102 @@
+package parser
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// zoneAbbrev holds abbreviations whose offset is not in doubt. Ambiguous ones
+// (CST, IST, BST, AST, …) are left out on purpose: they are honoured only
+// when the source's own zone uses them, never guessed.
+var zoneAbbrev = map[string]int{
+	"UTC": 0, "GMT": 0, "UT": 0, "Z": 0,
+	"WET": 0, "WEST": 3600, "CET": 3600, "CEST": 7200, "MET": 3600, "MEST": 7200,
+	"EET": 7200, "EEST": 10800, "MSK": 10800,
+	"EST": -5 * 3600, "EDT": -4 * 3600, "CDT": -5 * 3600, "MST": -7 * 3600, "MDT": -6 * 3600,
+	"PST": -8 * 3600, "PDT": -7 * 3600, "AKST": -9 * 3600, "AKDT": -8 * 3600, "HST": -10 * 3600,
+	"NST": -(3*3600 + 1800), "NDT": -(2*3600 + 1800),
+	"WIB": 7 * 3600, "WITA": 8 * 3600, "WIT": 9 * 3600,
+	"ICT": 7 * 3600, "PHT": 8 * 3600, "SGT": 8 * 3600, "HKT": 8 * 3600, "AWST": 8 * 3600,
+	"JST": 9 * 3600, "KST": 9 * 3600, "ACST": 9*3600 + 1800, "ACDT": 10*3600 + 1800,
+	"AEST": 10 * 3600, "AEDT": 11 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600,
+	"PKT": 5 * 3600, "NPT": 5*3600 + 2700, "SAST": 2 * 3600, "CAT": 2 * 3600, "EAT": 3 * 3600, "WAT": 3600,
+	"BRT": -3 * 3600, "ART": -3 * 3600,
+}
+
+// Clock turns the timestamps of one source into instants: naive ones in the
+// source's zone, abbreviated ones by what the abbreviation means. An
+// abbreviation it cannot place is reported once per source and read in the
+// source's zone; it never silently becomes UTC, as with time.Parse.
+type Clock struct {
+	Source string
+	Loc    *time.Location
+	Warn   func(string)
+
+	mu     sync.Mutex
+	warned map[string]bool
+	fixed  map[string]*time.Location
+}
+
+// NewClock returns a clock for one source; warn may be nil.
+func NewClock(source string, loc *time.Location, warn func(string)) *Clock {
+	if loc == nil {
+		loc = time.Local
+	}
+	return &Clock{Source: source, Loc: loc, Warn: warn}
+}
+
+func (c *Clock) instant(st stamp, line int) time.Time {
+	loc := c.Loc
+	switch {
+	case st.hasOffset:
+		loc = c.fixedZone(st.zone, st.offset)
+	case st.zone != "":
+		loc = c.zoneFor(st, line)
+	}
+	return time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, st.nsec, loc)
+}
+
+func (c *Clock) fixedZone(name string, off int) *time.Location {
+	if off == 0 {
+		return time.UTC
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l, ok := c.fixed[name]; ok {
+		return l
+	}
+	if c.fixed == nil {
+		c.fixed = make(map[string]*time.Location)
+	}
+	l := time.FixedZone(name, off)
+	c.fixed[name] = l
+	return l
+}
+
+// zoneFor places an abbreviation: first the source's own zone if it uses
+// that abbreviation at that date (this settles CST, IST and the like), then
+// the table of unambiguous ones.
+func (c *Clock) zoneFor(st stamp, line int) *time.Location {
+	probe := time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, 0, c.Loc)
+	if name, _ := probe.Zone(); name == st.zone {
+		return c.Loc
+	}
+	if off, ok := zoneAbbrev[st.zone]; ok {
+		return c.fixedZone(st.zone, off)
+	}
+	c.mu.Lock()
+	first := !c.warned[st.zone]
+	if first {
+		if c.warned == nil {
+			c.warned = make(map[string]bool)
+		}
+		c.warned[st.zone] = true
+	}
+	c.mu.Unlock()
+	if first && c.Warn != nil {
+		c.Warn(fmt.Sprintf("%s:%d: time zone %q is not one logcorr can place; reading these times in %s (set --tz %s=ZONE to choose)",
+			c.Source, line, st.zone, c.Loc, c.Source))
+	}
+	return c.Loc
+}

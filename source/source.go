@@ -1,0 +1,152 @@
+// Package source turns the paths a user names into parsed event streams:
+// it expands folders, opens files, stdin and gzip, reads lines, picks each
+// source's format and time zone, and drives its parser.
+package source
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+// Stdin is the path that names standard input.
+const Stdin = "-"
+
+// StdinName is how output names standard input.
+const StdinName = "<stdin>"
+
+// Input is one log source to read.
+type Input struct {
+	// Name is how output names the source: the path as the user gave it,
+	// or joined to the folder the user gave.
+	Name string
+	// Path is what to open: a file path, or "-" for stdin.
+	Path string
+	// FromFolder is set for files found in a folder rather than named.
+	FromFolder bool
+}
+
+// Rule applies a value to the sources whose name matches a glob.
+type Rule[T any] struct {
+	Glob  string
+	Value T
+}
+
+// Options says how to read sources.
+type Options struct {
+	// Loc is the zone of naive timestamps unless a ZoneRule says otherwise.
+	Loc     *time.Location
+	Zones   []Rule[*time.Location]
+	Formats []Rule[parser.Spec]
+	// Warn receives one-line notices for stderr.
+	Warn func(string)
+	// Stdin is read for the path "-".
+	Stdin io.Reader
+}
+
+// Matches reports whether a source name matches a rule's glob, tried against
+// the whole name and against its base name, with either slash.
+func Matches(glob, name string) bool {
+	if glob == name {
+		return true
+	}
+	norm := func(s string) string { return strings.ReplaceAll(s, `\`, "/") }
+	g, n := norm(glob), norm(name)
+	if ok, _ := filepath.Match(g, n); ok {
+		return true
+	}
+	base := n[strings.LastIndexByte(n, '/')+1:]
+	ok, _ := filepath.Match(g, base)
+	return ok
+}
+
+// ZoneFor returns the zone of naive timestamps in a source.
+func (o *Options) ZoneFor(name string) *time.Location {
+	for i := len(o.Zones) - 1; i >= 0; i-- {
+		if Matches(o.Zones[i].Glob, name) {
+			return o.Zones[i].Value
+		}
+	}
+	if o.Loc == nil {
+		return time.Local
+	}
+	return o.Loc
+}
+
+// FormatFor returns the format the user forced on a source, if any.
+func (o *Options) FormatFor(name string) (parser.Spec, bool) {
+	for i := len(o.Formats) - 1; i >= 0; i-- {
+		if Matches(o.Formats[i].Glob, name) {
+			return o.Formats[i].Value, true
+		}
+	}
+	return parser.Spec{}, false
+}
+
+func (o *Options) warn(format string, args ...any) {
+	if o.Warn != nil {
+		o.Warn(fmt.Sprintf(format, args...))
+	}
+}
+
+// Expand turns command-line paths into inputs: a file as it is, a folder as
+// the files in it (not its subfolders; hidden files skipped), "-" as stdin.
+// A path that cannot be read is an error naming it.
+func Expand(paths []string) ([]Input, error) {
+	var out []Input
+	var errs []error
+	for _, p := range paths {
+		if p == Stdin {
+			out = append(out, Input{Name: StdinName, Path: Stdin})
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, describeOpenError(p, err))
+			continue
+		}
+		if !fi.IsDir() {
+			out = append(out, Input{Name: p, Path: p})
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			errs = append(errs, describeOpenError(p, err))
+			continue
+		}
+		var names []string
+		for _, e := range entries {
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			names = append(names, e.Name())
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			name := filepath.Join(p, n)
+			out = append(out, Input{Name: name, Path: name, FromFolder: true})
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func describeOpenError(p string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%s: no such file or folder", p)
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("%s: permission denied", p)
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %v", p, pe.Err)
+	}
+	return fmt.Errorf("%s: %v", p, err)
+}

@@ -1,0 +1,172 @@
+package source
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+// Detection reads this much of a source before choosing its format.
+const (
+	sampleLines = 2000
+	sampleBytes = 512 << 10
+)
+
+// ErrNotRecognised is returned by Open for a source no parser recognises.
+var ErrNotRecognised = errors.New("not a log format logcorr reads")
+
+// ErrEmpty is returned by Open for a source with no lines at all (an app
+// that logged no error leaves its error log empty).
+var ErrEmpty = errors.New("empty")
+
+// Stream is one open source yielding its events in file order.
+type Stream struct {
+	Input Input
+	Spec  parser.Spec
+	// Detected is false when the user forced the format.
+	Detected bool
+
+	file   io.Closer
+	lines  *LineReader
+	p      parser.Parser
+	sample []string
+	queue  []parser.Event
+	head   int
+	err    error
+	eof    bool
+}
+
+// Open opens a source, reads its first lines and chooses its parser. stdin
+// is read when the input is "-"; gzip is recognised by its magic bytes, so
+// rotated logs (x.log.2.gz) need no flag.
+func Open(in Input, opts *Options) (*Stream, error) {
+	var r io.Reader
+	var closer io.Closer
+	if in.Path == Stdin {
+		r = opts.Stdin
+		if r == nil {
+			r = os.Stdin
+		}
+	} else {
+		f, err := os.Open(in.Path)
+		if err != nil {
+			return nil, describeOpenError(in.Name, err)
+		}
+		r, closer = f, f
+	}
+	s, err := newStream(in, r, opts)
+	if err != nil {
+		if closer != nil {
+			closer.Close()
+		}
+		return nil, err
+	}
+	s.file = closer
+	return s, nil
+}
+
+func newStream(in Input, r io.Reader, opts *Options) (*Stream, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", in.Name, err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	s := &Stream{Input: in, lines: NewLineReader(br)}
+	s.lines.OnLong = func(n int) {
+		opts.warn("%s:%d: line longer than %d bytes; the rest of it is ignored", in.Name, n, MaxLine)
+	}
+	size := 0
+	for len(s.sample) < sampleLines && size < sampleBytes {
+		l, err := s.lines.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.err = s.lineError(err)
+			}
+			s.eof = true
+			break
+		}
+		s.sample = append(s.sample, l)
+		size += len(l)
+	}
+	if spec, ok := opts.FormatFor(in.Name); ok {
+		s.Spec = spec
+	} else {
+		d, ok := parser.Detect(s.sample)
+		if !ok {
+			if s.err != nil {
+				return nil, s.err
+			}
+			if len(s.sample) == 0 {
+				return nil, fmt.Errorf("%s: %w", in.Name, ErrEmpty)
+			}
+			return nil, fmt.Errorf("%s: %w", in.Name, ErrNotRecognised)
+		}
+		s.Spec, s.Detected = d.Spec, true
+	}
+	clock := parser.NewClock(in.Name, opts.ZoneFor(in.Name), opts.Warn)
+	s.p = s.Spec.New(clock, func(ev parser.Event) { s.queue = append(s.queue, ev) })
+	return s, nil
+}
+
+func (s *Stream) lineError(err error) error {
+	return fmt.Errorf("%s:%d: %v", s.Input.Name, s.lines.Line()+1, err)
+}
+
+// Next returns the next event of the source, io.EOF at its end, or the
+// read error (naming the file and line) after every event before it.
+func (s *Stream) Next() (parser.Event, error) {
+	for s.head == len(s.queue) {
+		s.queue, s.head = s.queue[:0], 0
+		if len(s.sample) > 0 {
+			// Replay what detection read: lines are numbered from 1 again.
+			for i, l := range s.sample {
+				s.p.Feed(i+1, l)
+			}
+			s.sample = nil
+			continue
+		}
+		if s.eof {
+			if s.p != nil {
+				s.p.Flush()
+				s.p = nil
+				continue
+			}
+			if s.err != nil {
+				return parser.Event{}, s.err
+			}
+			return parser.Event{}, io.EOF
+		}
+		l, err := s.lines.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.err = s.lineError(err)
+			}
+			s.eof = true
+			continue
+		}
+		s.p.Feed(s.lines.Line(), l)
+	}
+	ev := s.queue[s.head]
+	s.queue[s.head] = parser.Event{}
+	s.head++
+	return ev, nil
+}
+
+// Bytes is how many bytes of the source have been read.
+func (s *Stream) Bytes() int64 { return s.lines.Bytes() }
+
+// Close releases the file.
+func (s *Stream) Close() error {
+	if s.file != nil {
+		return s.file.Close()
+	}
+	return nil
+}
