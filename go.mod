@@ -2,7 +2,4 @@ module github.com/logcorr/logcorr
 
 go 1.26.0
 
-require (
-	github.com/alecthomas/kong v1.17.0 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
-)
+require github.com/alecthomas/kong v1.17.0

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
+	"github.com/logcorr/logcorr/report"
+	"github.com/logcorr/logcorr/source"
+)
+
+// matchFlags are the flags analyze and tail share: what an anchor is, how
+// wide its window is, how to read the sources and what to print.
+type matchFlags struct {
+	Path        []string      `name:"path" default:"/accounts/login/" sep:"none" help:"Anchor on responses to this path (repeatable; the query string is ignored)."`
+	Status      []string      `name:"status" default:"500" help:"Anchor on this status: 500, 5xx or 500-504 (repeatable)."`
+	Method      []string      `name:"method" help:"Anchor only on this method (repeatable; default any)."`
+	Before      time.Duration `name:"before" default:"20s" help:"Look this far before an anchor for its cause."`
+	After       time.Duration `name:"after" default:"5s" help:"Look this far after an anchor."`
+	SameRequest time.Duration `name:"same-request" default:"60s" help:"How far apart two logs' reports of one request may be."`
+	TZ          []string      `name:"tz" sep:"none" placeholder:"[GLOB=]ZONE" help:"Zone of naive timestamps (IANA name, e.g. Asia/Jakarta; default the local zone). GLOB=ZONE sets it for matching files only (repeatable)."`
+	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, pgbouncer, postgresql, a preset (django-verbose, basic, bracket-level, cookbook, gunicorn, locust) or python:LOGGING-FORMAT (repeatable)."`
+	Format      string        `name:"format" enum:"text,json" default:"text" help:"Output: text or json."`
+}
+
+type analyzeCmd struct {
+	matchFlags
+	Paths []string `arg:"" name:"PATH" help:"Log files, folders of logs, or - for stdin."`
+}
+
+func (analyzeCmd) Help() string {
+	return `Reads saved logs (files, folders, stdin, rotated .gz), detects each one's
+format, merges them in time order and links every matching response (by
+default a 500 on /accounts/login/) to the evidence around it.
+
+Examples:
+  logcorr analyze --tz Asia/Jakarta logs/
+  logcorr analyze --tz Asia/Jakarta --tz 'pgbouncer*=UTC' runserver.err.log pgbouncer.log
+  logcorr analyze --path /dashboard/ --status 5xx --before 30s logs/
+  logcorr analyze --parser 'errors.log=python:%(asctime)s [%(levelname)s] %(message)s' logs/
+  zcat old/runserver.log.2.gz | logcorr analyze --format json - logs/pgbouncer.log
+
+Exit status: 0 when the run completed (whether or not anchors were found),
+2 on bad usage or input that could not be read (what could be read is
+still analysed and printed).`
+}
+
+// setup turns the flags into the correlator's and the sources' options.
+func (f *matchFlags) setup(e *env) (correlate.Config, *source.Options, error) {
+	cfg := correlate.DefaultConfig()
+	cfg.Paths = f.Path
+	cfg.Methods = f.Method
+	cfg.Before, cfg.After, cfg.SameRequest = f.Before, f.After, f.SameRequest
+	cfg.Statuses = nil
+	for _, s := range f.Status {
+		r, err := correlate.ParseStatus(s)
+		if err != nil {
+			return cfg, nil, err
+		}
+		cfg.Statuses = append(cfg.Statuses, r)
+	}
+	if f.Before < 0 || f.After < 0 || f.SameRequest <= 0 {
+		return cfg, nil, errors.New("--before and --after must not be negative, --same-request must be positive")
+	}
+	opts := &source.Options{Loc: time.Local, Warn: e.warn, Stdin: e.stdin}
+	for _, z := range f.TZ {
+		glob, name := "", z
+		if i := strings.LastIndexByte(z, '='); i >= 0 {
+			glob, name = z[:i], z[i+1:]
+		}
+		loc, err := time.LoadLocation(name)
+		if err != nil || name == "" {
+			return cfg, nil, fmt.Errorf("--tz %s: unknown time zone %q (want an IANA name such as Asia/Jakarta or UTC)", z, name)
+		}
+		if glob == "" {
+			opts.Loc = loc
+		} else {
+			opts.Zones = append(opts.Zones, source.Rule[*time.Location]{Glob: glob, Value: loc})
+		}
+	}
+	for _, p := range f.Parser {
+		glob, spec, ok := strings.Cut(p, "=")
+		if !ok || glob == "" {
+			return cfg, nil, fmt.Errorf("--parser %s: want GLOB=FORMAT", p)
+		}
+		s, err := parser.ParseSpec(spec)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("--parser %s: %v", p, err)
+		}
+		opts.Formats = append(opts.Formats, source.Rule[parser.Spec]{Glob: glob, Value: s})
+	}
+	return cfg, opts, nil
+}
+
+// counted wraps a stream to describe it in the summary.
+type counted struct {
+	s    *source.Stream
+	info *report.SourceInfo
+}
+
+func (c *counted) Next() (parser.Event, error) {
+	ev, err := c.s.Next()
+	if err == nil {
+		if c.info.Events == 0 || ev.Time.Before(c.info.First) {
+			c.info.First = ev.Time
+		}
+		if ev.Time.After(c.info.Last) {
+			c.info.Last = ev.Time
+		}
+		c.info.Events++
+	}
+	return ev, err
+}
+
+func (a *analyzeCmd) Run(e *env) error {
+	cfg, opts, err := a.setup(e)
+	if err != nil {
+		return err
+	}
+	failed := false
+	inputs, err := source.Expand(a.Paths)
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			e.warn(line)
+		}
+		failed = true
+	}
+	run := &report.Run{Config: cfg}
+	var streams []*source.Stream
+	defer func() {
+		for _, s := range streams {
+			s.Close()
+		}
+	}()
+	for _, in := range inputs {
+		s, err := source.Open(in, opts)
+		if err != nil {
+			if errors.Is(err, source.ErrEmpty) {
+				e.warn(fmt.Sprintf("%s: empty, nothing to read", in.Name))
+				run.Skipped = append(run.Skipped, in.Name)
+				continue
+			}
+			if errors.Is(err, source.ErrNotRecognised) && in.FromFolder {
+				e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads", in.Name))
+				run.Skipped = append(run.Skipped, in.Name)
+				continue
+			}
+			if errors.Is(err, source.ErrNotRecognised) {
+				err = fmt.Errorf("%w (name its format with --parser %s=FORMAT)", err, in.Name)
+			}
+			e.warn(err.Error())
+			failed = true
+			continue
+		}
+		streams = append(streams, s)
+		zone := ""
+		if s.Spec.Format != parser.FormatPgBouncer && s.Spec.Format != parser.FormatPostgres {
+			zone = zoneName(opts.ZoneFor(in.Name))
+		}
+		run.Sources = append(run.Sources, report.SourceInfo{File: in.Name, Format: s.Spec.String(), Zone: zone})
+	}
+	if len(streams) == 0 {
+		if !failed {
+			e.warn("no log files to read")
+		}
+		return exitError{exitInput}
+	}
+	srcs := make([]correlate.Source, len(streams))
+	for i, s := range streams {
+		srcs[i] = &counted{s: s, info: &run.Sources[i]}
+	}
+	out := report.New(a.Format, e.stdout)
+	var renderErr error
+	corr := correlate.New(cfg, func(ch correlate.Chain) {
+		if renderErr == nil {
+			renderErr = out.Chain(&ch)
+		}
+	})
+	merge := correlate.NewMerge(correlate.DefaultSlack, srcs...)
+	merge.OnError = func(i int, err error) {
+		e.warn(err.Error())
+		failed = true
+	}
+	for {
+		ev, err := merge.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		corr.Add(ev)
+		corr.Advance(ev.Time.Add(-correlate.DefaultSlack))
+	}
+	corr.Close()
+	run.Summary = corr.Summary()
+	for _, w := range clockWarnings(run.Sources) {
+		e.warn(w)
+	}
+	if renderErr == nil {
+		renderErr = out.Finish(run)
+	}
+	if renderErr != nil {
+		return fmt.Errorf("writing output: %w", renderErr)
+	}
+	if failed {
+		return exitError{exitInput}
+	}
+	return nil
+}
+
+func zoneName(loc *time.Location) string {
+	if loc == time.Local {
+		name, _ := time.Now().Zone()
+		return "the local zone (" + name + ")"
+	}
+	return loc.String()
+}
+
+// clockWarnings flags sources of naive times that lie far (over half an
+// hour) from every moment of a source whose lines carry their zone: the
+// usual sign of a missing --tz.
+func clockWarnings(srcs []report.SourceInfo) []string {
+	type key struct {
+		zone, ref string
+		shift     time.Duration
+	}
+	far := map[key][]string{}
+	var order []key
+	for _, a := range srcs {
+		if a.Zone == "" || a.Events == 0 {
+			continue
+		}
+		for _, b := range srcs {
+			if b.Zone != "" || b.Events == 0 {
+				continue
+			}
+			gap := max(b.First.Sub(a.Last), a.First.Sub(b.Last))
+			if gap <= 30*time.Minute {
+				continue
+			}
+			k := key{a.Zone, b.File, a.First.Sub(b.First).Round(15 * time.Minute)}
+			if far[k] == nil {
+				order = append(order, k)
+			}
+			far[k] = append(far[k], filepath.Base(a.File))
+			break
+		}
+	}
+	var out []string
+	for _, k := range order {
+		out = append(out, fmt.Sprintf("the naive times of %s, read in %s, are %s away from %s and share no moment with it: if they were written in another zone, name it with --tz",
+			strings.Join(far[k], ", "), k.zone, formatShift(k.shift), filepath.Base(k.ref)))
+	}
+	return out
+}
+
+func formatShift(d time.Duration) string {
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	return fmt.Sprintf("%s%dh%02dm", sign, int(d.Hours()), int(d.Minutes())%60)
+}

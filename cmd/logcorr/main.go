@@ -1,0 +1,88 @@
+// Command logcorr links the HTTP 500s of a Django app to their causes in the
+// logs of runserver, Python logging, PgBouncer and PostgreSQL.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+// Exit codes, documented in the README and --help.
+const (
+	exitOK    = 0
+	exitFound = 1 // reserved for --exit-code
+	exitInput = 2 // bad usage, unreadable input, bad zone or format
+)
+
+var version = "dev"
+
+type cli struct {
+	Analyze analyzeCmd       `cmd:"" help:"Correlate saved logs and print evidence chains."`
+	Version kong.VersionFlag `help:"Print the version and exit."`
+}
+
+// env is what a command needs from the process, so tests can run it.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func (e *env) warn(msg string) { fmt.Fprintf(e.stderr, "logcorr: %s\n", msg) }
+
+// exitError carries an exit code out of a command.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// kongExit is raised by kong's exit hook (after --help, --version) so that
+// run returns instead of the process exiting inside the parser.
+type kongExit struct{ code int }
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	var c cli
+	defer func() {
+		if r := recover(); r != nil {
+			if k, ok := r.(kongExit); ok {
+				code = k.code
+				return
+			}
+			panic(r)
+		}
+	}()
+	p, err := kong.New(&c,
+		kong.Name("logcorr"),
+		kong.Description("logcorr links failed HTTP responses of a Django app to their causes across runserver, Python logging, PgBouncer and PostgreSQL logs, and prints the evidence chains."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(kongExit{code}) }),
+		kong.Vars{"version": version},
+		kong.Bind(e),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "logcorr: %v\n", err)
+		return exitInput
+	}
+	ctx, err := p.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "logcorr: %v (see logcorr --help)\n", err)
+		return exitInput
+	}
+	if err := ctx.Run(); err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		fmt.Fprintf(stderr, "logcorr: %v\n", err)
+		return exitInput
+	}
+	return exitOK
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,109 @@
+package correlate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults, chosen from the captures in testdata (docs/windows.md has the
+// measurements): a login 500's error record is logged up to 13 s after the
+// PgBouncer query_wait_timeout line of its own request (2–18 s in other
+// runs), and the reports of one request are up to ~6 s apart with DEBUG on
+// but up to 38 s apart with DEBUG off, where Django's mail_admins handler
+// delays the response after the error record has been timed.
+const (
+	DefaultBefore      = 20 * time.Second
+	DefaultAfter       = 5 * time.Second
+	DefaultSameRequest = 60 * time.Second
+	DefaultSlack       = 2 * time.Second
+)
+
+// StatusRange is an inclusive range of HTTP statuses.
+type StatusRange struct{ Lo, Hi int }
+
+// ParseStatus reads "500", "5xx" or "500-504".
+func ParseStatus(s string) (StatusRange, error) {
+	s = strings.TrimSpace(s)
+	if len(s) == 3 && strings.HasSuffix(strings.ToLower(s), "xx") && s[0] >= '1' && s[0] <= '9' {
+		lo := int(s[0]-'0') * 100
+		return StatusRange{lo, lo + 99}, nil
+	}
+	if a, b, ok := strings.Cut(s, "-"); ok {
+		lo, err1 := strconv.Atoi(a)
+		hi, err2 := strconv.Atoi(b)
+		if err1 == nil && err2 == nil && lo >= 100 && hi <= 999 && lo <= hi {
+			return StatusRange{lo, hi}, nil
+		}
+	} else if n, err := strconv.Atoi(s); err == nil && n >= 100 && n <= 999 {
+		return StatusRange{n, n}, nil
+	}
+	return StatusRange{}, fmt.Errorf("status %q: want a code (500), a class (5xx) or a range (500-504)", s)
+}
+
+func (r StatusRange) String() string {
+	switch {
+	case r.Lo == r.Hi:
+		return strconv.Itoa(r.Lo)
+	case r.Lo%100 == 0 && r.Hi == r.Lo+99:
+		return fmt.Sprintf("%dxx", r.Lo/100)
+	}
+	return fmt.Sprintf("%d-%d", r.Lo, r.Hi)
+}
+
+// Config says which responses are anchors and how wide their windows are.
+type Config struct {
+	Paths    []string
+	Statuses []StatusRange
+	Methods  []string // empty: any
+	// Before and After bound the window around an anchor's time in which
+	// evidence of its cause is looked for.
+	Before, After time.Duration
+	// SameRequest is how far apart the reports of one request (error
+	// record, auth line, access line) may be.
+	SameRequest time.Duration
+}
+
+// DefaultConfig anchors on 500s of POST-or-any /accounts/login/.
+func DefaultConfig() Config {
+	return Config{
+		Paths:       []string{"/accounts/login/"},
+		Statuses:    []StatusRange{{500, 500}},
+		Before:      DefaultBefore,
+		After:       DefaultAfter,
+		SameRequest: DefaultSameRequest,
+	}
+}
+
+func (c *Config) wantsResponse(method, path string, status int) bool {
+	okPath := false
+	for _, p := range c.Paths {
+		if p == path {
+			okPath = true
+			break
+		}
+	}
+	if !okPath {
+		return false
+	}
+	okStatus := false
+	for _, r := range c.Statuses {
+		if status >= r.Lo && status <= r.Hi {
+			okStatus = true
+			break
+		}
+	}
+	if !okStatus {
+		return false
+	}
+	if len(c.Methods) == 0 || method == "" {
+		return true
+	}
+	for _, m := range c.Methods {
+		if strings.EqualFold(m, method) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,467 @@
+// Package correlate links failed responses (anchors) to the evidence near
+// them in event time and says what caused each. It does no I/O: events come
+// in roughly in time order (Merge provides that), a watermark says how far
+// event time has got, and a chain is handed out once its window has closed,
+// so saved files and live following give the same chains.
+package correlate
+
+import (
+	"container/heap"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+// Role says why an event is in a chain.
+type Role string
+
+const (
+	// RoleRequest marks another log's report of the anchor's own request.
+	RoleRequest Role = "request"
+	// RoleCause marks an event that shows the cause.
+	RoleCause Role = "cause"
+)
+
+// Basis says how a chain's cause was established.
+type Basis string
+
+const (
+	// BasisNamed: the request's own traceback names the cause.
+	BasisNamed Basis = "named"
+	// BasisNearby: a line in the window shows the cause, and the request's
+	// own exception is what that cause produces (or no log kept it).
+	BasisNearby Basis = "nearby"
+	// BasisException: no catalogued cause; the request's own exception.
+	BasisException Basis = "exception"
+	// BasisNone: nothing explains the anchor.
+	BasisNone Basis = "none"
+)
+
+// Unknown is the cause of an anchor nothing explains.
+const Unknown = "unknown"
+
+// Link is one piece of evidence.
+type Link struct {
+	Event  parser.Event
+	Offset time.Duration // from the anchor's time
+	Role   Role
+	Why    string
+}
+
+// Chain is an anchor with its evidence and cause.
+type Chain struct {
+	Anchor parser.Event // the report that dates the anchor
+	Time   time.Time
+	Method string
+	Path   string
+	Status int
+	Cause  string
+	Basis  Basis
+	// Exc and Root are the request's own final and first exception.
+	Exc, Root *parser.Exception
+	Evidence  []Link
+}
+
+// Summary counts what the correlator saw.
+type Summary struct {
+	Anchors     int
+	ByCause     map[string]int
+	Unexplained int
+	First, Last time.Time
+	// Signs counts cause events seen, by cause, whether or not claimed.
+	Signs map[string]int
+}
+
+type sign struct {
+	ev      parser.Event
+	cause   *Cause
+	claimed bool
+}
+
+type group struct {
+	seq     int
+	path    string
+	status  int
+	method  string
+	reports []parser.Event
+	exc     *parser.Exception
+	root    *parser.Exception
+	first   time.Time
+	anchor  int // index in reports
+}
+
+// Correlator assembles anchors and builds their chains.
+type Correlator struct {
+	cfg   Config
+	out   func(Chain)
+	open  []*group
+	done  groupHeap
+	signs []*sign
+	wm    time.Time
+	seq   int
+	sum   Summary
+}
+
+// New returns a correlator that hands each finished chain to out.
+func New(cfg Config, out func(Chain)) *Correlator {
+	if cfg.SameRequest <= 0 {
+		cfg.SameRequest = DefaultSameRequest
+	}
+	return &Correlator{cfg: cfg, out: out, sum: Summary{ByCause: map[string]int{}, Signs: map[string]int{}}}
+}
+
+// reportRole tells the kinds of report one request can have once per log.
+func reportRole(ev *parser.Event) parser.Kind {
+	return ev.Kind
+}
+
+// Add takes one event.
+func (c *Correlator) Add(ev parser.Event) {
+	if ev.IsResponse() && c.cfg.wantsResponse(ev.Method, ev.Path, ev.Status) {
+		c.assemble(ev)
+		return
+	}
+	if cause := signOf(&ev); cause != nil {
+		c.sum.Signs[cause.ID]++
+		c.addSign(&sign{ev: ev, cause: cause})
+	}
+}
+
+func (c *Correlator) addSign(s *sign) {
+	n := len(c.signs)
+	if n == 0 || !s.ev.Time.Before(c.signs[n-1].ev.Time) {
+		c.signs = append(c.signs, s)
+		return
+	}
+	i := sort.Search(n, func(i int) bool { return c.signs[i].ev.Time.After(s.ev.Time) })
+	c.signs = append(c.signs, nil)
+	copy(c.signs[i+1:], c.signs[i:])
+	c.signs[i] = s
+}
+
+// assemble files a report under the request it belongs to: the oldest open
+// request of the same path and status that has no report of this kind from
+// this log yet, whose exception (if both are known) is the same, and that
+// started within SameRequest. Requests are matched first come, first served
+// because the logs share no request id.
+func (c *Correlator) assemble(ev parser.Event) {
+	for _, g := range c.open {
+		if c.accepts(g, &ev) {
+			g.add(ev)
+			return
+		}
+	}
+	c.seq++
+	g := &group{seq: c.seq, path: ev.Path, status: ev.Status, first: ev.Time}
+	g.add(ev)
+	c.open = append(c.open, g)
+}
+
+func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
+	if g.path != ev.Path || g.status != ev.Status {
+		return false
+	}
+	if g.method != "" && ev.Method != "" && g.method != ev.Method {
+		return false
+	}
+	d := ev.Time.Sub(g.first)
+	if d > c.cfg.SameRequest || d < -c.cfg.SameRequest {
+		return false
+	}
+	for i := range g.reports {
+		r := &g.reports[i]
+		if reportRole(r) == reportRole(ev) && (r.Source == ev.Source || ev.Kind == parser.KindAccess) {
+			return false
+		}
+	}
+	if ev.Exc != nil && g.exc != nil && (ev.Exc.Class != g.exc.Class || ev.Exc.FirstLine() != g.exc.FirstLine()) {
+		return false
+	}
+	return true
+}
+
+func (g *group) add(ev parser.Event) {
+	if g.method == "" {
+		g.method = ev.Method
+	}
+	if ev.Exc != nil && g.exc == nil {
+		g.exc, g.root = ev.Exc, ev.Root
+	}
+	if ev.Time.Before(g.first) {
+		g.first = ev.Time
+	}
+	g.reports = append(g.reports, ev)
+	if anchorRank(&ev) > anchorRank(&g.reports[g.anchor]) {
+		g.anchor = len(g.reports) - 1
+	}
+}
+
+// anchorRank prefers, as the report that dates an anchor, the access line
+// (written when the response went out), then a response line with its own
+// time, then an error record with its own time, then one with a borrowed time.
+func anchorRank(ev *parser.Event) int {
+	switch {
+	case ev.Kind == parser.KindAccess:
+		return 4
+	case ev.TimeInferred():
+		return 1
+	case ev.Kind != parser.KindRequestLog:
+		return 3
+	}
+	return 2
+}
+
+func (g *group) anchorTime() time.Time { return g.reports[g.anchor].Time }
+
+// Advance tells the correlator that no event earlier than wm will come
+// (except stragglers); chains whose window closed are handed out.
+func (c *Correlator) Advance(wm time.Time) {
+	if !wm.After(c.wm) {
+		return
+	}
+	c.wm = wm
+	c.closeGroups(false)
+	c.emitReady(false)
+	c.evict()
+}
+
+// Close hands out every chain left, as if event time had run to the end.
+func (c *Correlator) Close() {
+	c.closeGroups(true)
+	c.emitReady(true)
+	c.signs = nil
+}
+
+// final reports whether no more reports can join a request: its access line
+// is in (written last, after the response went out; other logs' reports of
+// the same second may sort after it, hence its precision), or SameRequest
+// has passed since its first report.
+func (c *Correlator) final(g *group) bool {
+	if a := &g.reports[g.anchor]; a.Kind == parser.KindAccess && !c.wm.Before(a.Time.Add(max(a.Precision, time.Second))) {
+		return true
+	}
+	return !c.wm.Before(g.first.Add(c.cfg.SameRequest))
+}
+
+func (c *Correlator) closeGroups(all bool) {
+	keep := c.open[:0]
+	for _, g := range c.open {
+		if all || c.final(g) {
+			heap.Push(&c.done, g)
+		} else {
+			keep = append(keep, g)
+		}
+	}
+	for i := len(keep); i < len(c.open); i++ {
+		c.open[i] = nil
+	}
+	c.open = keep
+}
+
+// emitReady builds the chains of finished requests whose window has closed,
+// earliest anchor first, so that claims go first come, first served.
+func (c *Correlator) emitReady(all bool) {
+	for len(c.done) > 0 {
+		g := c.done[0]
+		if !all && g.anchorTime().Add(c.cfg.After).After(c.wm) {
+			return
+		}
+		heap.Pop(&c.done)
+		c.out(c.build(g))
+	}
+}
+
+// evict drops cause events no window can reach any more: the oldest open
+// request started at most SameRequest ago and looks Before further back.
+func (c *Correlator) evict() {
+	horizon := c.wm.Add(-c.cfg.SameRequest - c.cfg.Before - c.cfg.After - DefaultSlack)
+	i := 0
+	for i < len(c.signs) && c.signs[i].ev.Time.Before(horizon) {
+		c.signs[i] = nil
+		i++
+	}
+	if i > 0 {
+		c.signs = append(c.signs[:0], c.signs[i:]...)
+	}
+}
+
+// Summary returns the counts so far.
+func (c *Correlator) Summary() Summary { return c.sum }
+
+func (c *Correlator) build(g *group) Chain {
+	a := g.reports[g.anchor]
+	ch := Chain{Anchor: a, Time: a.Time, Method: g.method, Path: g.path, Status: g.status, Exc: g.exc, Root: g.root}
+	// The window runs from Before ahead of the request's first report (its
+	// error record is logged when it failed, which can be long before its
+	// access line) to After past its anchor; the cause is looked for nearest
+	// before that first report.
+	ref := g.first
+	for i := range g.reports {
+		if i == g.anchor {
+			continue
+		}
+		r := g.reports[i]
+		ch.Evidence = append(ch.Evidence, Link{Event: r, Offset: r.Time.Sub(a.Time), Role: RoleRequest, Why: whyReport(&r)})
+	}
+
+	var named *Cause
+	for i := range Catalogue {
+		for j := range g.reports {
+			if Catalogue[i].namedIn(&g.reports[j]) {
+				named = &Catalogue[i]
+				break
+			}
+		}
+		if named != nil {
+			break
+		}
+	}
+	lo, hi := g.first.Add(-c.cfg.Before), a.Time.Add(c.cfg.After)
+	switch {
+	case named != nil:
+		ch.Cause, ch.Basis = named.ID, BasisNamed
+		for k := range ch.Evidence {
+			if named.namedIn(&ch.Evidence[k].Event) {
+				ch.Evidence[k].Why += "; its text names " + named.ID
+			}
+		}
+		if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause == named }); s != nil {
+			ch.Evidence = append(ch.Evidence, c.claim(s, a.Time)...)
+		}
+	default:
+		if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause.Explains(g.exc) }); s != nil {
+			ch.Cause, ch.Basis = s.cause.ID, BasisNearby
+			ch.Evidence = append(ch.Evidence, c.claim(s, a.Time)...)
+		} else if g.exc != nil && g.exc.Class != "" {
+			ch.Cause, ch.Basis = g.exc.Class, BasisException
+		} else {
+			ch.Cause, ch.Basis = Unknown, BasisNone
+		}
+	}
+	sort.SliceStable(ch.Evidence, func(i, j int) bool { return ch.Evidence[i].Offset < ch.Evidence[j].Offset })
+
+	c.sum.Anchors++
+	c.sum.ByCause[ch.Cause]++
+	if ch.Basis == BasisNone {
+		c.sum.Unexplained++
+	}
+	if c.sum.First.IsZero() || ch.Time.Before(c.sum.First) {
+		c.sum.First = ch.Time
+	}
+	if ch.Time.After(c.sum.Last) {
+		c.sum.Last = ch.Time
+	}
+	return ch
+}
+
+// pick chooses the unclaimed cause event in [lo, hi] nearest before ref (the
+// request's own line is usually a few seconds before its error), else the
+// nearest after it.
+func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
+	var before, after *sign
+	for _, s := range c.signs {
+		t := s.ev.Time
+		if t.Before(lo) || s.claimed || !ok(s.cause) {
+			continue
+		}
+		if t.After(hi) {
+			break
+		}
+		if !t.After(ref) {
+			before = s
+		} else if after == nil {
+			after = s
+		}
+	}
+	if before != nil {
+		return before
+	}
+	return after
+}
+
+// claim marks a cause event as this anchor's, with the lines that are the
+// same event written twice (PgBouncer logs a timed-out client as a
+// "closing because" LOG and a "pooler error" WARNING in the same
+// millisecond), so no other anchor cites them.
+func (c *Correlator) claim(s *sign, at time.Time) []Link {
+	s.claimed = true
+	links := []Link{{Event: s.ev, Offset: s.ev.Time.Sub(at), Role: RoleCause, Why: whySign(s)}}
+	if s.ev.Conn == nil {
+		return links
+	}
+	for _, o := range c.signs {
+		if o.claimed || o.cause != s.cause || o.ev.Conn == nil || o.ev.Source != s.ev.Source {
+			continue
+		}
+		d := o.ev.Time.Sub(s.ev.Time)
+		if d < -time.Second || d > time.Second || o.ev.Conn.Ptr != s.ev.Conn.Ptr || o.ev.Conn.Port != s.ev.Conn.Port {
+			continue
+		}
+		o.claimed = true
+		links = append(links, Link{Event: o.ev, Offset: o.ev.Time.Sub(at), Role: RoleCause, Why: whySign(o)})
+	}
+	return links
+}
+
+func whyReport(ev *parser.Event) string {
+	var b strings.Builder
+	switch ev.Kind {
+	case parser.KindAccess:
+		b.WriteString("access line of this request")
+	case parser.KindRequestLog:
+		b.WriteString("error record of this request")
+		if ev.Exc != nil {
+			fmt.Fprintf(&b, ": %s", ev.Exc)
+			if ev.Root != nil && ev.Root.Class != ev.Exc.Class {
+				fmt.Fprintf(&b, " (first exception %s)", ev.Root)
+			}
+		}
+	default:
+		b.WriteString("response logged for this request")
+		if u := ev.Field("user"); u != "" {
+			fmt.Fprintf(&b, ", user=%s", u)
+		}
+	}
+	if ev.TimeInferred() {
+		fmt.Fprintf(&b, "; no time of its own, dated by line %d", ev.TimeFrom)
+	}
+	return b.String()
+}
+
+func whySign(s *sign) string {
+	ev := &s.ev
+	switch {
+	case ev.Kind == parser.KindPgBouncer && ev.Tag == "closing":
+		return fmt.Sprintf("PgBouncer closed client %s:%d: %s (%s)", ev.Conn.Addr, ev.Conn.Port, ev.Reason, s.cause.Meaning)
+	case ev.Kind == parser.KindPgBouncer && ev.Tag == "pooler_error":
+		return "PgBouncer's error to that client: " + ev.Reason
+	case ev.Kind == parser.KindPgBouncer:
+		return "PgBouncer: " + s.cause.Meaning
+	case ev.Kind == parser.KindPostgres:
+		return "PostgreSQL: " + s.cause.Meaning
+	}
+	return fmt.Sprintf("names %s, in another request's record (%s)", s.cause.ID, s.cause.Meaning)
+}
+
+type groupHeap []*group
+
+func (h groupHeap) Len() int { return len(h) }
+func (h groupHeap) Less(i, j int) bool {
+	ti, tj := h[i].anchorTime(), h[j].anchorTime()
+	if !ti.Equal(tj) {
+		return ti.Before(tj)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h groupHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *groupHeap) Push(x any)   { *h = append(*h, x.(*group)) }
+func (h *groupHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return x
+}

@@ -1,0 +1,175 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
+)
+
+// JSON writes one JSON document (schema in docs/json.md). Chains stream out
+// first, the counts after them, so the document is written as the input is
+// read.
+type JSON struct {
+	w       *bufio.Writer
+	started bool
+}
+
+// NewJSON returns a JSON renderer.
+func NewJSON(w io.Writer) *JSON { return &JSON{w: bufio.NewWriter(w)} }
+
+// JSONAnchor is the anchor of a chain.
+type JSONAnchor struct {
+	Time         string `json:"time"`
+	TimeInferred bool   `json:"time_inferred"`
+	File         string `json:"file"`
+	Line         int    `json:"line"`
+	Method       string `json:"method"`
+	Path         string `json:"path"`
+	Status       int    `json:"status"`
+	Text         string `json:"text"`
+}
+
+// JSONException is one exception of a traceback.
+type JSONException struct {
+	Class   string `json:"class"`
+	Message string `json:"message"`
+}
+
+// JSONLink is one piece of evidence.
+type JSONLink struct {
+	Time         string         `json:"time"`
+	TimeInferred bool           `json:"time_inferred"`
+	OffsetMS     int64          `json:"offset_ms"`
+	File         string         `json:"file"`
+	Line         int            `json:"line"`
+	EndLine      int            `json:"end_line,omitempty"`
+	Kind         string         `json:"kind"`
+	Role         string         `json:"role"`
+	Text         string         `json:"text"`
+	Why          string         `json:"why"`
+	Exception    *JSONException `json:"exception,omitempty"`
+	RootCause    *JSONException `json:"root_cause,omitempty"`
+}
+
+// JSONChain is one evidence chain.
+type JSONChain struct {
+	Anchor    JSONAnchor     `json:"anchor"`
+	Cause     string         `json:"cause"`
+	Basis     string         `json:"basis"`
+	Exception *JSONException `json:"exception,omitempty"`
+	RootCause *JSONException `json:"root_cause,omitempty"`
+	Evidence  []JSONLink     `json:"evidence"`
+}
+
+func jsonExc(e *parser.Exception) *JSONException {
+	if e == nil {
+		return nil
+	}
+	return &JSONException{Class: e.Class, Message: e.Message}
+}
+
+// ChainJSON converts a chain to its JSON form.
+func ChainJSON(c *correlate.Chain) JSONChain {
+	a := &c.Anchor
+	jc := JSONChain{
+		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), File: a.Source, Line: a.Line,
+			Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text},
+		Cause: c.Cause, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
+		Evidence: make([]JSONLink, 0, len(c.Evidence)),
+	}
+	for _, l := range c.Evidence {
+		ev := &l.Event
+		jl := JSONLink{Time: stamp(ev.Time, ev.Precision), TimeInferred: ev.TimeInferred(), OffsetMS: l.Offset.Milliseconds(),
+			File: ev.Source, Line: ev.Line, Kind: ev.Kind.String(), Role: string(l.Role), Text: ev.Text, Why: l.Why,
+			Exception: jsonExc(ev.Exc), RootCause: jsonExc(ev.Root)}
+		if ev.EndLine > ev.Line {
+			jl.EndLine = ev.EndLine
+		}
+		jc.Evidence = append(jc.Evidence, jl)
+	}
+	return jc
+}
+
+// Chain implements Renderer.
+func (j *JSON) Chain(c *correlate.Chain) error {
+	if !j.started {
+		j.w.WriteString("{\"chains\": [\n")
+		j.started = true
+	} else {
+		j.w.WriteString(",\n")
+	}
+	b, err := json.Marshal(ChainJSON(c))
+	if err != nil {
+		return err
+	}
+	j.w.Write(b)
+	return j.w.Flush()
+}
+
+// JSONSource describes one source read.
+type JSONSource struct {
+	File   string `json:"file"`
+	Format string `json:"format"`
+	Zone   string `json:"zone,omitempty"`
+	Events int    `json:"events"`
+	First  string `json:"first,omitempty"`
+	Last   string `json:"last,omitempty"`
+}
+
+// JSONSummary is what follows the chains.
+type JSONSummary struct {
+	Anchors     int            `json:"anchors"`
+	ByCause     map[string]int `json:"by_cause"`
+	Unexplained int            `json:"unexplained"`
+	Paths       []string       `json:"paths"`
+	Statuses    []string       `json:"statuses"`
+	BeforeMS    int64          `json:"before_ms"`
+	AfterMS     int64          `json:"after_ms"`
+	Sources     []JSONSource   `json:"sources"`
+	Skipped     []string       `json:"skipped"`
+}
+
+// SummaryJSON converts a run's summary to its JSON form.
+func SummaryJSON(r *Run) JSONSummary {
+	s := JSONSummary{Anchors: r.Summary.Anchors, ByCause: r.Summary.ByCause, Unexplained: r.Summary.Unexplained,
+		Paths: r.Config.Paths, BeforeMS: r.Config.Before.Milliseconds(), AfterMS: r.Config.After.Milliseconds(),
+		Sources: []JSONSource{}, Skipped: r.Skipped}
+	if s.ByCause == nil {
+		s.ByCause = map[string]int{}
+	}
+	if s.Skipped == nil {
+		s.Skipped = []string{}
+	}
+	for _, st := range r.Config.Statuses {
+		s.Statuses = append(s.Statuses, st.String())
+	}
+	for _, src := range r.Sources {
+		js := JSONSource{File: src.File, Format: src.Format, Zone: src.Zone, Events: src.Events}
+		if src.Events > 0 {
+			js.First, js.Last = stamp(src.First, time.Millisecond), stamp(src.Last, time.Millisecond)
+		}
+		s.Sources = append(s.Sources, js)
+	}
+	return s
+}
+
+// Finish implements Renderer: it closes the chains array and writes the
+// summary fields into the same object.
+func (j *JSON) Finish(r *Run) error {
+	if !j.started {
+		j.w.WriteString("{\"chains\": [")
+	}
+	j.w.WriteString("\n],\n")
+	b, err := json.MarshalIndent(SummaryJSON(r), "", "  ")
+	if err != nil {
+		return err
+	}
+	// Splice the summary object's fields after "chains".
+	j.w.Write(b[1:])
+	j.w.WriteByte('\n')
+	return j.w.Flush()
+}

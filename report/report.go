@@ -1,0 +1,57 @@
+// Package report renders evidence chains and the summary for people (text)
+// and programs (JSON). Chains are written as they arrive, so output starts
+// before the input ends and memory does not grow with the number of chains.
+package report
+
+import (
+	"io"
+	"time"
+
+	"github.com/logcorr/logcorr/correlate"
+)
+
+// SourceInfo describes one source read.
+type SourceInfo struct {
+	File   string
+	Format string
+	Zone   string
+	Events int
+	First  time.Time
+	Last   time.Time
+}
+
+// Run describes what was analysed, for the summary.
+type Run struct {
+	Config  correlate.Config
+	Sources []SourceInfo
+	Skipped []string
+	Summary correlate.Summary
+}
+
+// Renderer writes chains, then a summary.
+type Renderer interface {
+	Chain(c *correlate.Chain) error
+	Finish(r *Run) error
+}
+
+// New returns the renderer for a format name ("text" or "json").
+func New(format string, w io.Writer) Renderer {
+	if format == "json" {
+		return NewJSON(w)
+	}
+	return NewText(w)
+}
+
+// stamp writes an instant in the zone it was logged in, with the fraction
+// the log gave.
+func stamp(t time.Time, prec time.Duration) string {
+	switch {
+	case prec >= time.Second || prec == 0 && t.Nanosecond() == 0:
+		return t.Format("2006-01-02T15:04:05Z07:00")
+	case prec >= time.Millisecond:
+		return t.Format("2006-01-02T15:04:05.000Z07:00")
+	case prec >= time.Microsecond:
+		return t.Format("2006-01-02T15:04:05.000000Z07:00")
+	}
+	return t.Format(time.RFC3339Nano)
+}

@@ -1,0 +1,125 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/logcorr/logcorr/correlate"
+)
+
+// Text writes chains for a terminal or a post-mortem document:
+//
+//	#12 POST /accounts/login/ 500 at 2026-11-27T00:15:15+07:00  cause: query_wait_timeout
+//	  anchor  runserver_8000.err.log:2210  [27/Nov/2026 00:15:15] "POST /accounts/login/ HTTP/1.1" 500 145
+//	  runserver_8000.err.log:2100  -0.412s~  Internal Server Error: /accounts/login/  (error record …)
+type Text struct {
+	w *bufio.Writer
+	n int
+}
+
+// Chain implements Renderer.
+func (t *Text) Chain(c *correlate.Chain) error {
+	t.n++
+	w := t.w
+	method := c.Method
+	if method == "" {
+		method = "?"
+	}
+	fmt.Fprintf(w, "#%d %s %s %d at %s  cause: %s (%s)\n", t.n, method, c.Path, c.Status,
+		stamp(c.Time, c.Anchor.Precision), c.Cause, basisText(c.Basis))
+	fmt.Fprintf(w, "  anchor  %s:%d  %s\n", c.Anchor.Source, c.Anchor.Line, c.Anchor.Text)
+	for _, l := range c.Evidence {
+		approx := " "
+		if l.Event.TimeInferred() {
+			approx = "~"
+		}
+		fmt.Fprintf(w, "  %s:%d  %s%s  %s  (%s)\n", l.Event.Source, l.Event.Line, offset(l.Offset), approx, l.Event.Text, l.Why)
+	}
+	w.WriteByte('\n')
+	return w.Flush()
+}
+
+func basisText(b correlate.Basis) string {
+	switch b {
+	case correlate.BasisNamed:
+		return "named by its own traceback"
+	case correlate.BasisNearby:
+		return "evidence in its window"
+	case correlate.BasisException:
+		return "its own exception"
+	}
+	return "nothing in its window explains it"
+}
+
+func offset(d time.Duration) string {
+	return fmt.Sprintf("%+.3fs", d.Seconds())
+}
+
+// Finish implements Renderer.
+func (t *Text) Finish(r *Run) error {
+	w := t.w
+	s := &r.Summary
+	methods := "any method"
+	if len(r.Config.Methods) > 0 {
+		methods = strings.Join(r.Config.Methods, "|")
+	}
+	var statuses []string
+	for _, st := range r.Config.Statuses {
+		statuses = append(statuses, st.String())
+	}
+	fmt.Fprintf(w, "Summary: %d anchors (%s %s %s)", s.Anchors, methods, strings.Join(r.Config.Paths, " "), strings.Join(statuses, ","))
+	if s.Anchors > 0 {
+		fmt.Fprintf(w, " from %s to %s", stamp(s.First, time.Second), stamp(s.Last, time.Second))
+	}
+	fmt.Fprintf(w, "\n  window: %s before and %s after each anchor\n", r.Config.Before, r.Config.After)
+	if s.Anchors == 0 {
+		fmt.Fprintf(w, "  No %s responses to %s in these logs.\n", strings.Join(statuses, " or "), strings.Join(r.Config.Paths, " or "))
+	}
+	causes := make([]string, 0, len(s.ByCause))
+	for k := range s.ByCause {
+		causes = append(causes, k)
+	}
+	sort.Slice(causes, func(i, j int) bool {
+		if s.ByCause[causes[i]] != s.ByCause[causes[j]] {
+			return s.ByCause[causes[i]] > s.ByCause[causes[j]]
+		}
+		return causes[i] < causes[j]
+	})
+	width := 12
+	for _, k := range causes {
+		width = max(width, len(k))
+	}
+	for _, k := range causes {
+		what := "the request's own exception"
+		switch {
+		case k == correlate.Unknown:
+			what = "nothing in the window explains these"
+		case correlate.CauseByID(k) != nil:
+			what = correlate.CauseByID(k).Meaning
+		}
+		fmt.Fprintf(w, "  %-*s %6d  %s\n", width, k, s.ByCause[k], what)
+	}
+	fmt.Fprintf(w, "  %-*s %6d\n", width, "unexplained", s.Unexplained)
+	fmt.Fprintf(w, "Sources:\n")
+	for _, src := range r.Sources {
+		fmt.Fprintf(w, "  %s: %s, %d events", src.File, src.Format, src.Events)
+		if src.Events > 0 {
+			fmt.Fprintf(w, ", %s to %s", stamp(src.First, time.Second), stamp(src.Last, time.Second))
+		}
+		if src.Zone != "" {
+			fmt.Fprintf(w, ", naive times in %s", src.Zone)
+		}
+		w.WriteByte('\n')
+	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(w, "  %s: skipped\n", sk)
+	}
+	return w.Flush()
+}
+
+// NewText returns a text renderer.
+func NewText(w io.Writer) *Text { return &Text{w: bufio.NewWriter(w)} }
