@@ -147,7 +147,9 @@ func (f *PyFormat) match(line string, m *pyMatch) bool {
 func (f *PyFormat) matchFrom(ti int, line string, pos int, m *pyMatch) bool {
 	for ; ti < len(f.toks); ti++ {
 		t := f.toks[ti]
-		if t.pad || (ti > 0 && f.toks[ti-1].pad) {
+		// A padded field (%-8s) leaves spaces after its value: skip them,
+		// unless a literal of spaces is next, which takes them itself.
+		if t.pad || (ti > 0 && f.toks[ti-1].pad) && !(t.class == clsLiteral && t.lit[0] == ' ') {
 			for pos < len(line) && line[pos] == ' ' {
 				pos++
 			}
@@ -166,6 +168,11 @@ func (f *PyFormat) matchFrom(ti int, line string, pos int, m *pyMatch) bool {
 			st, n, ok := scanStamp(line[pos:], false)
 			if !ok {
 				return false
+			}
+			if ti+1 < len(f.toks) && f.toks[ti+1].class == clsLiteral && n > st.clockEnd &&
+				(f.toks[ti+1].lit[0] == '.' || f.toks[ti+1].lit[0] == ',') {
+				// "%(asctime)s.%(msecs)03d": the format writes the fraction.
+				n, st.nsec, st.precision, st.zone, st.hasOffset = st.clockEnd, 0, time.Second, "", false
 			}
 			m.st, m.hasTime = st, true
 			pos += n

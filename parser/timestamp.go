@@ -18,6 +18,10 @@ type stamp struct {
 	zone      string
 	offset    int
 	hasOffset bool
+
+	// clockEnd is where the seconds end, before any fraction or zone, so a
+	// format that writes the milliseconds itself (%(msecs)03d) can stop there.
+	clockEnd int
 }
 
 var monthAbbr = map[string]int{
@@ -200,9 +204,11 @@ func scanStamp(s string, wantZoneWord bool) (stamp, int, bool) {
 	default:
 		return st, 0, false
 	}
-	if st.month < 1 || st.month > 12 || st.day < 1 || st.day > 31 {
+	// Years before 1970 are no log's; rejecting them keeps a zero time out.
+	if st.month < 1 || st.month > 12 || st.day < 1 || st.day > 31 || st.year < 1970 {
 		return st, 0, false
 	}
+	st.clockEnd = i
 	i = fraction(s, i, &st)
 	i = zoneSuffix(s, i, &st, wantZoneWord)
 	return st, i, true
@@ -222,9 +228,10 @@ func scanLongDate(s string) (stamp, int, bool) {
 	var ok1, ok2 bool
 	st.day, ok1 = digits(s, sp+1, 2)
 	st.year, ok2 = digits(s, sp+5, 4)
-	if !ok1 || !ok2 || !clock(s, sp+12, &st) {
+	if !ok1 || !ok2 || !clock(s, sp+12, &st) || st.year < 1970 {
 		return st, 0, false
 	}
 	st.precision = time.Second
+	st.clockEnd = sp + 20
 	return st, sp + 20, true
 }

@@ -23,14 +23,15 @@ func NewJSON(w io.Writer) *JSON { return &JSON{w: bufio.NewWriter(w)} }
 
 // JSONAnchor is the anchor of a chain.
 type JSONAnchor struct {
-	Time         string `json:"time"`
-	TimeInferred bool   `json:"time_inferred"`
-	File         string `json:"file"`
-	Line         int    `json:"line"`
-	Method       string `json:"method"`
-	Path         string `json:"path"`
-	Status       int    `json:"status"`
-	Text         string `json:"text"`
+	Time         string            `json:"time"`
+	TimeInferred bool              `json:"time_inferred"`
+	File         string            `json:"file"`
+	Line         int               `json:"line"`
+	Method       string            `json:"method"`
+	Path         string            `json:"path"`
+	Status       int               `json:"status"`
+	Text         string            `json:"text"`
+	Fields       map[string]string `json:"fields,omitempty"`
 }
 
 // JSONException is one exception of a traceback.
@@ -41,18 +42,19 @@ type JSONException struct {
 
 // JSONLink is one piece of evidence.
 type JSONLink struct {
-	Time         string         `json:"time"`
-	TimeInferred bool           `json:"time_inferred"`
-	OffsetMS     int64          `json:"offset_ms"`
-	File         string         `json:"file"`
-	Line         int            `json:"line"`
-	EndLine      int            `json:"end_line,omitempty"`
-	Kind         string         `json:"kind"`
-	Role         string         `json:"role"`
-	Text         string         `json:"text"`
-	Why          string         `json:"why"`
-	Exception    *JSONException `json:"exception,omitempty"`
-	RootCause    *JSONException `json:"root_cause,omitempty"`
+	Time         string            `json:"time"`
+	TimeInferred bool              `json:"time_inferred"`
+	OffsetMS     int64             `json:"offset_ms"`
+	File         string            `json:"file"`
+	Line         int               `json:"line"`
+	EndLine      int               `json:"end_line,omitempty"`
+	Kind         string            `json:"kind"`
+	Role         string            `json:"role"`
+	Text         string            `json:"text"`
+	Why          string            `json:"why"`
+	Exception    *JSONException    `json:"exception,omitempty"`
+	RootCause    *JSONException    `json:"root_cause,omitempty"`
+	Fields       map[string]string `json:"fields,omitempty"`
 }
 
 // JSONChain is one evidence chain.
@@ -77,7 +79,7 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 	a := &c.Anchor
 	jc := JSONChain{
 		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), File: a.Source, Line: a.Line,
-			Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text},
+			Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: a.Fields},
 		Cause: c.Cause, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
 		Evidence: make([]JSONLink, 0, len(c.Evidence)),
 	}
@@ -85,7 +87,7 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 		ev := &l.Event
 		jl := JSONLink{Time: stamp(ev.Time, ev.Precision), TimeInferred: ev.TimeInferred(), OffsetMS: l.Offset.Milliseconds(),
 			File: ev.Source, Line: ev.Line, Kind: ev.Kind.String(), Role: string(l.Role), Text: ev.Text, Why: l.Why,
-			Exception: jsonExc(ev.Exc), RootCause: jsonExc(ev.Root)}
+			Exception: jsonExc(ev.Exc), RootCause: jsonExc(ev.Root), Fields: ev.Fields}
 		if ev.EndLine > ev.Line {
 			jl.EndLine = ev.EndLine
 		}

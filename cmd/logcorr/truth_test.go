@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/report"
+)
+
+// truthRequest is one failed request as the lab's app recorded it
+// (truth/summary.json, failed_requests). logcorr never reads it; only these
+// tests do, to score what logcorr found.
+type truthRequest struct {
+	StartUTC string  `json:"start_utc"`
+	EndEpoch float64 `json:"end_epoch"`
+	Method   string  `json:"method"`
+	Path     string  `json:"path"`
+	Status   int     `json:"status"`
+	Cause    string  `json:"cause"`
+	Thread   int64   `json:"thread"`
+	ExcClass string  `json:"exc_class"`
+}
+
+func (r truthRequest) interval(t *testing.T) (time.Time, time.Time) {
+	start, err := time.Parse(time.RFC3339Nano, r.StartUTC)
+	require.NoError(t, err)
+	sec := int64(r.EndEpoch)
+	end := time.Unix(sec, int64((r.EndEpoch-float64(sec))*1e9))
+	return start, end
+}
+
+// expectedCause is what logcorr must call a truth cause: the lab names pool
+// timeouts after PgBouncer's reason, everything else after its exception.
+func (r truthRequest) expectedCause(withPgBouncer bool) string {
+	if c, ok := strings.CutPrefix(r.Cause, "pgbouncer_"); ok {
+		if withPgBouncer {
+			return c
+		}
+		return r.ExcClass
+	}
+	return r.ExcClass
+}
+
+func readMaybeGz(t *testing.T, path string) []byte {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		path += ".gz"
+	}
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		require.NoError(t, err)
+		b, err = io.ReadAll(zr)
+		require.NoError(t, err)
+	}
+	return b
+}
+
+func loginFailures(t *testing.T, capture string) []truthRequest {
+	var s struct {
+		Failed []truthRequest `json:"failed_requests"`
+	}
+	require.NoError(t, json.Unmarshal(readMaybeGz(t, filepath.Join(capture, "truth", "summary.json")), &s))
+	var out []truthRequest
+	for _, r := range s.Failed {
+		if r.Path == "/accounts/login/" && r.Status == 500 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+type analyzeDoc struct {
+	Chains []report.JSONChain `json:"chains"`
+	report.JSONSummary
+}
+
+func analyzeJSON(t *testing.T, args ...string) analyzeDoc {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(append([]string{"analyze", "--format", "json"}, args...), strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s", stderr.String())
+	var doc analyzeDoc
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &doc), "stdout is one JSON document")
+	return doc
+}
+
+func parseStamp(t *testing.T, s string) time.Time {
+	ts, err := time.Parse(time.RFC3339Nano, s)
+	require.NoError(t, err)
+	return ts
+}
+
+// identity is what ties a chain to one request: the time of the report
+// logged when the request failed (its error record in a Python logging file,
+// else its response line, else its access line) and, where the format has
+// it, the thread.
+type identity struct {
+	at     time.Time
+	slack  time.Duration // the report's own resolution
+	thread int64
+}
+
+func chainIdentity(t *testing.T, c report.JSONChain) identity {
+	type rep struct {
+		time   string
+		kind   string
+		fields map[string]string
+		infer  bool
+	}
+	reps := []rep{{c.Anchor.Time, "anchor", c.Anchor.Fields, c.Anchor.TimeInferred}}
+	for _, l := range c.Evidence {
+		if l.Role == "request" {
+			reps = append(reps, rep{l.Time, l.Kind, l.Fields, l.TimeInferred})
+		}
+	}
+	best, bestRank := rep{}, -1
+	for _, r := range reps {
+		rank := 0
+		switch {
+		case r.infer:
+			rank = 0
+		case r.kind == "request_log" && r.fields["thread"] != "":
+			rank = 4
+		case r.kind == "request_log":
+			rank = 3
+		case r.fields["status"] != "":
+			rank = 2
+		default:
+			rank = 1
+		}
+		if rank > bestRank {
+			best, bestRank = r, rank
+		}
+	}
+	id := identity{at: parseStamp(t, best.time), slack: time.Second}
+	if bestRank >= 2 {
+		id.slack = 10 * time.Millisecond
+	}
+	if th := best.fields["thread"]; th != "" {
+		id.thread, _ = strconv.ParseInt(th, 10, 64)
+	}
+	return id
+}
+
+// matchChains finds a one-to-one assignment of chains to truth requests in
+// which each chain's identity lies within its request's lifetime and the
+// chain's cause is the request's (Kuhn's augmenting paths). It returns how
+// many truth requests got a chain.
+func matchChains(t *testing.T, chains []report.JSONChain, truth []truthRequest, withPgBouncer bool) int {
+	edges := make([][]int, len(truth))
+	for i, r := range truth {
+		start, end := r.interval(t)
+		for j, c := range chains {
+			id := chainIdentity(t, c)
+			if id.thread != 0 && id.thread != r.Thread {
+				continue
+			}
+			if id.at.Add(id.slack).Before(start.Add(-time.Second)) || id.at.After(end.Add(2*time.Second)) {
+				continue
+			}
+			if c.Cause != r.expectedCause(withPgBouncer) {
+				continue
+			}
+			edges[i] = append(edges[i], j)
+		}
+	}
+	owner := make([]int, len(chains))
+	for j := range owner {
+		owner[j] = -1
+	}
+	var try func(i int, seen []bool) bool
+	try = func(i int, seen []bool) bool {
+		for _, j := range edges[i] {
+			if seen[j] {
+				continue
+			}
+			seen[j] = true
+			if owner[j] < 0 || try(owner[j], seen) {
+				owner[j] = i
+				return true
+			}
+		}
+		return false
+	}
+	matched := 0
+	for i := range truth {
+		if try(i, make([]bool, len(chains))) {
+			matched++
+		}
+	}
+	return matched
+}
+
+// checkChains asserts what every analyze run must hold: each evidence line
+// cited once, pool-timeout chains cite a query_wait_timeout line inside their
+// window, and no chain of another cause cites one.
+func checkChains(t *testing.T, doc analyzeDoc, before, after time.Duration) {
+	cited := map[string]int{}
+	for n, c := range doc.Chains {
+		anchor := parseStamp(t, c.Anchor.Time)
+		first := anchor
+		poolLines := 0
+		for _, l := range c.Evidence {
+			key := l.File + ":" + strconv.Itoa(l.Line)
+			cited[key]++
+			assert.Equal(t, 1, cited[key], "chain %d cites %s which another chain cites too", n+1, key)
+			if at := parseStamp(t, l.Time); l.Role == "request" && at.Before(first) {
+				first = at
+			}
+		}
+		for _, l := range c.Evidence {
+			if l.Role != "cause" || !strings.Contains(l.Text, "query_wait_timeout") {
+				continue
+			}
+			poolLines++
+			at := parseStamp(t, l.Time)
+			assert.False(t, at.Before(first.Add(-before)) || at.After(anchor.Add(after)),
+				"chain %d cites %s:%d at %s, outside its window", n+1, l.File, l.Line, l.Time)
+		}
+		if c.Cause == "query_wait_timeout" {
+			named := false
+			for _, l := range c.Evidence {
+				named = named || l.Role == "request" && l.Exception != nil && strings.Contains(l.Exception.Message, "query_wait_timeout")
+			}
+			assert.True(t, poolLines > 0 || named, "pool-timeout chain %d (%s:%d) cites no query_wait_timeout line", n+1, c.Anchor.File, c.Anchor.Line)
+		} else {
+			assert.Zero(t, poolLines, "chain %d, cause %s, cites pool timeouts", n+1, c.Cause)
+		}
+	}
+}
+
+func countCauses(truth []truthRequest, withPgBouncer bool) map[string]int {
+	m := map[string]int{}
+	for _, r := range truth {
+		m[r.expectedCause(withPgBouncer)]++
+	}
+	return m
+}
+
+// copyLogs copies a capture's logs, except those named, into a new folder,
+// optionally rewriting each line.
+func copyLogs(t *testing.T, capture string, skip []string, rewrite func([]byte) []byte) string {
+	dir := t.TempDir()
+	entries, err := os.ReadDir(filepath.Join(capture, "logs"))
+	require.NoError(t, err)
+	for _, e := range entries {
+		name := e.Name()
+		if contains(skip, name) {
+			continue
+		}
+		b := readMaybeGz(t, filepath.Join(capture, "logs", strings.TrimSuffix(name, ".gz")))
+		if rewrite != nil {
+			b = rewrite(b)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, strings.TrimSuffix(name, ".gz")), b, 0o644))
+	}
+	return dir
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s || x+".gz" == s {
+			return true
+		}
+	}
+	return false
+}
+
+func crlf(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }
+
+// TestAnalyzeAgainstTruth runs analyze as a user would on real captures and
+// scores it against what the app recorded of every request.
+func TestAnalyzeAgainstTruth(t *testing.T) {
+	const shipped = "../../testdata/login-storm-psycopg2"
+	tests := []struct {
+		name    string
+		capture string
+		skip    []string // logs left out
+		rewrite func([]byte) []byte
+		noPgb   bool
+	}{
+		{name: "shipped capture", capture: shipped},
+		{name: "without auth_debug.log", capture: shipped, skip: []string{"auth_debug.log"}},
+		{name: "without pgbouncer.log", capture: shipped, skip: []string{"pgbouncer.log"}, noPgb: true},
+		{name: "runserver and pgbouncer only", capture: shipped, skip: []string{"auth_debug.log", "django_errors.log"}},
+		{name: "windows line endings", capture: shipped, rewrite: crlf},
+		{name: "DEBUG off, %-style errors log", capture: "../../testdata/captures/debug-off-pct"},
+		{name: "DEBUG off, {-style errors log with logger and line", capture: "../../testdata/captures/debug-off-brace"},
+		{name: "DEBUG off without auth_debug.log", capture: "../../testdata/captures/debug-off-pct", skip: []string{"auth_debug.log"}},
+		{name: "pool enlarged, Redis only", capture: "../../testdata/captures/big-pool-redis"},
+		{name: "150 users, other Redis slots", capture: "../../testdata/captures/storm-150"},
+		{name: "no failures", capture: "../../testdata/captures/no-failures"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			truth := loginFailures(t, tc.capture)
+			dir := filepath.Join(tc.capture, "logs")
+			if tc.skip != nil || tc.rewrite != nil {
+				dir = copyLogs(t, tc.capture, tc.skip, tc.rewrite)
+			}
+			doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
+
+			require.Len(t, doc.Chains, doc.Anchors)
+			assert.Equal(t, len(truth), doc.Anchors, "every login 500 found, each once")
+			assert.Equal(t, countCauses(truth, !tc.noPgb), doc.ByCause, "anchors by cause")
+			assert.Zero(t, doc.Unexplained)
+			checkChains(t, doc, 20*time.Second, 5*time.Second)
+			matched := matchChains(t, doc.Chains, truth, !tc.noPgb)
+			assert.Equal(t, len(truth), matched, "chains matched one-to-one to truth requests of the same cause")
+		})
+	}
+}

@@ -1,0 +1,252 @@
+package parser
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func feed(t *testing.T, p interface {
+	Feed(int, string)
+	Flush()
+}, text string) {
+	t.Helper()
+	for i, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		p.Feed(i+1, l)
+	}
+	p.Flush()
+}
+
+func utcClock(name string) *Clock { return NewClock(name, time.UTC, nil) }
+
+func TestRunserverRecords(t *testing.T) {
+	const log = "Watching for file changes with StatReloader\n" +
+		"Internal Server Error: /accounts/login/\n" +
+		"Traceback (most recent call last):\n" +
+		"  File \"/app/x.py\", line 1, in f\n" +
+		"    g()\n" +
+		"    ^^^\n" +
+		"psycopg.OperationalError: consuming input failed: query_wait_timeout\n" +
+		"server closed the connection unexpectedly\n" +
+		"\tThis probably means the server terminated abnormally\n" +
+		"\n" +
+		"The above exception was the direct cause of the following exception:\n" +
+		"\n" +
+		"Traceback (most recent call last):\n" +
+		"  File \"/app/y.py\", line 2, in h\n" +
+		"django.db.utils.OperationalError: consuming input failed: query_wait_timeout\n" +
+		"server closed the connection unexpectedly\n" +
+		"\x1b[31m[27/Nov/2026 00:15:07] \"POST /accounts/login/?next=/d/ HTTP/1.1\" 500 145\x1b[0m\r\n" +
+		"[27/Nov/2026 00:15:08,206] - Broken pipe from ('127.0.0.1', 53706)\n" +
+		"\n" +
+		"Exception in thread django-main-thread:\n" +
+		"Traceback (most recent call last):\n" +
+		"  File \"/app/z.py\", line 3, in k\n" +
+		"RuntimeError: boom\n" +
+		"Traceback (most recent call last):\n" +
+		"  File \"/app/z.py\", line 4, in k\n" +
+		"ValueError: second, unchained\n" +
+		"[27/Nov/2026 00:15:09] code 400, message Bad request version ('x')\n" +
+		"[27/Nov/2026 00:15:09] \"\x16\x03\x01\" 400 -\n"
+	var evs []Event
+	p := NewRunserver(utcClock("rs.log"), func(ev Event) { evs = append(evs, ev) })
+	feed(t, p, log)
+	require.Len(t, evs, 8)
+
+	assert.Equal(t, KindBanner, evs[0].Kind)
+	rec := evs[1]
+	assert.Equal(t, KindRequestLog, rec.Kind)
+	assert.Equal(t, 500, rec.Status)
+	assert.Equal(t, "/accounts/login/", rec.Path)
+	assert.Equal(t, 2, rec.Line)
+	assert.Equal(t, 16, rec.EndLine)
+	assert.Equal(t, 17, rec.TimeFrom, "dated by the next timestamped line")
+	assert.Equal(t, "2026-11-27T00:15:07Z", rec.Time.Format(time.RFC3339))
+	require.NotNil(t, rec.Exc)
+	assert.Equal(t, "django.db.utils.OperationalError", rec.Exc.Class)
+	assert.Equal(t, "consuming input failed: query_wait_timeout\nserver closed the connection unexpectedly", rec.Exc.Message)
+	require.NotNil(t, rec.Root)
+	assert.Equal(t, "psycopg.OperationalError", rec.Root.Class)
+	assert.Equal(t, 2, rec.Chains)
+
+	acc := evs[2]
+	assert.Equal(t, KindAccess, acc.Kind)
+	assert.Equal(t, "POST", acc.Method)
+	assert.Equal(t, "/accounts/login/", acc.Path, "query string dropped")
+	assert.Equal(t, 500, acc.Status)
+	assert.Equal(t, "145", acc.Field("bytes"))
+	assert.Equal(t, `[27/Nov/2026 00:15:07] "POST /accounts/login/?next=/d/ HTTP/1.1" 500 145`, acc.Text, "colours and CR removed")
+	assert.Equal(t, time.Second, acc.Precision)
+
+	assert.Equal(t, KindRecord, evs[3].Kind, "broken pipe")
+	assert.Equal(t, time.Millisecond, evs[3].Precision)
+
+	thread := evs[4]
+	assert.Equal(t, "Exception in thread django-main-thread:", thread.Text)
+	require.NotNil(t, thread.Exc)
+	assert.Equal(t, "RuntimeError", thread.Exc.Class)
+	second := evs[5]
+	assert.Equal(t, tbHeader, second.Text, "a header after a finished traceback starts a record")
+	assert.Equal(t, "ValueError", second.Exc.Class)
+	assert.Equal(t, 27, second.TimeFrom)
+
+	assert.Equal(t, KindRecord, evs[6].Kind)
+	bad := evs[7]
+	assert.Equal(t, KindAccess, bad.Kind)
+	assert.Equal(t, 400, bad.Status)
+	assert.Empty(t, bad.Method, "a TLS hello is no method")
+}
+
+// TestRunserverUntimedTail: records after the last timestamped line (the
+// server stopped) take the last time seen; with none at all they are counted
+// as untimed, not emitted with a zero time.
+func TestRunserverUntimedTail(t *testing.T) {
+	var evs []Event
+	p := NewRunserver(utcClock("rs"), func(ev Event) { evs = append(evs, ev) })
+	feed(t, p, "[27/Nov/2026 00:15:07] \"GET / HTTP/1.1\" 200 1\nInternal Server Error: /x/\nTraceback (most recent call last):\nKeyError: 'a'\n")
+	require.Len(t, evs, 2)
+	assert.Equal(t, 1, evs[1].TimeFrom)
+	assert.Equal(t, "KeyError", evs[1].Exc.Class)
+
+	evs = nil
+	p = NewRunserver(utcClock("rs"), func(ev Event) { evs = append(evs, ev) })
+	feed(t, p, "Internal Server Error: /x/\nTraceback (most recent call last):\nKeyError: 'a'\n")
+	assert.Empty(t, evs)
+	assert.Equal(t, 1, p.Untimed)
+}
+
+func TestExceptionGroup(t *testing.T) {
+	var evs []Event
+	p := NewRunserver(utcClock("rs"), func(ev Event) { evs = append(evs, ev) })
+	feed(t, p, "Internal Server Error: /x/\n"+
+		"  + Exception Group Traceback (most recent call last):\n"+
+		"  |   File \"/app/a.py\", line 1, in <module>\n"+
+		"  | ExceptionGroup: two (2 sub-exceptions)\n"+
+		"  +-+---------------- 1 ----------------\n"+
+		"    | ValueError: 1\n"+
+		"    +------------------------------------\n"+
+		"[27/Nov/2026 00:15:07] \"GET /x/ HTTP/1.1\" 500 1\n")
+	require.Len(t, evs, 2)
+	require.NotNil(t, evs[0].Exc)
+	assert.Equal(t, "ExceptionGroup", evs[0].Exc.Class)
+}
+
+func TestParseRequestLog(t *testing.T) {
+	tests := []struct {
+		msg     string
+		lenient bool
+		status  int
+		path    string
+	}{
+		{"Internal Server Error: /accounts/login/", false, 500, "/accounts/login/"},
+		{"Not Found: /nothere/", false, 404, "/nothere/"},
+		{"Forbidden (CSRF cookie not set.): /accounts/login/", false, 403, "/accounts/login/"},
+		{"Method Not Allowed (PUT): /x/", false, 405, "/x/"},
+		{"Service Unavailable: /health/?deep=1", false, 503, "/health/"},
+		{"The request's session was deleted before the request completed. The user may have logged out in a concurrent request, for example.: /accounts/login/", false, 400, "/accounts/login/"},
+		{"log Internal Server Error: /accounts/login/", true, 500, "/accounts/login/"},
+		{"log Internal Server Error: /accounts/login/", false, 0, ""},
+		{"django.http.Http404: /x/", false, 0, ""},
+		{"Something else: /x/", false, 0, ""},
+		{"Internal Server Error: /a b/", false, 0, ""},
+	}
+	for _, tc := range tests {
+		var ev Event
+		ok := parseRequestLog(tc.msg, &ev, tc.lenient)
+		assert.Equal(t, tc.status != 0, ok, tc.msg)
+		assert.Equal(t, tc.status, ev.Status, tc.msg)
+		assert.Equal(t, tc.path, ev.Path, tc.msg)
+	}
+}
+
+func TestParseKV(t *testing.T) {
+	tests := []struct {
+		msg    string
+		method string
+		path   string
+		status int
+		fields map[string]string
+	}{
+		{"method=POST path=/accounts/login/ user=lt_139 status=500 dur_ms=140", "POST", "/accounts/login/", 500,
+			map[string]string{"method": "POST", "path": "/accounts/login/", "user": "lt_139", "status": "500", "dur_ms": "140"}},
+		{`login failed user="a b" url=http://h:8000/accounts/login/?x=1 status_code=500`, "", "/accounts/login/", 500,
+			map[string]string{"user": "a b", "url": "http://h:8000/accounts/login/?x=1", "status_code": "500"}},
+		{"status=abc path=notapath", "", "", 0, map[string]string{"status": "abc", "path": "notapath"}},
+		{"a==b =c", "", "", 0, nil},
+	}
+	for _, tc := range tests {
+		var ev Event
+		parseKV(tc.msg, &ev)
+		assert.Equal(t, tc.method, ev.Method, tc.msg)
+		assert.Equal(t, tc.path, ev.Path, tc.msg)
+		assert.Equal(t, tc.status, ev.Status, tc.msg)
+		for k, v := range tc.fields {
+			assert.Equal(t, v, ev.Field(k), "%s: %s", tc.msg, k)
+		}
+	}
+}
+
+func TestPgBouncerLines(t *testing.T) {
+	tests := []struct {
+		line   string
+		tag    string
+		reason string
+		conn   *Conn
+		fields map[string]string
+	}{
+		{"2026-11-26 17:16:28.717 UTC [28431] LOG C-0x55723b8e6700: ahsp/ahsp@127.0.0.1:49172 closing because: query_wait_timeout (age=7s)",
+			"closing", "query_wait_timeout", &Conn{Side: 'C', Ptr: "0x55723b8e6700", DB: "ahsp", User: "ahsp", Addr: "127.0.0.1", Port: 49172}, map[string]string{"age": "7s", "pid": "28431"}},
+		{"2026-11-26 17:16:28.717 UTC [28431] WARNING C-0x55723b8e6700: ahsp/ahsp@127.0.0.1:49172 pooler error: query_wait_timeout",
+			"pooler_error", "query_wait_timeout", &Conn{Side: 'C', Ptr: "0x55723b8e6700", DB: "ahsp", User: "ahsp", Addr: "127.0.0.1", Port: 49172}, nil},
+		{"2026-11-26 16:21:04.489 UTC [6251] LOG stats: 0 xacts/s, 0 queries/s, in 7 B/s, out 3 B/s, xact 0 us, query 46 us, wait 2005 us",
+			"stats", "", nil, map[string]string{"wait_us": "2005", "query_us": "46", "xacts/s": "0", "in_B/s": "7"}},
+		{"2017-05-10 20:17:33.496 37 LOG Stats: 1 req/s, in 2 b/s, out 3 b/s, query 4 us, wait time 9 us",
+			"stats", "", nil, map[string]string{"wait_us": "9", "pid": "37"}},
+		{"2026-11-26 16:21:03.825 UTC [6251] WARNING C-0x1f1e8: (nodb)/(nouser)@[::1]:5432 pooler error: no more connections allowed (max_client_conn)",
+			"pooler_error", "no more connections allowed (max_client_conn)", &Conn{Side: 'C', Ptr: "0x1f1e8", DB: "(nodb)", User: "(nouser)", Addr: "::1", Port: 5432}, nil},
+		{"2026-11-26 16:21:58.466 UTC [6795] WARNING server login failed: FATAL database \"nonexistent\" does not exist",
+			"server_login_failed", "FATAL database \"nonexistent\" does not exist", nil, nil},
+		{"2017-05-10 20:17:33.496 37 LOG C-0x151f1e8: db/u@unix(123):6432 Pooler Error: query_wait_timeout",
+			"pooler_error", "query_wait_timeout", &Conn{Side: 'C', Ptr: "0x151f1e8", DB: "db", User: "u", Addr: "unix(123)", Port: 6432}, nil},
+	}
+	for _, tc := range tests {
+		var evs []Event
+		feed(t, NewPgBouncer(utcClock("p"), func(ev Event) { evs = append(evs, ev) }), tc.line)
+		require.Len(t, evs, 1, tc.line)
+		ev := evs[0]
+		assert.Equal(t, tc.tag, ev.Tag, tc.line)
+		assert.Equal(t, tc.reason, ev.Reason, tc.line)
+		assert.Equal(t, tc.conn, ev.Conn, tc.line)
+		for k, v := range tc.fields {
+			assert.Equal(t, v, ev.Field(k), "%s: %s", tc.line, k)
+		}
+	}
+
+	var evs []Event
+	feed(t, NewPgBouncer(utcClock("p"), func(ev Event) { evs = append(evs, ev) }),
+		"2026-11-26 16:21:58.466 UTC [6795] LOG first\n\tcontinued\nnot a pgbouncer line\n2026-11-26 16:21:58.467 UTC [6795] LOG second")
+	require.Len(t, evs, 2)
+	assert.Equal(t, "first\ncontinued", evs[0].Message)
+	assert.Equal(t, 2, evs[0].EndLine)
+}
+
+func TestPostgresRecords(t *testing.T) {
+	var evs []Event
+	feed(t, NewPostgres(utcClock("pg"), func(ev Event) { evs = append(evs, ev) }),
+		"2026-11-26 16:24:28.692 UTC [10391] app@appdb ERROR:  deadlock detected\n"+
+			"2026-11-26 16:24:28.692 UTC [10391] app@appdb DETAIL:  Process 10391 waits for ShareLock on transaction 1; blocked by process 10392.\n"+
+			"\tProcess 10392 waits for ShareLock on transaction 2; blocked by process 10391.\n"+
+			"2026-11-26 16:24:28.692 UTC [10391] app@appdb HINT:  See server log for query details.\n"+
+			"2026-11-26 16:24:29.000 UTC [10400] FATAL:  sorry, too many clients already\n"+
+			"2026-11-26 16:24:30 UTC [10401] LOG:  checkpoint starting: time\n")
+	require.Len(t, evs, 3)
+	assert.Equal(t, "ERROR", evs[0].Level)
+	assert.Equal(t, "deadlock detected\nDETAIL:  Process 10391 waits for ShareLock on transaction 1; blocked by process 10392.\nProcess 10392 waits for ShareLock on transaction 2; blocked by process 10391.\nHINT:  See server log for query details.", evs[0].Message)
+	assert.Equal(t, 4, evs[0].EndLine)
+	assert.Equal(t, "FATAL", evs[1].Level)
+	assert.Equal(t, "sorry, too many clients already", evs[1].Message)
+	assert.Equal(t, time.Second, evs[2].Precision)
+}
