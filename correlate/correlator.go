@@ -341,7 +341,16 @@ func (c *Correlator) build(g *group) Chain {
 			ch.Cause, ch.Basis = Unknown, BasisNone
 		}
 	}
-	sort.SliceStable(ch.Evidence, func(i, j int) bool { return ch.Evidence[i].Offset < ch.Evidence[j].Offset })
+	sort.Slice(ch.Evidence, func(i, j int) bool {
+		a, b := &ch.Evidence[i], &ch.Evidence[j]
+		if a.Offset != b.Offset {
+			return a.Offset < b.Offset
+		}
+		if a.Event.Source != b.Event.Source {
+			return a.Event.Source < b.Event.Source
+		}
+		return a.Event.Line < b.Event.Line
+	})
 
 	c.sum.Anchors++
 	c.sum.ByCause[ch.Cause]++
@@ -434,10 +443,10 @@ func whyReport(ev *parser.Event) string {
 func whySign(s *sign) string {
 	ev := &s.ev
 	switch {
-	case ev.Kind == parser.KindPgBouncer && ev.Tag == "closing":
-		return fmt.Sprintf("PgBouncer closed client %s:%d: %s (%s)", ev.Conn.Addr, ev.Conn.Port, ev.Reason, s.cause.Meaning)
+	case ev.Kind == parser.KindPgBouncer && ev.Tag == "closing" && ev.Conn != nil:
+		return fmt.Sprintf("%s (client port %d)", s.cause.Meaning, ev.Conn.Port)
 	case ev.Kind == parser.KindPgBouncer && ev.Tag == "pooler_error":
-		return "PgBouncer's error to that client: " + ev.Reason
+		return "the error PgBouncer sent that client: " + ev.Reason
 	case ev.Kind == parser.KindPgBouncer:
 		return "PgBouncer: " + s.cause.Meaning
 	case ev.Kind == parser.KindPostgres:

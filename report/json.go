@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"time"
@@ -102,13 +103,14 @@ func (j *JSON) Chain(c *correlate.Chain) error {
 		j.w.WriteString("{\"chains\": [\n")
 		j.started = true
 	} else {
-		j.w.WriteString(",\n")
+		j.w.WriteString(",")
 	}
-	b, err := json.Marshal(ChainJSON(c))
-	if err != nil {
+	// Log lines are full of <, > and &: keep them as written.
+	enc := json.NewEncoder(j.w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ChainJSON(c)); err != nil {
 		return err
 	}
-	j.w.Write(b)
 	return j.w.Flush()
 }
 
@@ -165,13 +167,16 @@ func (j *JSON) Finish(r *Run) error {
 	if !j.started {
 		j.w.WriteString("{\"chains\": [")
 	}
-	j.w.WriteString("\n],\n")
-	b, err := json.MarshalIndent(SummaryJSON(r), "", "  ")
-	if err != nil {
+	j.w.WriteString("],\n")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(SummaryJSON(r)); err != nil {
 		return err
 	}
+	b := buf.Bytes()
 	// Splice the summary object's fields after "chains".
 	j.w.Write(b[1:])
-	j.w.WriteByte('\n')
 	return j.w.Flush()
 }

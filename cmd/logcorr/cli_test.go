@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// TestGolden compares whole outputs with files under testdata/golden; run
+// `go test ./cmd/logcorr -update` to rewrite them after a deliberate change.
+// Paths are given from the repository root, as in the README.
+func TestGolden(t *testing.T) {
+	t.Chdir("../..")
+	tests := []struct {
+		golden string
+		args   []string
+	}{
+		{"sample.txt", []string{"analyze", "--tz", "Asia/Jakarta", "testdata/login-storm-psycopg2/logs"}},
+		{"sample-logout.json", []string{"analyze", "--tz", "Asia/Jakarta", "--path", "/accounts/logout/", "--format", "json", "testdata/login-storm-psycopg2/logs"}},
+		{"psycopg3.txt", []string{"analyze", "--tz", "Asia/Jakarta", "testdata/fixtures/psycopg3"}},
+		{"no-failures.txt", []string{"analyze", "--tz", "Asia/Jakarta", "testdata/captures/no-failures/logs"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.golden, func(t *testing.T) {
+			code, out, _ := runCLI(t, "", tc.args...)
+			require.Equal(t, 0, code)
+			path := filepath.Join("testdata", "golden", tc.golden)
+			if *update {
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				require.NoError(t, os.WriteFile(path, []byte(out), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run with -update to create it")
+			assert.Equal(t, string(want), out)
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := runCLI(t, "", "analyze", "--help")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "Examples:")
+	assert.Contains(t, out, "--tz")
+	assert.Contains(t, out, "Exit status")
+}
+
+// TestBadInput: one clear line naming the problem, exit 2, no stack trace.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "stats.csv")
+	require.NoError(t, os.WriteFile(csv, []byte("Type,Name,Request Count\nPOST,/x,1\n"), 0o644))
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing file", []string{"analyze", filepath.Join(dir, "nope.log")}, "nope.log: no such file or folder"},
+		{"bad zone", []string{"analyze", "--tz", "Mars/Olympus", dir}, `unknown time zone "Mars/Olympus"`},
+		{"bad zone for a glob", []string{"analyze", "--tz", "x.log=Nowhere", dir}, `unknown time zone "Nowhere"`},
+		{"bad status", []string{"analyze", "--status", "5x", dir}, `status "5x"`},
+		{"bad flag", []string{"analyze", "--frobnicate", dir}, "unknown flag --frobnicate"},
+		{"bad parser", []string{"analyze", "--parser", "x.log=cobol", dir}, `unknown log format "cobol"`},
+		{"parser without glob", []string{"analyze", "--parser", "runserver", dir}, "want GLOB=FORMAT"},
+		{"format without time", []string{"analyze", "--parser", "x=python:{levelname} {message}", dir}, "cannot be placed in time"},
+		{"file of no known format", []string{"analyze", csv}, "stats.csv: not a log format logcorr reads (name its format with --parser"},
+		{"no paths", []string{"analyze"}, "expected \"<PATH> ...\""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "", tc.args...)
+			assert.Equal(t, exitInput, code)
+			assert.Contains(t, errOut, tc.want)
+			assert.NotContains(t, errOut, "goroutine")
+			assert.NotContains(t, out, "Summary", "nothing analysed, nothing printed")
+		})
+	}
+}
+
+// TestFolderSkipsUnknownFiles: in a folder, files of no known format are
+// named on stderr and skipped; the run succeeds.
+func TestFolderSkipsUnknownFiles(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "../../testdata/login-storm-psycopg2/logs")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, errOut, "locust_stats.csv: skipped: not a log format logcorr reads")
+	assert.Contains(t, out, "Summary: 388 anchors")
+}
+
+// TestStdinAndGzip: "-" reads stdin, gzip is opened by its magic bytes.
+func TestStdinAndGzip(t *testing.T) {
+	logs := "../../testdata/login-storm-psycopg2/logs/"
+	rs, err := os.ReadFile(logs + "runserver_8000.err.log")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	gz := filepath.Join(dir, "pgbouncer.log.1.gz")
+	writeGzip(t, gz, logs+"pgbouncer.log", 1)
+
+	code, out, errOut := runCLI(t, string(rs), "analyze", "--tz", "Asia/Jakarta", "--format", "json", "-", gz)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, `"anchors": 388`)
+	assert.Contains(t, out, `"query_wait_timeout": 334`)
+	assert.Contains(t, out, `"file":"<stdin>"`)
+}
+
+// TestTruncatedGzip: a damaged rotated file is reported with the line where
+// reading stopped; what was read before is still analysed (exit 2).
+func TestTruncatedGzip(t *testing.T) {
+	dir := t.TempDir()
+	gz := filepath.Join(dir, "runserver.err.log.2.gz")
+	writeGzip(t, gz, "../../testdata/login-storm-psycopg2/logs/runserver_8000.err.log", 0.5)
+	code, out, errOut := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", gz)
+	assert.Equal(t, exitInput, code)
+	assert.Regexp(t, `runserver\.err\.log\.2\.gz:\d+: unexpected EOF`, errOut)
+	assert.Contains(t, out, "Summary: ")
+	assert.NotContains(t, out, "Summary: 0 anchors", "chains of the part read are kept")
+}
+
+// writeGzip compresses a file and keeps that fraction of the result.
+func writeGzip(t *testing.T, dst, src string, keep float64) {
+	b, err := os.ReadFile(src)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err = zw.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	out := buf.Bytes()
+	out = out[:int(float64(len(out))*keep)]
+	require.NoError(t, os.WriteFile(dst, out, 0o644))
+}

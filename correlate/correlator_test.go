@@ -1,0 +1,278 @@
+package correlate
+
+import (
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+var t0 = time.Date(2026, 11, 26, 17, 15, 0, 0, time.UTC)
+
+func at(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
+
+var lostConn = &parser.Exception{Class: "django.db.utils.OperationalError", Message: "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally"}
+var redisDown = &parser.Exception{Class: "redis.exceptions.ConnectionError", Message: "Error 111 connecting to 127.0.0.1:26380. Connection refused."}
+
+// Builders for the events the parsers produce.
+func access(line int, sec float64, status int) parser.Event {
+	return parser.Event{Source: "runserver.err.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Second,
+		Kind: parser.KindAccess, Method: "POST", Path: "/accounts/login/", Status: status}
+}
+
+func errRecord(src string, line int, sec float64, exc *parser.Exception) parser.Event {
+	return parser.Event{Source: src, Line: line, EndLine: line + 40, Time: at(sec), Precision: time.Millisecond,
+		Kind: parser.KindRequestLog, Path: "/accounts/login/", Status: 500, Exc: exc}
+}
+
+func authLine(line int, sec float64) parser.Event {
+	return parser.Event{Source: "auth_debug.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Millisecond,
+		Kind: parser.KindRecord, Method: "POST", Path: "/accounts/login/", Status: 500}
+}
+
+func pgb(line int, sec float64, tag, reason, ptr string, port int) parser.Event {
+	return parser.Event{Source: "pgbouncer.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Millisecond,
+		Kind: parser.KindPgBouncer, Tag: tag, Reason: reason, Conn: &parser.Conn{Side: 'C', Ptr: ptr, Addr: "127.0.0.1", Port: port}}
+}
+
+// correlateAll runs events through a correlator the way analyze does.
+func correlateAll(cfg Config, evs ...parser.Event) ([]Chain, Summary) {
+	var chains []Chain
+	c := New(cfg, func(ch Chain) { chains = append(chains, ch) })
+	for _, ev := range evs {
+		c.Add(ev)
+		c.Advance(ev.Time.Add(-DefaultSlack))
+	}
+	c.Close()
+	return chains, c.Summary()
+}
+
+func TestOneRequestOneAnchor(t *testing.T) {
+	inferred := errRecord("runserver.err.log", 10, 5, lostConn)
+	inferred.TimeFrom = 60
+	chains, sum := correlateAll(DefaultConfig(),
+		pgb(1, 1.5, "closing", "query_wait_timeout", "0xa", 40000),
+		pgb(2, 1.5, "pooler_error", "query_wait_timeout", "0xa", 40000),
+		errRecord("django_errors.log", 3, 4.2, lostConn),
+		authLine(4, 4.21),
+		inferred,
+		access(60, 5, 500),
+	)
+	require.Len(t, chains, 1)
+	ch := chains[0]
+	assert.Equal(t, 1, sum.Anchors)
+	assert.Equal(t, "runserver.err.log", ch.Anchor.Source)
+	assert.Equal(t, 60, ch.Anchor.Line, "the access line dates the anchor")
+	assert.Equal(t, "POST", ch.Method)
+	assert.Equal(t, "query_wait_timeout", ch.Cause)
+	assert.Equal(t, BasisNearby, ch.Basis)
+	var roles []Role
+	var lines []int
+	for _, l := range ch.Evidence {
+		roles = append(roles, l.Role)
+		lines = append(lines, l.Event.Line)
+	}
+	assert.Equal(t, []Role{RoleCause, RoleCause, RoleRequest, RoleRequest, RoleRequest}, roles)
+	assert.ElementsMatch(t, []int{1, 2, 3, 4, 10}, lines, "both PgBouncer lines of the timed-out client")
+	assert.Equal(t, -3500*time.Millisecond, ch.Evidence[0].Offset)
+}
+
+// TestRedisNotBlamedOnPool: a 500 whose own exception is Redis's keeps that
+// cause even with pool timeouts in the same second.
+func TestRedisNotBlamedOnPool(t *testing.T) {
+	chains, sum := correlateAll(DefaultConfig(),
+		pgb(1, 9.9, "closing", "query_wait_timeout", "0xa", 40000),
+		errRecord("django_errors.log", 2, 10.0, redisDown),
+		errRecord("django_errors.log", 50, 10.1, lostConn),
+		access(60, 10, 500),
+		access(61, 10, 500),
+	)
+	require.Len(t, chains, 2)
+	assert.Equal(t, map[string]int{"redis.exceptions.ConnectionError": 1, "query_wait_timeout": 1}, sum.ByCause)
+	for _, ch := range chains {
+		for _, l := range ch.Evidence {
+			if ch.Cause != "query_wait_timeout" {
+				assert.NotEqual(t, RoleCause, l.Role)
+			}
+		}
+	}
+}
+
+// TestClaimedOnce: one PgBouncer line explains one anchor; the next falls
+// back to its own exception rather than citing the same line.
+func TestClaimedOnce(t *testing.T) {
+	chains, sum := correlateAll(DefaultConfig(),
+		pgb(1, 9, "closing", "query_wait_timeout", "0xa", 40000),
+		errRecord("django_errors.log", 2, 10.0, lostConn),
+		errRecord("django_errors.log", 50, 10.5, lostConn),
+	)
+	require.Len(t, chains, 2)
+	assert.Equal(t, map[string]int{"query_wait_timeout": 1, "django.db.utils.OperationalError": 1}, sum.ByCause)
+	assert.Equal(t, "query_wait_timeout", chains[0].Cause, "the earlier anchor claims first")
+}
+
+func TestWindowBounds(t *testing.T) {
+	cfg := DefaultConfig()
+	tests := []struct {
+		name  string
+		qwt   float64
+		cause string
+	}{
+		{"just inside Before", 100 - 20, "query_wait_timeout"},
+		{"outside Before", 100 - 20.001, "django.db.utils.OperationalError"},
+		{"inside After", 100 + 5, "query_wait_timeout"},
+		{"outside After", 100 + 5.001, "django.db.utils.OperationalError"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			chains, _ := correlateAll(cfg, sorted(pgb(1, tc.qwt, "pooler_error", "query_wait_timeout", "0xa", 1), errRecord("e.log", 2, 100, lostConn))...)
+			require.Len(t, chains, 1)
+			assert.Equal(t, tc.cause, chains[0].Cause)
+		})
+	}
+}
+
+func sorted(evs ...parser.Event) []parser.Event {
+	if len(evs) == 2 && evs[1].Time.Before(evs[0].Time) {
+		evs[0], evs[1] = evs[1], evs[0]
+	}
+	return evs
+}
+
+// TestNamedByTraceback: with psycopg 3 (or old libpq) the traceback says
+// query_wait_timeout itself; no PgBouncer log is needed.
+func TestNamedByTraceback(t *testing.T) {
+	exc := &parser.Exception{Class: "django.db.utils.OperationalError", Message: "consuming input failed: query_wait_timeout\nserver closed the connection unexpectedly"}
+	chains, _ := correlateAll(DefaultConfig(), errRecord("runserver.err.log", 1, 3, exc), access(50, 4, 500))
+	require.Len(t, chains, 1)
+	assert.Equal(t, "query_wait_timeout", chains[0].Cause)
+	assert.Equal(t, BasisNamed, chains[0].Basis)
+	assert.Contains(t, chains[0].Evidence[0].Why, "names query_wait_timeout")
+}
+
+// TestFewerLogs: an access line alone is an anchor; with a pool timeout near
+// it the cause is inferred from proximity, without one it is unknown.
+func TestFewerLogs(t *testing.T) {
+	chains, sum := correlateAll(DefaultConfig(), access(1, 10, 500))
+	require.Len(t, chains, 1)
+	assert.Equal(t, Unknown, chains[0].Cause)
+	assert.Equal(t, 1, sum.Unexplained)
+
+	chains, _ = correlateAll(DefaultConfig(), pgb(1, 8, "closing", "query_wait_timeout", "0xa", 1), access(2, 10, 500))
+	require.Len(t, chains, 1)
+	assert.Equal(t, "query_wait_timeout", chains[0].Cause)
+	assert.Equal(t, BasisNearby, chains[0].Basis)
+}
+
+func TestAnchorFilters(t *testing.T) {
+	get := access(1, 1, 500)
+	get.Method = "GET"
+	other := access(2, 2, 500)
+	other.Path = "/dashboard/"
+	bad := access(3, 3, 502)
+	ok := access(4, 4, 500)
+
+	chains, _ := correlateAll(DefaultConfig(), get, other, bad, ok)
+	assert.Len(t, chains, 2, "GET and POST 500 on the login path")
+
+	cfg := DefaultConfig()
+	cfg.Methods = []string{"post"}
+	cfg.Statuses = []StatusRange{{500, 599}}
+	chains, _ = correlateAll(cfg, get, other, bad, ok)
+	assert.Len(t, chains, 2, "POST 5xx on the login path")
+}
+
+func TestParseStatus(t *testing.T) {
+	for in, want := range map[string]StatusRange{"500": {500, 500}, "5xx": {500, 599}, "5XX": {500, 599}, "502-504": {502, 504}} {
+		got, err := ParseStatus(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got)
+	}
+	for _, in := range []string{"", "5x", "abc", "99", "504-502", "1000"} {
+		_, err := ParseStatus(in)
+		assert.Error(t, err, in)
+	}
+}
+
+// TestEmittedWhenWindowCloses: a chain is handed out once event time passes
+// its anchor plus After (its access line makes the request complete), and
+// not before.
+func TestEmittedWhenWindowCloses(t *testing.T) {
+	var chains []Chain
+	c := New(DefaultConfig(), func(ch Chain) { chains = append(chains, ch) })
+	c.Add(errRecord("e.log", 1, 10, lostConn))
+	c.Add(access(2, 11, 500))
+	c.Advance(at(16 - 0.001))
+	assert.Empty(t, chains)
+	c.Advance(at(16))
+	assert.Len(t, chains, 1)
+
+	// Without an access line the request may still get one: it waits
+	// SameRequest.
+	c.Add(errRecord("e.log", 3, 20, lostConn))
+	c.Advance(at(79.999))
+	assert.Len(t, chains, 1)
+	c.Advance(at(80))
+	assert.Len(t, chains, 2)
+}
+
+// TestMemoryBoundedByWindow: a long stream keeps only the cause events that a
+// window can still reach.
+func TestMemoryBoundedByWindow(t *testing.T) {
+	c := New(DefaultConfig(), func(Chain) {})
+	most := 0
+	for i := 0; i < 200000; i++ {
+		sec := float64(i) / 100 // 100 pool timeouts a second for 2000 s
+		c.Add(pgb(i, sec, "closing", "query_wait_timeout", "0xa", i))
+		if i%1000 == 0 {
+			c.Add(errRecord("e.log", i, sec, lostConn))
+		}
+		c.Advance(at(sec - 2))
+		most = max(most, len(c.signs))
+	}
+	window := (DefaultSameRequest + DefaultBefore + DefaultAfter + 2*DefaultSlack).Seconds()
+	assert.LessOrEqual(t, most, int(window*100)+100)
+	c.Close()
+	assert.Equal(t, 200, c.Summary().Anchors)
+}
+
+type sliceSource struct {
+	evs []parser.Event
+	err error
+}
+
+func (s *sliceSource) Next() (parser.Event, error) {
+	if len(s.evs) == 0 {
+		if s.err != nil {
+			return parser.Event{}, s.err
+		}
+		return parser.Event{}, io.EOF
+	}
+	ev := s.evs[0]
+	s.evs = s.evs[1:]
+	return ev, nil
+}
+
+func TestMergeOrdersWithinSlack(t *testing.T) {
+	a := &sliceSource{evs: []parser.Event{{Line: 1, Time: at(1)}, {Line: 2, Time: at(3)}, {Line: 3, Time: at(2.5)}, {Line: 4, Time: at(6)}}}
+	b := &sliceSource{evs: []parser.Event{{Line: 10, Time: at(2)}, {Line: 11, Time: at(2)}, {Line: 12, Time: at(5)}}, err: errors.New("b.log:4: broken")}
+	m := NewMerge(2*time.Second, a, b)
+	var failed []int
+	m.OnError = func(i int, err error) { failed = append(failed, i) }
+	var lines []int
+	for {
+		ev, err := m.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		lines = append(lines, ev.Line)
+	}
+	assert.Equal(t, []int{1, 10, 11, 3, 2, 12, 4}, lines)
+	assert.Equal(t, []int{1}, failed, "the broken source is reported, what it yielded kept")
+}
