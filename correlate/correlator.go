@@ -103,6 +103,9 @@ type Correlator struct {
 	wm    time.Time
 	seq   int
 	sum   Summary
+	// nextFinal is the earliest time an open request can become final, so
+	// that Advance scans the open requests only when one can.
+	nextFinal time.Time
 }
 
 // New returns a correlator that hands each finished chain to out.
@@ -151,6 +154,7 @@ func (c *Correlator) assemble(ev parser.Event) {
 	for _, g := range c.open {
 		if c.accepts(g, &ev) {
 			g.add(ev)
+			c.noteDeadline(g)
 			return
 		}
 	}
@@ -158,6 +162,13 @@ func (c *Correlator) assemble(ev parser.Event) {
 	g := &group{seq: c.seq, path: ev.Path, status: ev.Status, first: ev.Time}
 	g.add(ev)
 	c.open = append(c.open, g)
+	c.noteDeadline(g)
+}
+
+func (c *Correlator) noteDeadline(g *group) {
+	if d := c.deadline(g); c.nextFinal.IsZero() || d.Before(c.nextFinal) {
+		c.nextFinal = d
+	}
 }
 
 func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
@@ -235,24 +246,32 @@ func (c *Correlator) Close() {
 	c.signs = nil
 }
 
-// final reports whether no more reports can join a request: its access line
-// is in (written last, after the response went out; other logs' reports of
-// the same second may sort after it, hence its precision), or SameRequest
-// has passed since its first report.
-func (c *Correlator) final(g *group) bool {
-	if a := &g.reports[g.anchor]; a.Kind == parser.KindAccess && !c.wm.Before(a.Time.Add(max(a.Precision, time.Second))) {
-		return true
+// deadline is when no more reports can join a request: once its access
+// line is in (written last, after the response went out; other logs'
+// reports of the same second may sort after it, hence its precision), or
+// SameRequest after its first report.
+func (c *Correlator) deadline(g *group) time.Time {
+	d := g.first.Add(c.cfg.SameRequest)
+	if a := &g.reports[g.anchor]; a.Kind == parser.KindAccess {
+		if ad := a.Time.Add(max(a.Precision, time.Second)); ad.Before(d) {
+			d = ad
+		}
 	}
-	return !c.wm.Before(g.first.Add(c.cfg.SameRequest))
+	return d
 }
 
 func (c *Correlator) closeGroups(all bool) {
+	if !all && (c.nextFinal.IsZero() || c.wm.Before(c.nextFinal)) {
+		return
+	}
+	c.nextFinal = time.Time{}
 	keep := c.open[:0]
 	for _, g := range c.open {
-		if all || c.final(g) {
+		if all || !c.wm.Before(c.deadline(g)) {
 			heap.Push(&c.done, g)
 		} else {
 			keep = append(keep, g)
+			c.noteDeadline(g)
 		}
 	}
 	for i := len(keep); i < len(c.open); i++ {
@@ -371,13 +390,22 @@ func (c *Correlator) build(g *group) Chain {
 // nearest after it.
 func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
 	var before, after *sign
-	for _, s := range c.signs {
+	okCache := map[*Cause]bool{}
+	for _, s := range c.signs[c.firstAtOrAfter(lo):] {
 		t := s.ev.Time
-		if t.Before(lo) || s.claimed || !ok(s.cause) {
-			continue
-		}
 		if t.After(hi) {
 			break
+		}
+		if s.claimed {
+			continue
+		}
+		good, seen := okCache[s.cause]
+		if !seen {
+			good = ok(s.cause)
+			okCache[s.cause] = good
+		}
+		if !good {
+			continue
 		}
 		if !t.After(ref) {
 			before = s
@@ -391,6 +419,11 @@ func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
 	return after
 }
 
+// firstAtOrAfter is the index of the first cause event not before t.
+func (c *Correlator) firstAtOrAfter(t time.Time) int {
+	return sort.Search(len(c.signs), func(i int) bool { return !c.signs[i].ev.Time.Before(t) })
+}
+
 // claim marks a cause event as this anchor's, with the lines that are the
 // same event written twice (PgBouncer logs a timed-out client as a
 // "closing because" LOG and a "pooler error" WARNING in the same
@@ -401,12 +434,13 @@ func (c *Correlator) claim(s *sign, at time.Time) []Link {
 	if s.ev.Conn == nil {
 		return links
 	}
-	for _, o := range c.signs {
-		if o.claimed || o.cause != s.cause || o.ev.Conn == nil || o.ev.Source != s.ev.Source {
-			continue
+	end := s.ev.Time.Add(time.Second)
+	for _, o := range c.signs[c.firstAtOrAfter(s.ev.Time.Add(-time.Second)):] {
+		if o.ev.Time.After(end) {
+			break
 		}
-		d := o.ev.Time.Sub(s.ev.Time)
-		if d < -time.Second || d > time.Second || o.ev.Conn.Ptr != s.ev.Conn.Ptr || o.ev.Conn.Port != s.ev.Conn.Port {
+		if o.claimed || o.cause != s.cause || o.ev.Conn == nil || o.ev.Source != s.ev.Source ||
+			o.ev.Conn.Ptr != s.ev.Conn.Ptr || o.ev.Conn.Port != s.ev.Conn.Port {
 			continue
 		}
 		o.claimed = true

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The large input is the shipped capture repeated with its times moved on by
+// two minutes per copy, written once under the temp dir and reused: a real
+// mix of lines, as large as asked, never committed.
+var (
+	isoStamp = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`)
+	clfStamp = regexp.MustCompile(`\d\d/[A-Z][a-z]{2}/\d{4} \d\d:\d\d:\d\d`)
+)
+
+func shiftLine(line string, d time.Duration) string {
+	if loc := isoStamp.FindStringIndex(line); loc != nil && loc[0] < 40 {
+		t, err := time.Parse("2006-01-02 15:04:05", line[loc[0]:loc[1]])
+		if err == nil {
+			return line[:loc[0]] + t.Add(d).Format("2006-01-02 15:04:05") + line[loc[1]:]
+		}
+	}
+	if loc := clfStamp.FindStringIndex(line); loc != nil && loc[0] < 4 {
+		t, err := time.Parse("02/Jan/2006 15:04:05", line[loc[0]:loc[1]])
+		if err == nil {
+			return line[:loc[0]] + t.Add(d).Format("02/Jan/2006 15:04:05") + line[loc[1]:]
+		}
+	}
+	return line
+}
+
+func benchInput(b *testing.B, copies int) (string, int64) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("logcorr-bench-%d", copies))
+	src := "../../testdata/login-storm-psycopg2/logs"
+	names := []string{"runserver_8000.err.log", "django_errors.log", "auth_debug.log", "pgbouncer.log"}
+	var total int64
+	if _, err := os.Stat(filepath.Join(dir, "done")); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		for _, n := range names {
+			raw, err := os.ReadFile(filepath.Join(src, n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+			f, err := os.Create(filepath.Join(dir, n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			w := bufio.NewWriter(f)
+			for c := 0; c < copies; c++ {
+				d := time.Duration(c) * 2 * time.Minute
+				for _, l := range lines {
+					w.WriteString(shiftLine(l, d))
+					w.WriteByte('\n')
+				}
+			}
+			if err := w.Flush(); err != nil {
+				b.Fatal(err)
+			}
+			f.Close()
+		}
+		if err := os.WriteFile(filepath.Join(dir, "done"), nil, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, n := range names {
+		fi, err := os.Stat(filepath.Join(dir, n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += fi.Size()
+	}
+	return dir, total
+}
+
+// peakHeap samples the heap while f runs; the GC keeps live data near
+// HeapInuse, so its peak is what the run needed.
+func peakHeap(f func()) uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(stop)
+	wg.Wait()
+	return peak.Load()
+}
+
+// BenchmarkAnalyze reports MB/s and the peak heap of analyze over 1, 10 and
+// 40 copies of the shipped capture (9 MB to 370 MB): memory must stay flat as
+// the input grows, since the correlator keeps only its window.
+func BenchmarkAnalyze(b *testing.B) {
+	for _, copies := range []int{1, 10, 40} {
+		b.Run(fmt.Sprintf("copies=%d", copies), func(b *testing.B) {
+			dir, size := benchInput(b, copies)
+			b.SetBytes(size)
+			b.ResetTimer()
+			var peak uint64
+			for i := 0; i < b.N; i++ {
+				p := peakHeap(func() {
+					if code := run([]string{"analyze", "--tz", "Asia/Jakarta", dir}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+						b.Fatalf("exit %d", code)
+					}
+				})
+				peak = max(peak, p)
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+		})
+	}
+}
