@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Defaults, chosen from the captures in testdata (docs/windows.md has the
+// Defaults, chosen from the captures in testdata (docs/correlation.md has the
 // measurements): a login 500's error record is logged up to 13 s after the
 // PgBouncer query_wait_timeout line of its own request (2–18 s in other
 // runs), and the reports of one request are up to ~6 s apart with DEBUG on

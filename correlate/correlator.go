@@ -458,7 +458,7 @@ func whyReport(ev *parser.Event) string {
 		b.WriteString("error record of this request")
 		if ev.Exc != nil {
 			fmt.Fprintf(&b, ": %s", ev.Exc)
-			if ev.Root != nil && ev.Root.Class != ev.Exc.Class {
+			if ev.Root != nil && ev.Root.FirstLine() != ev.Exc.FirstLine() {
 				fmt.Fprintf(&b, " (first exception %s)", ev.Root)
 			}
 		}

@@ -20,8 +20,8 @@ type matchFlags struct {
 	Path        []string      `name:"path" default:"/accounts/login/" sep:"none" help:"Anchor on responses to this path (repeatable; the query string is ignored)."`
 	Status      []string      `name:"status" default:"500" help:"Anchor on this status: 500, 5xx or 500-504 (repeatable)."`
 	Method      []string      `name:"method" help:"Anchor only on this method (repeatable; default any)."`
-	Before      time.Duration `name:"before" default:"20s" help:"Look this far before an anchor for its cause."`
-	After       time.Duration `name:"after" default:"5s" help:"Look this far after an anchor."`
+	Before      time.Duration `name:"before" default:"20s" help:"Look this far before the first report of an anchor's request for its cause."`
+	After       time.Duration `name:"after" default:"5s" help:"Look this far after an anchor's time."`
 	SameRequest time.Duration `name:"same-request" default:"60s" help:"How far apart two logs' reports of one request may be."`
 	TZ          []string      `name:"tz" sep:"none" placeholder:"[GLOB=]ZONE" help:"Zone of naive timestamps (IANA name, e.g. Asia/Jakarta; default the local zone). GLOB=ZONE sets it for matching files only (repeatable)."`
 	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, pgbouncer, postgresql, a preset (django-verbose, basic, bracket-level, cookbook, gunicorn, locust) or python:LOGGING-FORMAT (repeatable)."`

@@ -1,0 +1,131 @@
+package source
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+func TestMatches(t *testing.T) {
+	tests := []struct {
+		glob, name string
+		want       bool
+	}{
+		{"pgbouncer.log", "logs/pgbouncer.log", true},
+		{"pgbouncer*", "logs/pgbouncer.log.1.gz", true},
+		{"logs/*.log", "logs/pgbouncer.log", true},
+		{`d:\logs\django_errors.log`, `d:\logs\django_errors.log`, true},
+		{"django_errors.log", `d:\logs\django_errors.log`, true},
+		{"*.log", `d:\logs\x\auth.log`, true},
+		{"auth*", "logs/pgbouncer.log", false},
+		{"[", "x", false},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, Matches(tc.glob, tc.name), "%s ~ %s", tc.glob, tc.name)
+	}
+}
+
+func TestZoneAndFormatRules(t *testing.T) {
+	utc, jakarta := time.UTC, time.FixedZone("WIB", 7*3600)
+	o := &Options{Loc: jakarta, Zones: []Rule[*time.Location]{{"pgbouncer*", utc}, {"pgbouncer.log.9", jakarta}}}
+	assert.Equal(t, utc, o.ZoneFor("logs/pgbouncer.log"))
+	assert.Equal(t, jakarta, o.ZoneFor("logs/pgbouncer.log.9"), "the later rule wins")
+	assert.Equal(t, jakarta, o.ZoneFor("logs/runserver.err.log"))
+	assert.Equal(t, time.Local, (&Options{}).ZoneFor("x"))
+
+	spec, err := parser.ParseSpec("django-verbose")
+	require.NoError(t, err)
+	o.Formats = []Rule[parser.Spec]{{"errors.log", spec}}
+	got, ok := o.FormatFor("logs/errors.log")
+	assert.True(t, ok)
+	assert.Equal(t, spec.String(), got.String())
+	_, ok = o.FormatFor("logs/other.log")
+	assert.False(t, ok)
+}
+
+func TestExpand(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"b.log", "a.log", ".hidden"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, n), []byte("x\n"), 0o644))
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	ins, err := Expand([]string{dir, "-", filepath.Join(dir, "missing.log")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "missing.log: no such file or folder")
+	require.Len(t, ins, 3)
+	assert.Equal(t, filepath.Join(dir, "a.log"), ins[0].Name)
+	assert.True(t, ins[0].FromFolder)
+	assert.Equal(t, filepath.Join(dir, "b.log"), ins[1].Name)
+	assert.Equal(t, Input{Name: StdinName, Path: Stdin}, ins[2])
+}
+
+func TestLineReader(t *testing.T) {
+	long := strings.Repeat("x", MaxLine+10)
+	in := "first\r\n\n" + long + "\nlast without newline"
+	lr := NewLineReader(strings.NewReader(in))
+	var cut []int
+	lr.OnLong = func(n int) { cut = append(cut, n) }
+	var got []string
+	for {
+		l, err := lr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		got = append(got, l)
+	}
+	require.Len(t, got, 4)
+	assert.Equal(t, "first\r", got[0], "CR is the parsers' to remove")
+	assert.Equal(t, "", got[1])
+	assert.Len(t, got[2], MaxLine)
+	assert.Equal(t, "last without newline", got[3])
+	assert.Equal(t, []int{3}, cut)
+	assert.Equal(t, int64(len(in)), lr.Bytes())
+	assert.Equal(t, 4, lr.Line())
+}
+
+func TestOpenDetectsFormatAndGzip(t *testing.T) {
+	dir := t.TempDir()
+	pgb := "2026-11-26 17:16:28.717 UTC [28431] LOG C-0x5: db/u@127.0.0.1:49172 closing because: query_wait_timeout (age=7s)\n"
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write([]byte(pgb))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	gz := filepath.Join(dir, "pgbouncer.log.2.gz")
+	require.NoError(t, os.WriteFile(gz, buf.Bytes(), 0o644))
+	empty := filepath.Join(dir, "empty.log")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+
+	opts := &Options{Loc: time.UTC}
+	s, err := Open(Input{Name: gz, Path: gz}, opts)
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Equal(t, parser.FormatPgBouncer, s.Spec.Format)
+	assert.True(t, s.Detected)
+	ev, err := s.Next()
+	require.NoError(t, err)
+	assert.Equal(t, "query_wait_timeout", ev.Reason)
+	assert.Equal(t, gz, ev.Source)
+	_, err = s.Next()
+	assert.ErrorIs(t, err, io.EOF)
+
+	_, err = Open(Input{Name: empty, Path: empty}, opts)
+	assert.ErrorIs(t, err, ErrEmpty)
+
+	opts.Stdin = strings.NewReader("just some text\nthat is no log\n")
+	_, err = Open(Input{Name: StdinName, Path: Stdin}, opts)
+	assert.ErrorIs(t, err, ErrNotRecognised)
+	assert.Contains(t, err.Error(), "<stdin>")
+}
