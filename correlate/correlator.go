@@ -116,11 +116,6 @@ func New(cfg Config, out func(Chain)) *Correlator {
 	return &Correlator{cfg: cfg, out: out, sum: Summary{ByCause: map[string]int{}, Signs: map[string]int{}}}
 }
 
-// reportRole tells the kinds of report one request can have once per log.
-func reportRole(ev *parser.Event) parser.Kind {
-	return ev.Kind
-}
-
 // Add takes one event.
 func (c *Correlator) Add(ev parser.Event) {
 	if ev.IsResponse() && c.cfg.wantsResponse(ev.Method, ev.Path, ev.Status) {
@@ -184,7 +179,8 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 	}
 	for i := range g.reports {
 		r := &g.reports[i]
-		if reportRole(r) == reportRole(ev) && (r.Source == ev.Source || ev.Kind == parser.KindAccess) {
+		// One report of each kind per log, and one access line in all.
+		if r.Kind == ev.Kind && (r.Source == ev.Source || ev.Kind == parser.KindAccess) {
 			return false
 		}
 	}

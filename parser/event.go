@@ -148,4 +148,7 @@ type Emit func(Event)
 type Parser interface {
 	Feed(lineNum int, line string)
 	Flush()
+	// Unparsed counts the lines that were neither a record nor part of one,
+	// a sign that the format was not the right one.
+	Unparsed() int
 }

@@ -13,8 +13,7 @@ type PgBouncer struct {
 	emit  Emit
 	cur   *Event
 
-	// Unparsed counts lines that are not PgBouncer lines.
-	Unparsed int
+	unparsed int
 }
 
 // NewPgBouncer returns a parser for one PgBouncer log.
@@ -71,7 +70,7 @@ func (p *PgBouncer) Feed(num int, raw string) {
 	st, pid, level, at, ok := parsePgBouncerHead(line)
 	if !ok {
 		if line != "" {
-			p.Unparsed++
+			p.unparsed++
 		}
 		return
 	}
@@ -195,3 +194,6 @@ func (p *PgBouncer) flushCur() {
 
 // Flush implements Parser.
 func (p *PgBouncer) Flush() { p.flushCur() }
+
+// Unparsed implements Parser.
+func (p *PgBouncer) Unparsed() int { return p.unparsed }

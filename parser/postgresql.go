@@ -12,8 +12,7 @@ type Postgres struct {
 	emit  Emit
 	cur   *Event
 
-	// Unparsed counts lines that are not PostgreSQL lines.
-	Unparsed int
+	unparsed int
 }
 
 // NewPostgres returns a parser for one PostgreSQL log.
@@ -65,13 +64,13 @@ func (p *Postgres) Feed(num int, raw string) {
 	st, n, ok := scanStamp(line, true)
 	if !ok {
 		if line != "" {
-			p.Unparsed++
+			p.unparsed++
 		}
 		return
 	}
 	sev, at, followUp := findSeverity(line, n)
 	if sev == "" {
-		p.Unparsed++
+		p.unparsed++
 		return
 	}
 	pid := ""
@@ -106,3 +105,6 @@ func (p *Postgres) flushCur() {
 
 // Flush implements Parser.
 func (p *Postgres) Flush() { p.flushCur() }
+
+// Unparsed implements Parser.
+func (p *Postgres) Unparsed() int { return p.unparsed }

@@ -12,8 +12,7 @@ type PyLogging struct {
 	tb  traceback
 	m   pyMatch
 
-	// Unparsed counts lines before the first record.
-	Unparsed int
+	unparsed int
 }
 
 // NewPyLogging returns a parser for one file written with format.
@@ -26,7 +25,7 @@ func (p *PyLogging) Feed(num int, raw string) {
 	line := Clean(raw)
 	if !p.format.match(line, &p.m) {
 		if p.rec == nil {
-			p.Unparsed++
+			p.unparsed++
 			return
 		}
 		p.tb.add(line)
@@ -70,3 +69,6 @@ func (p *PyLogging) endRecord() {
 
 // Flush implements Parser.
 func (p *PyLogging) Flush() { p.endRecord() }
+
+// Unparsed implements Parser.
+func (p *PyLogging) Unparsed() int { return p.unparsed }

@@ -28,8 +28,7 @@ type Runserver struct {
 	last    time.Time
 	lastNum int
 
-	// Unparsed counts lines that are neither records nor part of one.
-	Unparsed int
+	unparsed int
 	// Untimed counts records dropped because no line of the stream ever gave
 	// them a time.
 	Untimed int
@@ -91,14 +90,14 @@ func (p *Runserver) Feed(num int, raw string) {
 			ev.Kind = KindAccess
 			ev.Level = accessLevel(ev.Status)
 		}
-		p.send(ev)
+		p.emitEvent(ev)
 		return
 	}
 	if st, n, ok := scanLongDate(line); ok && n == len(line) {
 		p.endRecord()
 		t := p.clock.instant(st, num)
 		p.timeKnown(t, num)
-		p.send(Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Kind: KindBanner, Text: line, Message: line, Level: "INFO"})
+		p.emitEvent(Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Kind: KindBanner, Text: line, Message: line, Level: "INFO"})
 		return
 	}
 	if p.rec != nil && !p.startsRecord(line) {
@@ -123,7 +122,7 @@ func (p *Runserver) Feed(num int, raw string) {
 	case strings.HasPrefix(line, "Exception in thread "), strings.TrimSpace(line) == tbHeader:
 		ev.Level = "ERROR"
 	default:
-		p.Unparsed++
+		p.unparsed++
 		return
 	}
 	p.rec = &ev
@@ -193,10 +192,6 @@ func (p *Runserver) release(t time.Time, num int) {
 	p.pending = p.pending[:0]
 }
 
-func (p *Runserver) send(ev Event) {
-	p.emitEvent(ev)
-}
-
 func (p *Runserver) emitEvent(ev Event) {
 	ev.Source = p.clock.Source
 	p.emit(ev)
@@ -208,3 +203,6 @@ func (p *Runserver) Flush() {
 	p.endRecord()
 	p.release(p.last, p.lastNum)
 }
+
+// Unparsed implements Parser.
+func (p *Runserver) Unparsed() int { return p.unparsed }

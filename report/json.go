@@ -116,12 +116,13 @@ func (j *JSON) Chain(c *correlate.Chain) error {
 
 // JSONSource describes one source read.
 type JSONSource struct {
-	File   string `json:"file"`
-	Format string `json:"format"`
-	Zone   string `json:"zone,omitempty"`
-	Events int    `json:"events"`
-	First  string `json:"first,omitempty"`
-	Last   string `json:"last,omitempty"`
+	File     string `json:"file"`
+	Format   string `json:"format"`
+	Zone     string `json:"zone,omitempty"`
+	Events   int    `json:"events"`
+	Unparsed int    `json:"unparsed"`
+	First    string `json:"first,omitempty"`
+	Last     string `json:"last,omitempty"`
 }
 
 // JSONSummary is what follows the chains.
@@ -152,7 +153,7 @@ func SummaryJSON(r *Run) JSONSummary {
 		s.Statuses = append(s.Statuses, st.String())
 	}
 	for _, src := range r.Sources {
-		js := JSONSource{File: src.File, Format: src.Format, Zone: src.Zone, Events: src.Events}
+		js := JSONSource{File: src.File, Format: src.Format, Zone: src.Zone, Events: src.Events, Unparsed: src.Unparsed}
 		if src.Events > 0 {
 			js.First, js.Last = stamp(src.First, time.Millisecond), stamp(src.Last, time.Millisecond)
 		}

@@ -16,8 +16,10 @@ type SourceInfo struct {
 	Format string
 	Zone   string
 	Events int
-	First  time.Time
-	Last   time.Time
+	// Unparsed counts lines the parser could not place.
+	Unparsed int
+	First    time.Time
+	Last     time.Time
 }
 
 // Run describes what was analysed, for the summary.

@@ -113,6 +113,9 @@ func (t *Text) Finish(r *Run) error {
 		if src.Zone != "" {
 			fmt.Fprintf(w, ", naive times in %s", src.Zone)
 		}
+		if src.Unparsed > 0 {
+			fmt.Fprintf(w, ", %d lines not understood", src.Unparsed)
+		}
 		w.WriteByte('\n')
 	}
 	for _, sk := range r.Skipped {

@@ -34,9 +34,11 @@ type Stream struct {
 	file   io.Closer
 	lines  *LineReader
 	p      parser.Parser
+	parser parser.Parser // p, kept after the end for its counts
 	sample []string
 	queue  []parser.Event
 	head   int
+	warn   func(string, ...any)
 	err    error
 	eof    bool
 }
@@ -79,7 +81,7 @@ func newStream(in Input, r io.Reader, opts *Options) (*Stream, error) {
 		}
 		br = bufio.NewReaderSize(zr, 64<<10)
 	}
-	s := &Stream{Input: in, lines: NewLineReader(br)}
+	s := &Stream{Input: in, lines: NewLineReader(br), warn: opts.warn}
 	s.lines.OnLong = func(n int) {
 		opts.warn("%s:%d: line longer than %d bytes; the rest of it is ignored", in.Name, n, MaxLine)
 	}
@@ -113,6 +115,7 @@ func newStream(in Input, r io.Reader, opts *Options) (*Stream, error) {
 	}
 	clock := parser.NewClock(in.Name, opts.ZoneFor(in.Name), opts.Warn)
 	s.p = s.Spec.New(clock, func(ev parser.Event) { s.queue = append(s.queue, ev) })
+	s.parser = s.p
 	return s, nil
 }
 
@@ -137,6 +140,9 @@ func (s *Stream) Next() (parser.Event, error) {
 			if s.p != nil {
 				s.p.Flush()
 				s.p = nil
+				if rs, ok := s.parser.(*parser.Runserver); ok && rs.Untimed > 0 {
+					s.warn("%s: %d records had no timestamped line to take a time from and were left out", s.Input.Name, rs.Untimed)
+				}
 				continue
 			}
 			if s.err != nil {
@@ -159,6 +165,9 @@ func (s *Stream) Next() (parser.Event, error) {
 	s.head++
 	return ev, nil
 }
+
+// Unparsed counts the lines the parser could not place.
+func (s *Stream) Unparsed() int { return s.parser.Unparsed() }
 
 // Bytes is how many bytes of the source have been read.
 func (s *Stream) Bytes() int64 { return s.lines.Bytes() }

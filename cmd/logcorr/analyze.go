@@ -196,6 +196,9 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	corr.Close()
 	run.Summary = corr.Summary()
+	for i, s := range streams {
+		run.Sources[i].Unparsed = s.Unparsed()
+	}
 	for _, w := range clockWarnings(run.Sources) {
 		e.warn(w)
 	}
