@@ -16,6 +16,7 @@ var fuzzSeeds = []string{
 	"2026-11-26 17:15:00.441 UTC [28399] [unknown]@[unknown] LOG:  connection received: host=127.0.0.1 port=53850\n2026-11-26 17:15:00.441 UTC [28399] DETAIL:  x\n",
 	"  + Exception Group Traceback (most recent call last):\n  | ExceptionGroup: eg\n  +-+---- 1 ----\n    | ValueError: 1\n",
 	"November 27, 2026 - 00:15:02\n2026-11-26 17:15:02.783 XYZ [1] LOG x\n2026-11-26 17:15:02 +0530 [1] LOG y\n",
+	"Dec 31 23:59:58 db1 pgbouncer[6251]: LOG C-0x5: app/app@10.0.0.5:40000 closing because: query_wait_timeout (age=2s)\nJan  1 00:00:01 db1 pgbouncer[6251]: pooler error: x\n",
 }
 
 func checkEvents(t *testing.T, evs []Event, lines int) {

@@ -250,3 +250,23 @@ func TestPostgresRecords(t *testing.T) {
 	assert.Equal(t, "sorry, too many clients already", evs[1].Message)
 	assert.Equal(t, time.Second, evs[2].Precision)
 }
+
+// TestPgBouncerSyslog: under systemd, lines carry syslog's yearless stamp;
+// the year comes from the file's date, a year back across New Year.
+func TestPgBouncerSyslog(t *testing.T) {
+	var evs []Event
+	c := utcClock("pgbouncer.log")
+	c.Ref = time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC)
+	feed(t, NewPgBouncer(c, func(ev Event) { evs = append(evs, ev) }),
+		"Dec 31 23:59:58 db1 pgbouncer[6251]: LOG C-0x5: app/app@10.0.0.5:40000 closing because: query_wait_timeout (age=2s)\n"+
+			"Jan  1 00:00:01 db1 pgbouncer[6251]: C-0x5: app/app@10.0.0.5:40000 pooler error: query_wait_timeout\n"+
+			"Jan  1 00:00:02 db1 sshd[1]: Accepted publickey")
+	require.Len(t, evs, 2)
+	assert.Equal(t, "2026-12-31T23:59:58Z", evs[0].Time.Format(time.RFC3339))
+	assert.Equal(t, "closing", evs[0].Tag)
+	assert.Equal(t, "6251", evs[0].Field("pid"))
+	assert.Equal(t, "2027-01-01T00:00:01Z", evs[1].Time.Format(time.RFC3339))
+	assert.Equal(t, "pooler_error", evs[1].Tag)
+	assert.Equal(t, "LOG", evs[1].Level)
+	assert.Equal(t, 40000, evs[1].Conn.Port)
+}

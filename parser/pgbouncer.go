@@ -27,6 +27,9 @@ var pgbLevels = []string{"LOG", "WARNING", "ERROR", "FATAL", "DEBUG", "NOISE"}
 // the pre-1.11 form with neither zone nor brackets) and returns the level and
 // where the message starts.
 func parsePgBouncerHead(line string) (st stamp, pid, level string, msgAt int, ok bool) {
+	if st, pid, level, at, ok := parseSyslogHead(line); ok {
+		return st, pid, level, at, true
+	}
 	st, n, ok := scanStamp(line, true)
 	if !ok || n >= len(line) || line[n] != ' ' {
 		return st, "", "", 0, false
@@ -57,6 +60,35 @@ func parsePgBouncerHead(line string) (st stamp, pid, level string, msgAt int, ok
 		}
 	}
 	return st, "", "", 0, false
+}
+
+// parseSyslogHead reads PgBouncer's lines as syslog or journald write them:
+// "Nov 26 16:20:54 host pgbouncer[6251]: LOG message", the level optional.
+func parseSyslogHead(line string) (st stamp, pid, level string, msgAt int, ok bool) {
+	st, n, ok := scanSyslog(line)
+	if !ok || n >= len(line) || line[n] != ' ' {
+		return st, "", "", 0, false
+	}
+	rest := line[n+1:]
+	sp := strings.IndexByte(rest, ' ')
+	if sp < 0 {
+		return st, "", "", 0, false
+	}
+	prog := rest[sp+1:]
+	colon := strings.Index(prog, ": ")
+	open := strings.IndexByte(prog, '[')
+	if colon < 0 || !strings.HasPrefix(prog, "pgbouncer") || open < 0 || open > colon || prog[colon-1] != ']' {
+		return st, "", "", 0, false
+	}
+	pid = prog[open+1 : colon-1]
+	at := n + 1 + sp + 1 + colon + 2
+	level = "LOG"
+	for _, l := range pgbLevels {
+		if strings.HasPrefix(line[at:], l+" ") {
+			return st, pid, l, at + len(l) + 1, true
+		}
+	}
+	return st, pid, level, at, true
 }
 
 // Feed implements Parser.

@@ -235,3 +235,23 @@ func scanLongDate(s string) (stamp, int, bool) {
 	st.clockEnd = sp + 20
 	return st, sp + 20, true
 }
+
+// scanSyslog reads the yearless "Nov 26 16:20:54" of syslog and journald.
+// The year is left 0 for the clock to supply.
+func scanSyslog(s string) (stamp, int, bool) {
+	var st stamp
+	if len(s) < 15 || s[3] != ' ' || s[6] != ' ' {
+		return st, 0, false
+	}
+	st.month = monthAbbr[s[:3]]
+	d := s[4:6]
+	if d[0] == ' ' {
+		d = d[1:]
+	}
+	day, ok := atoi(d)
+	if st.month == 0 || !ok || day < 1 || day > 31 || !clock(s, 7, &st) {
+		return st, 0, false
+	}
+	st.day, st.precision, st.clockEnd = day, time.Second, 15
+	return st, 15, true
+}

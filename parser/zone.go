@@ -32,6 +32,10 @@ type Clock struct {
 	Source string
 	Loc    *time.Location
 	Warn   func(string)
+	// Ref dates yearless timestamps (syslog's): the year is Ref's, or the
+	// one before for a month later than Ref's (December lines in a file
+	// last written in January). Sources set it to the file's mtime.
+	Ref time.Time
 
 	mu     sync.Mutex
 	warned map[string]bool
@@ -47,6 +51,17 @@ func NewClock(source string, loc *time.Location, warn func(string)) *Clock {
 }
 
 func (c *Clock) instant(st stamp, line int) time.Time {
+	if st.year == 0 {
+		ref := c.Ref
+		if ref.IsZero() {
+			ref = time.Now()
+		}
+		ref = ref.In(c.Loc)
+		st.year = ref.Year()
+		if st.month > int(ref.Month()) {
+			st.year--
+		}
+	}
 	loc := c.Loc
 	switch {
 	case st.hasOffset:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/logcorr/logcorr/parser"
 )
@@ -49,6 +50,7 @@ type Stream struct {
 func Open(in Input, opts *Options) (*Stream, error) {
 	var r io.Reader
 	var closer io.Closer
+	modTime := time.Now()
 	if in.Path == Stdin {
 		r = opts.Stdin
 		if r == nil {
@@ -59,9 +61,12 @@ func Open(in Input, opts *Options) (*Stream, error) {
 		if err != nil {
 			return nil, describeOpenError(in.Name, err)
 		}
+		if fi, err := f.Stat(); err == nil {
+			modTime = fi.ModTime()
+		}
 		r, closer = f, f
 	}
-	s, err := newStream(in, r, opts)
+	s, err := newStream(in, r, modTime, opts)
 	if err != nil {
 		if closer != nil {
 			closer.Close()
@@ -72,7 +77,7 @@ func Open(in Input, opts *Options) (*Stream, error) {
 	return s, nil
 }
 
-func newStream(in Input, r io.Reader, opts *Options) (*Stream, error) {
+func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -114,6 +119,7 @@ func newStream(in Input, r io.Reader, opts *Options) (*Stream, error) {
 		s.Spec, s.Detected = d.Spec, true
 	}
 	clock := parser.NewClock(in.Name, opts.ZoneFor(in.Name), opts.Warn)
+	clock.Ref = modTime
 	s.p = s.Spec.New(clock, func(ev parser.Event) { s.queue = append(s.queue, ev) })
 	s.parser = s.p
 	return s, nil
