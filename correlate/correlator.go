@@ -173,8 +173,10 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 	if g.method != "" && ev.Method != "" && g.method != ev.Method {
 		return false
 	}
-	d := ev.Time.Sub(g.first)
-	if d > c.cfg.SameRequest || d < -c.cfg.SameRequest {
+	// Nothing joins a request after its deadline, whether or not the
+	// watermark has closed it yet: that keeps the result independent of
+	// how often the watermark moves (live and saved logs agree).
+	if d := ev.Time.Sub(g.first); d < -c.cfg.SameRequest || ev.Time.After(c.deadline(g)) {
 		return false
 	}
 	for i := range g.reports {
@@ -277,22 +279,35 @@ func (c *Correlator) closeGroups(all bool) {
 }
 
 // emitReady builds the chains of finished requests whose window has closed,
-// earliest anchor first, so that claims go first come, first served.
+// strictly in anchor order: a request still open can end with an anchor as
+// early as its first report, so a chain waits for every open request that
+// began before its anchor. Claims thus go first come, first served in the
+// same order whatever the watermark's steps.
 func (c *Correlator) emitReady(all bool) {
 	for len(c.done) > 0 {
 		g := c.done[0]
-		if !all && g.anchorTime().Add(c.cfg.After).After(c.wm) {
-			return
+		if !all {
+			at := g.anchorTime()
+			if at.Add(c.cfg.After).After(c.wm) {
+				return
+			}
+			for _, o := range c.open {
+				if !o.first.After(at) {
+					return
+				}
+			}
 		}
 		heap.Pop(&c.done)
 		c.out(c.build(g))
 	}
 }
 
-// evict drops cause events no window can reach any more: the oldest open
-// request started at most SameRequest ago and looks Before further back.
+// evict drops cause events no window can reach any more. An open request
+// began at most SameRequest ago; a finished one waits for those at most
+// SameRequest more, and its first report can be SameRequest before its
+// anchor; its window reaches Before further back.
 func (c *Correlator) evict() {
-	horizon := c.wm.Add(-c.cfg.SameRequest - c.cfg.Before - c.cfg.After - DefaultSlack)
+	horizon := c.wm.Add(-2*c.cfg.SameRequest - c.cfg.Before - DefaultSlack)
 	i := 0
 	for i < len(c.signs) && c.signs[i].ev.Time.Before(horizon) {
 		c.signs[i] = nil

@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -235,7 +236,7 @@ func TestMemoryBoundedByWindow(t *testing.T) {
 		c.Advance(at(sec - 2))
 		most = max(most, len(c.signs))
 	}
-	window := (DefaultSameRequest + DefaultBefore + DefaultAfter + 2*DefaultSlack).Seconds()
+	window := (2*DefaultSameRequest + DefaultBefore + 2*DefaultSlack).Seconds()
 	assert.LessOrEqual(t, most, int(window*100)+100)
 	c.Close()
 	assert.Equal(t, 200, c.Summary().Anchors)
@@ -275,4 +276,34 @@ func TestMergeOrdersWithinSlack(t *testing.T) {
 	}
 	assert.Equal(t, []int{1, 10, 11, 3, 2, 12, 4}, lines)
 	assert.Equal(t, []int{1}, failed, "the broken source is reported, what it yielded kept")
+}
+
+// TestClaimOrderIndependentOfSteps: one pool timeout, two lost-connection
+// 500s. The access line joins the older request (first come, first served),
+// so the anchor dated earliest is the other one, and it gets the pool line,
+// whether the watermark moves with every event or only at the end.
+func TestClaimOrderIndependentOfSteps(t *testing.T) {
+	evs := []parser.Event{
+		pgb(1, 9, "closing", "query_wait_timeout", "0xa", 1),
+		errRecord("django_errors.log", 2, 10, lostConn),
+		errRecord("django_errors.log", 50, 11, lostConn),
+		access(60, 12, 500),
+	}
+	for _, every := range []int{1, 2, 0} {
+		var got []string
+		c := New(DefaultConfig(), func(ch Chain) { got = append(got, fmt.Sprintf("%d:%s", ch.Anchor.Line, ch.Cause)) })
+		for i, ev := range evs {
+			c.Add(ev)
+			if every > 0 && i%every == 0 {
+				c.Advance(ev.Time.Add(-DefaultSlack))
+			}
+		}
+		for sec := 13.0; sec < 100; sec++ {
+			if every > 0 {
+				c.Advance(at(sec))
+			}
+		}
+		c.Close()
+		assert.Equal(t, []string{"50:query_wait_timeout", "60:django.db.utils.OperationalError"}, got, "advance every %d", every)
+	}
 }

@@ -63,22 +63,29 @@ func (m *Merge) refill(i int) {
 		m.OnError(i, err)
 	}
 	if len(r.buf) > 0 {
-		heap.Push(&m.ready, mergeItem{src: i, t: r.buf[0].ev.Time, seq: r.buf[0].seq})
+		heap.Push(&m.ready, mergeItem{src: i, name: r.buf[0].ev.Source, t: r.buf[0].ev.Time, seq: r.buf[0].seq})
 	}
 }
 
 type mergeItem struct {
-	src int
-	t   time.Time
-	seq uint64
+	src  int
+	name string
+	t    time.Time
+	seq  uint64
 }
 
 type mergeHeap []mergeItem
 
 func (h mergeHeap) Len() int { return len(h) }
+// Less orders by time, then by source name (not by position on the command
+// line), so that live following, which meets sources in another order,
+// hands the correlator the same sequence.
 func (h mergeHeap) Less(i, j int) bool {
 	if !h[i].t.Equal(h[j].t) {
 		return h[i].t.Before(h[j].t)
+	}
+	if h[i].name != h[j].name {
+		return h[i].name < h[j].name
 	}
 	if h[i].src != h[j].src {
 		return h[i].src < h[j].src
