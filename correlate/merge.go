@@ -77,6 +77,7 @@ type mergeItem struct {
 type mergeHeap []mergeItem
 
 func (h mergeHeap) Len() int { return len(h) }
+
 // Less orders by time, then by source name (not by position on the command
 // line), so that live following, which meets sources in another order,
 // hands the correlator the same sequence.
