@@ -89,6 +89,7 @@ type group struct {
 	reports []parser.Event
 	exc     *parser.Exception
 	root    *parser.Exception
+	chains  int
 	first   time.Time
 	anchor  int // index in reports
 }
@@ -181,23 +182,43 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 	}
 	for i := range g.reports {
 		r := &g.reports[i]
-		// One report of each kind per log, and one access line in all.
-		if r.Kind == ev.Kind && (r.Source == ev.Source || ev.Kind == parser.KindAccess) {
+		// One report of each kind per log (its rotated files included),
+		// and one access line in all.
+		if r.Kind == ev.Kind && (ev.Kind == parser.KindAccess || sameLog(r.Source, ev.Source)) {
 			return false
 		}
 	}
-	if ev.Exc != nil && g.exc != nil && (ev.Exc.Class != g.exc.Class || ev.Exc.FirstLine() != g.exc.FirstLine()) {
-		return false
+	return ev.Exc == nil || g.exc == nil || sameException(ev.Exc, ev.Root, g.exc, g.root)
+}
+
+// sameLog reports whether two files are the same log: x.log and the x.log.1
+// that rotation made of it are.
+func sameLog(a, b string) bool {
+	if a == b {
+		return true
 	}
-	return true
+	la, _ := parser.RotatedFrom(a)
+	lb, _ := parser.RotatedFrom(b)
+	return la == lb
+}
+
+// sameException reports whether two reports' tracebacks can be the same: one
+// final exception is the other's final or first one, since a log can keep a
+// traceback only in part (a file rotated in the middle of a record).
+func sameException(exc, root, gexc, groot *parser.Exception) bool {
+	same := func(a, b *parser.Exception) bool {
+		return a != nil && b != nil && a.Class == b.Class && a.FirstLine() == b.FirstLine()
+	}
+	return same(exc, gexc) || same(exc, groot) || same(root, gexc)
 }
 
 func (g *group) add(ev parser.Event) {
 	if g.method == "" {
 		g.method = ev.Method
 	}
-	if ev.Exc != nil && g.exc == nil {
-		g.exc, g.root = ev.Exc, ev.Root
+	// Keep the fullest traceback the logs have of the request.
+	if ev.Exc != nil && (g.exc == nil || ev.Chains > g.chains) {
+		g.exc, g.root, g.chains = ev.Exc, ev.Root, ev.Chains
 	}
 	if ev.Time.Before(g.first) {
 		g.first = ev.Time
@@ -450,7 +471,7 @@ func (c *Correlator) claim(s *sign, at time.Time) []Link {
 		if o.ev.Time.After(end) {
 			break
 		}
-		if o.claimed || o.cause != s.cause || o.ev.Conn == nil || o.ev.Source != s.ev.Source ||
+		if o.claimed || o.cause != s.cause || o.ev.Conn == nil || !sameLog(o.ev.Source, s.ev.Source) ||
 			o.ev.Conn.Ptr != s.ev.Conn.Ptr || o.ev.Conn.Port != s.ev.Conn.Port {
 			continue
 		}

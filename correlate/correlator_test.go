@@ -307,3 +307,40 @@ func TestClaimOrderIndependentOfSteps(t *testing.T) {
 		assert.Equal(t, []string{"50:query_wait_timeout", "60:django.db.utils.OperationalError"}, got, "advance every %d", every)
 	}
 }
+
+// TestLiveWatermark: the slowest source that is still writing holds the
+// watermark; a quiet one does not; when all are quiet it moves with the
+// wall clock.
+func TestLiveWatermark(t *testing.T) {
+	l := NewLive(New(DefaultConfig(), func(Chain) {}), 2*time.Second, 5*time.Second)
+	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := l.Source("a.log", 1, wall)
+	b := l.Source("b.log", 1, wall)
+	_, ok := l.Watermark(wall)
+	assert.False(t, ok, "nothing said yet")
+
+	a.Push(access(1, 100, 200))
+	b.Push(access(1, 90, 200))
+	wm, ok := l.Watermark(wall)
+	require.True(t, ok)
+	assert.Equal(t, at(88), wm, "the slower source, less the slack")
+
+	wall = wall.Add(3 * time.Second)
+	a.Push(access(2, 110, 200))
+	a.Touch(wall)
+	wm, _ = l.Watermark(wall)
+	assert.Equal(t, at(88), wm, "b is not quiet yet")
+
+	wall = wall.Add(3 * time.Second) // b quiet for 6 s, a for 3 s
+	wm, _ = l.Watermark(wall)
+	assert.Equal(t, at(108), wm, "quiet b no longer holds it back")
+
+	wall = wall.Add(4 * time.Second) // both quiet
+	wm, _ = l.Watermark(wall)
+	assert.Equal(t, at(110+7-2), wm, "a's newest plus the wall time since it spoke")
+
+	b.Done()
+	a.Done()
+	_, ok = l.Watermark(wall)
+	assert.False(t, ok)
+}

@@ -63,13 +63,15 @@ func (m *Merge) refill(i int) {
 		m.OnError(i, err)
 	}
 	if len(r.buf) > 0 {
-		heap.Push(&m.ready, mergeItem{src: i, name: r.buf[0].ev.Source, t: r.buf[0].ev.Time, seq: r.buf[0].seq})
+		log, age := parser.RotatedFrom(r.buf[0].ev.Source)
+		heap.Push(&m.ready, mergeItem{src: i, log: log, rank: -age, t: r.buf[0].ev.Time, seq: r.buf[0].seq})
 	}
 }
 
 type mergeItem struct {
 	src  int
-	name string
+	log  string
+	rank int // newer files of a log rank higher
 	t    time.Time
 	seq  uint64
 }
@@ -78,15 +80,19 @@ type mergeHeap []mergeItem
 
 func (h mergeHeap) Len() int { return len(h) }
 
-// Less orders by time, then by source name (not by position on the command
-// line), so that live following, which meets sources in another order,
-// hands the correlator the same sequence.
+// Less orders by time, then by log (not by position on the command line),
+// older rotated files first, so that live following, which meets the same
+// lines in other files and another order, hands the correlator the same
+// sequence.
 func (h mergeHeap) Less(i, j int) bool {
 	if !h[i].t.Equal(h[j].t) {
 		return h[i].t.Before(h[j].t)
 	}
-	if h[i].name != h[j].name {
-		return h[i].name < h[j].name
+	if h[i].log != h[j].log {
+		return h[i].log < h[j].log
+	}
+	if h[i].rank != h[j].rank {
+		return h[i].rank < h[j].rank
 	}
 	if h[i].src != h[j].src {
 		return h[i].src < h[j].src

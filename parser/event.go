@@ -80,9 +80,12 @@ type Conn struct {
 
 // Event is one log line, or one multi-line record, with an absolute time.
 type Event struct {
-	Source  string // the file as the user named it
-	Line    int    // first line, 1-based
-	EndLine int    // last line of a multi-line record
+	Source string // the file as the user named it
+	// Gen tells apart the files a followed path named in turn (rotation,
+	// truncation), from 1; 0 when a file is read once, whole.
+	Gen     int
+	Line    int // first line, 1-based
+	EndLine int // last line of a multi-line record
 
 	Time time.Time
 	// TimeFrom is the line whose time this event borrowed, when the event had

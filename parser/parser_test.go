@@ -270,3 +270,24 @@ func TestPgBouncerSyslog(t *testing.T) {
 	assert.Equal(t, "LOG", evs[1].Level)
 	assert.Equal(t, 40000, evs[1].Conn.Port)
 }
+
+func TestRotatedFrom(t *testing.T) {
+	tests := []struct {
+		name, log string
+		age       int
+	}{
+		{"logs/pgbouncer.log", "logs/pgbouncer.log", 0},
+		{"logs/pgbouncer.log.1", "logs/pgbouncer.log", 1},
+		{"logs/pgbouncer.log.12.gz", "logs/pgbouncer.log", 12},
+		{`d:\logs\django_errors.log.3`, `d:\logs\django_errors.log`, 3},
+		{"app.log-20261126", "app.log", 1},
+		{"app.log.2026-11-26_12-00", "app.log", 1},
+		{"runserver_8000.err.log", "runserver_8000.err.log", 0},
+		{"v1.2", "v1", 2},
+	}
+	for _, tc := range tests {
+		log, age := RotatedFrom(tc.name)
+		assert.Equal(t, tc.log, log, tc.name)
+		assert.Equal(t, tc.age, age, tc.name)
+	}
+}

@@ -27,6 +27,7 @@ type JSONAnchor struct {
 	Time         string            `json:"time"`
 	TimeInferred bool              `json:"time_inferred"`
 	File         string            `json:"file"`
+	Generation   int               `json:"generation,omitempty"`
 	Line         int               `json:"line"`
 	Method       string            `json:"method"`
 	Path         string            `json:"path"`
@@ -47,6 +48,7 @@ type JSONLink struct {
 	TimeInferred bool              `json:"time_inferred"`
 	OffsetMS     int64             `json:"offset_ms"`
 	File         string            `json:"file"`
+	Generation   int               `json:"generation,omitempty"`
 	Line         int               `json:"line"`
 	EndLine      int               `json:"end_line,omitempty"`
 	Kind         string            `json:"kind"`
@@ -79,7 +81,7 @@ func jsonExc(e *parser.Exception) *JSONException {
 func ChainJSON(c *correlate.Chain) JSONChain {
 	a := &c.Anchor
 	jc := JSONChain{
-		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), File: a.Source, Line: a.Line,
+		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), File: a.Source, Generation: a.Gen, Line: a.Line,
 			Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: a.Fields},
 		Cause: c.Cause, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
 		Evidence: make([]JSONLink, 0, len(c.Evidence)),
@@ -87,7 +89,7 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 	for _, l := range c.Evidence {
 		ev := &l.Event
 		jl := JSONLink{Time: stamp(ev.Time, ev.Precision), TimeInferred: ev.TimeInferred(), OffsetMS: l.Offset.Milliseconds(),
-			File: ev.Source, Line: ev.Line, Kind: ev.Kind.String(), Role: string(l.Role), Text: ev.Text, Why: l.Why,
+			File: ev.Source, Generation: ev.Gen, Line: ev.Line, Kind: ev.Kind.String(), Role: string(l.Role), Text: ev.Text, Why: l.Why,
 			Exception: jsonExc(ev.Exc), RootCause: jsonExc(ev.Root), Fields: ev.Fields}
 		if ev.EndLine > ev.Line {
 			jl.EndLine = ev.EndLine

@@ -36,9 +36,13 @@ type Renderer interface {
 	Finish(r *Run) error
 }
 
-// New returns the renderer for a format name ("text" or "json").
-func New(format string, w io.Writer) Renderer {
-	if format == "json" {
+// New returns the renderer for a format name ("text" or "json"); live
+// output writes JSON as one object per line.
+func New(format string, w io.Writer, live bool) Renderer {
+	switch {
+	case format == "json" && live:
+		return NewNDJSON(w)
+	case format == "json":
 		return NewJSON(w)
 	}
 	return NewText(w)

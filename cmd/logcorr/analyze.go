@@ -174,7 +174,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	for i, s := range streams {
 		srcs[i] = &counted{s: s, info: &run.Sources[i]}
 	}
-	out := report.New(a.Format, e.stdout)
+	out := report.New(a.Format, e.stdout, false)
 	var renderErr error
 	corr := correlate.New(cfg, func(ch correlate.Chain) {
 		if renderErr == nil {

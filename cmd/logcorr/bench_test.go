@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -125,7 +126,7 @@ func BenchmarkAnalyze(b *testing.B) {
 			var peak uint64
 			for i := 0; i < b.N; i++ {
 				p := peakHeap(func() {
-					if code := run([]string{"analyze", "--tz", "Asia/Jakarta", dir}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+					if code := run(context.Background(), []string{"analyze", "--tz", "Asia/Jakarta", dir}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
 						b.Fatalf("exit %d", code)
 					}
 				})

@@ -3,10 +3,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/alecthomas/kong"
 )
@@ -22,11 +25,14 @@ var version = "dev"
 
 type cli struct {
 	Analyze analyzeCmd       `cmd:"" help:"Correlate saved logs and print evidence chains."`
+	Tail    tailCmd          `cmd:"" help:"Follow logs as they are written and print each chain as soon as its window closes."`
 	Version kong.VersionFlag `help:"Print the version and exit."`
 }
 
 // env is what a command needs from the process, so tests can run it.
 type env struct {
+	// ctx ends when the user interrupts (SIGINT, SIGTERM).
+	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
@@ -42,8 +48,8 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 // run returns instead of the process exiting inside the parser.
 type kongExit struct{ code int }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	var c cli
 	defer func() {
 		if r := recover(); r != nil {
@@ -67,12 +73,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "logcorr: %v\n", err)
 		return exitInput
 	}
-	ctx, err := p.Parse(args)
+	kctx, err := p.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "logcorr: %v (see logcorr --help)\n", err)
 		return exitInput
 	}
-	if err := ctx.Run(); err != nil {
+	if err := kctx.Run(); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {
 			return ee.code
@@ -84,5 +90,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

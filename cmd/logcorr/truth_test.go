@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -90,7 +91,7 @@ type analyzeDoc struct {
 func analyzeJSON(t *testing.T, args ...string) analyzeDoc {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(append([]string{"analyze", "--format", "json"}, args...), strings.NewReader(""), &stdout, &stderr)
+	code := run(context.Background(), append([]string{"analyze", "--format", "json"}, args...), strings.NewReader(""), &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s", stderr.String())
 	var doc analyzeDoc
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &doc), "stdout is one JSON document")

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/follow"
+	"github.com/logcorr/logcorr/parser"
+	"github.com/logcorr/logcorr/report"
+	"github.com/logcorr/logcorr/source"
+)
+
+type tailCmd struct {
+	matchFlags
+	FromStart bool          `name:"from-start" help:"Read files that already exist from their beginning (default: from their end)."`
+	Interval  time.Duration `name:"interval" default:"100ms" help:"How often files are checked for new lines, rotation and truncation."`
+	Idle      time.Duration `name:"idle" default:"5s" help:"A log silent this long stops holding chains back (docs/tail.md)."`
+	Grace     time.Duration `name:"grace" default:"2s" help:"Keep reading a rotated-away file this long after it last grew."`
+	Duration  time.Duration `name:"duration" help:"Stop after this long (default: until Ctrl-C)."`
+	Paths     []string      `arg:"" name:"PATH" help:"Log files or folders to follow; they need not exist yet."`
+}
+
+func (tailCmd) Help() string {
+	return `Follows logs while they are written (during a load test, say), with the
+parsers and the correlator of analyze: each chain is printed as soon as its
+window has closed in event time, and the chains are those analyze prints
+for the same lines. Files that appear later are read from their start;
+rotation (rename and create, copytruncate, remove and create) loses no line.
+Ctrl-C prints the remaining chains and the summary.
+
+Examples:
+  logcorr tail --tz Asia/Jakarta logs/
+  logcorr tail --tz Asia/Jakarta --from-start --duration 2m logs/runserver.err.log logs/pgbouncer.log
+  logcorr tail --format json logs/ | jq -c 'select(.type == "chain") | .cause'
+
+Exit status: 0 when stopped by Ctrl-C, SIGTERM or --duration; 2 on bad usage.`
+}
+
+// lineWait is how long a source may be silent before its parser is asked
+// for the record it holds open (a record ends only when the next begins).
+const lineWait = time.Second
+
+// tailGen is the reading state of one generation of a followed file.
+type tailGen struct {
+	p        parser.Parser
+	src      *correlate.LiveSource
+	info     *report.SourceInfo
+	pending  []pendingLine // lines read before the format was known
+	lastLine time.Time
+	flushed  bool
+}
+
+type pendingLine struct {
+	num  int
+	text string
+}
+
+// tailer turns followed lines into events for the live correlator.
+type tailer struct {
+	e       *env
+	opts    *source.Options
+	live    *correlate.Live
+	fol     *follow.Follower
+	specs   map[string]parser.Spec // by path, once known
+	gens    map[*follow.Gen]*tailGen
+	infos   map[string]*report.SourceInfo
+	order   []string
+	skipped []string
+	now     func() time.Time
+}
+
+// detectLimit is how many lines a new, empty-at-first file may show before
+// it is given up as no log format logcorr reads.
+const detectLimit = 200
+
+func (t *tailer) Notice(msg string) { t.e.warn(msg) }
+
+func (t *tailer) Opened(g *follow.Gen) {
+	tg := &tailGen{lastLine: t.now()}
+	t.gens[g] = tg
+	if _, ok := t.specs[g.Path]; !ok {
+		if spec, ok := t.opts.FormatFor(g.Path); ok {
+			t.specs[g.Path] = spec
+		} else if d, ok := parser.Detect(headLines(g.Path)); ok {
+			t.specs[g.Path] = d.Spec
+		}
+	}
+	if spec, ok := t.specs[g.Path]; ok {
+		t.start(g, tg, spec)
+	}
+}
+
+// headLines reads the first lines of a file to detect its format, whatever
+// point following starts from.
+func headLines(name string) []string {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	lr := source.NewLineReader(io.LimitReader(f, 512<<10))
+	var lines []string
+	for len(lines) < 2000 {
+		l, err := lr.Next()
+		if err != nil {
+			break
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func (t *tailer) start(g *follow.Gen, tg *tailGen, spec parser.Spec) {
+	info := t.infos[g.Path]
+	if info == nil {
+		info = &report.SourceInfo{File: g.Path, Format: spec.String()}
+		if spec.Format != parser.FormatPgBouncer && spec.Format != parser.FormatPostgres {
+			info.Zone = zoneName(t.opts.ZoneFor(g.Path))
+		}
+		t.infos[g.Path] = info
+		t.order = append(t.order, g.Path)
+	}
+	tg.info = info
+	tg.src = t.live.Source(g.Path, g.N, t.now())
+	clock := parser.NewClock(g.Path, t.opts.ZoneFor(g.Path), t.opts.Warn)
+	clock.Ref = t.now()
+	gen := g.N
+	tg.p = spec.New(clock, func(ev parser.Event) {
+		ev.Gen = gen
+		if info.Events == 0 || ev.Time.Before(info.First) {
+			info.First = ev.Time
+		}
+		if ev.Time.After(info.Last) {
+			info.Last = ev.Time
+		}
+		info.Events++
+		tg.src.Push(ev)
+	})
+	for _, l := range tg.pending {
+		tg.p.Feed(l.num, l.text)
+	}
+	tg.pending = nil
+}
+
+func (t *tailer) Line(g *follow.Gen, num int, text string) {
+	tg := t.gens[g]
+	now := t.now()
+	tg.lastLine, tg.flushed = now, false
+	if tg.p != nil {
+		tg.src.Touch(now)
+		tg.p.Feed(num, text)
+		return
+	}
+	tg.pending = append(tg.pending, pendingLine{num, text})
+	lines := make([]string, len(tg.pending))
+	for i, l := range tg.pending {
+		lines[i] = l.text
+	}
+	if d, ok := parser.Detect(lines); ok {
+		t.specs[g.Path] = d.Spec
+		t.start(g, tg, d.Spec)
+		return
+	}
+	if len(tg.pending) >= detectLimit {
+		t.e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads (name its format with --parser %s=FORMAT)", g.Path, g.Path))
+		t.skipped = append(t.skipped, g.Path)
+		delete(t.gens, g)
+		t.fol.Ignore(g)
+	}
+}
+
+func (t *tailer) Closed(g *follow.Gen) {
+	tg := t.gens[g]
+	if tg == nil {
+		return
+	}
+	if tg.p != nil {
+		tg.p.Flush()
+		tg.src.Done()
+	}
+	delete(t.gens, g)
+}
+
+// flushQuiet asks the parsers of sources silent for lineWait for the record
+// they hold open, so that it is not held past its window.
+func (t *tailer) flushQuiet(now time.Time) {
+	for _, tg := range t.gens {
+		if tg.p != nil && !tg.flushed && now.Sub(tg.lastLine) >= lineWait {
+			tg.p.Flush()
+			tg.flushed = true
+		}
+	}
+}
+
+func (c *tailCmd) Run(e *env) error {
+	cfg, opts, err := c.setup(e)
+	if err != nil {
+		return err
+	}
+	if c.Interval <= 0 || c.Idle <= 0 || c.Grace <= 0 || c.Duration < 0 {
+		return errors.New("--interval, --idle and --grace must be positive, --duration not negative")
+	}
+	for _, p := range c.Paths {
+		if p == source.Stdin {
+			return errors.New("tail follows files and folders; to read stdin use analyze -")
+		}
+	}
+	run := &report.Run{Config: cfg}
+	out := report.New(c.Format, e.stdout, true)
+	var renderErr error
+	corr := correlate.New(cfg, func(ch correlate.Chain) {
+		if renderErr == nil {
+			renderErr = out.Chain(&ch)
+		}
+	})
+	t := &tailer{e: e, opts: opts, live: correlate.NewLive(corr, correlate.DefaultSlack, c.Idle),
+		specs: map[string]parser.Spec{}, gens: map[*follow.Gen]*tailGen{}, infos: map[string]*report.SourceInfo{}, now: time.Now}
+	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace}, t)
+
+	ticker := time.NewTicker(c.Interval)
+	defer ticker.Stop()
+	var stop <-chan time.Time
+	if c.Duration > 0 {
+		timer := time.NewTimer(c.Duration)
+		defer timer.Stop()
+		stop = timer.C
+	}
+	for running := true; running && renderErr == nil; {
+		t.fol.Poll()
+		now := time.Now()
+		t.flushQuiet(now)
+		t.live.Tick(now)
+		select {
+		case <-e.ctx.Done():
+			running = false
+		case <-stop:
+			running = false
+		case <-ticker.C:
+		}
+	}
+	// Stopping: read what is there, end every record, and hand out every
+	// chain left, as analyze does at the end of its files.
+	t.fol.Close()
+	t.live.Close()
+	run.Summary = corr.Summary()
+	for _, p := range t.order {
+		run.Sources = append(run.Sources, *t.infos[p])
+	}
+	run.Skipped = t.skipped
+	if renderErr == nil {
+		renderErr = out.Finish(run)
+	}
+	if renderErr != nil {
+		return fmt.Errorf("writing output: %w", renderErr)
+	}
+	return nil
+}

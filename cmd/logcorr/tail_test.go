@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/logcorr/logcorr/replay"
+	"github.com/logcorr/logcorr/report"
+)
+
+// No goroutine may outlive a command, tail included.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type tailLine struct {
+	Type string `json:"type"`
+	report.JSONChain
+	report.JSONSummary
+}
+
+// startTail runs tail in the background; stop ends it as Ctrl-C would and
+// returns its exit code, stdout and stderr.
+func startTail(t *testing.T, args ...string) (stop func() (int, string, string)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"tail"}, args...), strings.NewReader(""), &stdout, &stderr)
+	}()
+	return func() (int, string, string) {
+		cancel()
+		code := <-done
+		return code, stdout.String(), stderr.String()
+	}
+}
+
+func parseNDJSON(t *testing.T, out string) ([]report.JSONChain, report.JSONSummary) {
+	var chains []report.JSONChain
+	var sum report.JSONSummary
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<24)
+	summaries := 0
+	for sc.Scan() {
+		var l tailLine
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &l), "each line one JSON object")
+		switch l.Type {
+		case "chain":
+			chains = append(chains, l.JSONChain)
+		case "summary":
+			sum, summaries = l.JSONSummary, summaries+1
+		default:
+			t.Fatalf("line of unknown type %q", l.Type)
+		}
+	}
+	require.Equal(t, 1, summaries, "one summary, last")
+	return chains, sum
+}
+
+// chainKeys describes chains by what they cite, with rel turning a file and
+// generation into the name of the file the line is in once all is written.
+func chainKeys(chains []report.JSONChain, rel func(file string, gen int) string) []string {
+	var keys []string
+	for _, c := range chains {
+		var ev []string
+		for _, l := range c.Evidence {
+			ev = append(ev, fmt.Sprintf("%s:%d", rel(l.File, l.Generation), l.Line))
+		}
+		sort.Strings(ev)
+		keys = append(keys, fmt.Sprintf("%s:%d %s %s", rel(c.Anchor.File, c.Anchor.Generation), c.Anchor.Line, c.Cause, strings.Join(ev, " ")))
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TestTailMatchesAnalyzeThroughRotation replays the shipped capture into
+// live files, rotating runserver's log by rename and PgBouncer's by
+// copytruncate halfway, writing some lines in two pieces, while tail
+// follows the folder (which does not exist yet when tail starts). The
+// chains tail prints must be the chains analyze prints for the files left
+// behind: same anchors, causes and evidence lines.
+func TestTailMatchesAnalyzeThroughRotation(t *testing.T) {
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	live := filepath.Join(t.TempDir(), "live")
+	stop := startTail(t, "--tz", "Asia/Jakarta", "--format", "json", "--interval", "50ms", "--grace", "500ms", live)
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, os.Mkdir(live, 0o755))
+
+	names := []string{"runserver_8000.err.log", "django_errors.log", "auth_debug.log", "pgbouncer.log"}
+	reports, err := replay.Run(context.Background(), "../../testdata/login-storm-psycopg2/logs", names, live, replay.Plan{
+		Speed:      30,
+		SplitEvery: 5,
+		Loc:        jakarta,
+		Rotate: map[string]replay.Rotation{
+			"runserver_8000.err.log": {Mode: replay.Rename, At: 0.5},
+			"pgbouncer.log":          {Mode: replay.CopyTruncate, At: 0.5},
+		},
+	})
+	require.NoError(t, err)
+	gens := map[string]int{}
+	for _, r := range reports {
+		gens[r.Name] = len(r.Lines)
+	}
+	require.Equal(t, 2, gens["runserver_8000.err.log"], "rotated")
+	require.Equal(t, 2, gens["pgbouncer.log"], "rotated")
+	time.Sleep(2 * time.Second) // the old file's grace, the last records' flush
+	code, out, errOut := stop()
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "runserver_8000.err.log: rotated (renamed)")
+	assert.Contains(t, errOut, "pgbouncer.log: truncated")
+
+	tailChains, tailSum := parseNDJSON(t, out)
+	// A file's generations before the last are the files rotation left
+	// behind as NAME.1.
+	rel := func(file string, gen int) string {
+		base := filepath.Base(file)
+		if gen > 0 && gen < gens[base] {
+			return base + ".1"
+		}
+		return base
+	}
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", live)
+	assert.Equal(t, 388, tailSum.Anchors)
+	assert.Equal(t, doc.ByCause, tailSum.ByCause)
+	assert.Equal(t, chainKeys(doc.Chains, rel), chainKeys(tailChains, rel))
+}
+
+// TestTailFileAppearsLater: a named file that does not exist when tail
+// starts is read from its beginning once it appears; a line written in two
+// pieces makes one anchor.
+func TestTailFileAppearsLater(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "runserver.err.log")
+	stop := startTail(t, "--tz", "UTC", "--format", "json", "--interval", "20ms", log)
+	time.Sleep(100 * time.Millisecond)
+	f, err := os.Create(log)
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = f.WriteString("[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 5")
+	require.NoError(t, err)
+	time.Sleep(100 * time.Millisecond)
+	_, err = f.WriteString("00 145\n[27/Nov/2026 00:15:30] \"GET / HTTP/1.1\" 200 1\n")
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond)
+	code, out, errOut := stop()
+	require.Equal(t, 0, code)
+	assert.Contains(t, errOut, "missing; will read it when it appears")
+	chains, sum := parseNDJSON(t, out)
+	assert.Equal(t, 1, sum.Anchors)
+	require.Len(t, chains, 1)
+	assert.Equal(t, 1, chains[0].Anchor.Line)
+	assert.Equal(t, 500, chains[0].Anchor.Status)
+}
+
+// TestTailSIGINT runs the binary, interrupts it, and expects the remaining
+// chains, the summary and exit status 0.
+func TestTailSIGINT(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "logcorr")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"),
+		[]byte("[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 145\n"), 0o644))
+	cmd := exec.Command(bin, "tail", "--tz", "UTC", "--from-start", dir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	time.Sleep(500 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	require.NoError(t, cmd.Wait(), stderr.String())
+	assert.Contains(t, stdout.String(), "#1 POST /accounts/login/ 500")
+	assert.Contains(t, stdout.String(), "Summary: 1 anchors")
+}

@@ -1,0 +1,82 @@
+// Command logreplay writes a captured incident's logs into live files at
+// their original pace (or faster), rotating files on the way, to watch
+// `logcorr tail` work or to test it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/logcorr/logcorr/replay"
+)
+
+type rotations map[string]replay.Rotation
+
+func (r rotations) String() string { return fmt.Sprint(map[string]replay.Rotation(r)) }
+func (r rotations) Set(s string) error {
+	name, rot, err := replay.ParseRotation(s)
+	if err == nil {
+		r[name] = rot
+	}
+	return err
+}
+
+func main() {
+	rot := rotations{}
+	speed := flag.Float64("speed", 1, "pace: 1 is the original, 10 ten times faster, 0 as fast as possible")
+	tz := flag.String("tz", "Local", "zone of the logs' naive timestamps (to keep the files in step)")
+	split := flag.Int("split-every", 0, "write every n-th line in two pieces (0: never)")
+	flag.Var(rot, "rotate", "NAME=MODE@FRACTION: rotate NAME after that fraction of its lines; MODE is rename, copytruncate or recreate (repeatable)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), `usage: logreplay [flags] SOURCE-FOLDER DEST-FOLDER FILE...
+
+Writes the FILEs of SOURCE-FOLDER into DEST-FOLDER line by line at the pace
+their timestamps give, e.g. next to "logcorr tail DEST-FOLDER":
+
+  logreplay --speed 5 --tz Asia/Jakarta --rotate runserver_8000.err.log=rename@0.5 \
+    testdata/login-storm-psycopg2/logs /tmp/live runserver_8000.err.log django_errors.log auth_debug.log pgbouncer.log
+
+`)
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() < 3 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "logreplay: unknown time zone %q\n", *tz)
+		os.Exit(2)
+	}
+	src, dst := flag.Arg(0), flag.Arg(1)
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		fmt.Fprintf(os.Stderr, "logreplay: %v\n", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	reports, err := replay.Run(ctx, src, flag.Args()[2:], dst, replay.Plan{Speed: *speed, Rotate: rot, SplitEvery: *split, Loc: loc})
+	for _, r := range reports {
+		var parts []string
+		for i, n := range r.Lines {
+			name := r.Name
+			if i < len(r.Lines)-1 {
+				name += ".1"
+			}
+			parts = append(parts, fmt.Sprintf("%d lines to %s", n, name))
+		}
+		fmt.Fprintf(os.Stderr, "logreplay: %s: %s\n", filepath.Join(dst, r.Name), strings.Join(parts, ", "))
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "logreplay: %v\n", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,171 @@
+package correlate
+
+import (
+	"container/heap"
+	"time"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+// Live orders the events of sources being followed and drives a correlator
+// by event time, never by arrival time, so that it hands out the chains
+// analyze hands out for the same lines.
+//
+// The watermark is the minimum, over the sources that have produced
+// events and have not ended, of the newest event time each has produced,
+// less the slack (lines within one log are that much out of order). Events
+// up to the watermark are handed to the correlator in time order, then the
+// correlator is advanced to it. A source that has read no line for Idle is
+// taken to be quiet, not behind: it stops holding the watermark back and
+// counts as being at "now", which is the freshest source's newest event
+// plus the wall-clock time since it read its last line. While any source is
+// still writing, the watermark follows the slowest of those; when all are
+// quiet, it moves on with the wall clock, so chains still come out.
+type Live struct {
+	corr  *Correlator
+	slack time.Duration
+	idle  time.Duration
+	srcs  []*LiveSource
+	ready liveHeap
+	wm    time.Time
+}
+
+// LiveSource is one followed file (one generation of it).
+type LiveSource struct {
+	live      *Live
+	name      string
+	gen       int
+	newest    time.Time
+	hasEvents bool
+	lastLine  time.Time // wall clock
+	done      bool
+	seq       uint64
+}
+
+// NewLive drives corr; slack and idle as described on Live.
+func NewLive(corr *Correlator, slack, idle time.Duration) *Live {
+	return &Live{corr: corr, slack: slack, idle: idle}
+}
+
+// Source registers a source; gen tells generations of one path apart.
+func (l *Live) Source(name string, gen int, now time.Time) *LiveSource {
+	s := &LiveSource{live: l, name: name, gen: gen, lastLine: now}
+	l.srcs = append(l.srcs, s)
+	return s
+}
+
+// Touch records that the source read a line (which may not have made an
+// event yet: a traceback line, say).
+func (s *LiveSource) Touch(now time.Time) { s.lastLine = now }
+
+// Push queues one event of the source.
+func (s *LiveSource) Push(ev parser.Event) {
+	if !s.hasEvents || ev.Time.After(s.newest) {
+		s.newest = ev.Time
+	}
+	s.hasEvents = true
+	s.seq++
+	heap.Push(&s.live.ready, liveItem{ev: ev, name: s.name, gen: s.gen, seq: s.seq})
+}
+
+// Done says the source will push nothing more.
+func (s *LiveSource) Done() { s.done = true }
+
+// Watermark is how far event time has got, and false while no source has
+// produced an event.
+func (l *Live) Watermark(now time.Time) (time.Time, bool) {
+	var active, estNow time.Time
+	anyActive, anyQuiet := false, false
+	keep := l.srcs[:0]
+	for _, s := range l.srcs {
+		if s.done {
+			continue
+		}
+		keep = append(keep, s)
+		if !s.hasEvents {
+			continue
+		}
+		quiet := now.Sub(s.lastLine)
+		if est := s.newest.Add(max(quiet, 0)); est.After(estNow) {
+			estNow = est
+		}
+		if quiet > l.idle {
+			anyQuiet = true
+			continue
+		}
+		if !anyActive || s.newest.Before(active) {
+			active, anyActive = s.newest, true
+		}
+	}
+	l.srcs = keep
+	switch {
+	case anyActive:
+		return active.Add(-l.slack), true
+	case anyQuiet:
+		return estNow.Add(-l.slack), true
+	}
+	return time.Time{}, false
+}
+
+// Tick hands the correlator every event up to the watermark and advances it.
+func (l *Live) Tick(now time.Time) {
+	wm, ok := l.Watermark(now)
+	if !ok && len(l.srcs) > 0 {
+		return // sources that have not spoken yet may still say anything
+	}
+	for len(l.ready) > 0 && (!ok || !l.ready[0].ev.Time.After(wm)) {
+		ev := heap.Pop(&l.ready).(liveItem).ev
+		l.corr.Add(ev)
+		if !ok && ev.Time.After(wm) {
+			wm = ev.Time // every source ended: all that is queued goes
+		}
+	}
+	if wm.After(l.wm) {
+		l.wm = wm
+		l.corr.Advance(wm)
+	}
+}
+
+// Close hands over everything queued and closes the correlator, as at the
+// end of saved files.
+func (l *Live) Close() {
+	for len(l.ready) > 0 {
+		l.corr.Add(heap.Pop(&l.ready).(liveItem).ev)
+	}
+	l.corr.Close()
+}
+
+type liveItem struct {
+	ev   parser.Event
+	name string
+	gen  int
+	seq  uint64
+}
+
+// liveHeap orders like Merge: time, then log, older generations first, then
+// file order.
+type liveHeap []liveItem
+
+func (h liveHeap) Len() int { return len(h) }
+func (h liveHeap) Less(i, j int) bool {
+	a, b := &h[i], &h[j]
+	if !a.ev.Time.Equal(b.ev.Time) {
+		return a.ev.Time.Before(b.ev.Time)
+	}
+	if a.name != b.name {
+		return a.name < b.name
+	}
+	if a.gen != b.gen {
+		return a.gen < b.gen
+	}
+	return a.seq < b.seq
+}
+func (h liveHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *liveHeap) Push(x any)   { *h = append(*h, x.(liveItem)) }
+func (h *liveHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = liveItem{}
+	*h = old[:len(old)-1]
+	return x
+}

@@ -1,0 +1,249 @@
+package follow
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// recorder notes what a follower hands on, one string per call.
+type recorder struct {
+	dir     string
+	got     []string
+	notices []string
+}
+
+func (r *recorder) name(g *Gen) string {
+	rel, _ := filepath.Rel(r.dir, g.Path)
+	return fmt.Sprintf("%s#%d", rel, g.N)
+}
+func (r *recorder) Opened(g *Gen) { r.got = append(r.got, "open "+r.name(g)) }
+func (r *recorder) Line(g *Gen, n int, text string) {
+	r.got = append(r.got, fmt.Sprintf("%s:%d %s", r.name(g), n, text))
+}
+func (r *recorder) Closed(g *Gen)     { r.got = append(r.got, "close "+r.name(g)) }
+func (r *recorder) Notice(msg string) { r.notices = append(r.notices, msg) }
+
+func (r *recorder) take() []string {
+	got := r.got
+	r.got = nil
+	return got
+}
+
+// clock is a settable time for the grace period.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func setup(t *testing.T) (*recorder, *clock, string) {
+	dir := t.TempDir()
+	return &recorder{dir: dir}, &clock{t: time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)}, dir
+}
+
+func newFollower(paths []string, fromStart bool, rec *recorder, c *clock) *Follower {
+	return New(paths, Options{FromStart: fromStart, Grace: 2 * time.Second, Now: c.now}, rec)
+}
+
+func write(t *testing.T, w io.Writer, s string) {
+	_, err := io.WriteString(w, s)
+	require.NoError(t, err)
+}
+
+func create(t *testing.T, name string) *os.File {
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestGrowsAndPartialLines(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	write(t, w, "one\r\ntwo\nthr")
+	f := newFollower([]string{log}, true, rec, c)
+	f.Poll()
+	assert.Equal(t, []string{"open x.log#1", "x.log#1:1 one\r", "x.log#1:2 two"}, rec.take(), "CR is left to the parsers; the partial line waits")
+	f.Poll()
+	assert.Empty(t, rec.take())
+	write(t, w, "ee\nfour\n")
+	f.Poll()
+	assert.Equal(t, []string{"x.log#1:3 three", "x.log#1:4 four"}, rec.take(), "a line written in two pieces comes whole, once")
+	write(t, w, "unfinished")
+	f.Close()
+	assert.Equal(t, []string{"close x.log#1"}, rec.take(), "a line still being written is left out at the end")
+}
+
+func TestStartsAtTheEnd(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	write(t, w, strings.Repeat("old\n", 10)+"half")
+	f := newFollower([]string{log}, false, rec, c)
+	f.Poll()
+	assert.Equal(t, []string{"open x.log#1"}, rec.take())
+	assert.Contains(t, rec.notices[0], "following from its end (line 10)")
+	write(t, w, " done\nnew\n")
+	f.Poll()
+	assert.Equal(t, []string{"x.log#1:12 new"}, rec.take(), "the line begun before the start is skipped; numbers are the file's")
+	f.Close()
+}
+
+func TestMissingThenAppears(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "later.log")
+	f := newFollower([]string{log}, false, rec, c)
+	f.Poll()
+	f.Poll()
+	assert.Empty(t, rec.take())
+	require.Len(t, rec.notices, 1, "said once")
+	assert.Contains(t, rec.notices[0], "missing")
+	w := create(t, log)
+	write(t, w, "first\nsecond\n")
+	f.Poll()
+	assert.Equal(t, []string{"open later.log#1", "later.log#1:1 first", "later.log#1:2 second"}, rec.take(), "a file that appears later is read from its start")
+	f.Close()
+}
+
+// TestRenameAndCreate is logrotate's create: the writer goes on writing to
+// the renamed file until it reopens the path. Nothing is lost or repeated.
+func TestRenameAndCreate(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	old := create(t, log)
+	write(t, old, "a1\na2\n")
+	f := newFollower([]string{log}, true, rec, c)
+	f.Poll()
+	assert.Equal(t, []string{"open x.log#1", "x.log#1:1 a1", "x.log#1:2 a2"}, rec.take())
+
+	write(t, old, "a3\n")
+	require.NoError(t, os.Rename(log, log+".1"))
+	write(t, old, "a4\n") // still the old descriptor
+	nw := create(t, log)
+	write(t, nw, "b1\n")
+	f.Poll()
+	assert.Equal(t, []string{"x.log#1:3 a3", "x.log#1:4 a4", "open x.log#2", "x.log#2:1 b1"}, rec.take())
+
+	write(t, old, "a5\n") // a late line to the old file
+	write(t, nw, "b2\n")
+	c.t = c.t.Add(time.Second)
+	f.Poll()
+	assert.Equal(t, []string{"x.log#2:2 b2", "x.log#1:5 a5"}, rec.take())
+	c.t = c.t.Add(3 * time.Second)
+	f.Poll()
+	assert.Equal(t, []string{"close x.log#1"}, rec.take(), "given up after the grace period")
+	f.Close()
+	assert.Equal(t, []string{"close x.log#2"}, rec.take())
+}
+
+// TestCopyTruncate is logrotate's copytruncate: lines written after the last
+// read are only in the copy; they are read from there, once.
+func TestCopyTruncate(t *testing.T) {
+	for _, regrow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("regrown past the offset=%v", regrow), func(t *testing.T) {
+			rec, c, dir := setup(t)
+			log := filepath.Join(dir, "x.log")
+			w := create(t, log)
+			write(t, w, "a1\na2\n")
+			f := newFollower([]string{log}, true, rec, c)
+			f.Poll()
+			rec.take()
+			write(t, w, "a3\na4\n")
+			data, err := os.ReadFile(log)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(log+".1", data, 0o644))
+			require.NoError(t, os.Truncate(log, 0))
+			if regrow {
+				write(t, w, "b1 a line long enough to pass the old offset\n")
+			} else {
+				write(t, w, "b1\n")
+			}
+			f.Poll()
+			got := rec.take()
+			require.Len(t, got, 5, "%q", got)
+			assert.Equal(t, []string{"x.log#1:3 a3", "x.log#1:4 a4", "close x.log#1", "open x.log#2"}, got[:4])
+			assert.True(t, strings.HasPrefix(got[4], "x.log#2:1 b1"))
+			assert.Contains(t, strings.Join(rec.notices, "\n"), "from its copy x.log.1")
+			f.Close()
+		})
+	}
+}
+
+// TestTruncateWithoutCopy: when no copy holds what was not read, the loss is
+// said, not hidden.
+func TestTruncateWithoutCopy(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	write(t, w, "a1\na2\n")
+	f := newFollower([]string{log}, true, rec, c)
+	f.Poll()
+	write(t, w, "a3\n")
+	require.NoError(t, os.Truncate(log, 0))
+	write(t, w, "b1\n")
+	f.Poll()
+	assert.Contains(t, strings.Join(rec.notices, "\n"), "may be lost")
+	f.Close()
+}
+
+// TestRemovedAndCreatedAnew: the writer still holds the removed file.
+func TestRemovedAndCreatedAnew(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	old := create(t, log)
+	write(t, old, "a1\n")
+	f := newFollower([]string{log}, true, rec, c)
+	f.Poll()
+	rec.take()
+	require.NoError(t, os.Remove(log))
+	write(t, old, "a2\n")
+	nw := create(t, log)
+	write(t, nw, "b1\n")
+	f.Poll()
+	assert.Equal(t, []string{"x.log#1:2 a2", "open x.log#2", "x.log#2:1 b1"}, rec.take())
+	assert.Contains(t, strings.Join(rec.notices, "\n"), "removed and created anew")
+	f.Close()
+}
+
+// TestFolder: a followed folder's rotated, compressed and hidden files are
+// not read (their lines were the live file's); files that appear are.
+func TestFolder(t *testing.T) {
+	rec, c, dir := setup(t)
+	for _, n := range []string{"a.log", "a.log.1", "a.log.2.gz", "a.log-20261125", ".hidden", "b.log"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, n), []byte("x\n"), 0o644))
+	}
+	f := newFollower([]string{dir}, true, rec, c)
+	f.Poll()
+	assert.Equal(t, []string{"open a.log#1", "a.log#1:1 x", "open b.log#1", "b.log#1:1 x"}, rec.take())
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "c.log"), []byte("new\n"), 0o644))
+	f.Poll()
+	assert.Equal(t, []string{"open c.log#1", "c.log#1:1 new"}, rec.take())
+	f.Close()
+}
+
+// TestReadHeld: where a removed file has no name left (Windows), its lines
+// are read through the held descriptor, complete lines only.
+func TestReadHeld(t *testing.T) {
+	rec, _, dir := setup(t)
+	name := filepath.Join(dir, "x.log")
+	require.NoError(t, os.WriteFile(name, []byte("a1\na2\npart"), 0o644))
+	held, err := os.Open(name)
+	require.NoError(t, err)
+	defer held.Close()
+	g := &Gen{Path: name, N: 1, held: held}
+	f := &Follower{h: rec}
+	assert.Equal(t, 2, f.readHeld(g, 11))
+	assert.Equal(t, []string{"x.log#1:1 a1", "x.log#1:2 a2"}, rec.take())
+	assert.Equal(t, int64(6), g.off)
+	assert.Equal(t, 0, f.readHeld(g, 11), "the partial line waits")
+}

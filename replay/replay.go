@@ -1,0 +1,311 @@
+// Package replay writes the logs of a captured incident into live files at
+// their original pace, or faster, rotating files on the way as logrotate
+// would, so that following can be tested and shown end to end.
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/logcorr/logcorr/parser"
+	"github.com/logcorr/logcorr/source"
+)
+
+// Mode is how a file is rotated.
+type Mode string
+
+const (
+	// Rename is logrotate's create: the file is renamed to NAME.1 and the
+	// writer goes on writing to it for a few lines before it reopens NAME.
+	Rename Mode = "rename"
+	// CopyTruncate is logrotate's copytruncate: the file is copied to
+	// NAME.1 and emptied; the writer goes on appending.
+	CopyTruncate Mode = "copytruncate"
+	// Recreate removes the file and creates it anew; the writer goes on
+	// writing to the removed file for a few lines first.
+	Recreate Mode = "recreate"
+)
+
+// Rotation rotates one file once, after a fraction of its lines.
+type Rotation struct {
+	Mode Mode
+	At   float64 // 0 < At < 1
+}
+
+// lagLines is how many lines a writer still writes to the old file after a
+// rename or removal, as an app does until it is told to reopen its log.
+const lagLines = 10
+
+// Plan says how to replay.
+type Plan struct {
+	// Speed multiplies the original pace; 0 writes as fast as possible.
+	Speed float64
+	// Rotate names files (by base name) to rotate.
+	Rotate map[string]Rotation
+	// SplitEvery writes every n-th line in two writes, the first without
+	// its newline, as a writer caught mid-line does; 0 never.
+	SplitEvery int
+	// Loc is the zone of naive timestamps, for the pace across files.
+	Loc *time.Location
+}
+
+// FileReport tells how many lines each generation of a file received:
+// Lines[0] went to the file that ended as NAME.1 when it was rotated.
+type FileReport struct {
+	Name  string
+	Lines []int
+}
+
+// line is one line to write and when.
+type line struct {
+	file int
+	text string
+	due  time.Time
+	// starts says the line begins a record: a real rotation never cuts a
+	// record, which its writer puts out in one write.
+	starts bool
+}
+
+// Run replays the named files of src into dst (which must exist) and
+// returns what went where. It stops early, without error, when ctx ends.
+func Run(ctx context.Context, src string, names []string, dst string, plan Plan) ([]FileReport, error) {
+	var all []line
+	for i, n := range names {
+		lines, err := schedule(filepath.Join(src, n), plan.Loc)
+		if err != nil {
+			return nil, err
+		}
+		for j := range lines {
+			lines[j].file = i
+		}
+		all = append(all, lines...)
+	}
+	if len(all) == 0 {
+		return nil, errors.New("replay: nothing to write")
+	}
+	// Files keep their own order; across files, lines go by due time.
+	sort.SliceStable(all, func(a, b int) bool { return all[a].due.Before(all[b].due) })
+
+	ws := make([]*writer, len(names))
+	reports := make([]FileReport, len(names))
+	for i, n := range names {
+		total := 0
+		for _, l := range all {
+			if l.file == i {
+				total++
+			}
+		}
+		w, err := newWriter(filepath.Join(dst, n), plan.Rotate[n], total)
+		if err != nil {
+			return nil, err
+		}
+		defer w.close()
+		ws[i] = w
+		reports[i].Name = n
+	}
+	start, t0 := time.Now(), all[0].due
+	for k, l := range all {
+		if plan.Speed > 0 {
+			wait := time.Until(start.Add(time.Duration(float64(l.due.Sub(t0)) / plan.Speed)))
+			if wait > 0 {
+				select {
+				case <-ctx.Done():
+					return collect(ws, reports), nil
+				case <-time.After(wait):
+				}
+			}
+		} else if ctx.Err() != nil {
+			return collect(ws, reports), nil
+		}
+		split := plan.SplitEvery > 0 && k%plan.SplitEvery == plan.SplitEvery-1
+		if err := ws[l.file].write(l, split); err != nil {
+			return collect(ws, reports), err
+		}
+	}
+	return collect(ws, reports), nil
+}
+
+func collect(ws []*writer, reports []FileReport) []FileReport {
+	for i, w := range ws {
+		if w != nil {
+			reports[i].Lines = append([]int(nil), w.gens...)
+		}
+	}
+	return reports
+}
+
+// schedule reads a file and dates its lines: each record's lines take its
+// time, and a line is never due before the one above it, since a file is
+// written in order.
+func schedule(name string, loc *time.Location) ([]line, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	lr := source.NewLineReader(f)
+	var texts []string
+	for {
+		t, err := lr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		texts = append(texts, t)
+	}
+	times := make([]time.Time, len(texts)+1)
+	starts := make([]bool, len(texts)+1)
+	d, ok := parser.Detect(texts[:min(len(texts), 2000)])
+	if ok {
+		p := d.Spec.New(parser.NewClock(name, loc, nil), func(ev parser.Event) {
+			if ev.Line < len(starts) {
+				starts[ev.Line] = true
+			}
+			for n := ev.Line; n <= ev.EndLine && n < len(times); n++ {
+				times[n] = ev.Time
+			}
+		})
+		for i, t := range texts {
+			p.Feed(i+1, t)
+		}
+		p.Flush()
+	}
+	out := make([]line, len(texts))
+	var due time.Time
+	for i, t := range texts {
+		if at := times[i+1]; at.After(due) {
+			due = at
+		}
+		out[i] = line{text: t, due: due, starts: starts[i+1] || !ok}
+	}
+	return out, nil
+}
+
+// writer writes one file and rotates it once.
+type writer struct {
+	name    string
+	f       *os.File
+	old     *os.File // the rotated file, still written for lagLines lines
+	lag     int
+	rot     Rotation
+	rotated bool
+	at      int // rotate after this many lines
+	written int
+	gens    []int
+}
+
+func create(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+func newWriter(name string, rot Rotation, total int) (*writer, error) {
+	f, err := create(name)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{name: name, f: f, rot: rot, at: -1, gens: []int{0}}
+	if rot.Mode != "" && rot.At > 0 && rot.At < 1 {
+		w.at = int(rot.At * float64(total))
+	}
+	return w, nil
+}
+
+func (w *writer) write(l line, split bool) error {
+	text := l.text
+	if w.written >= w.at && w.at >= 0 && !w.rotated && l.starts {
+		if err := w.rotate(); err != nil {
+			return err
+		}
+	}
+	target := w.f
+	if w.old != nil {
+		target, w.lag = w.old, w.lag-1
+		w.gens[len(w.gens)-2]++
+	} else {
+		w.gens[len(w.gens)-1]++
+	}
+	var err error
+	if split && len(text) > 1 {
+		half := len(text) / 2
+		if _, err = io.WriteString(target, text[:half]); err == nil {
+			_, err = io.WriteString(target, text[half:]+"\n")
+		}
+	} else {
+		_, err = io.WriteString(target, text+"\n")
+	}
+	w.written++
+	if w.old != nil && w.lag == 0 {
+		w.old.Close()
+		w.old = nil
+	}
+	return err
+}
+
+func (w *writer) rotate() error {
+	w.rotated = true
+	switch w.rot.Mode {
+	case Rename, Recreate:
+		var err error
+		if w.rot.Mode == Rename {
+			err = os.Rename(w.name, w.name+".1")
+		} else {
+			err = os.Remove(w.name)
+		}
+		if err != nil {
+			return err
+		}
+		nf, err := create(w.name)
+		if err != nil {
+			return err
+		}
+		w.old, w.f, w.lag = w.f, nf, lagLines
+	case CopyTruncate:
+		data, err := os.ReadFile(w.name)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(w.name+".1", data, 0o644); err != nil {
+			return err
+		}
+		if err := w.f.Truncate(0); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("replay: unknown rotation %q (want %s, %s or %s)", w.rot.Mode, Rename, CopyTruncate, Recreate)
+	}
+	w.gens = append(w.gens, 0)
+	return nil
+}
+
+func (w *writer) close() {
+	if w.old != nil {
+		w.old.Close()
+	}
+	w.f.Close()
+}
+
+// ParseRotation reads "NAME=MODE@FRACTION", e.g. "pgbouncer.log=copytruncate@0.5".
+func ParseRotation(s string) (string, Rotation, error) {
+	name, rest, ok := strings.Cut(s, "=")
+	mode, at, ok2 := strings.Cut(rest, "@")
+	var frac float64
+	_, err := fmt.Sscanf(at, "%g", &frac)
+	if !ok || !ok2 || err != nil || frac <= 0 || frac >= 1 {
+		return "", Rotation{}, fmt.Errorf("rotation %q: want NAME=MODE@FRACTION, e.g. pgbouncer.log=copytruncate@0.5", s)
+	}
+	switch Mode(mode) {
+	case Rename, CopyTruncate, Recreate:
+	default:
+		return "", Rotation{}, fmt.Errorf("rotation %q: mode must be %s, %s or %s", s, Rename, CopyTruncate, Recreate)
+	}
+	return name, Rotation{Mode: Mode(mode), At: frac}, nil
+}
