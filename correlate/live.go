@@ -58,6 +58,17 @@ func (l *Live) Source(name string, gen int, now time.Time) *LiveSource {
 // event yet: a traceback line, say).
 func (s *LiveSource) Touch(now time.Time) { s.lastLine = now }
 
+// Seen records that the source has read a line of time t whose event is
+// still being assembled (a record held open until the next begins): the
+// source has got that far, and the event will come before the watermark,
+// which keeps the slack below, can pass it.
+func (s *LiveSource) Seen(t time.Time) {
+	if !s.hasEvents || t.After(s.newest) {
+		s.newest = t
+	}
+	s.hasEvents = true
+}
+
 // Push queues one event of the source.
 func (s *LiveSource) Push(ev parser.Event) {
 	if !s.hasEvents || ev.Time.After(s.newest) {

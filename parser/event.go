@@ -154,4 +154,8 @@ type Parser interface {
 	// Unparsed counts the lines that were neither a record nor part of one,
 	// a sign that the format was not the right one.
 	Unparsed() int
+	// Open returns the time of the record the parser holds open (it ends
+	// only when the next one begins), if it holds one: followers count that
+	// time as read without waiting for the record.
+	Open() (time.Time, bool)
 }

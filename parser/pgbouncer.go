@@ -3,6 +3,7 @@ package parser
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // PgBouncer parses PgBouncer's log file: "TIME ZONE [PID] LEVEL message",
@@ -229,3 +230,11 @@ func (p *PgBouncer) Flush() { p.flushCur() }
 
 // Unparsed implements Parser.
 func (p *PgBouncer) Unparsed() int { return p.unparsed }
+
+// Open implements Parser.
+func (p *PgBouncer) Open() (time.Time, bool) {
+	if p.cur == nil {
+		return time.Time{}, false
+	}
+	return p.cur.Time, true
+}

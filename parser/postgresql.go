@@ -1,6 +1,9 @@
 package parser
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Postgres parses a PostgreSQL server log whose log_line_prefix starts with
 // %m or %t: the default '%m [%p] ', Debian's '%m [%p] %q%u@%d ' and most
@@ -108,3 +111,11 @@ func (p *Postgres) Flush() { p.flushCur() }
 
 // Unparsed implements Parser.
 func (p *Postgres) Unparsed() int { return p.unparsed }
+
+// Open implements Parser.
+func (p *Postgres) Open() (time.Time, bool) {
+	if p.cur == nil {
+		return time.Time{}, false
+	}
+	return p.cur.Time, true
+}

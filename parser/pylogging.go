@@ -1,5 +1,7 @@
 package parser
 
+import "time"
+
 // PyLogging parses a file written by Python's logging with a known format:
 // a record is a line that matches the format, and every line after it that
 // does not (a traceback, a multi-line message) belongs to it.
@@ -72,3 +74,11 @@ func (p *PyLogging) Flush() { p.endRecord() }
 
 // Unparsed implements Parser.
 func (p *PyLogging) Unparsed() int { return p.unparsed }
+
+// Open implements Parser.
+func (p *PyLogging) Open() (time.Time, bool) {
+	if p.rec == nil {
+		return time.Time{}, false
+	}
+	return p.rec.Time, true
+}

@@ -206,3 +206,7 @@ func (p *Runserver) Flush() {
 
 // Unparsed implements Parser.
 func (p *Runserver) Unparsed() int { return p.unparsed }
+
+// Open implements Parser. A runserver record is dated by the next
+// timestamped line, so none it holds has a time yet.
+func (p *Runserver) Open() (time.Time, bool) { return time.Time{}, false }

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/logcorr/logcorr/correlate"
 )
 
 // The large input is the shipped capture repeated with its times moved on by
@@ -135,4 +137,71 @@ func BenchmarkAnalyze(b *testing.B) {
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 		})
 	}
+}
+
+// BenchmarkTailLatency measures how long tail takes to print a chain once
+// its window has closed: each round writes a login 500 with its pool
+// timeout, then the lines that carry every log's event time past the
+// window (anchor + after + slack); the clock runs from that write to the
+// chain's line on stdout. Reported as latency-ms (mean) and max-latency-ms.
+func BenchmarkTailLatency(b *testing.B) {
+	dir := b.TempDir()
+	rs, err := os.Create(filepath.Join(dir, "runserver.err.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rs.Close()
+	pgb, err := os.Create(filepath.Join(dir, "pgbouncer.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pgb.Close()
+	base := time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
+	access := func(t time.Time, req string, status int) string {
+		return fmt.Sprintf("[%s] \"%s HTTP/1.1\" %d 145\n", t.Format("02/Jan/2006 15:04:05"), req, status)
+	}
+	pgLine := func(t time.Time, msg string) string {
+		return t.Format("2006-01-02 15:04:05.000") + " UTC [1] LOG C-0x1: db/app@127.0.0.1:4000 " + msg + "\n"
+	}
+	// Both logs speak first, so that the watermark exists.
+	rs.WriteString(access(base, "GET /", 200))
+	pgb.WriteString(pgLine(base, "login attempt: db=db user=app tls=no"))
+
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		run(ctx, []string{"tail", "--tz", "UTC", "--format", "json", "--from-start", dir}, strings.NewReader(""), pw, io.Discard)
+		pw.Close()
+		close(done)
+	}()
+	lines := bufio.NewScanner(pr)
+	lines.Buffer(nil, 1<<20)
+	var total, worst time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		at := base.Add(time.Duration(i+1) * time.Minute)
+		pgb.WriteString(pgLine(at.Add(-3*time.Second), "closing because: query_wait_timeout (age=2s)"))
+		rs.WriteString("Internal Server Error: /accounts/login/\nTraceback (most recent call last):\n" +
+			"django.db.utils.OperationalError: server closed the connection unexpectedly\n" +
+			access(at, "POST /accounts/login/", 500))
+		closer := at.Add(correlate.DefaultAfter + correlate.DefaultSlack + 1100*time.Millisecond)
+		rs.WriteString(access(closer, "GET /", 200))
+		pgb.WriteString(pgLine(closer, "login attempt: db=db user=app tls=no"))
+		start := time.Now()
+		for lines.Scan() {
+			if strings.HasPrefix(lines.Text(), `{"type":"chain"`) {
+				break
+			}
+		}
+		d := time.Since(start)
+		total += d
+		worst = max(worst, d)
+	}
+	b.StopTimer()
+	cancel()
+	go io.Copy(io.Discard, pr)
+	<-done
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "latency-ms")
+	b.ReportMetric(float64(worst.Milliseconds()), "max-latency-ms")
 }

@@ -153,6 +153,9 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 	if tg.p != nil {
 		tg.src.Touch(now)
 		tg.p.Feed(num, text)
+		if at, ok := tg.p.Open(); ok {
+			tg.src.Seen(at)
+		}
 		return
 	}
 	tg.pending = append(tg.pending, pendingLine{num, text})
