@@ -60,7 +60,7 @@ type Handler interface {
 	Closed(g *Gen)
 	// Notice reports what happened to a file (opened, rotated, truncated,
 	// missing), for stderr.
-	Notice(msg string)
+	Notice(path, msg string)
 }
 
 // Options tune a follower.
@@ -230,7 +230,7 @@ func (f *Follower) pollPath(p *path, initial bool) {
 		} else if !f.nameTaken(g) {
 			what = "removed and created anew"
 		}
-		f.h.Notice(fmt.Sprintf("%s: %s; reading the rest of the old file for %s after it stops growing", p.name, what, f.opts.Grace))
+		f.h.Notice(p.name, fmt.Sprintf("%s: %s; reading the rest of the old file for %s after it stops growing", p.name, what, f.opts.Grace))
 		f.open(p, false)
 		return
 	}
@@ -262,9 +262,9 @@ func (f *Follower) open(p *path, atEnd bool) {
 		if !p.missing {
 			p.missing = true
 			if os.IsNotExist(err) {
-				f.h.Notice(fmt.Sprintf("%s: missing; will read it when it appears", p.name))
+				f.h.Notice(p.name, fmt.Sprintf("%s: missing; will read it when it appears", p.name))
 			} else {
-				f.h.Notice(fmt.Sprintf("%s: cannot open (%v); will try again", p.name, err))
+				f.h.Notice(p.name, fmt.Sprintf("%s: cannot open (%v); will try again", p.name, err))
 			}
 		}
 		return
@@ -276,7 +276,7 @@ func (f *Follower) open(p *path, atEnd bool) {
 		file.Close()
 		p.ignored = true
 		f.folders = append(f.folders, p.name)
-		f.h.Notice(fmt.Sprintf("%s: folder appeared; following the files in it", p.name))
+		f.h.Notice(p.name, fmt.Sprintf("%s: folder appeared; following the files in it", p.name))
 		return
 	}
 	if err != nil {
@@ -294,7 +294,7 @@ func (f *Follower) open(p *path, atEnd bool) {
 	}
 	p.missing = false
 	p.cur = g
-	f.h.Notice(fmt.Sprintf("%s: opened, %s", p.name, what))
+	f.h.Notice(p.name, fmt.Sprintf("%s: opened, %s", p.name, what))
 	f.h.Opened(g)
 	f.read(g)
 }
@@ -348,12 +348,12 @@ func (f *Follower) truncated(g *Gen) bool {
 func (f *Follower) handleTruncation(p *path, g *Gen) {
 	switch copyName, ok := f.findCopy(g); {
 	case g.off == 0:
-		f.h.Notice(fmt.Sprintf("%s: truncated", p.name))
+		f.h.Notice(p.name, fmt.Sprintf("%s: truncated", p.name))
 	case ok:
 		n := f.readPath(g, copyName)
-		f.h.Notice(fmt.Sprintf("%s: truncated; read %d lines written before that from its copy %s", p.name, n, filepath.Base(copyName)))
+		f.h.Notice(p.name, fmt.Sprintf("%s: truncated; read %d lines written before that from its copy %s", p.name, n, filepath.Base(copyName)))
 	default:
-		f.h.Notice(fmt.Sprintf("%s: truncated; lines written after line %d and before the truncation may be lost (no rotated copy found next to it)", p.name, g.lines))
+		f.h.Notice(p.name, fmt.Sprintf("%s: truncated; lines written after line %d and before the truncation may be lost (no rotated copy found next to it)", p.name, g.lines))
 	}
 	f.h.Closed(g)
 	p.gens++

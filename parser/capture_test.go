@@ -26,6 +26,7 @@ var captureDirs = []string{
 	"../testdata/captures/big-pool-redis/logs",
 	"../testdata/captures/storm-150/logs",
 	"../testdata/captures/no-failures/logs",
+	"../testdata/captures/live-100users-60s/logs",
 }
 
 func readLines(t *testing.T, path string) []string {

@@ -50,6 +50,7 @@ type tailGen struct {
 	src      *correlate.LiveSource
 	info     *report.SourceInfo
 	pending  []pendingLine // lines read before the format was known
+	notices  []string      // notices held back until then
 	lastLine time.Time
 	flushed  bool
 }
@@ -77,21 +78,46 @@ type tailer struct {
 // it is given up as no log format logcorr reads.
 const detectLimit = 200
 
-func (t *tailer) Notice(msg string) { t.e.warn(msg) }
+// Notice says on stderr what happened to a file, except while its format is
+// still unknown: a file that turns out to be no log (Locust rewrites its CSV
+// files in place, which reads as truncation) is named once, when skipped.
+func (t *tailer) Notice(path, msg string) {
+	for g, tg := range t.gens {
+		if g.Path == path && tg.p == nil {
+			tg.notices = append(tg.notices, msg)
+			return
+		}
+	}
+	t.e.warn(msg)
+}
 
 func (t *tailer) Opened(g *follow.Gen) {
 	tg := &tailGen{lastLine: t.now()}
 	t.gens[g] = tg
 	if _, ok := t.specs[g.Path]; !ok {
+		head := headLines(g.Path)
 		if spec, ok := t.opts.FormatFor(g.Path); ok {
 			t.specs[g.Path] = spec
-		} else if d, ok := parser.Detect(headLines(g.Path)); ok {
+		} else if d, ok := parser.Detect(head); ok {
 			t.specs[g.Path] = d.Spec
+		} else if len(head) >= judgeLines {
+			t.skip(g)
+			return
 		}
 	}
 	if spec, ok := t.specs[g.Path]; ok {
 		t.start(g, tg, spec)
 	}
+}
+
+// judgeLines is how many lines a file must hold to be judged no log at once.
+const judgeLines = 5
+
+func (t *tailer) skip(g *follow.Gen) {
+	t.e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads (name its format with --parser %s=FORMAT)", g.Path, g.Path))
+	t.skipped = append(t.skipped, g.Path)
+	delete(t.gens, g)
+	t.fol.Ignore(g)
 }
 
 // headLines reads the first lines of a file to detect its format, whatever
@@ -143,11 +169,17 @@ func (t *tailer) start(g *follow.Gen, tg *tailGen, spec parser.Spec) {
 	for _, l := range tg.pending {
 		tg.p.Feed(l.num, l.text)
 	}
-	tg.pending = nil
+	for _, n := range tg.notices {
+		t.e.warn(n)
+	}
+	tg.pending, tg.notices = nil, nil
 }
 
 func (t *tailer) Line(g *follow.Gen, num int, text string) {
 	tg := t.gens[g]
+	if tg == nil {
+		return // skipped while its lines were being read
+	}
 	now := t.now()
 	tg.lastLine, tg.flushed = now, false
 	if tg.p != nil {
@@ -169,10 +201,7 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 		return
 	}
 	if len(tg.pending) >= detectLimit {
-		t.e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads (name its format with --parser %s=FORMAT)", g.Path, g.Path))
-		t.skipped = append(t.skipped, g.Path)
-		delete(t.gens, g)
-		t.fol.Ignore(g)
+		t.skip(g)
 	}
 }
 
@@ -184,6 +213,7 @@ func (t *tailer) Closed(g *follow.Gen) {
 	if tg.p != nil {
 		tg.p.Flush()
 		tg.src.Done()
+		tg.info.Unparsed += tg.p.Unparsed()
 	}
 	delete(t.gens, g)
 }
@@ -254,6 +284,9 @@ func (c *tailCmd) Run(e *env) error {
 		run.Sources = append(run.Sources, *t.infos[p])
 	}
 	run.Skipped = t.skipped
+	for _, w := range clockWarnings(run.Sources) {
+		e.warn(w)
+	}
 	if renderErr == nil {
 		renderErr = out.Finish(run)
 	}

@@ -186,3 +186,25 @@ func TestTailSIGINT(t *testing.T) {
 	assert.Contains(t, stdout.String(), "#1 POST /accounts/login/ 500")
 	assert.Contains(t, stdout.String(), "Summary: 1 anchors")
 }
+
+// TestTailDuration: --duration stops tail by itself, with the summary.
+func TestTailDuration(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"),
+		[]byte("[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 145\n"), 0o644))
+	start := time.Now()
+	code, out, errOut := runCLI(t, "", "tail", "--tz", "UTC", "--duration", "300ms", "--from-start", dir)
+	assert.Equal(t, 0, code, errOut)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Contains(t, out, "Summary: 1 anchors")
+}
+
+// TestTailBadUsage: stdin cannot be followed; flags are checked.
+func TestTailBadUsage(t *testing.T) {
+	code, _, errOut := runCLI(t, "", "tail", "-")
+	assert.Equal(t, exitInput, code)
+	assert.Contains(t, errOut, "to read stdin use analyze -")
+	code, _, errOut = runCLI(t, "", "tail", "--interval", "0s", t.TempDir())
+	assert.Equal(t, exitInput, code)
+	assert.Contains(t, errOut, "must be positive")
+}

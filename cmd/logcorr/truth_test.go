@@ -282,6 +282,20 @@ func contains(list []string, s string) bool {
 
 func crlf(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }
 
+// splitMidRecord splits a log in two at a traceback line, as a rotation in
+// the middle of a record would: NAME.1 gets the first half, NAME the rest.
+func splitMidRecord(t *testing.T, name string) {
+	b, err := os.ReadFile(name)
+	require.NoError(t, err)
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	cut := len(lines) / 2
+	for !bytes.HasPrefix(lines[cut], []byte("  File ")) {
+		cut++ // inside a traceback
+	}
+	require.NoError(t, os.WriteFile(name+".1", bytes.Join(lines[:cut], nil), 0o644))
+	require.NoError(t, os.WriteFile(name, bytes.Join(lines[cut:], nil), 0o644))
+}
+
 // TestAnalyzeAgainstTruth runs analyze as a user would on real captures and
 // scores it against what the app recorded of every request.
 func TestAnalyzeAgainstTruth(t *testing.T) {
@@ -291,6 +305,7 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		capture string
 		skip    []string // logs left out
 		rewrite func([]byte) []byte
+		split   string // a log cut in two files in the middle of a traceback
 		noPgb   bool
 	}{
 		{name: "shipped capture", capture: shipped},
@@ -304,13 +319,18 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		{name: "pool enlarged, Redis only", capture: "../../testdata/captures/big-pool-redis"},
 		{name: "150 users, other Redis slots", capture: "../../testdata/captures/storm-150"},
 		{name: "no failures", capture: "../../testdata/captures/no-failures"},
+		{name: "100 users for 60 s, mostly Redis (followed live when captured)", capture: "../../testdata/captures/live-100users-60s"},
+		{name: "runserver log rotated mid-record", capture: shipped, split: "runserver_8000.err.log"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			truth := loginFailures(t, tc.capture)
 			dir := filepath.Join(tc.capture, "logs")
-			if tc.skip != nil || tc.rewrite != nil {
+			if tc.skip != nil || tc.rewrite != nil || tc.split != "" {
 				dir = copyLogs(t, tc.capture, tc.skip, tc.rewrite)
+			}
+			if tc.split != "" {
+				splitMidRecord(t, filepath.Join(dir, tc.split))
 			}
 			doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
 
