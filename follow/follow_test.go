@@ -31,7 +31,7 @@ func (r *recorder) Opened(g *Gen) { r.got = append(r.got, "open "+r.name(g)) }
 func (r *recorder) Line(g *Gen, n int, text string) {
 	r.got = append(r.got, fmt.Sprintf("%s:%d %s", r.name(g), n, text))
 }
-func (r *recorder) Closed(g *Gen)     { r.got = append(r.got, "close "+r.name(g)) }
+func (r *recorder) Closed(g *Gen)        { r.got = append(r.got, "close "+r.name(g)) }
 func (r *recorder) Notice(_, msg string) { r.notices = append(r.notices, msg) }
 
 func (r *recorder) take() []string {
