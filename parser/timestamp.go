@@ -181,17 +181,9 @@ func scanStamp(s string, wantZoneWord bool) (stamp, int, bool) {
 			return st, 0, false
 		}
 		i = 19
-	case len(s) >= 20 && s[2] == '/' && s[6] == '/' && (s[11] == ':' || s[11] == ' '):
-		// 27/Nov/2026 00:15:05 (runserver) and 27/Nov/2026:00:15:05 (CLF)
-		var ok1, ok3 bool
-		st.day, ok1 = digits(s, 0, 2)
-		st.month = monthAbbr[s[3:6]]
-		st.year, ok3 = digits(s, 7, 4)
-		if !ok1 || st.month == 0 || !ok3 || !clock(s, 12, &st) {
-			return st, 0, false
-		}
-		i = 20
-	case len(s) >= 20 && s[2] == ' ' && s[6] == ' ' && s[11] == ' ':
+	case len(s) >= 20 && (s[2] == '/' && s[6] == '/' && (s[11] == ':' || s[11] == ' ') ||
+		s[2] == ' ' && s[6] == ' ' && s[11] == ' '):
+		// 27/Nov/2026 00:15:05 (runserver), 27/Nov/2026:00:15:05 (CLF) and
 		// 26 Nov 2026 16:25:18.155 (redis-server)
 		var ok1, ok3 bool
 		st.day, ok1 = digits(s, 0, 2)

@@ -199,6 +199,18 @@ func (a *analyzeCmd) Run(e *env) error {
 	for i, s := range streams {
 		run.Sources[i].Unparsed = s.Unparsed()
 	}
+	if err := finish(e, out, run, renderErr); err != nil {
+		return err
+	}
+	if failed {
+		return exitError{exitInput}
+	}
+	return nil
+}
+
+// finish warns about clocks that look unset and writes the summary, unless
+// writing chains already failed.
+func finish(e *env, out report.Renderer, run *report.Run, renderErr error) error {
 	for _, w := range clockWarnings(run.Sources) {
 		e.warn(w)
 	}
@@ -207,9 +219,6 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	if renderErr != nil {
 		return fmt.Errorf("writing output: %w", renderErr)
-	}
-	if failed {
-		return exitError{exitInput}
 	}
 	return nil
 }

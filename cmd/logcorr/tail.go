@@ -284,14 +284,5 @@ func (c *tailCmd) Run(e *env) error {
 		run.Sources = append(run.Sources, *t.infos[p])
 	}
 	run.Skipped = t.skipped
-	for _, w := range clockWarnings(run.Sources) {
-		e.warn(w)
-	}
-	if renderErr == nil {
-		renderErr = out.Finish(run)
-	}
-	if renderErr != nil {
-		return fmt.Errorf("writing output: %w", renderErr)
-	}
-	return nil
+	return finish(e, out, run, renderErr)
 }
