@@ -63,6 +63,8 @@ type Config struct {
 	// SameRequest is how far apart the reports of one request (error
 	// record, auth line, access line) may be.
 	SameRequest time.Duration
+	// Causes is the catalogue, Builtin when nil.
+	Causes Catalogue
 }
 
 // DefaultConfig anchors on 500s of POST-or-any /accounts/login/.
@@ -73,6 +75,7 @@ func DefaultConfig() Config {
 		Before:      DefaultBefore,
 		After:       DefaultAfter,
 		SameRequest: DefaultSameRequest,
+		Causes:      Builtin,
 	}
 }
 

@@ -58,8 +58,13 @@ type Chain struct {
 	Method string
 	Path   string
 	Status int
-	Cause  string
-	Basis  Basis
+	// Cause is a catalogued cause's id when a line names or shows it, else
+	// the request's own final exception class, else Unknown.
+	Cause string
+	// Hypothesis is the catalogued cause that explains the chain, if any
+	// (for a cause known by its exception, Cause is the class).
+	Hypothesis string
+	Basis      Basis
 	// Exc and Root are the request's own final and first exception.
 	Exc, Root *parser.Exception
 	Evidence  []Link
@@ -71,6 +76,8 @@ type Summary struct {
 	ByCause     map[string]int
 	Unexplained int
 	First, Last time.Time
+	// ByHypothesis counts chains by the catalogued cause that explains them.
+	ByHypothesis map[string]int
 	// Signs counts cause events seen, by cause, whether or not claimed.
 	Signs map[string]int
 }
@@ -114,7 +121,10 @@ func New(cfg Config, out func(Chain)) *Correlator {
 	if cfg.SameRequest <= 0 {
 		cfg.SameRequest = DefaultSameRequest
 	}
-	return &Correlator{cfg: cfg, out: out, sum: Summary{ByCause: map[string]int{}, Signs: map[string]int{}}}
+	if cfg.Causes == nil {
+		cfg.Causes = Builtin
+	}
+	return &Correlator{cfg: cfg, out: out, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}}}
 }
 
 // Add takes one event.
@@ -123,7 +133,7 @@ func (c *Correlator) Add(ev parser.Event) {
 		c.assemble(ev)
 		return
 	}
-	if cause := signOf(&ev); cause != nil {
+	if cause := c.cfg.Causes.signOf(&ev); cause != nil {
 		c.sum.Signs[cause.ID]++
 		c.addSign(&sign{ev: ev, cause: cause})
 	}
@@ -342,6 +352,26 @@ func (c *Correlator) evict() {
 // Summary returns the counts so far.
 func (c *Correlator) Summary() Summary { return c.sum }
 
+// namedBy finds the catalogued cause a request's own reports show: a text
+// that names it (byText), or its traceback ending or starting with one of
+// its exceptions. Catalogue order decides between several.
+func (c *Correlator) namedBy(g *group) (cause *Cause, byText bool) {
+	for i := range c.cfg.Causes {
+		cc := &c.cfg.Causes[i]
+		for j := range g.reports {
+			if cc.namedIn(&g.reports[j]) {
+				return cc, true
+			}
+		}
+		for _, x := range cc.Exceptions {
+			if g.exc != nil && g.exc.Class == x || g.root != nil && g.root.Class == x {
+				return cc, false
+			}
+		}
+	}
+	return nil, false
+}
+
 func (c *Correlator) build(g *group) Chain {
 	a := g.reports[g.anchor]
 	ch := Chain{Anchor: a, Time: a.Time, Method: g.method, Path: g.path, Status: g.status, Exc: g.exc, Root: g.root}
@@ -358,22 +388,11 @@ func (c *Correlator) build(g *group) Chain {
 		ch.Evidence = append(ch.Evidence, Link{Event: r, Offset: r.Time.Sub(a.Time), Role: RoleRequest, Why: whyReport(&r)})
 	}
 
-	var named *Cause
-	for i := range Catalogue {
-		for j := range g.reports {
-			if Catalogue[i].namedIn(&g.reports[j]) {
-				named = &Catalogue[i]
-				break
-			}
-		}
-		if named != nil {
-			break
-		}
-	}
+	named, byText := c.namedBy(g)
 	lo, hi := g.first.Add(-c.cfg.Before), a.Time.Add(c.cfg.After)
 	switch {
-	case named != nil:
-		ch.Cause, ch.Basis = named.ID, BasisNamed
+	case named != nil && byText:
+		ch.Cause, ch.Hypothesis, ch.Basis = named.ID, named.ID, BasisNamed
 		for k := range ch.Evidence {
 			if named.namedIn(&ch.Evidence[k].Event) {
 				ch.Evidence[k].Why += "; its text names " + named.ID
@@ -382,9 +401,13 @@ func (c *Correlator) build(g *group) Chain {
 		if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause == named }); s != nil {
 			ch.Evidence = append(ch.Evidence, c.claim(s, a.Time)...)
 		}
+	case named != nil:
+		// A cause known by its exception keeps the exception's class as the
+		// chain's cause: it is what the traceback says.
+		ch.Cause, ch.Hypothesis, ch.Basis = g.exc.Class, named.ID, BasisException
 	default:
-		if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause.Explains(g.exc) }); s != nil {
-			ch.Cause, ch.Basis = s.cause.ID, BasisNearby
+		if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause.CanExplain(g.exc) }); s != nil {
+			ch.Cause, ch.Hypothesis, ch.Basis = s.cause.ID, s.cause.ID, BasisNearby
 			ch.Evidence = append(ch.Evidence, c.claim(s, a.Time)...)
 		} else if g.exc != nil && g.exc.Class != "" {
 			ch.Cause, ch.Basis = g.exc.Class, BasisException
@@ -405,6 +428,9 @@ func (c *Correlator) build(g *group) Chain {
 
 	c.sum.Anchors++
 	c.sum.ByCause[ch.Cause]++
+	if ch.Hypothesis != "" {
+		c.sum.ByHypothesis[ch.Hypothesis]++
+	}
 	if ch.Basis == BasisNone {
 		c.sum.Unexplained++
 	}

@@ -62,12 +62,13 @@ type JSONLink struct {
 
 // JSONChain is one evidence chain.
 type JSONChain struct {
-	Anchor    JSONAnchor     `json:"anchor"`
-	Cause     string         `json:"cause"`
-	Basis     string         `json:"basis"`
-	Exception *JSONException `json:"exception,omitempty"`
-	RootCause *JSONException `json:"root_cause,omitempty"`
-	Evidence  []JSONLink     `json:"evidence"`
+	Anchor     JSONAnchor     `json:"anchor"`
+	Cause      string         `json:"cause"`
+	Hypothesis string         `json:"hypothesis,omitempty"`
+	Basis      string         `json:"basis"`
+	Exception  *JSONException `json:"exception,omitempty"`
+	RootCause  *JSONException `json:"root_cause,omitempty"`
+	Evidence   []JSONLink     `json:"evidence"`
 }
 
 func jsonExc(e *parser.Exception) *JSONException {
@@ -83,7 +84,7 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 	jc := JSONChain{
 		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), File: a.Source, Generation: a.Gen, Line: a.Line,
 			Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: a.Fields},
-		Cause: c.Cause, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
+		Cause: c.Cause, Hypothesis: c.Hypothesis, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
 		Evidence: make([]JSONLink, 0, len(c.Evidence)),
 	}
 	for _, l := range c.Evidence {
@@ -127,17 +128,35 @@ type JSONSource struct {
 	Last     string `json:"last,omitempty"`
 }
 
+// JSONHypothesis is one row of the hypothesis table.
+type JSONHypothesis struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Status   string   `json:"status"`
+	Anchors  int      `json:"anchors"`
+	Lines    int      `json:"lines"`
+	Example  []string `json:"example,omitempty"` // anchor, then the line that shows the cause
+	Logs     []string `json:"logs"`
+	Note     string   `json:"note,omitempty"`
+	Meaning  string   `json:"meaning"`
+	Fix      string   `json:"fix"`
+	LogKinds []string `json:"shows_in"`
+}
+
 // JSONSummary is what follows the chains.
 type JSONSummary struct {
-	Anchors     int            `json:"anchors"`
-	ByCause     map[string]int `json:"by_cause"`
-	Unexplained int            `json:"unexplained"`
-	Paths       []string       `json:"paths"`
-	Statuses    []string       `json:"statuses"`
-	BeforeMS    int64          `json:"before_ms"`
-	AfterMS     int64          `json:"after_ms"`
-	Sources     []JSONSource   `json:"sources"`
-	Skipped     []string       `json:"skipped"`
+	Anchors     int              `json:"anchors"`
+	ByCause     map[string]int   `json:"by_cause"`
+	Unexplained int              `json:"unexplained"`
+	Hypotheses  []JSONHypothesis `json:"hypotheses"`
+	// Uncatalogued counts unexplained anchors by their own exception class.
+	Uncatalogued map[string]int `json:"uncatalogued"`
+	Paths        []string       `json:"paths"`
+	Statuses     []string       `json:"statuses"`
+	BeforeMS     int64          `json:"before_ms"`
+	AfterMS      int64          `json:"after_ms"`
+	Sources      []JSONSource   `json:"sources"`
+	Skipped      []string       `json:"skipped"`
 }
 
 // SummaryJSON converts a run's summary to its JSON form.
@@ -147,6 +166,22 @@ func SummaryJSON(r *Run) JSONSummary {
 		Sources: []JSONSource{}, Skipped: r.Skipped}
 	if s.ByCause == nil {
 		s.ByCause = map[string]int{}
+	}
+	s.Hypotheses = []JSONHypothesis{}
+	for _, h := range r.Hypotheses.Rows {
+		jh := JSONHypothesis{ID: h.Cause.ID, Title: h.Cause.Title, Status: string(h.Status), Anchors: h.Anchors, Lines: h.Signs,
+			Logs: h.Logs, Note: h.Note, Meaning: h.Cause.Meaning, Fix: h.Cause.Fix, LogKinds: h.Cause.Shows}
+		if h.ExampleAnchor != "" {
+			jh.Example = []string{h.ExampleAnchor, h.ExampleEvidence}
+		}
+		if jh.Logs == nil {
+			jh.Logs = []string{}
+		}
+		s.Hypotheses = append(s.Hypotheses, jh)
+	}
+	s.Uncatalogued = r.Hypotheses.Uncatalogued
+	if s.Uncatalogued == nil {
+		s.Uncatalogued = map[string]int{}
 	}
 	if s.Skipped == nil {
 		s.Skipped = []string{}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/verdict"
 )
 
 // SourceInfo describes one source read.
@@ -28,6 +29,8 @@ type Run struct {
 	Sources []SourceInfo
 	Skipped []string
 	Summary correlate.Summary
+	// Hypotheses is the hypothesis table.
+	Hypotheses verdict.Table
 }
 
 // Renderer writes chains, then a summary.

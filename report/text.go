@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/verdict"
 )
 
 // Text writes chains for a terminal or a post-mortem document:
@@ -98,12 +100,13 @@ func (t *Text) Finish(r *Run) error {
 		switch {
 		case k == correlate.Unknown:
 			what = "nothing in the window explains these"
-		case correlate.CauseByID(k) != nil:
-			what = correlate.CauseByID(k).Meaning
+		case r.Config.Causes.ByID(k) != nil:
+			what = r.Config.Causes.ByID(k).Meaning
 		}
 		fmt.Fprintf(w, "  %-*s %6d  %s\n", width, k, s.ByCause[k], what)
 	}
 	fmt.Fprintf(w, "  %-*s %6d\n", width, "unexplained", s.Unexplained)
+	writeHypotheses(w, &r.Hypotheses)
 	fmt.Fprintf(w, "Sources:\n")
 	for _, src := range r.Sources {
 		fmt.Fprintf(w, "  %s: %s, %d events", src.File, src.Format, src.Events)
@@ -126,3 +129,58 @@ func (t *Text) Finish(r *Run) error {
 
 // NewText returns a text renderer.
 func NewText(w io.Writer) *Text { return &Text{w: bufio.NewWriter(w)} }
+
+// writeHypotheses prints the hypothesis table, ranked.
+func writeHypotheses(w *bufio.Writer, t *verdict.Table) {
+	if len(t.Rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Hypotheses:\n")
+	width := 0
+	for _, h := range t.Rows {
+		width = max(width, len(h.Cause.ID))
+	}
+	for _, h := range t.Rows {
+		fmt.Fprintf(w, "  %-11s  %-*s", h.Status, width, h.Cause.ID)
+		switch h.Status {
+		case verdict.Confirmed:
+			fmt.Fprintf(w, "  %d anchors, %d lines: %s; e.g. %s <- %s\n", h.Anchors, h.Signs, h.Cause.Title,
+				filepath.Base(h.ExampleAnchor), filepath.Base(h.ExampleEvidence))
+			fmt.Fprintf(w, "  %-11s  %-*s  fix: %s\n", "", width, "", h.Cause.Fix)
+		case verdict.Seen:
+			fmt.Fprintf(w, "  %d lines, no anchor: %s\n", h.Signs, h.Cause.Title)
+		case verdict.Rejected:
+			fmt.Fprintf(w, "  no trace in %s: %s\n", baseNames(h.Logs), h.Cause.Title)
+		case verdict.NotChecked:
+			if h.Note != "" {
+				fmt.Fprintf(w, "  %s: %s\n", h.Note, h.Cause.Title)
+			} else {
+				fmt.Fprintf(w, "  no %s log read: %s\n", strings.Join(h.Cause.Shows, " or "), h.Cause.Title)
+			}
+		}
+	}
+	fmt.Fprintf(w, "  %-11s  %-*s  %d anchors", "UNEXPLAINED", width, "", t.Unexplained)
+	if len(t.Uncatalogued) > 0 {
+		var parts []string
+		for class, n := range t.Uncatalogued {
+			parts = append(parts, fmt.Sprintf("%d %s", n, class))
+		}
+		sort.Strings(parts)
+		fmt.Fprintf(w, " (by their own exception, which no catalogued cause covers: %s)", strings.Join(parts, ", "))
+	}
+	w.WriteByte('\n')
+}
+
+// baseNames lists a few files by name, and how many more.
+func baseNames(files []string) string {
+	const most = 3
+	var names []string
+	for i, f := range files {
+		if i == most {
+			names = append(names, fmt.Sprintf("%d more", len(files)-most))
+			break
+		}
+		names = append(names, filepath.Base(f))
+	}
+	return strings.Join(names, ", ")
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
 	"github.com/logcorr/logcorr/source"
+	"github.com/logcorr/logcorr/verdict"
 )
 
 // matchFlags are the flags analyze and tail share: what an anchor is, how
@@ -25,6 +26,7 @@ type matchFlags struct {
 	SameRequest time.Duration `name:"same-request" default:"60s" help:"How far apart two logs' reports of one request may be."`
 	TZ          []string      `name:"tz" sep:"none" placeholder:"[GLOB=]ZONE" help:"Zone of naive timestamps (IANA name, e.g. Asia/Jakarta; default the local zone). GLOB=ZONE sets it for matching files only (repeatable)."`
 	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, pgbouncer, postgresql, a preset (django-verbose, basic, bracket-level, cookbook, gunicorn, locust) or python:LOGGING-FORMAT (repeatable)."`
+	Causes      []string      `name:"causes" sep:"none" placeholder:"FILE" help:"Add the causes in this JSON file to the catalogue, before the built-in ones (docs/causes.md; repeatable)."`
 	Format      string        `name:"format" enum:"text,json" default:"text" help:"Output: text or json."`
 }
 
@@ -63,6 +65,14 @@ func (f *matchFlags) setup(e *env) (correlate.Config, *source.Options, error) {
 			return cfg, nil, err
 		}
 		cfg.Statuses = append(cfg.Statuses, r)
+	}
+	cfg.Causes = correlate.Builtin
+	for _, file := range f.Causes {
+		added, err := correlate.LoadCauses(file)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("--causes %w", err)
+		}
+		cfg.Causes = correlate.Merged(added, cfg.Causes)
 	}
 	if f.Before < 0 || f.After < 0 || f.SameRequest <= 0 {
 		return cfg, nil, errors.New("--before and --after must not be negative, --same-request must be positive")
@@ -176,7 +186,9 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	out := report.New(a.Format, e.stdout, false)
 	var renderErr error
+	tally := verdict.NewTally()
 	corr := correlate.New(cfg, func(ch correlate.Chain) {
+		tally.Chain(&ch)
 		if renderErr == nil {
 			renderErr = out.Chain(&ch)
 		}
@@ -196,9 +208,12 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	corr.Close()
 	run.Summary = corr.Summary()
+	kinds := map[string]string{}
 	for i, s := range streams {
 		run.Sources[i].Unparsed = s.Unparsed()
+		kinds[s.Input.Name] = verdict.LogKind(s.Spec)
 	}
+	run.Hypotheses = tally.Table(cfg.Causes, run.Summary, kinds)
 	if err := finish(e, out, run, renderErr); err != nil {
 		return err
 	}

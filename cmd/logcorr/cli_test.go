@@ -12,6 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -50,6 +53,40 @@ func TestGolden(t *testing.T) {
 			require.NoError(t, err, "run with -update to create it")
 			assert.Equal(t, string(want), out)
 		})
+	}
+}
+
+// TestCatalogueDoc keeps docs/causes.md what the catalogue says.
+func TestCatalogueDoc(t *testing.T) {
+	path := "../../docs/causes.md"
+	got := report.CatalogueMarkdown(correlate.Builtin)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), got, "run go test ./cmd/logcorr -update")
+}
+
+// TestUserCauses: a cause from --causes explains anchors before the
+// built-in ones; a bad file is one clear error.
+func TestUserCauses(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "causes.json")
+	require.NoError(t, os.WriteFile(good, []byte(`[{"id": "dead_redis_node", "title": "Dead Redis node", "shows": ["django"], "needles": ["127.0.0.1:26380"]}]`), 0o644))
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", "--causes", good, "../../testdata/login-storm-psycopg2/logs")
+	assert.Equal(t, map[string]int{"query_wait_timeout": 334, "dead_redis_node": 54}, doc.ByCause)
+	require.NotEmpty(t, doc.Hypotheses)
+	assert.Equal(t, "query_wait_timeout", doc.Hypotheses[0].ID)
+	assert.Equal(t, "dead_redis_node", doc.Hypotheses[1].ID)
+	assert.Equal(t, 54, doc.Hypotheses[1].Anchors)
+
+	for _, bad := range []string{`{}`, `[{"id": ""}]`, `[{"id": "x"}]`, `[{"id": "x", "needles": ["y"], "explains": "maybe"}]`, `[{"id": "x", "needle": ["y"]}]`} {
+		f := filepath.Join(dir, "bad.json")
+		require.NoError(t, os.WriteFile(f, []byte(bad), 0o644))
+		code, _, errOut := runCLI(t, "", "analyze", "--causes", f, dir)
+		assert.Equal(t, exitInput, code, bad)
+		assert.Contains(t, errOut, "bad.json", bad)
 	}
 }
 

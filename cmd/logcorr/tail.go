@@ -12,6 +12,7 @@ import (
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
 	"github.com/logcorr/logcorr/source"
+	"github.com/logcorr/logcorr/verdict"
 )
 
 type tailCmd struct {
@@ -245,7 +246,9 @@ func (c *tailCmd) Run(e *env) error {
 	run := &report.Run{Config: cfg}
 	out := report.New(c.Format, e.stdout, true)
 	var renderErr error
+	tally := verdict.NewTally()
 	corr := correlate.New(cfg, func(ch correlate.Chain) {
+		tally.Chain(&ch)
 		if renderErr == nil {
 			renderErr = out.Chain(&ch)
 		}
@@ -284,5 +287,10 @@ func (c *tailCmd) Run(e *env) error {
 		run.Sources = append(run.Sources, *t.infos[p])
 	}
 	run.Skipped = t.skipped
+	kinds := map[string]string{}
+	for p, spec := range t.specs {
+		kinds[p] = verdict.LogKind(spec)
+	}
+	run.Hypotheses = tally.Table(cfg.Causes, run.Summary, kinds)
 	return finish(e, out, run, renderErr)
 }

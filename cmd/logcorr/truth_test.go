@@ -243,6 +243,36 @@ func checkChains(t *testing.T, doc analyzeDoc, before, after time.Duration) {
 	}
 }
 
+// checkHypotheses: the table confirms exactly the causes the truth has, with
+// its counts; nothing else is confirmed.
+func checkHypotheses(t *testing.T, doc analyzeDoc, truth []truthRequest, withPgBouncer bool) {
+	want := map[string]int{}
+	for _, r := range truth {
+		switch {
+		case r.Cause == "pgbouncer_query_wait_timeout" && withPgBouncer:
+			want["query_wait_timeout"]++
+		case strings.HasPrefix(r.Cause, "redis_"):
+			want["redis_connection_error"]++
+		}
+	}
+	got := map[string]int{}
+	for _, h := range doc.Hypotheses {
+		assert.Contains(t, []string{"CONFIRMED", "SEEN", "REJECTED", "NOT CHECKED"}, h.Status)
+		if h.Status == "CONFIRMED" {
+			got[h.ID] = h.Anchors
+			assert.Len(t, h.Example, 2, "a confirmed hypothesis shows an example")
+		}
+	}
+	assert.Equal(t, want, got, "confirmed hypotheses")
+	if !withPgBouncer {
+		for _, h := range doc.Hypotheses {
+			if h.ID == "query_wait_timeout" {
+				assert.Equal(t, "NOT CHECKED", h.Status, "without PgBouncer's log a pool timeout is not ruled out")
+			}
+		}
+	}
+}
+
 func countCauses(truth []truthRequest, withPgBouncer bool) map[string]int {
 	m := map[string]int{}
 	for _, r := range truth {
@@ -341,6 +371,7 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 			checkChains(t, doc, 20*time.Second, 5*time.Second)
 			matched := matchChains(t, doc.Chains, truth, !tc.noPgb)
 			assert.Equal(t, len(truth), matched, "chains matched one-to-one to truth requests of the same cause")
+			checkHypotheses(t, doc, truth, !tc.noPgb)
 		})
 	}
 }

@@ -1,0 +1,227 @@
+// Package verdict turns what a run found into the answer people ask for:
+// which hypotheses the logs confirm or reject, how the failures grew with
+// the load, whether the load test's client counted what the server did,
+// and how far each log's clock can be trusted.
+package verdict
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
+)
+
+// Status is how the logs stand to a hypothesis.
+type Status string
+
+const (
+	// Confirmed: it explains at least one anchor, with evidence.
+	Confirmed Status = "CONFIRMED"
+	// Seen: it shows in the logs but explains no anchor (pool timeouts on
+	// another path, say).
+	Seen Status = "SEEN"
+	// Rejected: no trace of it in the logs that would show it.
+	Rejected Status = "REJECTED"
+	// NotChecked: none of the logs that would show it was read, so its
+	// absence says nothing.
+	NotChecked Status = "NOT CHECKED"
+)
+
+// Hypothesis is one row of the table.
+type Hypothesis struct {
+	Cause   correlate.Cause
+	Status  Status
+	Anchors int // anchors it explains
+	Signs   int // lines that show it, explaining an anchor or not
+	own     int // of those, the anchors' own records
+	// Example is one chain it explains: the anchor and the line that shows
+	// the cause ("file:line").
+	ExampleAnchor, ExampleEvidence string
+	// Logs are the logs read that would show it.
+	Logs []string
+	// Note says why a status is what it is, when that is not plain.
+	Note string
+}
+
+// Table is the hypothesis table of a run.
+type Table struct {
+	Rows []Hypothesis
+	// Unexplained counts anchors no catalogued cause explains; Uncatalogued
+	// breaks down those whose own exception is known, by class.
+	Unexplained  int
+	Uncatalogued map[string]int
+}
+
+// LogKind says which kind of log (in Cause.Shows' terms) a source is.
+func LogKind(spec parser.Spec) string {
+	switch spec.Format {
+	case parser.FormatPgBouncer:
+		return "pgbouncer"
+	case parser.FormatPostgres:
+		return "postgresql"
+	case parser.FormatPython:
+		for _, p := range parser.PyPresets {
+			if p.Format == spec.Py.Source && (p.Name == "gunicorn" || p.Name == "locust") {
+				return p.Name
+			}
+		}
+	}
+	return "django"
+}
+
+// Tally collects, chain by chain, what the table needs.
+type Tally struct {
+	byCause      map[string]*Hypothesis
+	unexplained  int
+	uncatalogued map[string]int
+	// open holds the own exceptions of unexplained chains, by class and
+	// first message line, so a cause can tell which it could have explained.
+	open map[parser.Exception]int
+}
+
+// NewTally starts a table for a catalogue.
+func NewTally() *Tally {
+	return &Tally{byCause: map[string]*Hypothesis{}, uncatalogued: map[string]int{}, open: map[parser.Exception]int{}}
+}
+
+// Chain adds one chain.
+func (t *Tally) Chain(ch *correlate.Chain) {
+	if ch.Hypothesis == "" {
+		t.unexplained++
+		var key parser.Exception
+		if ch.Exc != nil {
+			key = parser.Exception{Class: ch.Exc.Class, Message: ch.Exc.Message}
+			if ch.Exc.Class != "" {
+				t.uncatalogued[ch.Exc.Class]++
+			}
+		}
+		t.open[key]++
+		return
+	}
+	h := t.byCause[ch.Hypothesis]
+	if h == nil {
+		h = &Hypothesis{}
+		t.byCause[ch.Hypothesis] = h
+	}
+	h.Anchors++
+	// The request's own records that show the cause count as its lines
+	// too (a Redis error is in no other log).
+	if ch.Basis != correlate.BasisNearby {
+		if ch.Anchor.Exc != nil {
+			h.own++
+		}
+		for _, l := range ch.Evidence {
+			if l.Role == correlate.RoleRequest && l.Event.Exc != nil {
+				h.own++
+			}
+		}
+	}
+	if h.ExampleAnchor == "" {
+		h.ExampleAnchor = where(&ch.Anchor)
+		for _, l := range ch.Evidence {
+			if l.Role == correlate.RoleCause || h.ExampleEvidence == "" {
+				h.ExampleEvidence = where(&l.Event)
+			}
+			if l.Role == correlate.RoleCause {
+				break
+			}
+		}
+	}
+}
+
+func where(ev *parser.Event) string {
+	return ev.Source + ":" + strconv.Itoa(ev.Line)
+}
+
+// couldExplain counts the unexplained anchors a line of c could have
+// explained.
+func (t *Tally) couldExplain(c *correlate.Cause) int {
+	n := 0
+	for exc, k := range t.open {
+		var e *parser.Exception
+		if exc.Class != "" || exc.Message != "" {
+			e = &exc
+		}
+		if c.CanExplain(e) {
+			n += k
+		}
+	}
+	return n
+}
+
+func read(kinds map[string]string, kind string) bool {
+	for _, k := range kinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// Table ranks every catalogued cause: confirmed ones by anchors explained,
+// then seen ones by lines, then those not checked that the unexplained
+// anchors look like, then rejected ones, then the rest not checked. kinds maps
+// each log read to its kind (LogKind).
+func (t *Tally) Table(cat correlate.Catalogue, sum correlate.Summary, kinds map[string]string) Table {
+	tab := Table{Unexplained: t.unexplained, Uncatalogued: t.uncatalogued}
+	for _, c := range cat {
+		h := Hypothesis{Cause: c}
+		if got := t.byCause[c.ID]; got != nil {
+			h.Anchors, h.ExampleAnchor, h.ExampleEvidence, h.own = got.Anchors, got.ExampleAnchor, got.ExampleEvidence, got.own
+		}
+		h.Signs = sum.Signs[c.ID] + h.own
+		for file, kind := range kinds {
+			for _, s := range c.Shows {
+				if s == kind {
+					h.Logs = append(h.Logs, file)
+					break
+				}
+			}
+		}
+		sort.Strings(h.Logs)
+		switch could := t.couldExplain(&c); {
+		case h.Anchors > 0:
+			h.Status = Confirmed
+		case h.Signs > 0:
+			h.Status = Seen
+		case could > 0 && !read(kinds, c.Shows[0]):
+			// The unexplained anchors look like what this cause does, but
+			// the log that would show it was not read.
+			h.Status = NotChecked
+			h.Note = fmt.Sprintf("%d unexplained anchors look like its work; a %s log would tell", could, c.Shows[0])
+		case len(h.Logs) > 0:
+			h.Status = Rejected
+		default:
+			h.Status = NotChecked
+		}
+		tab.Rows = append(tab.Rows, h)
+	}
+	// Still-open hypotheses (not checked, yet the anchors look like them)
+	// rank above rejected ones.
+	rank := func(h Hypothesis) int {
+		switch {
+		case h.Status == Confirmed:
+			return 0
+		case h.Status == Seen:
+			return 1
+		case h.Status == NotChecked && h.Note != "":
+			return 2
+		case h.Status == Rejected:
+			return 3
+		}
+		return 4
+	}
+	sort.SliceStable(tab.Rows, func(i, j int) bool {
+		a, b := tab.Rows[i], tab.Rows[j]
+		if rank(a) != rank(b) {
+			return rank(a) < rank(b)
+		}
+		if a.Anchors != b.Anchors {
+			return a.Anchors > b.Anchors
+		}
+		return a.Signs > b.Signs
+	})
+	return tab
+}
