@@ -235,6 +235,15 @@ func TestPostgresOnCaptures(t *testing.T) {
 			require.Equal(t, parser.FormatPostgres, spec.Format)
 			evs := parseAll(t, spec, "postgresql.log", lines)
 			assert.Len(t, evs, grep(lines, ` (LOG|ERROR|FATAL|WARNING):  `))
+			// Debian's prefix, named, reads the same records.
+			debian, err := parser.ParseSpec("postgresql:%m [%p] %q%u@%d ")
+			require.NoError(t, err)
+			named := parseAll(t, debian, "postgresql.log", lines)
+			require.Len(t, named, len(evs))
+			for i := range evs {
+				assert.Equal(t, evs[i].Time, named[i].Time)
+				assert.Equal(t, evs[i].Message, named[i].Message)
+			}
 			assert.Equal(t, grep(lines, `connection authorized`), count(evs, func(e *parser.Event) bool {
 				return e.Level == "LOG" && strings.HasPrefix(e.Message, "connection authorized: ")
 			}))

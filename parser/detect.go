@@ -21,11 +21,16 @@ const (
 type Spec struct {
 	Format Format
 	Py     *PyFormat
+	// PG is PostgreSQL's log_line_prefix, when the user gave it.
+	PG *PGPrefix
 }
 
 func (s Spec) String() string {
-	if s.Format == FormatPython && s.Py != nil {
+	switch {
+	case s.Format == FormatPython && s.Py != nil:
 		return "python:" + s.Py.Source
+	case s.Format == FormatPostgres && s.PG != nil:
+		return "postgresql:" + s.PG.Source
 	}
 	return string(s.Format)
 }
@@ -46,12 +51,20 @@ var PyPresets = []struct {
 }
 
 // ParseSpec reads a format as a user names it: "runserver", "pgbouncer",
-// "postgresql", a preset name ("django-verbose"), or "python:FORMAT" with a
-// logging format string in either style.
+// "postgresql" or "postgresql:LOG_LINE_PREFIX", a preset name
+// ("django-verbose"), or "python:FORMAT" with a logging format string in
+// either style.
 func ParseSpec(s string) (Spec, error) {
 	switch Format(s) {
 	case FormatRunserver, FormatPgBouncer, FormatPostgres:
 		return Spec{Format: Format(s)}, nil
+	}
+	if f, ok := strings.CutPrefix(s, "postgresql:"); ok {
+		pg, err := CompilePGPrefix(f)
+		if err != nil {
+			return Spec{}, err
+		}
+		return Spec{Format: FormatPostgres, PG: pg}, nil
 	}
 	if f, ok := strings.CutPrefix(s, "python:"); ok {
 		pf, err := CompilePyFormat(f)
@@ -69,7 +82,7 @@ func ParseSpec(s string) (Spec, error) {
 			return Spec{Format: FormatPython, Py: pf}, nil
 		}
 	}
-	return Spec{}, fmt.Errorf("unknown log format %q (want runserver, pgbouncer, postgresql, a preset such as django-verbose, or python:FORMAT)", s)
+	return Spec{}, fmt.Errorf("unknown log format %q (want runserver, pgbouncer, postgresql, postgresql:LOG_LINE_PREFIX, a preset such as django-verbose, or python:FORMAT)", s)
 }
 
 // New returns the parser this spec describes.
@@ -80,7 +93,7 @@ func (s Spec) New(clock *Clock, emit Emit) Parser {
 	case FormatPgBouncer:
 		return NewPgBouncer(clock, emit)
 	case FormatPostgres:
-		return NewPostgres(clock, emit)
+		return NewPostgres(clock, emit, s.PG)
 	default:
 		return NewPyLogging(s.Py, clock, emit)
 	}

@@ -125,3 +125,19 @@ func FuzzScanStamp(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPGPrefix fuzzes a log_line_prefix and the lines together.
+func FuzzPGPrefix(f *testing.F) {
+	for _, p := range []string{"%m [%p] ", "%m [%p] %q%u@%d ", "%t [%p]: [%l-1] user=%u,db=%d,app=%a ", "%n|%p|"} {
+		for _, s := range fuzzSeeds {
+			f.Add(p, s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, prefix, data string) {
+		spec, err := ParseSpec("postgresql:" + prefix)
+		if err != nil {
+			return
+		}
+		fuzzParse(t, spec, data)
+	})
+}

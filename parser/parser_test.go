@@ -235,7 +235,7 @@ func TestPgBouncerLines(t *testing.T) {
 
 func TestPostgresRecords(t *testing.T) {
 	var evs []Event
-	feed(t, NewPostgres(utcClock("pg"), func(ev Event) { evs = append(evs, ev) }),
+	feed(t, NewPostgres(utcClock("pg"), func(ev Event) { evs = append(evs, ev) }, nil),
 		"2026-11-26 16:24:28.692 UTC [10391] app@appdb ERROR:  deadlock detected\n"+
 			"2026-11-26 16:24:28.692 UTC [10391] app@appdb DETAIL:  Process 10391 waits for ShareLock on transaction 1; blocked by process 10392.\n"+
 			"\tProcess 10392 waits for ShareLock on transaction 2; blocked by process 10391.\n"+
@@ -289,5 +289,42 @@ func TestRotatedFrom(t *testing.T) {
 		log, age := RotatedFrom(tc.name)
 		assert.Equal(t, tc.log, log, tc.name)
 		assert.Equal(t, tc.age, age, tc.name)
+	}
+}
+
+// TestPostgresUserPrefix: a log_line_prefix the user names, with %q.
+func TestPostgresUserPrefix(t *testing.T) {
+	tests := []struct {
+		prefix, line  string
+		ok            bool
+		sev, msg, pid string
+		utc           string
+	}{
+		{"%m [%p] %q%u@%d ", "2026-11-26 17:15:00.441 UTC [28399] app@appdb ERROR:  deadlock detected", true, "ERROR", "deadlock detected", "28399", "2026-11-26T17:15:00.441Z"},
+		{"%m [%p] %q%u@%d ", "2026-11-26 17:15:00.351 UTC [28391] LOG:  starting PostgreSQL 15", true, "LOG", "starting PostgreSQL 15", "28391", ""},
+		{"%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "2026-11-26 17:15:00 UTC [28399]: [3-1] user=app,db=appdb,app=psql x,client=127.0.0.1 FATAL:  sorry, too many clients already", true, "FATAL", "sorry, too many clients already", "28399", "2026-11-26T17:15:00Z"},
+		{"%n|%p|", "1795713300.250|42|WARNING:  x", true, "WARNING", "x", "42", "2026-11-26T17:15:00.25Z"},
+		{"%m [%p] ", "not a postgres line", false, "", "", "", ""},
+	}
+	for _, tc := range tests {
+		spec, err := ParseSpec("postgresql:" + tc.prefix)
+		require.NoError(t, err, tc.prefix)
+		var evs []Event
+		feed(t, spec.New(utcClock("pg"), func(ev Event) { evs = append(evs, ev) }), tc.line)
+		if !tc.ok {
+			assert.Empty(t, evs, tc.line)
+			continue
+		}
+		require.Len(t, evs, 1, tc.line)
+		assert.Equal(t, tc.sev, evs[0].Level)
+		assert.Equal(t, tc.msg, evs[0].Message)
+		assert.Equal(t, tc.pid, evs[0].Field("pid"))
+		if tc.utc != "" {
+			assert.Equal(t, tc.utc, evs[0].Time.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	for _, bad := range []string{"[%p] ", "%m %z", "%m %"} {
+		_, err := ParseSpec("postgresql:" + bad)
+		assert.Error(t, err, bad)
 	}
 }

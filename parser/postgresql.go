@@ -11,16 +11,18 @@ import (
 // prefix. DETAIL, HINT, CONTEXT and STATEMENT lines are folded into the
 // record of the same process before them.
 type Postgres struct {
-	clock *Clock
-	emit  Emit
-	cur   *Event
+	clock  *Clock
+	emit   Emit
+	prefix *PGPrefix // the log_line_prefix, when the user gave it
+	cur    *Event
+	m      pyMatch
 
 	unparsed int
 }
 
-// NewPostgres returns a parser for one PostgreSQL log.
-func NewPostgres(clock *Clock, emit Emit) *Postgres {
-	return &Postgres{clock: clock, emit: emit}
+// NewPostgres returns a parser for one PostgreSQL log; prefix may be nil.
+func NewPostgres(clock *Clock, emit Emit, prefix *PGPrefix) *Postgres {
+	return &Postgres{clock: clock, emit: emit, prefix: prefix}
 }
 
 var pgSeverities = []string{"LOG", "ERROR", "FATAL", "PANIC", "WARNING", "NOTICE", "INFO", "DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4", "DEBUG5", "DEBUG"}
@@ -56,27 +58,31 @@ func findSeverity(line string, from int) (sev string, at int, followUp bool) {
 	return "", 0, false
 }
 
-// Feed implements Parser.
-func (p *Postgres) Feed(num int, raw string) {
-	line := Clean(raw)
-	if len(line) > 0 && line[0] == '\t' && p.cur != nil {
-		p.cur.Message += "\n" + line[1:]
-		p.cur.EndLine = num
-		return
+// head reads a line's prefix: with the user's log_line_prefix when given,
+// else by finding the severity after a leading timestamp.
+func (p *Postgres) head(line string, num int) (t time.Time, prec time.Duration, pid, sev string, at int, followUp, ok bool) {
+	if p.prefix != nil {
+		if !p.prefix.match(line, &p.m) {
+			return t, 0, "", "", 0, false, false
+		}
+		t, prec = p.m.instant(p.clock, num)
+		for i := 0; i < p.m.nfields; i++ {
+			if p.m.fields[i].k == "process" {
+				pid = p.m.fields[i].v
+			}
+		}
+		at = len(line) - len(p.m.msg)
+		sev, sevEnd, followUp := findSeverity(line, at)
+		return t, prec, pid, sev, sevEnd, followUp, true
 	}
 	st, n, ok := scanStamp(line, true)
 	if !ok {
-		if line != "" {
-			p.unparsed++
-		}
-		return
+		return t, 0, "", "", 0, false, false
 	}
-	sev, at, followUp := findSeverity(line, n)
+	sev, at, followUp = findSeverity(line, n)
 	if sev == "" {
-		p.unparsed++
-		return
+		return t, 0, "", "", 0, false, false
 	}
-	pid := ""
 	if i := strings.IndexByte(line[n:at], '['); i >= 0 {
 		rest := line[n+i+1 : at]
 		if j := strings.IndexByte(rest, ']'); j > 0 {
@@ -85,13 +91,31 @@ func (p *Postgres) Feed(num int, raw string) {
 			}
 		}
 	}
+	return p.clock.instant(st, num), st.precision, pid, sev, at, followUp, true
+}
+
+// Feed implements Parser.
+func (p *Postgres) Feed(num int, raw string) {
+	line := Clean(raw)
+	if len(line) > 0 && line[0] == '\t' && p.cur != nil {
+		p.cur.Message += "\n" + line[1:]
+		p.cur.EndLine = num
+		return
+	}
+	t, prec, pid, sev, at, followUp, ok := p.head(line, num)
+	if !ok {
+		if line != "" {
+			p.unparsed++
+		}
+		return
+	}
 	if followUp && p.cur != nil && p.cur.Field("pid") == pid {
 		p.cur.Message += "\n" + sev + ":  " + line[at:]
 		p.cur.EndLine = num
 		return
 	}
 	p.flushCur()
-	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: p.clock.instant(st, num), Precision: st.precision,
+	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: t, Precision: prec,
 		Kind: KindPostgres, Level: sev, Text: line, Message: line[at:]}
 	if pid != "" {
 		ev.setField("pid", pid)

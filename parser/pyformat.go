@@ -25,6 +25,8 @@ type fmtTok struct {
 	lit   string // the literal, for clsLiteral
 	name  string // the LogRecord attribute
 	pad   bool   // a width was given: the value may be padded with spaces
+	// zoneWord: the time is followed by a zone abbreviation (PostgreSQL).
+	zoneWord bool
 }
 
 // PyFormat is a compiled Python logging format string.
@@ -165,7 +167,7 @@ func (f *PyFormat) matchFrom(ti int, line string, pos int, m *pyMatch) bool {
 			m.msg = line[pos:]
 			return true
 		case clsTime:
-			st, n, ok := scanStamp(line[pos:], false)
+			st, n, ok := scanStamp(line[pos:], t.zoneWord)
 			if !ok {
 				return false
 			}
@@ -174,7 +176,9 @@ func (f *PyFormat) matchFrom(ti int, line string, pos int, m *pyMatch) bool {
 				// "%(asctime)s.%(msecs)03d": the format writes the fraction.
 				n, st.nsec, st.precision, st.zone, st.hasOffset = st.clockEnd, 0, time.Second, "", false
 			}
-			m.st, m.hasTime = st, true
+			if t.name == "asctime" {
+				m.st, m.hasTime = st, true
+			}
 			pos += n
 		case clsLevel:
 			j := pos
