@@ -22,6 +22,9 @@ import (
 // still writing, the watermark follows the slowest of those; when all are
 // quiet, it moves on with the wall clock, so chains still come out.
 type Live struct {
+	// Tap, when set, sees every event as it goes to the correlator.
+	Tap func(*parser.Event)
+
 	corr  *Correlator
 	slack time.Duration
 	idle  time.Duration
@@ -126,7 +129,7 @@ func (l *Live) Tick(now time.Time) {
 	}
 	for len(l.ready) > 0 && (!ok || !l.ready[0].ev.Time.After(wm)) {
 		ev := heap.Pop(&l.ready).(liveItem).ev
-		l.corr.Add(ev)
+		l.add(ev)
 		if !ok && ev.Time.After(wm) {
 			wm = ev.Time // every source ended: all that is queued goes
 		}
@@ -141,9 +144,16 @@ func (l *Live) Tick(now time.Time) {
 // end of saved files.
 func (l *Live) Close() {
 	for len(l.ready) > 0 {
-		l.corr.Add(heap.Pop(&l.ready).(liveItem).ev)
+		l.add(heap.Pop(&l.ready).(liveItem).ev)
 	}
 	l.corr.Close()
+}
+
+func (l *Live) add(ev parser.Event) {
+	if l.Tap != nil {
+		l.Tap(&ev)
+	}
+	l.corr.Add(ev)
 }
 
 type liveItem struct {

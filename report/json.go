@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
@@ -157,6 +158,63 @@ type JSONSummary struct {
 	AfterMS      int64          `json:"after_ms"`
 	Sources      []JSONSource   `json:"sources"`
 	Skipped      []string       `json:"skipped"`
+	Load         *JSONLoad      `json:"load,omitempty"`
+	Pool         *JSONPool      `json:"pool,omitempty"`
+	Client       []JSONClient   `json:"client,omitempty"`
+}
+
+// JSONLoad is the anchors per Locust user count.
+type JSONLoad struct {
+	Levels []JSONLoadLevel `json:"levels"`
+	// LowestUsers is the fewest users at which an anchor appeared, -1 none.
+	LowestUsers int `json:"lowest_users_with_anchors"`
+	// Outside counts anchors outside Locust's history.
+	Outside int `json:"anchors_outside_history"`
+}
+
+// JSONLoadLevel is one user count.
+type JSONLoadLevel struct {
+	Users     int `json:"users"`
+	Seconds   int `json:"seconds"`
+	Responses int `json:"responses"`
+	Anchors   int `json:"anchors"`
+}
+
+// JSONPool is PgBouncer's pool wait.
+type JSONPool struct {
+	PeakWaitMS  float64          `json:"peak_wait_ms"`
+	PeakAt      string           `json:"peak_at"`
+	FirstWaitAt string           `json:"first_wait_at,omitempty"`
+	Samples     []JSONPoolSample `json:"samples"`
+}
+
+// JSONPoolSample is one stats line.
+type JSONPoolSample struct {
+	Time   string  `json:"time"`
+	WaitMS float64 `json:"wait_ms"`
+	XactMS float64 `json:"xact_ms"`
+	Xacts  int     `json:"xacts_per_s"`
+	File   string  `json:"file"`
+	Line   int     `json:"line"`
+}
+
+// JSONClient is the client check of one request name.
+type JSONClient struct {
+	Method         string         `json:"method"`
+	Path           string         `json:"path"`
+	Requests       int            `json:"locust_requests"`
+	Failures       int            `json:"locust_failures"`
+	ServerByStatus map[string]int `json:"server_by_status"`
+	Findings       []JSONFinding  `json:"findings"`
+}
+
+// JSONFinding is one comparison.
+type JSONFinding struct {
+	Kind   string `json:"kind"`
+	What   string `json:"what"`
+	Client int    `json:"client"`
+	Server int    `json:"server"`
+	Why    string `json:"why"`
 }
 
 // SummaryJSON converts a run's summary to its JSON form.
@@ -189,6 +247,31 @@ func SummaryJSON(r *Run) JSONSummary {
 	for _, st := range r.Config.Statuses {
 		s.Statuses = append(s.Statuses, st.String())
 	}
+	if len(r.Load) > 0 {
+		s.Load = &JSONLoad{LowestUsers: r.LowestLoad, Outside: r.OutsideLoad}
+		for _, l := range r.Load {
+			s.Load.Levels = append(s.Load.Levels, JSONLoadLevel{l.Users, l.Seconds, l.Responses, l.Anchors})
+		}
+	}
+	if p := r.Pressure; p != nil {
+		s.Pool = &JSONPool{PeakWaitMS: ms(p.Peak.Wait), PeakAt: stamp(p.Peak.Time, time.Millisecond)}
+		if p.FirstWait != nil {
+			s.Pool.FirstWaitAt = stamp(p.FirstWait.Time, time.Millisecond)
+		}
+		for _, x := range p.Samples {
+			s.Pool.Samples = append(s.Pool.Samples, JSONPoolSample{stamp(x.Time, time.Millisecond), ms(x.Wait), ms(x.Xact), x.Xacts, x.Source, x.Line})
+		}
+	}
+	for _, c := range r.Client {
+		jc := JSONClient{Method: c.Method, Path: c.Path, Requests: c.Requests, Failures: c.Failures, ServerByStatus: map[string]int{}}
+		for st, n := range c.ServerByStatus {
+			jc.ServerByStatus[strconv.Itoa(st)] = n
+		}
+		for _, f := range c.Findings {
+			jc.Findings = append(jc.Findings, JSONFinding{f.Kind, f.What, f.Client, f.Server, f.Why})
+		}
+		s.Client = append(s.Client, jc)
+	}
 	for _, src := range r.Sources {
 		js := JSONSource{File: src.File, Format: src.Format, Zone: src.Zone, Events: src.Events, Unparsed: src.Unparsed}
 		if src.Events > 0 {
@@ -198,6 +281,8 @@ func SummaryJSON(r *Run) JSONSummary {
 	}
 	return s
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // Finish implements Renderer: it closes the chains array and writes the
 // summary fields into the same object.

@@ -31,6 +31,19 @@ type Run struct {
 	Summary correlate.Summary
 	// Hypotheses is the hypothesis table.
 	Hypotheses verdict.Table
+	// Client sets the load test's counts against the server's, when
+	// Locust's files were read.
+	Client []verdict.ClientCheck
+	// Load is the anchors per Locust user count, LowestLoad the fewest
+	// users at which an anchor appeared (-1: none, or no history).
+	Load       []verdict.LoadLevel
+	LowestLoad int
+	// OutsideLoad counts anchors outside Locust's history, which spans
+	// LoadSpan.
+	OutsideLoad int
+	LoadSpan    [2]time.Time
+	// Pressure is PgBouncer's pool wait over time, when it logged stats.
+	Pressure *verdict.Pressure
 }
 
 // Renderer writes chains, then a summary.

@@ -107,6 +107,9 @@ func (t *Text) Finish(r *Run) error {
 	}
 	fmt.Fprintf(w, "  %-*s %6d\n", width, "unexplained", s.Unexplained)
 	writeHypotheses(w, &r.Hypotheses)
+	writeLoad(w, r)
+	writePressure(w, r.Pressure)
+	writeClient(w, r.Client)
 	fmt.Fprintf(w, "Sources:\n")
 	for _, src := range r.Sources {
 		fmt.Fprintf(w, "  %s: %s, %d events", src.File, src.Format, src.Events)
@@ -183,4 +186,61 @@ func baseNames(files []string) string {
 		names = append(names, filepath.Base(f))
 	}
 	return strings.Join(names, ", ")
+}
+
+// writeLoad prints the anchors per Locust user count.
+func writeLoad(w *bufio.Writer, r *Run) {
+	if len(r.Load) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Load (Locust users, from its history):\n")
+	fmt.Fprintf(w, "  %6s %8s %10s %8s %7s\n", "users", "seconds", "responses", "anchors", "rate")
+	for _, l := range r.Load {
+		rate := "-"
+		if l.Responses > 0 {
+			rate = fmt.Sprintf("%.1f%%", 100*float64(l.Anchors)/float64(l.Responses))
+		}
+		fmt.Fprintf(w, "  %6d %8d %10d %8d %7s\n", l.Users, l.Seconds, l.Responses, l.Anchors, rate)
+	}
+	if r.LowestLoad >= 0 {
+		fmt.Fprintf(w, "  anchors appeared from %d users on", r.LowestLoad)
+	} else {
+		fmt.Fprintf(w, "  no anchor at any load")
+	}
+	if r.OutsideLoad > 0 {
+		fmt.Fprintf(w, "; %d anchors fall outside Locust's history, which covers %s to %s (Locust writes it every 10 s, so its last seconds are often missing)",
+			r.OutsideLoad, stamp(r.LoadSpan[0], time.Second), stamp(r.LoadSpan[1], time.Second))
+	}
+	w.WriteByte('\n')
+}
+
+// writePressure prints PgBouncer's pool wait.
+func writePressure(w *bufio.Writer, p *verdict.Pressure) {
+	if p == nil {
+		return
+	}
+	fmt.Fprintf(w, "Pool pressure (PgBouncer stats: time clients waited for a server connection, per second):\n")
+	fmt.Fprintf(w, "  peak %s/s (about %.0f clients queued) at %s (%s:%d)", p.Peak.Wait.Round(time.Millisecond), p.Peak.Wait.Seconds(),
+		stamp(p.Peak.Time, time.Millisecond), filepath.Base(p.Peak.Source), p.Peak.Line)
+	if p.FirstWait != nil {
+		fmt.Fprintf(w, "; clients waited from %s on", stamp(p.FirstWait.Time, time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "; no client ever waited")
+	}
+	w.WriteByte('\n')
+	var parts []string
+	for _, s := range p.Samples {
+		parts = append(parts, fmt.Sprintf("%s %s", s.Time.Format("15:04:05"), s.Wait.Round(time.Millisecond)))
+	}
+	fmt.Fprintf(w, "  %s\n", strings.Join(parts, ", "))
+}
+
+// writeClient prints the client check.
+func writeClient(w *bufio.Writer, checks []verdict.ClientCheck) {
+	for _, c := range checks {
+		fmt.Fprintf(w, "Client vs server for %s %s (Locust: %d requests, %d failures):\n", c.Method, c.Path, c.Requests, c.Failures)
+		for _, f := range c.Findings {
+			fmt.Fprintf(w, "  %-10s  %s: Locust %d, server %d: %s\n", f.Kind, f.What, f.Client, f.Server, f.Why)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/logcorr/logcorr/correlate"
 	"github.com/logcorr/logcorr/parser"
@@ -79,15 +80,27 @@ type Tally struct {
 	// open holds the own exceptions of unexplained chains, by class and
 	// first message line, so a cause can tell which it could have explained.
 	open map[parser.Exception]int
+	// anchors counts anchors by route, and how many had an access line.
+	anchors map[Route]AnchorCount
+	times   []time.Time
 }
 
 // NewTally starts a table for a catalogue.
 func NewTally() *Tally {
-	return &Tally{byCause: map[string]*Hypothesis{}, uncatalogued: map[string]int{}, open: map[parser.Exception]int{}}
+	return &Tally{byCause: map[string]*Hypothesis{}, uncatalogued: map[string]int{}, open: map[parser.Exception]int{},
+		anchors: map[Route]AnchorCount{}}
 }
 
 // Chain adds one chain.
 func (t *Tally) Chain(ch *correlate.Chain) {
+	r := Route{ch.Method, ch.Path, ch.Status}
+	a := t.anchors[r]
+	a.Total++
+	if ch.Anchor.Kind == parser.KindAccess {
+		a.WithAccess++
+	}
+	t.anchors[r] = a
+	t.times = append(t.times, ch.Time)
 	if ch.Hypothesis == "" {
 		t.unexplained++
 		var key parser.Exception
@@ -134,6 +147,12 @@ func (t *Tally) Chain(ch *correlate.Chain) {
 func where(ev *parser.Event) string {
 	return ev.Source + ":" + strconv.Itoa(ev.Line)
 }
+
+// Anchors returns the anchors by route, and how many reached an access line.
+func (t *Tally) Anchors() map[Route]AnchorCount { return t.anchors }
+
+// AnchorTimes returns every anchor's time.
+func (t *Tally) AnchorTimes() []time.Time { return t.times }
 
 // couldExplain counts the unexplained anchors a line of c could have
 // explained.

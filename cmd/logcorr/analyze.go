@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/locust"
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
 	"github.com/logcorr/logcorr/source"
@@ -141,6 +144,8 @@ func (a *analyzeCmd) Run(e *env) error {
 		failed = true
 	}
 	run := &report.Run{Config: cfg}
+	lr := &locust.Run{}
+	var consoles []string // Locust console logs, read again for their prints
 	var streams []*source.Stream
 	defer func() {
 		for _, s := range streams {
@@ -155,6 +160,15 @@ func (a *analyzeCmd) Run(e *env) error {
 				run.Skipped = append(run.Skipped, in.Name)
 				continue
 			}
+			if errors.Is(err, source.ErrNotRecognised) && in.Path != source.Stdin {
+				if kind := locustKind(in.Path); kind != "" {
+					if err := lr.ReadCSV(in.Path, kind); err != nil {
+						e.warn(err.Error())
+					}
+					run.Sources = append(run.Sources, report.SourceInfo{File: in.Name, Format: "locust " + string(kind)})
+					continue
+				}
+			}
 			if errors.Is(err, source.ErrNotRecognised) && in.FromFolder {
 				e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads", in.Name))
 				run.Skipped = append(run.Skipped, in.Name)
@@ -168,6 +182,9 @@ func (a *analyzeCmd) Run(e *env) error {
 			continue
 		}
 		streams = append(streams, s)
+		if verdict.LogKind(s.Spec) == "locust" && in.Path != source.Stdin {
+			consoles = append(consoles, in.Path)
+		}
 		zone := ""
 		if s.Spec.Format != parser.FormatPgBouncer && s.Spec.Format != parser.FormatPostgres {
 			zone = zoneName(opts.ZoneFor(in.Name))
@@ -181,8 +198,14 @@ func (a *analyzeCmd) Run(e *env) error {
 		return exitError{exitInput}
 	}
 	srcs := make([]correlate.Source, len(streams))
+	infos := make([]*report.SourceInfo, len(streams))
 	for i, s := range streams {
-		srcs[i] = &counted{s: s, info: &run.Sources[i]}
+		for j := range run.Sources {
+			if run.Sources[j].File == s.Input.Name {
+				infos[i] = &run.Sources[j]
+			}
+		}
+		srcs[i] = &counted{s: s, info: infos[i]}
 	}
 	out := report.New(a.Format, e.stdout, false)
 	var renderErr error
@@ -198,11 +221,13 @@ func (a *analyzeCmd) Run(e *env) error {
 		e.warn(err.Error())
 		failed = true
 	}
+	traffic := verdict.NewTraffic(cfg.Paths)
 	for {
 		ev, err := merge.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		traffic.Event(&ev)
 		corr.Add(ev)
 		corr.Advance(ev.Time.Add(-correlate.DefaultSlack))
 	}
@@ -210,10 +235,15 @@ func (a *analyzeCmd) Run(e *env) error {
 	run.Summary = corr.Summary()
 	kinds := map[string]string{}
 	for i, s := range streams {
-		run.Sources[i].Unparsed = s.Unparsed()
+		infos[i].Unparsed = s.Unparsed()
 		kinds[s.Input.Name] = verdict.LogKind(s.Spec)
 	}
-	run.Hypotheses = tally.Table(cfg.Causes, run.Summary, kinds)
+	for _, c := range consoles {
+		if err := lr.ReadConsole(c); err != nil {
+			e.warn(err.Error())
+		}
+	}
+	completeVerdict(run, tally, traffic, lr, kinds)
 	if err := finish(e, out, run, renderErr); err != nil {
 		return err
 	}
@@ -221,6 +251,32 @@ func (a *analyzeCmd) Run(e *env) error {
 		return exitError{exitInput}
 	}
 	return nil
+}
+
+// completeVerdict adds to a run's summary what needs the whole run: the
+// hypothesis table, the client check, load levels and pool pressure.
+func completeVerdict(run *report.Run, tally *verdict.Tally, traffic *verdict.Traffic, lr *locust.Run, kinds map[string]string) {
+	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, kinds)
+	run.Pressure = traffic.PoolPressure()
+	run.LowestLoad = -1
+	if lr.Found() {
+		run.Client = verdict.CheckClient(lr, traffic, tally.Anchors(), run.Config.Paths)
+		run.Load, run.LowestLoad, run.OutsideLoad = verdict.Load(lr, traffic, tally.AnchorTimes())
+		if n := len(lr.History); n > 0 {
+			run.LoadSpan = [2]time.Time{lr.History[0].Time, lr.History[n-1].Time}
+		}
+	}
+}
+
+// locustKind tells a Locust CSV file by its first line.
+func locustKind(path string) locust.Kind {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
+	return locust.KindOf(line)
 }
 
 // finish warns about clocks that look unset and writes the summary, unless

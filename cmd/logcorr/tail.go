@@ -9,6 +9,7 @@ import (
 
 	"github.com/logcorr/logcorr/correlate"
 	"github.com/logcorr/logcorr/follow"
+	"github.com/logcorr/logcorr/locust"
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
 	"github.com/logcorr/logcorr/source"
@@ -256,6 +257,8 @@ func (c *tailCmd) Run(e *env) error {
 	t := &tailer{e: e, opts: opts, live: correlate.NewLive(corr, correlate.DefaultSlack, c.Idle),
 		specs: map[string]parser.Spec{}, gens: map[*follow.Gen]*tailGen{}, infos: map[string]*report.SourceInfo{}, now: time.Now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace}, t)
+	traffic := verdict.NewTraffic(cfg.Paths)
+	t.live.Tap = traffic.Event
 
 	ticker := time.NewTicker(c.Interval)
 	defer ticker.Stop()
@@ -286,11 +289,28 @@ func (c *tailCmd) Run(e *env) error {
 	for _, p := range t.order {
 		run.Sources = append(run.Sources, *t.infos[p])
 	}
-	run.Skipped = t.skipped
+	// Locust writes its CSV files in place and its summary at the end:
+	// they are read now, once.
+	lr := &locust.Run{}
+	for _, p := range t.skipped {
+		if kind := locustKind(p); kind != "" {
+			if err := lr.ReadCSV(p, kind); err != nil {
+				e.warn(err.Error())
+			}
+			run.Sources = append(run.Sources, report.SourceInfo{File: p, Format: "locust " + string(kind)})
+			continue
+		}
+		run.Skipped = append(run.Skipped, p)
+	}
 	kinds := map[string]string{}
 	for p, spec := range t.specs {
 		kinds[p] = verdict.LogKind(spec)
+		if kinds[p] == "locust" {
+			if err := lr.ReadConsole(p); err != nil {
+				e.warn(err.Error())
+			}
+		}
 	}
-	run.Hypotheses = tally.Table(cfg.Causes, run.Summary, kinds)
+	completeVerdict(run, tally, traffic, lr, kinds)
 	return finish(e, out, run, renderErr)
 }

@@ -375,3 +375,67 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		})
 	}
 }
+
+// TestClientCheck: the load test's client against the server, on the
+// shipped capture: the numbers are those of Locust's CSV files and console
+// (as the lab's truth read them) and of the server's logs.
+func TestClientCheck(t *testing.T) {
+	const capture = "../../testdata/login-storm-psycopg2"
+	var truth struct {
+		Login500 int `json:"login_post_500_total"`
+		Locust   struct {
+			Stats  map[string]struct{ Requests, Failures int } `json:"stats_csv"`
+			Prints map[string]int                              `json:"login_failed_prints_by_status"`
+		} `json:"locust_view"`
+	}
+	require.NoError(t, json.Unmarshal(readMaybeGz(t, filepath.Join(capture, "truth", "summary.json")), &truth))
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", filepath.Join(capture, "logs"))
+
+	var login *report.JSONClient
+	for i := range doc.Client {
+		if doc.Client[i].Method == "POST" && doc.Client[i].Path == "/accounts/login/" {
+			login = &doc.Client[i]
+		}
+	}
+	require.NotNil(t, login, "a check for POST /accounts/login/")
+	want := truth.Locust.Stats["POST /accounts/login/"]
+	assert.Equal(t, want.Requests, login.Requests)
+	assert.Equal(t, want.Failures, login.Failures)
+
+	find := func(kind, what string) *report.JSONFinding {
+		for i := range login.Findings {
+			if login.Findings[i].Kind == kind && login.Findings[i].What == what {
+				return &login.Findings[i]
+			}
+		}
+		return nil
+	}
+	// Locust counted fewer 500s than the server produced.
+	under := find("UNDERCOUNT", "500 responses")
+	require.NotNil(t, under)
+	assert.Equal(t, truth.Locust.Prints["500"], under.Client)
+	assert.Equal(t, truth.Login500, under.Server)
+	// The 200s the locustfile printed as failures are successes to Locust.
+	printed := find("UNDERCOUNT", "printed failures with status 200")
+	require.NotNil(t, printed)
+	assert.Equal(t, truth.Locust.Prints["200"], printed.Server)
+	// Failures of the redirected /dashboard/ are counted against the login.
+	other := find("OVERCOUNT", "failures of another URL")
+	require.NotNil(t, other)
+	assert.Equal(t, want.Failures-truth.Locust.Prints["500"]-truth.Locust.Prints["400"], other.Client)
+	assert.Contains(t, other.Why, "/dashboard/")
+	agree400 := find("AGREE", "400 responses")
+	require.NotNil(t, agree400)
+	assert.Equal(t, truth.Locust.Prints["400"], agree400.Client)
+	assert.Contains(t, agree400.Why, "SessionInterrupted")
+
+	require.NotNil(t, doc.Load)
+	total := doc.Load.Outside
+	for _, l := range doc.Load.Levels {
+		total += l.Anchors
+	}
+	assert.Equal(t, doc.Anchors, total, "every anchor in a load level or outside the history")
+	assert.Equal(t, 20, doc.Load.LowestUsers, "the first 500s came while Locust ramped up")
+	require.NotNil(t, doc.Pool)
+	assert.Greater(t, doc.Pool.PeakWaitMS, 0.0)
+}

@@ -1,0 +1,307 @@
+package verdict
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/logcorr/logcorr/locust"
+)
+
+// Finding kinds of the client check.
+const (
+	Undercount = "UNDERCOUNT" // the client counted fewer than the server logged
+	Overcount  = "OVERCOUNT"  // the client counted more, or counted them elsewhere
+	Agree      = "AGREE"
+)
+
+// Finding is one comparison between the load test's client and the server.
+type Finding struct {
+	Kind   string
+	What   string
+	Client int
+	Server int
+	Why    string
+}
+
+// ClientCheck sets what Locust recorded under one request name against
+// what the server logged for it.
+type ClientCheck struct {
+	Method, Path   string
+	Requests       int         // Locust's count
+	Failures       int         // Locust's count
+	ServerByStatus map[int]int // access lines
+	Findings       []Finding
+}
+
+// AnchorCount is how many anchors a path and status had, and how many of
+// them reached an access line.
+type AnchorCount struct {
+	Total, WithAccess int
+}
+
+// CheckClient compares Locust's counts for the anchor paths with the
+// server's: requests, failures by status and URL, the server's errors that
+// never reached an access line, and the locustfile's own failure prints.
+func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCount, paths []string) []ClientCheck {
+	var out []ClientCheck
+	// A locustfile's prints name no request: they go with the anchor
+	// path's request Locust failed most.
+	printsTo := -1
+	for i, st := range run.Stats {
+		if st.Method != "" && contains(paths, st.Name) && (printsTo < 0 || st.Failures > run.Stats[printsTo].Failures) {
+			printsTo = i
+		}
+	}
+	redirects := 0
+	for r, n := range traffic.access {
+		if r.Status >= 300 && r.Status < 400 {
+			redirects += n
+		}
+	}
+	for i, st := range run.Stats {
+		if st.Method == "" || !contains(paths, st.Name) {
+			continue
+		}
+		c := ClientCheck{Method: st.Method, Path: st.Name, Requests: st.Requests, Failures: st.Failures,
+			ServerByStatus: traffic.Access(st.Method, st.Name)}
+		serverTotal := 0
+		for _, n := range c.ServerByStatus {
+			serverTotal += n
+		}
+		name := st.Method + " " + st.Name
+		if st.Requests != serverTotal {
+			kind := Undercount
+			if st.Requests > serverTotal {
+				kind = Overcount
+			}
+			why := fmt.Sprintf("Locust recorded %d requests as %q; the server's access log has %d", st.Requests, name, serverTotal)
+			if kind == Undercount && redirects > 0 {
+				why += fmt.Sprintf(" (Locust records a redirect's target under the name of the request redirected, and the server answered %d requests with a redirect; requests still running when Locust stopped are not counted either)", redirects)
+			}
+			c.Findings = append(c.Findings, Finding{Kind: kind, What: "requests", Client: st.Requests, Server: serverTotal, Why: why})
+		}
+
+		// Locust's failures by the URL and status their error names.
+		byStatus := map[int]int{}
+		elsewhere := map[string]int{}
+		for _, f := range run.Failures {
+			if f.Method != st.Method || f.Name != st.Name {
+				continue
+			}
+			if f.URLPath != "" && f.URLPath != st.Name {
+				elsewhere[f.URLPath] += f.Occurrences
+				continue
+			}
+			byStatus[f.Status] += f.Occurrences
+		}
+		for _, url := range sortedKeys(elsewhere) {
+			c.Findings = append(c.Findings, Finding{Kind: Overcount, What: "failures of another URL", Client: elsewhere[url], Server: 0,
+				Why: fmt.Sprintf("%d failures recorded as %q are failures of %s: a request made after the login (a redirect followed) failed, and Locust counted it against the login", elsewhere[url], name, url)})
+		}
+		for _, s := range sortedInts(unionKeys(byStatus, c.ServerByStatus)) {
+			if s < 400 && byStatus[s] == 0 {
+				continue
+			}
+			client, server := byStatus[s], c.ServerByStatus[s]
+			f := Finding{What: fmt.Sprintf("%d responses", s), Client: client, Server: server}
+			switch {
+			case client == server:
+				f.Kind = Agree
+				f.Why = fmt.Sprintf("Locust failures with status %d and the server's access lines agree", s)
+			case client < server:
+				f.Kind = Undercount
+				f.Why = fmt.Sprintf("the server's access log has %d responses with status %d; Locust failed %d", server, s, client)
+			default:
+				f.Kind = Overcount
+				f.Why = fmt.Sprintf("Locust failed %d with status %d; the server's access log has %d", client, s, server)
+			}
+			if recs := traffic.Records(st.Name, s); len(recs) > 0 {
+				f.Why += "; the server's records of them: " + describeRecords(recs)
+			}
+			c.Findings = append(c.Findings, f)
+		}
+
+		// Errors the server logged that no access line (so no client) saw.
+		for r, a := range anchors {
+			if r.Path != st.Name || (r.Method != "" && r.Method != st.Method) || a.Total == a.WithAccess {
+				continue
+			}
+			missing := a.Total - a.WithAccess
+			c.Findings = append(c.Findings, Finding{Kind: Undercount, What: fmt.Sprintf("%d responses", r.Status), Client: byStatus[r.Status], Server: a.Total,
+				Why: fmt.Sprintf("the server logged %d %d responses on %s; %d of them never reached an access line (the response was not delivered: the client had gone, or Locust had stopped), so Locust counted none of those",
+					a.Total, r.Status, st.Name, missing)})
+		}
+
+		// What the locustfile printed as failed but Locust did not count.
+		for _, s := range sortedInts(keysOf(run.Prints)) {
+			if i != printsTo {
+				break
+			}
+			n := run.Prints[s]
+			switch {
+			case s < 400:
+				c.Findings = append(c.Findings, Finding{Kind: Undercount, What: fmt.Sprintf("printed failures with status %d", s), Client: 0, Server: n,
+					Why: fmt.Sprintf("the locustfile printed %d failures with status %d (%q) for responses Locust counted as successes: a failure it reports only on the console", n, s, run.PrintExamples[s])})
+			case n != byStatus[s]:
+				c.Findings = append(c.Findings, Finding{Kind: Undercount, What: fmt.Sprintf("printed failures with status %d", s), Client: byStatus[s], Server: n,
+					Why: fmt.Sprintf("the locustfile printed %d failures with status %d; Locust's failures file has %d", n, s, byStatus[s])})
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// describeRecords names the exceptions of a status's error records, with
+// what the common ones mean.
+func describeRecords(recs map[string]int) string {
+	var parts []string
+	for _, exc := range sortedKeys(recs) {
+		what := exc
+		switch {
+		case exc == "":
+			what = "no traceback"
+		case strings.HasSuffix(exc, "SessionInterrupted"):
+			what += " (the session was deleted before the request completed: its save lost the database)"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", recs[exc], what))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// LoadLevel is how a load level fared: how long Locust ran it, the
+// responses on the anchor paths, and the anchors.
+type LoadLevel struct {
+	Users     int
+	Seconds   int
+	Responses int
+	Anchors   int
+}
+
+// Load sets the anchors against Locust's user count: per level, the lowest
+// level at which an anchor appeared (-1 when none did), and how many anchors
+// fell outside Locust's history (after it stopped, say).
+func Load(run *locust.Run, traffic *Traffic, anchorTimes []time.Time) ([]LoadLevel, int, int) {
+	if len(run.History) == 0 {
+		return nil, -1, 0
+	}
+	levels := map[int]*LoadLevel{}
+	level := func(u int) *LoadLevel {
+		if levels[u] == nil {
+			levels[u] = &LoadLevel{Users: u}
+		}
+		return levels[u]
+	}
+	perSec := traffic.ResponsesPerSecond()
+	for i, s := range run.History {
+		end := s.Time.Add(time.Second)
+		if i+1 < len(run.History) {
+			end = run.History[i+1].Time
+		}
+		l := level(s.Users)
+		for t := s.Time; t.Before(end); t = t.Add(time.Second) {
+			l.Seconds++
+			l.Responses += perSec[t.Unix()]
+		}
+	}
+	lowest, outside := -1, 0
+	for _, at := range anchorTimes {
+		u, ok := run.UsersAt(at)
+		if !ok {
+			outside++
+			continue
+		}
+		level(u).Anchors++
+		if lowest < 0 || u < lowest {
+			lowest = u
+		}
+	}
+	var out []LoadLevel
+	for _, u := range sortedInts(keysOfLevels(levels)) {
+		out = append(out, *levels[u])
+	}
+	return out, lowest, outside
+}
+
+// Pressure sums up PgBouncer's pool waits. PgBouncer's stats "wait" is the
+// time clients spent waiting for a server connection per second of the
+// period: 19 s a second means about 19 clients queued at any moment.
+type Pressure struct {
+	Samples []PoolSample
+	Peak    PoolSample
+	// FirstWait is the first sample with clients waiting.
+	FirstWait *PoolSample
+}
+
+// PoolPressure returns PgBouncer's pool waits over time and their peak.
+func (t *Traffic) PoolPressure() *Pressure {
+	if len(t.pool) == 0 {
+		return nil
+	}
+	p := &Pressure{Samples: t.pool}
+	for i, s := range t.pool {
+		if s.Wait > p.Peak.Wait || i == 0 {
+			p.Peak = s
+		}
+		if s.Wait > 0 && p.FirstWait == nil {
+			p.FirstWait = &t.pool[i]
+		}
+	}
+	return p
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func keysOf(m map[int]int) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func keysOfLevels(m map[int]*LoadLevel) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func unionKeys(a, b map[int]int) []int {
+	seen := map[int]bool{}
+	for k := range a {
+		seen[k] = true
+	}
+	for k := range b {
+		seen[k] = true
+	}
+	out := make([]int, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	return out
+}
+
+func sortedInts(s []int) []int {
+	sort.Ints(s)
+	return s
+}

@@ -1,0 +1,131 @@
+package verdict
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+// Route is a method, path and status.
+type Route struct {
+	Method, Path string
+	Status       int
+}
+
+// recordKey counts django.request-style records per log, since runserver
+// and a logging file both write each one.
+type recordKey struct {
+	File, Path string
+	Status     int
+	Exc        string
+}
+
+// PoolSample is one PgBouncer stats line: how long clients waited for a
+// server connection, on average, in the last period.
+type PoolSample struct {
+	Time   time.Time
+	Wait   time.Duration
+	Xact   time.Duration
+	Xacts  int // transactions a second
+	Source string
+	Line   int
+}
+
+// Traffic counts what the server logged, as events go by: responses per
+// route, error records per path, responses per second on the anchor
+// paths, and PgBouncer's pool waits. Its memory grows with the routes and
+// the seconds of the run, not with the lines.
+type Traffic struct {
+	paths      map[string]bool
+	access     map[Route]int
+	records    map[recordKey]int
+	perSecAcc  map[int64]int // responses on the anchor paths a second, from access lines
+	perSecResp map[int64]int // the same from other response lines (auth logs)
+	pool       []PoolSample
+}
+
+// NewTraffic counts traffic; paths are the anchor paths.
+func NewTraffic(paths []string) *Traffic {
+	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, records: map[recordKey]int{},
+		perSecAcc: map[int64]int{}, perSecResp: map[int64]int{}}
+	for _, p := range paths {
+		t.paths[p] = true
+	}
+	return t
+}
+
+// Event counts one event.
+func (t *Traffic) Event(ev *parser.Event) {
+	switch {
+	case ev.Kind == parser.KindAccess && ev.IsResponse():
+		t.access[Route{ev.Method, ev.Path, ev.Status}]++
+		if t.paths[ev.Path] {
+			t.perSecAcc[ev.Time.Unix()]++
+		}
+	case ev.Kind == parser.KindRequestLog:
+		exc := ""
+		if ev.Exc != nil {
+			exc = ev.Exc.Class
+		}
+		t.records[recordKey{ev.Source, ev.Path, ev.Status, exc}]++
+	case ev.IsResponse():
+		if t.paths[ev.Path] {
+			t.perSecResp[ev.Time.Unix()]++
+		}
+	case ev.Kind == parser.KindPgBouncer && ev.Tag == "stats":
+		wait, err1 := strconv.ParseInt(ev.Field("wait_us"), 10, 64)
+		xact, _ := strconv.ParseInt(ev.Field("xact_us"), 10, 64)
+		xacts, _ := strconv.Atoi(ev.Field("xacts/s"))
+		if err1 == nil {
+			t.pool = append(t.pool, PoolSample{Time: ev.Time, Wait: time.Duration(wait) * time.Microsecond,
+				Xact: time.Duration(xact) * time.Microsecond, Xacts: xacts, Source: ev.Source, Line: ev.Line})
+		}
+	}
+}
+
+// Access returns the access-line responses of a route, by status.
+func (t *Traffic) Access(method, path string) map[int]int {
+	out := map[int]int{}
+	for r, n := range t.access {
+		if r.Path == path && (method == "" || r.Method == method) {
+			out[r.Status] += n
+		}
+	}
+	return out
+}
+
+// Records returns the error records of a path and status by exception
+// class, from the log that has most of them.
+func (t *Traffic) Records(path string, status int) map[string]int {
+	byFile := map[string]map[string]int{}
+	for k, n := range t.records {
+		if k.Path == path && k.Status == status {
+			if byFile[k.File] == nil {
+				byFile[k.File] = map[string]int{}
+			}
+			byFile[k.File][k.Exc] += n
+		}
+	}
+	var best map[string]int
+	bestN := -1
+	for _, m := range byFile {
+		n := 0
+		for _, k := range m {
+			n += k
+		}
+		if n > bestN {
+			best, bestN = m, n
+		}
+	}
+	return best
+}
+
+// ResponsesPerSecond returns the responses on the anchor paths each second,
+// from access lines if there were any, else from other response lines.
+func (t *Traffic) ResponsesPerSecond() map[int64]int {
+	if len(t.perSecAcc) > 0 {
+		return t.perSecAcc
+	}
+	return t.perSecResp
+}
