@@ -133,10 +133,16 @@ func TestBadInput(t *testing.T) {
 // TestFolderSkipsUnknownFiles: in a folder, files of no known format are
 // named on stderr and skipped; the run succeeds.
 func TestFolderSkipsUnknownFiles(t *testing.T) {
-	code, out, errOut := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "../../testdata/login-storm-psycopg2/logs")
+	dir := t.TempDir()
+	rs, err := os.ReadFile("../../testdata/login-storm-psycopg2/logs/runserver_8000.err.log")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"), rs, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("what we tried\nand when\n"), 0o644))
+	code, out, errOut := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", dir)
 	assert.Equal(t, 0, code)
-	assert.Contains(t, errOut, "locust_stats.csv: skipped: not a log format logcorr reads")
+	assert.Contains(t, errOut, "notes.txt: skipped: not a log format logcorr reads")
 	assert.Contains(t, out, "Summary: 388 anchors")
+	assert.Contains(t, out, "notes.txt: skipped")
 }
 
 // TestStdinAndGzip: "-" reads stdin, gzip is opened by its magic bytes.
