@@ -68,6 +68,9 @@ type Chain struct {
 	// Exc and Root are the request's own final and first exception.
 	Exc, Root *parser.Exception
 	Evidence  []Link
+	// Notes warn about the chain (a log that was silent over its window);
+	// the correlator leaves them to its caller.
+	Notes []string
 }
 
 // Summary counts what the correlator saw.

@@ -37,6 +37,10 @@ type Clock struct {
 	// last written in January). Sources set it to the file's mtime.
 	Ref time.Time
 
+	// Naive and Zoned count the timestamps read without and with a zone of
+	// their own, so a caller can tell whether the source's zone matters.
+	Naive, Zoned int
+
 	mu     sync.Mutex
 	warned map[string]bool
 	fixed  map[string]*time.Location
@@ -66,8 +70,12 @@ func (c *Clock) instant(st stamp, line int) time.Time {
 	switch {
 	case st.hasOffset:
 		loc = c.fixedZone(st.zone, st.offset)
+		c.Zoned++
 	case st.zone != "":
 		loc = c.zoneFor(st, line)
+		c.Zoned++
+	default:
+		c.Naive++
 	}
 	return time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, st.nsec, loc)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/logcorr/logcorr/correlate"
 	"github.com/logcorr/logcorr/parser"
+	"github.com/logcorr/logcorr/verdict"
 )
 
 // JSON writes one JSON document (schema in docs/json.md). Chains stream out
@@ -66,6 +67,7 @@ type JSONChain struct {
 	Anchor     JSONAnchor     `json:"anchor"`
 	Cause      string         `json:"cause"`
 	Hypothesis string         `json:"hypothesis,omitempty"`
+	Notes      []string       `json:"notes,omitempty"`
 	Basis      string         `json:"basis"`
 	Exception  *JSONException `json:"exception,omitempty"`
 	RootCause  *JSONException `json:"root_cause,omitempty"`
@@ -85,7 +87,7 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 	jc := JSONChain{
 		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), File: a.Source, Generation: a.Gen, Line: a.Line,
 			Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: a.Fields},
-		Cause: c.Cause, Hypothesis: c.Hypothesis, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
+		Cause: c.Cause, Hypothesis: c.Hypothesis, Notes: c.Notes, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
 		Evidence: make([]JSONLink, 0, len(c.Evidence)),
 	}
 	for _, l := range c.Evidence {
@@ -120,13 +122,16 @@ func (j *JSON) Chain(c *correlate.Chain) error {
 
 // JSONSource describes one source read.
 type JSONSource struct {
-	File     string `json:"file"`
-	Format   string `json:"format"`
-	Zone     string `json:"zone,omitempty"`
-	Events   int    `json:"events"`
-	Unparsed int    `json:"unparsed"`
-	First    string `json:"first,omitempty"`
-	Last     string `json:"last,omitempty"`
+	File     string     `json:"file"`
+	Format   string     `json:"format"`
+	Zone     string     `json:"zone,omitempty"`
+	Events   int        `json:"events"`
+	Unparsed int        `json:"unparsed"`
+	Gaps     [][]string `json:"gaps,omitempty"`
+	// Outside counts unexplained anchors whose window this log was silent over.
+	Outside int    `json:"silent_over_anchors,omitempty"`
+	First   string `json:"first,omitempty"`
+	Last    string `json:"last,omitempty"`
 }
 
 // JSONHypothesis is one row of the hypothesis table.
@@ -161,6 +166,22 @@ type JSONSummary struct {
 	Load         *JSONLoad      `json:"load,omitempty"`
 	Pool         *JSONPool      `json:"pool,omitempty"`
 	Client       []JSONClient   `json:"client,omitempty"`
+	Clocks       []JSONClock    `json:"clocks,omitempty"`
+}
+
+// JSONClock is the zone estimated for one source's naive times.
+type JSONClock struct {
+	File       string   `json:"file"`
+	Applied    bool     `json:"applied"`
+	Offset     string   `json:"offset"`
+	Score      float64  `json:"score"`
+	NextOffset string   `json:"next_offset"`
+	NextScore  float64  `json:"next_score"`
+	Seconds    int      `json:"active_seconds"`
+	Failures   int      `json:"failures"`
+	Matched    int      `json:"failures_matched"`
+	Against    []string `json:"against"`
+	Note       string   `json:"note,omitempty"`
 }
 
 // JSONLoad is the anchors per Locust user count.
@@ -272,8 +293,17 @@ func SummaryJSON(r *Run) JSONSummary {
 		}
 		s.Client = append(s.Client, jc)
 	}
+	for _, c := range r.Clocks {
+		e := &c.Estimate
+		s.Clocks = append(s.Clocks, JSONClock{File: c.File, Applied: c.Applied, Offset: verdict.ZoneName(e.Offset), Score: e.Score,
+			NextOffset: verdict.ZoneName(e.NextOffset), NextScore: e.Next, Seconds: e.Seconds, Failures: e.Failures, Matched: e.Matched,
+			Against: e.Against, Note: c.Note})
+	}
 	for _, src := range r.Sources {
-		js := JSONSource{File: src.File, Format: src.Format, Zone: src.Zone, Events: src.Events, Unparsed: src.Unparsed}
+		js := JSONSource{File: src.File, Format: src.Format, Zone: src.Zone, Events: src.Events, Unparsed: src.Unparsed, Outside: r.Outside[src.File]}
+		for _, g := range src.Gaps {
+			js.Gaps = append(js.Gaps, []string{stamp(g.From, time.Millisecond), stamp(g.To, time.Millisecond)})
+		}
 		if src.Events > 0 {
 			js.First, js.Last = stamp(src.First, time.Millisecond), stamp(src.Last, time.Millisecond)
 		}

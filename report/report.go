@@ -19,8 +19,10 @@ type SourceInfo struct {
 	Events int
 	// Unparsed counts lines the parser could not place.
 	Unparsed int
-	First    time.Time
-	Last     time.Time
+	// Gaps are stretches of 30 s or more in which it wrote nothing.
+	Gaps  []verdict.Gap
+	First time.Time
+	Last  time.Time
 }
 
 // Run describes what was analysed, for the summary.
@@ -44,6 +46,22 @@ type Run struct {
 	LoadSpan    [2]time.Time
 	// Pressure is PgBouncer's pool wait over time, when it logged stats.
 	Pressure *verdict.Pressure
+	// Clocks says how the zones of sources with naive times were found,
+	// for those the user gave none.
+	Clocks []ClockReport
+	// Outside counts, per PgBouncer or PostgreSQL log, the unexplained
+	// anchors whose window it was silent over.
+	Outside map[string]int
+}
+
+// ClockReport is the zone logcorr estimated for one source.
+type ClockReport struct {
+	File     string
+	Estimate verdict.Estimate
+	// Applied is set when the estimate became the source's zone; Note
+	// says why not otherwise.
+	Applied bool
+	Note    string
 }
 
 // Renderer writes chains, then a summary.

@@ -34,6 +34,9 @@ func (t *Text) Chain(c *correlate.Chain) error {
 	fmt.Fprintf(w, "#%d %s %s %d at %s  cause: %s (%s)\n", t.n, method, c.Path, c.Status,
 		stamp(c.Time, c.Anchor.Precision), c.Cause, basisText(c.Basis))
 	fmt.Fprintf(w, "  anchor  %s:%d  %s\n", c.Anchor.Source, c.Anchor.Line, c.Anchor.Text)
+	for _, n := range c.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
 	for _, l := range c.Evidence {
 		approx := " "
 		if l.Event.TimeInferred() {
@@ -110,6 +113,7 @@ func (t *Text) Finish(r *Run) error {
 	writeLoad(w, r)
 	writePressure(w, r.Pressure)
 	writeClient(w, r.Client)
+	writeClocks(w, r.Clocks)
 	fmt.Fprintf(w, "Sources:\n")
 	for _, src := range r.Sources {
 		fmt.Fprintf(w, "  %s: %s, %d events", src.File, src.Format, src.Events)
@@ -121,6 +125,12 @@ func (t *Text) Finish(r *Run) error {
 		}
 		if src.Unparsed > 0 {
 			fmt.Fprintf(w, ", %d lines not understood", src.Unparsed)
+		}
+		for _, g := range src.Gaps {
+			fmt.Fprintf(w, ", silent from %s to %s", stamp(g.From, time.Second), stamp(g.To, time.Second))
+		}
+		if n := r.Outside[src.File]; n > 0 {
+			fmt.Fprintf(w, "; silent over the window of %d unexplained anchors", n)
 		}
 		w.WriteByte('\n')
 	}
@@ -242,5 +252,34 @@ func writeClient(w *bufio.Writer, checks []verdict.ClientCheck) {
 		for _, f := range c.Findings {
 			fmt.Fprintf(w, "  %-10s  %s: Locust %d, server %d: %s\n", f.Kind, f.What, f.Client, f.Server, f.Why)
 		}
+	}
+}
+
+// writeClocks prints the zones logcorr estimated.
+func writeClocks(w *bufio.Writer, clocks []ClockReport) {
+	if len(clocks) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Clocks (no --tz given):\n")
+	for _, c := range clocks {
+		e := &c.Estimate
+		fmt.Fprintf(w, "  %s: ", filepath.Base(c.File))
+		if c.Applied {
+			fmt.Fprintf(w, "naive times read as %s, estimated", verdict.ZoneName(e.Offset))
+		} else {
+			fmt.Fprintf(w, "%s", c.Note)
+		}
+		if e.Seconds > 0 && len(e.Against) > 0 {
+			fmt.Fprintf(w, " (fit %.2f against %s", e.Score, baseNames(e.Against))
+			if e.Failures > 0 {
+				fmt.Fprintf(w, "; %d of its %d failures have one in those logs 0-20 s before", e.Matched, e.Failures)
+			}
+			if e.Next > 0 {
+				fmt.Fprintf(w, "; next best %s fits %.2f)", verdict.ZoneName(e.NextOffset), e.Next)
+			} else {
+				fmt.Fprintf(w, "; no other offset fits at all)")
+			}
+		}
+		w.WriteByte('\n')
 	}
 }

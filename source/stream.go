@@ -33,6 +33,7 @@ type Stream struct {
 	Detected bool
 
 	file   io.Closer
+	clock  *parser.Clock
 	lines  *LineReader
 	p      parser.Parser
 	parser parser.Parser // p, kept after the end for its counts
@@ -120,6 +121,7 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 	}
 	clock := parser.NewClock(in.Name, opts.ZoneFor(in.Name), opts.Warn)
 	clock.Ref = modTime
+	s.clock = clock
 	s.p = s.Spec.New(clock, func(ev parser.Event) { s.queue = append(s.queue, ev) })
 	s.parser = s.p
 	return s, nil
@@ -171,6 +173,14 @@ func (s *Stream) Next() (parser.Event, error) {
 	s.head++
 	return ev, nil
 }
+
+// SetZone changes the zone of the source's naive timestamps; it must come
+// before the first Next.
+func (s *Stream) SetZone(loc *time.Location) { s.clock.Loc = loc }
+
+// Clock is the source's clock, whose counts say how many of its timestamps
+// were naive.
+func (s *Stream) Clock() *parser.Clock { return s.clock }
 
 // Unparsed counts the lines the parser could not place.
 func (s *Stream) Unparsed() int { return s.parser.Unparsed() }

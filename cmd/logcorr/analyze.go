@@ -210,12 +210,19 @@ func (a *analyzeCmd) Run(e *env) error {
 	out := report.New(a.Format, e.stdout, false)
 	var renderErr error
 	tally := verdict.NewTally()
+	kinds := map[string]string{}
+	for _, s := range streams {
+		kinds[s.Input.Name] = verdict.LogKind(s.Spec)
+	}
+	coverage := verdict.NewCoverage(kinds)
 	corr := correlate.New(cfg, func(ch correlate.Chain) {
+		ch.Notes = coverage.Check(&ch, cfg.Before, cfg.After)
 		tally.Chain(&ch)
 		if renderErr == nil {
 			renderErr = out.Chain(&ch)
 		}
 	})
+	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, infos, lr)
 	merge := correlate.NewMerge(correlate.DefaultSlack, srcs...)
 	merge.OnError = func(i int, err error) {
 		e.warn(err.Error())
@@ -228,16 +235,17 @@ func (a *analyzeCmd) Run(e *env) error {
 			break
 		}
 		traffic.Event(&ev)
+		coverage.Event(&ev)
 		corr.Add(ev)
 		corr.Advance(ev.Time.Add(-correlate.DefaultSlack))
 	}
 	corr.Close()
 	run.Summary = corr.Summary()
-	kinds := map[string]string{}
 	for i, s := range streams {
 		infos[i].Unparsed = s.Unparsed()
-		kinds[s.Input.Name] = verdict.LogKind(s.Spec)
+		infos[i].Gaps = coverage.Gaps(s.Input.Name)
 	}
+	run.Outside = coverage.Outside()
 	for _, c := range consoles {
 		if err := lr.ReadConsole(c); err != nil {
 			e.warn(err.Error())

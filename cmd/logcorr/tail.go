@@ -64,16 +64,17 @@ type pendingLine struct {
 
 // tailer turns followed lines into events for the live correlator.
 type tailer struct {
-	e       *env
-	opts    *source.Options
-	live    *correlate.Live
-	fol     *follow.Follower
-	specs   map[string]parser.Spec // by path, once known
-	gens    map[*follow.Gen]*tailGen
-	infos   map[string]*report.SourceInfo
-	order   []string
-	skipped []string
-	now     func() time.Time
+	e        *env
+	opts     *source.Options
+	live     *correlate.Live
+	fol      *follow.Follower
+	specs    map[string]parser.Spec // by path, once known
+	gens     map[*follow.Gen]*tailGen
+	infos    map[string]*report.SourceInfo
+	order    []string
+	skipped  []string
+	coverage *verdict.Coverage
+	now      func() time.Time
 }
 
 // detectLimit is how many lines a new, empty-at-first file may show before
@@ -153,6 +154,7 @@ func (t *tailer) start(g *follow.Gen, tg *tailGen, spec parser.Spec) {
 		t.order = append(t.order, g.Path)
 	}
 	tg.info = info
+	t.coverage.Track(g.Path, verdict.LogKind(spec))
 	tg.src = t.live.Source(g.Path, g.N, t.now())
 	clock := parser.NewClock(g.Path, t.opts.ZoneFor(g.Path), t.opts.Warn)
 	clock.Ref = t.now()
@@ -248,17 +250,22 @@ func (c *tailCmd) Run(e *env) error {
 	out := report.New(c.Format, e.stdout, true)
 	var renderErr error
 	tally := verdict.NewTally()
+	coverage := verdict.NewCoverage(nil)
 	corr := correlate.New(cfg, func(ch correlate.Chain) {
+		ch.Notes = coverage.Check(&ch, cfg.Before, cfg.After)
 		tally.Chain(&ch)
 		if renderErr == nil {
 			renderErr = out.Chain(&ch)
 		}
 	})
-	t := &tailer{e: e, opts: opts, live: correlate.NewLive(corr, correlate.DefaultSlack, c.Idle),
+	t := &tailer{e: e, opts: opts, live: correlate.NewLive(corr, correlate.DefaultSlack, c.Idle), coverage: coverage,
 		specs: map[string]parser.Spec{}, gens: map[*follow.Gen]*tailGen{}, infos: map[string]*report.SourceInfo{}, now: time.Now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace}, t)
 	traffic := verdict.NewTraffic(cfg.Paths)
-	t.live.Tap = traffic.Event
+	t.live.Tap = func(ev *parser.Event) {
+		traffic.Event(ev)
+		t.coverage.Event(ev)
+	}
 
 	ticker := time.NewTicker(c.Interval)
 	defer ticker.Stop()
@@ -287,8 +294,10 @@ func (c *tailCmd) Run(e *env) error {
 	t.live.Close()
 	run.Summary = corr.Summary()
 	for _, p := range t.order {
+		t.infos[p].Gaps = coverage.Gaps(p)
 		run.Sources = append(run.Sources, *t.infos[p])
 	}
+	run.Outside = coverage.Outside()
 	// Locust writes its CSV files in place and its summary at the end:
 	// they are read now, once.
 	lr := &locust.Run{}

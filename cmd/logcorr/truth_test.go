@@ -439,3 +439,60 @@ func TestClientCheck(t *testing.T) {
 	require.NotNil(t, doc.Pool)
 	assert.Greater(t, doc.Pool.PeakWaitMS, 0.0)
 }
+
+// TestClocksFoundWithoutTZ: with no --tz, the zone of every log of naive
+// times is found from the logs themselves (+07:00 in every capture), and
+// the chains are those of a run told the zone.
+func TestClocksFoundWithoutTZ(t *testing.T) {
+	for _, capture := range []string{"../../testdata/login-storm-psycopg2", "../../testdata/captures/debug-off-pct",
+		"../../testdata/captures/storm-150", "../../testdata/captures/no-failures"} {
+		t.Run(filepath.Base(capture), func(t *testing.T) {
+			logs := filepath.Join(capture, "logs")
+			told := analyzeJSON(t, "--tz", "Asia/Jakarta", logs)
+			found := analyzeJSON(t, logs)
+			require.NotEmpty(t, found.Clocks)
+			for _, c := range found.Clocks {
+				if strings.Contains(c.File, "runserver_8000.out.log") {
+					continue // a few banner lines at start-up: too little to judge
+				}
+				assert.True(t, c.Applied, "%s: %s", c.File, c.Note)
+				assert.Equal(t, "UTC+07:00", c.Offset, c.File)
+			}
+			assert.Equal(t, told.ByCause, found.ByCause)
+			same := func(file string, gen int) string { return filepath.Base(file) }
+			assert.Equal(t, chainKeys(told.Chains, same), chainKeys(found.Chains, same))
+		})
+	}
+}
+
+// TestCoverageNotes: when PgBouncer's log ends early, the lost-connection
+// 500s after it are not blamed on anything, and each says that the log
+// that would have shown their cause was silent over its window.
+func TestCoverageNotes(t *testing.T) {
+	capture := "../../testdata/login-storm-psycopg2"
+	dir := copyLogs(t, capture, []string{"auth_debug.log", "postgresql.log", "runserver_8000.out.log"}, nil)
+	pgb := filepath.Join(dir, "pgbouncer.log")
+	b, err := os.ReadFile(pgb)
+	require.NoError(t, err)
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	require.NoError(t, os.WriteFile(pgb, bytes.Join(lines[:len(lines)/2], nil), 0o644))
+
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
+	noted := 0
+	for _, c := range doc.Chains {
+		if len(c.Notes) > 0 {
+			noted++
+			assert.Equal(t, "django.db.utils.OperationalError", c.Cause, "only unexplained chains are noted")
+			assert.Contains(t, c.Notes[0], "pgbouncer.log wrote nothing")
+		}
+		if c.Cause == "django.db.utils.OperationalError" {
+			assert.NotEmpty(t, c.Notes, "a lost connection with no pool line in reach says why")
+		}
+	}
+	assert.Greater(t, noted, 0)
+	for _, s := range doc.Sources {
+		if strings.HasSuffix(s.File, "pgbouncer.log") {
+			assert.Equal(t, noted, s.Outside)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package verdict
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+// Activity is what a survey of one source found: its events per second and
+// the seconds of its failures, on the source's own clock (naive times read
+// as if they were UTC).
+type Activity struct {
+	Name     string
+	Seconds  map[int64]int
+	Failures []int64
+}
+
+// NewActivity starts a survey of one source.
+func NewActivity(name string) *Activity {
+	return &Activity{Name: name, Seconds: map[int64]int{}}
+}
+
+// Event counts one event of the source.
+func (a *Activity) Event(ev *parser.Event) {
+	sec := ev.Time.Unix()
+	a.Seconds[sec]++
+	if failure(ev) {
+		a.Failures = append(a.Failures, sec)
+	}
+}
+
+// failure tells the events that go with a failed request in any log: a 5xx
+// response or error record, an error-level record, a PgBouncer pooler error,
+// a PostgreSQL error.
+func failure(ev *parser.Event) bool {
+	switch {
+	case ev.IsResponse():
+		return ev.Status >= 500
+	case ev.Kind == parser.KindPgBouncer:
+		return ev.Tag == "pooler_error"
+	}
+	switch ev.Level {
+	case "ERROR", "FATAL", "CRITICAL", "PANIC":
+		return true
+	}
+	return false
+}
+
+// Estimate is the zone offset of a source's naive timestamps, found from
+// when it was active and failed, set against sources that write their zone.
+type Estimate struct {
+	Source string
+	Offset time.Duration // east of UTC
+	// Score is how well the source fits the others at Offset (0 to 1):
+	// the share of its active seconds when they were active too, and of its
+	// failures with a failure in them from 20 s before to 5 s after.
+	Score      float64
+	NextOffset time.Duration
+	Next       float64
+	Seconds    int // active seconds compared
+	Failures   int // failures compared
+	Matched    int // of those, matched at Offset
+	Against    []string
+	Sure       bool
+}
+
+// Zones are 15-minute multiples within 14 hours of UTC.
+const (
+	zoneStep = 15 * time.Minute
+	zoneMax  = 14 * time.Hour
+)
+
+// EstimateOffset finds the zone offset of src against refs, sources whose
+// times are sure. It is sure when the best offset fits well and clearly
+// better than any other.
+func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
+	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: len(src.Failures)}
+	active := map[int64]bool{}
+	var fails []int64
+	for _, r := range refs {
+		est.Against = append(est.Against, r.Name)
+		for s := range r.Seconds {
+			active[s] = true
+		}
+		fails = append(fails, r.Failures...)
+	}
+	sort.Slice(fails, func(i, j int) bool { return fails[i] < fails[j] })
+	if len(active) == 0 || len(src.Seconds) == 0 {
+		return est, false
+	}
+	useFails := len(fails) > 0 && len(src.Failures) > 0
+	score := func(off time.Duration) (float64, int) {
+		shift := int64(off / time.Second)
+		overlap := 0
+		for s := range src.Seconds {
+			if active[s-shift] {
+				overlap++
+			}
+		}
+		sc := float64(overlap) / float64(len(src.Seconds))
+		if !useFails {
+			return sc, 0
+		}
+		matched := 0
+		for _, s := range src.Failures {
+			utc := s - shift
+			i := sort.Search(len(fails), func(i int) bool { return fails[i] >= utc-20 })
+			if i < len(fails) && fails[i] <= utc+5 {
+				matched++
+			}
+		}
+		return (sc + float64(matched)/float64(len(src.Failures))) / 2, matched
+	}
+	best, next := -1.0, -1.0
+	for off := -zoneMax; off <= zoneMax; off += zoneStep {
+		sc, matched := score(off)
+		switch {
+		case sc > best:
+			next, est.NextOffset = best, est.Offset
+			best, est.Offset, est.Matched = sc, off, matched
+		case sc > next:
+			next, est.NextOffset = sc, off
+		}
+	}
+	est.Score, est.Next = best, max(next, 0)
+	est.Sure = best >= 0.6 && best-est.Next >= 0.25
+	return est, true
+}
+
+// ZoneName names an estimated offset the way a reader expects: UTC+07:00.
+func ZoneName(off time.Duration) string {
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("UTC%c%02d:%02d", sign, int(off.Hours()), int(off.Minutes())%60)
+}
