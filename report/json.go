@@ -152,6 +152,7 @@ type JSONHypothesis struct {
 // JSONSummary is what follows the chains.
 type JSONSummary struct {
 	Anchors     int              `json:"anchors"`
+	Verdict     string           `json:"verdict,omitempty"`
 	ByCause     map[string]int   `json:"by_cause"`
 	Unexplained int              `json:"unexplained"`
 	Hypotheses  []JSONHypothesis `json:"hypotheses"`
@@ -246,6 +247,7 @@ func SummaryJSON(r *Run) JSONSummary {
 	if s.ByCause == nil {
 		s.ByCause = map[string]int{}
 	}
+	s.Verdict = Verdict(r)
 	s.Hypotheses = []JSONHypothesis{}
 	for _, h := range r.Hypotheses.Rows {
 		jh := JSONHypothesis{ID: h.Cause.ID, Title: h.Cause.Title, Status: string(h.Status), Anchors: h.Anchors, Lines: h.Signs,

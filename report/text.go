@@ -81,6 +81,9 @@ func (t *Text) Finish(r *Run) error {
 		fmt.Fprintf(w, " from %s to %s", stamp(s.First, time.Second), stamp(s.Last, time.Second))
 	}
 	fmt.Fprintf(w, "\n  window: %s before and %s after each anchor\n", r.Config.Before, r.Config.After)
+	if v := Verdict(r); v != "" {
+		fmt.Fprintf(w, "  verdict: %s\n", v)
+	}
 	if s.Anchors == 0 {
 		fmt.Fprintf(w, "  No %s responses to %s in these logs.\n", strings.Join(statuses, " or "), strings.Join(r.Config.Paths, " or "))
 	}
@@ -282,4 +285,22 @@ func writeClocks(w *bufio.Writer, clocks []ClockReport) {
 		}
 		w.WriteByte('\n')
 	}
+}
+
+// Verdict says in one sentence what the hypothesis table found.
+func Verdict(r *Run) string {
+	total := r.Summary.Anchors
+	if total == 0 {
+		return ""
+	}
+	var parts []string
+	for _, h := range r.Hypotheses.Rows {
+		if h.Status == verdict.Confirmed {
+			parts = append(parts, fmt.Sprintf("%d (%.0f%%) %s (%s)", h.Anchors, 100*float64(h.Anchors)/float64(total), h.Cause.Title, h.Cause.ID))
+		}
+	}
+	if n := r.Hypotheses.Unexplained; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d (%.0f%%) explained by no catalogued cause", n, 100*float64(n)/float64(total)))
+	}
+	return fmt.Sprintf("of %d anchors, %s", total, strings.Join(parts, "; "))
 }
