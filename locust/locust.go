@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -86,7 +85,7 @@ func (r *Run) Found() bool { return len(r.Files) > 0 }
 
 // ReadCSV reads one of Locust's CSV files into the run.
 func (r *Run) ReadCSV(path string, kind Kind) error {
-	f, err := os.Open(path)
+	f, err := source.OpenFile(path)
 	if err != nil {
 		return err
 	}
@@ -192,7 +191,7 @@ var failedPrint = regexp.MustCompile(`(?i)\bfail\w*\b.*\bstatus(?: code)?\b\s*[:
 // ReadConsole reads a Locust console log (what locust wrote to stderr and a
 // locustfile printed) for its failure prints.
 func (r *Run) ReadConsole(path string) error {
-	f, err := os.Open(path)
+	f, err := source.OpenFile(path)
 	if err != nil {
 		return err
 	}

@@ -233,7 +233,7 @@ func writePressure(w *bufio.Writer, p *verdict.Pressure) {
 		return
 	}
 	fmt.Fprintf(w, "Pool pressure (PgBouncer stats: time clients waited for a server connection, per second):\n")
-	fmt.Fprintf(w, "  peak %s/s (about %.0f clients queued) at %s (%s:%d)", p.Peak.Wait.Round(time.Millisecond), p.Peak.Wait.Seconds(),
+	fmt.Fprintf(w, "  peak %s/s (about %.1f clients queued) at %s (%s:%d)", p.Peak.Wait.Round(time.Millisecond), p.Peak.Wait.Seconds(),
 		stamp(p.Peak.Time, time.Millisecond), filepath.Base(p.Peak.Source), p.Peak.Line)
 	if p.FirstWait != nil {
 		fmt.Fprintf(w, "; clients waited from %s on", stamp(p.FirstWait.Time, time.Millisecond))

@@ -25,6 +25,31 @@ var ErrNotRecognised = errors.New("not a log format logcorr reads")
 // that logged no error leaves its error log empty).
 var ErrEmpty = errors.New("empty")
 
+// OpenFile opens a file for reading, through gzip when its first bytes say
+// it is compressed (rotated x.log.2.gz, a gzipped capture).
+func OpenFile(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, describeOpenError(path, err)
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		return struct {
+			io.Reader
+			io.Closer
+		}{zr, f}, nil
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{br, f}, nil
+}
+
 // Stream is one open source yielding its events in file order.
 type Stream struct {
 	Input Input

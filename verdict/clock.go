@@ -60,7 +60,7 @@ type Estimate struct {
 	NextOffset time.Duration
 	Next       float64
 	Seconds    int // active seconds compared
-	Failures   int // failures compared
+	Failures   int // failures compared, when the sure logs had failures too
 	Matched    int // of those, matched at Offset
 	Against    []string
 	Sure       bool
@@ -91,6 +91,9 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 		return est, false
 	}
 	useFails := len(fails) > 0 && len(src.Failures) > 0
+	if !useFails {
+		est.Failures = 0
+	}
 	score := func(off time.Duration) (float64, int) {
 		shift := int64(off / time.Second)
 		overlap := 0

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -278,7 +277,7 @@ func completeVerdict(run *report.Run, tally *verdict.Tally, traffic *verdict.Tra
 
 // locustKind tells a Locust CSV file by its first line.
 func locustKind(path string) locust.Kind {
-	f, err := os.Open(path)
+	f, err := source.OpenFile(path)
 	if err != nil {
 		return ""
 	}
