@@ -547,7 +547,10 @@ func whySign(s *sign) string {
 	case ev.Kind == parser.KindPostgres:
 		return "PostgreSQL: " + s.cause.Meaning
 	}
-	return fmt.Sprintf("names %s, in another request's record (%s)", s.cause.ID, s.cause.Meaning)
+	if ev.Kind == parser.KindRequestLog {
+		return fmt.Sprintf("names %s, in another request's record (%s)", s.cause.ID, s.cause.Meaning)
+	}
+	return fmt.Sprintf("names %s: %s", s.cause.ID, s.cause.Meaning)
 }
 
 type groupHeap []*group

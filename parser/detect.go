@@ -14,6 +14,7 @@ const (
 	FormatPgBouncer Format = "pgbouncer"
 	FormatPostgres  Format = "postgresql"
 	FormatPython    Format = "python"
+	FormatAccess    Format = "access"
 )
 
 // Spec says how to parse one source: a format, and for Python logging files
@@ -56,7 +57,7 @@ var PyPresets = []struct {
 // either style.
 func ParseSpec(s string) (Spec, error) {
 	switch Format(s) {
-	case FormatRunserver, FormatPgBouncer, FormatPostgres:
+	case FormatRunserver, FormatPgBouncer, FormatPostgres, FormatAccess:
 		return Spec{Format: Format(s)}, nil
 	}
 	if f, ok := strings.CutPrefix(s, "postgresql:"); ok {
@@ -82,7 +83,7 @@ func ParseSpec(s string) (Spec, error) {
 			return Spec{Format: FormatPython, Py: pf}, nil
 		}
 	}
-	return Spec{}, fmt.Errorf("unknown log format %q (want runserver, pgbouncer, postgresql, postgresql:LOG_LINE_PREFIX, a preset such as django-verbose, or python:FORMAT)", s)
+	return Spec{}, fmt.Errorf("unknown log format %q (want runserver, access, pgbouncer, postgresql, postgresql:LOG_LINE_PREFIX, a preset such as django-verbose, or python:FORMAT)", s)
 }
 
 // New returns the parser this spec describes.
@@ -94,6 +95,8 @@ func (s Spec) New(clock *Clock, emit Emit) Parser {
 		return NewPgBouncer(clock, emit)
 	case FormatPostgres:
 		return NewPostgres(clock, emit, s.PG)
+	case FormatAccess:
+		return NewAccess(clock, emit)
 	default:
 		return NewPyLogging(s.Py, clock, emit)
 	}
@@ -118,6 +121,7 @@ func Detect(sample []string) (Detection, bool) {
 	add(Spec{Format: FormatRunserver})
 	add(Spec{Format: FormatPgBouncer})
 	add(Spec{Format: FormatPostgres})
+	add(Spec{Format: FormatAccess})
 	seen := map[string]bool{}
 	for _, p := range PyPresets {
 		if pf, err := CompilePyFormat(p.Format); err == nil {
@@ -166,6 +170,11 @@ func countStarts(s Spec, sample []string) int {
 			}
 		case FormatPython:
 			if s.Py.match(line, &m) {
+				n++
+			}
+		case FormatAccess:
+			var ev Event
+			if _, at, ok := accessHead(line); ok && parseRequestLine(line[at:], &ev) {
 				n++
 			}
 		}

@@ -328,3 +328,21 @@ func TestPostgresUserPrefix(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+func TestAccessLog(t *testing.T) {
+	lines := "127.0.0.1 - - [26/Nov/2026:10:26:40 -0600] \"GET /boom/?x=1 HTTP/1.1\" 500 145 \"-\" \"locust/2.12.1\"\n" +
+		"10.0.0.7 - alice [26/Nov/2026:10:26:41 -0600] \"POST /accounts/login/ HTTP/1.1\" 302 0 \"http://h/accounts/login/\" \"Mozilla/5.0 [x]\"\n" +
+		"not an access line\n"
+	d, ok := Detect(strings.Split(strings.TrimSpace(lines), "\n"))
+	require.True(t, ok)
+	require.Equal(t, FormatAccess, d.Spec.Format)
+	var evs []Event
+	feed(t, d.Spec.New(utcClock("access.log"), func(ev Event) { evs = append(evs, ev) }), lines)
+	require.Len(t, evs, 2)
+	assert.Equal(t, "2026-11-26T16:26:40Z", evs[0].Time.UTC().Format(time.RFC3339))
+	assert.Equal(t, "/boom/", evs[0].Path)
+	assert.Equal(t, 500, evs[0].Status)
+	assert.Equal(t, "127.0.0.1", evs[0].Field("client"))
+	assert.Equal(t, "POST", evs[1].Method)
+	assert.Equal(t, 302, evs[1].Status)
+}

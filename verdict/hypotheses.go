@@ -62,6 +62,8 @@ func LogKind(spec parser.Spec) string {
 		return "pgbouncer"
 	case parser.FormatPostgres:
 		return "postgresql"
+	case parser.FormatAccess:
+		return "access"
 	case parser.FormatPython:
 		for _, p := range parser.PyPresets {
 			if p.Format == spec.Py.Source && (p.Name == "gunicorn" || p.Name == "locust") {

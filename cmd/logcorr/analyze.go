@@ -243,6 +243,9 @@ func (a *analyzeCmd) Run(e *env) error {
 	for i, s := range streams {
 		infos[i].Unparsed = s.Unparsed()
 		infos[i].Gaps = coverage.Gaps(s.Input.Name)
+		if c := s.Clock(); c.Naive == 0 && c.Zoned > 0 {
+			infos[i].Zone = "" // every line carried its zone
+		}
 	}
 	run.Outside = coverage.Outside()
 	for _, c := range consoles {

@@ -38,6 +38,7 @@ func TestGolden(t *testing.T) {
 		{"sample.txt", []string{"analyze", "--tz", "Asia/Jakarta", "testdata/login-storm-psycopg2/logs"}},
 		{"sample-logout.json", []string{"analyze", "--tz", "Asia/Jakarta", "--path", "/accounts/logout/", "--format", "json", "testdata/login-storm-psycopg2/logs"}},
 		{"psycopg3.txt", []string{"analyze", "--tz", "Asia/Jakarta", "testdata/fixtures/psycopg3"}},
+		{"gunicorn.txt", []string{"analyze", "--tz", "UTC", "testdata/fixtures/gunicorn"}},
 		{"no-failures.txt", []string{"analyze", "--tz", "Asia/Jakarta", "testdata/captures/no-failures/logs"}},
 	}
 	for _, tc := range tests {
