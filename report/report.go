@@ -52,6 +52,17 @@ type Run struct {
 	// Outside counts, per PgBouncer or PostgreSQL log, the unexplained
 	// anchors whose window it was silent over.
 	Outside map[string]int
+	// Marks are the anchors with their causes, for timelines; Signs the
+	// lines showing each cause per second; Users Locust's user count.
+	Marks []verdict.Mark
+	Signs map[string]map[int64]int
+	Users []UsersAt
+}
+
+// UsersAt is Locust's user count at an instant.
+type UsersAt struct {
+	Time  time.Time
+	Users int
 }
 
 // ClockReport is the zone logcorr estimated for one source.
@@ -70,14 +81,16 @@ type Renderer interface {
 	Finish(r *Run) error
 }
 
-// New returns the renderer for a format name ("text" or "json"); live
-// output writes JSON as one object per line.
+// New returns the renderer for a format name ("text", "json", "markdown",
+// "html"); live output writes JSON as one object per line.
 func New(format string, w io.Writer, live bool) Renderer {
 	switch {
 	case format == "json" && live:
 		return NewNDJSON(w)
 	case format == "json":
 		return NewJSON(w)
+	case format == "markdown":
+		return NewMarkdown(w)
 	}
 	return NewText(w)
 }

@@ -37,6 +37,8 @@ type Hypothesis struct {
 	Anchors int // anchors it explains
 	Signs   int // lines that show it, explaining an anchor or not
 	own     int // of those, the anchors' own records
+	// ByBasis counts its anchors by how the cause was established.
+	ByBasis map[correlate.Basis]int
 	// Example is one chain it explains: the anchor and the line that shows
 	// the cause ("file:line").
 	ExampleAnchor, ExampleEvidence string
@@ -84,7 +86,13 @@ type Tally struct {
 	open map[parser.Exception]int
 	// anchors counts anchors by route, and how many had an access line.
 	anchors map[Route]AnchorCount
-	times   []time.Time
+	marks   []Mark
+}
+
+// Mark is one anchor on the timeline: when, and what caused it.
+type Mark struct {
+	Time  time.Time
+	Cause string
 }
 
 // NewTally starts a table for a catalogue.
@@ -102,7 +110,7 @@ func (t *Tally) Chain(ch *correlate.Chain) {
 		a.WithAccess++
 	}
 	t.anchors[r] = a
-	t.times = append(t.times, ch.Time)
+	t.marks = append(t.marks, Mark{ch.Time, ch.Cause})
 	if ch.Hypothesis == "" {
 		t.unexplained++
 		var key parser.Exception
@@ -121,6 +129,10 @@ func (t *Tally) Chain(ch *correlate.Chain) {
 		t.byCause[ch.Hypothesis] = h
 	}
 	h.Anchors++
+	if h.ByBasis == nil {
+		h.ByBasis = map[correlate.Basis]int{}
+	}
+	h.ByBasis[ch.Basis]++
 	// The request's own records that show the cause count as its lines
 	// too (a Redis error is in no other log).
 	if ch.Basis != correlate.BasisNearby {
@@ -154,7 +166,16 @@ func where(ev *parser.Event) string {
 func (t *Tally) Anchors() map[Route]AnchorCount { return t.anchors }
 
 // AnchorTimes returns every anchor's time.
-func (t *Tally) AnchorTimes() []time.Time { return t.times }
+func (t *Tally) AnchorTimes() []time.Time {
+	out := make([]time.Time, len(t.marks))
+	for i, m := range t.marks {
+		out[i] = m.Time
+	}
+	return out
+}
+
+// Marks returns every anchor with its cause, in the order they were built.
+func (t *Tally) Marks() []Mark { return t.marks }
 
 // couldExplain counts the unexplained anchors a line of c could have
 // explained.
@@ -190,7 +211,7 @@ func (t *Tally) Table(cat correlate.Catalogue, sum correlate.Summary, kinds map[
 	for _, c := range cat {
 		h := Hypothesis{Cause: c}
 		if got := t.byCause[c.ID]; got != nil {
-			h.Anchors, h.ExampleAnchor, h.ExampleEvidence, h.own = got.Anchors, got.ExampleAnchor, got.ExampleEvidence, got.own
+			h.Anchors, h.ExampleAnchor, h.ExampleEvidence, h.own, h.ByBasis = got.Anchors, got.ExampleAnchor, got.ExampleEvidence, got.own, got.ByBasis
 		}
 		h.Signs = sum.Signs[c.ID] + h.own
 		for file, kind := range kinds {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/logcorr/logcorr/correlate"
 	"github.com/logcorr/logcorr/parser"
 )
 
@@ -43,12 +44,15 @@ type Traffic struct {
 	perSecAcc  map[int64]int // responses on the anchor paths a second, from access lines
 	perSecResp map[int64]int // the same from other response lines (auth logs)
 	pool       []PoolSample
+	causes     correlate.Catalogue
+	signs      map[string]map[int64]int // lines showing each cause, per second
 }
 
-// NewTraffic counts traffic; paths are the anchor paths.
-func NewTraffic(paths []string) *Traffic {
+// NewTraffic counts traffic; paths are the anchor paths, causes the
+// catalogue whose lines it counts per second.
+func NewTraffic(paths []string, causes correlate.Catalogue) *Traffic {
 	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, records: map[recordKey]int{},
-		perSecAcc: map[int64]int{}, perSecResp: map[int64]int{}}
+		perSecAcc: map[int64]int{}, perSecResp: map[int64]int{}, causes: causes, signs: map[string]map[int64]int{}}
 	for _, p := range paths {
 		t.paths[p] = true
 	}
@@ -57,6 +61,12 @@ func NewTraffic(paths []string) *Traffic {
 
 // Event counts one event.
 func (t *Traffic) Event(ev *parser.Event) {
+	if c := t.causes.SignOf(ev); c != nil && !(ev.IsResponse() && t.paths[ev.Path]) {
+		if t.signs[c.ID] == nil {
+			t.signs[c.ID] = map[int64]int{}
+		}
+		t.signs[c.ID][ev.Time.Unix()]++
+	}
 	switch {
 	case ev.Kind == parser.KindAccess && ev.IsResponse():
 		t.access[Route{ev.Method, ev.Path, ev.Status}]++
@@ -129,3 +139,7 @@ func (t *Traffic) ResponsesPerSecond() map[int64]int {
 	}
 	return t.perSecResp
 }
+
+// SignsPerSecond returns, per cause, the lines showing it each second
+// (anchors' own records left out).
+func (t *Traffic) SignsPerSecond() map[string]map[int64]int { return t.signs }

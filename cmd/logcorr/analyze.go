@@ -29,7 +29,7 @@ type matchFlags struct {
 	TZ          []string      `name:"tz" sep:"none" placeholder:"[GLOB=]ZONE" help:"Zone of naive timestamps (IANA name, e.g. Asia/Jakarta; default the local zone). GLOB=ZONE sets it for matching files only (repeatable)."`
 	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, pgbouncer, postgresql or postgresql:LOG_LINE_PREFIX, a preset (django-verbose, basic, bracket-level, cookbook, gunicorn, locust) or python:LOGGING-FORMAT (repeatable)."`
 	Causes      []string      `name:"causes" sep:"none" placeholder:"FILE" help:"Add the causes in this JSON file to the catalogue, before the built-in ones (docs/causes.md; repeatable)."`
-	Format      string        `name:"format" enum:"text,json" default:"text" help:"Output: text or json."`
+	Format      string        `name:"format" enum:"text,json,markdown" default:"text" help:"Output: text, json, or markdown (a post-mortem section)."`
 }
 
 type analyzeCmd struct {
@@ -227,7 +227,7 @@ func (a *analyzeCmd) Run(e *env) error {
 		e.warn(err.Error())
 		failed = true
 	}
-	traffic := verdict.NewTraffic(cfg.Paths)
+	traffic := verdict.NewTraffic(cfg.Paths, cfg.Causes)
 	for {
 		ev, err := merge.Next()
 		if errors.Is(err, io.EOF) {
@@ -268,6 +268,10 @@ func (a *analyzeCmd) Run(e *env) error {
 func completeVerdict(run *report.Run, tally *verdict.Tally, traffic *verdict.Traffic, lr *locust.Run, kinds map[string]string) {
 	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, kinds)
 	run.Pressure = traffic.PoolPressure()
+	run.Marks, run.Signs = tally.Marks(), traffic.SignsPerSecond()
+	for _, s := range lr.History {
+		run.Users = append(run.Users, report.UsersAt{Time: s.Time, Users: s.Users})
+	}
 	run.LowestLoad = -1
 	if lr.Found() {
 		run.Client = verdict.CheckClient(lr, traffic, tally.Anchors(), run.Config.Paths)

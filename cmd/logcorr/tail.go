@@ -261,7 +261,7 @@ func (c *tailCmd) Run(e *env) error {
 	t := &tailer{e: e, opts: opts, live: correlate.NewLive(corr, correlate.DefaultSlack, c.Idle), coverage: coverage,
 		specs: map[string]parser.Spec{}, gens: map[*follow.Gen]*tailGen{}, infos: map[string]*report.SourceInfo{}, now: time.Now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace}, t)
-	traffic := verdict.NewTraffic(cfg.Paths)
+	traffic := verdict.NewTraffic(cfg.Paths, cfg.Causes)
 	t.live.Tap = func(ev *parser.Event) {
 		traffic.Event(ev)
 		t.coverage.Event(ev)
