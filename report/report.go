@@ -91,6 +91,8 @@ func New(format string, w io.Writer, live bool) Renderer {
 		return NewJSON(w)
 	case format == "markdown":
 		return NewMarkdown(w)
+	case format == "html":
+		return NewHTML(w)
 	}
 	return NewText(w)
 }

@@ -29,7 +29,7 @@ type matchFlags struct {
 	TZ          []string      `name:"tz" sep:"none" placeholder:"[GLOB=]ZONE" help:"Zone of naive timestamps (IANA name, e.g. Asia/Jakarta; default the local zone). GLOB=ZONE sets it for matching files only (repeatable)."`
 	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, pgbouncer, postgresql or postgresql:LOG_LINE_PREFIX, a preset (django-verbose, basic, bracket-level, cookbook, gunicorn, locust) or python:LOGGING-FORMAT (repeatable)."`
 	Causes      []string      `name:"causes" sep:"none" placeholder:"FILE" help:"Add the causes in this JSON file to the catalogue, before the built-in ones (docs/causes.md; repeatable)."`
-	Format      string        `name:"format" enum:"text,json,markdown" default:"text" help:"Output: text, json, or markdown (a post-mortem section)."`
+	Format      string        `name:"format" enum:"text,json,markdown,html" default:"text" help:"Output: text, json, markdown (a post-mortem section) or html (a self-contained report with a timeline)."`
 }
 
 type analyzeCmd struct {
