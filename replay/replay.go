@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -61,6 +62,9 @@ type Plan struct {
 type FileReport struct {
 	Name  string
 	Lines []int
+	// Removed says the rotated generation was removed (Recreate), so no
+	// file holds Lines[0] any more.
+	Removed bool
 }
 
 // line is one line to write and when.
@@ -75,7 +79,12 @@ type line struct {
 
 // Run replays the named files of src into dst (which must exist) and
 // returns what went where. It stops early, without error, when ctx ends.
+// It refuses to write into src or over a file dst already holds: appending
+// a second replay to the first would double every line.
 func Run(ctx context.Context, src string, names []string, dst string, plan Plan) ([]FileReport, error) {
+	if err := checkDestination(src, names, dst); err != nil {
+		return nil, err
+	}
 	var all []line
 	for i, n := range names {
 		lines, err := schedule(filepath.Join(src, n), plan.Loc)
@@ -132,10 +141,29 @@ func Run(ctx context.Context, src string, names []string, dst string, plan Plan)
 	return collect(ws, reports), nil
 }
 
+func checkDestination(src string, names []string, dst string) error {
+	si, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
+	if di, err := os.Stat(dst); err == nil && os.SameFile(si, di) {
+		return fmt.Errorf("replay: the destination %s is the source folder; replay into another folder", dst)
+	}
+	for _, n := range names {
+		for _, name := range []string{n, n + ".1"} {
+			if fi, err := os.Stat(filepath.Join(dst, name)); err == nil && fi.Size() > 0 {
+				return fmt.Errorf("replay: %s already holds lines; replay into an empty folder (or remove it)", filepath.Join(dst, name))
+			}
+		}
+	}
+	return nil
+}
+
 func collect(ws []*writer, reports []FileReport) []FileReport {
 	for i, w := range ws {
 		if w != nil {
 			reports[i].Lines = append([]int(nil), w.gens...)
+			reports[i].Removed = w.rot.Mode == Recreate && w.rotated
 		}
 	}
 	return reports
@@ -204,7 +232,7 @@ type writer struct {
 }
 
 func create(name string) (*os.File, error) {
-	return os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	return os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_TRUNC, 0o644)
 }
 
 func newWriter(name string, rot Rotation, total int) (*writer, error) {
@@ -254,6 +282,12 @@ func (w *writer) rotate() error {
 	w.rotated = true
 	switch w.rot.Mode {
 	case Rename, Recreate:
+		if runtime.GOOS == "windows" {
+			// Windows refuses to rename or remove a file its writer holds
+			// open, so writers there (Python's RotatingFileHandler too)
+			// close it first and cannot write to it afterwards.
+			w.f.Close()
+		}
 		var err error
 		if w.rot.Mode == Rename {
 			err = os.Rename(w.name, w.name+".1")
@@ -266,6 +300,10 @@ func (w *writer) rotate() error {
 		nf, err := create(w.name)
 		if err != nil {
 			return err
+		}
+		if runtime.GOOS == "windows" {
+			w.f = nf
+			break
 		}
 		w.old, w.f, w.lag = w.f, nf, lagLines
 	case CopyTruncate:

@@ -70,6 +70,9 @@ their timestamps give, e.g. next to "logcorr tail DEST-FOLDER":
 			name := r.Name
 			if i < len(r.Lines)-1 {
 				name += ".1"
+				if r.Removed {
+					name = r.Name + " (removed)"
+				}
 			}
 			parts = append(parts, fmt.Sprintf("%d lines to %s", n, name))
 		}
