@@ -95,7 +95,23 @@ type Follower struct {
 	order   []string
 	folders []string
 	started bool
+	// finished remembers generations read to their end, so that a folder
+	// scan does not take one for a new file under the name a rotation gave
+	// it (x.log.1, x-20261126.log) and hand on its lines a second time.
+	finished []seenFile
+	warned   map[string]bool // rotated siblings already reported unread
 }
+
+// seenFile identifies a file read before: by identity, and by its first
+// bytes, since a removed file's identity can be given to a new one.
+type seenFile struct {
+	info os.FileInfo
+	head []byte
+}
+
+// maxFinished bounds what is remembered of finished generations; a
+// rotation renames the newest ones, which are what a scan meets.
+const maxFinished = 256
 
 // New follows files and the files in folders; paths need not exist yet.
 func New(paths []string, opts Options, h Handler) *Follower {
@@ -105,7 +121,7 @@ func New(paths []string, opts Options, h Handler) *Follower {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	f := &Follower{opts: opts, h: h, files: map[string]*path{}}
+	f := &Follower{opts: opts, h: h, files: map[string]*path{}, warned: map[string]bool{}}
 	for _, p := range paths {
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 			f.folders = append(f.folders, p)
@@ -140,8 +156,9 @@ func (f *Follower) Ignore(g *Gen) {
 }
 
 // scanFolders adds the files a folder holds, except hidden ones, compressed
-// ones and rotated siblings: those hold lines the live file held before, and
-// reading them too would hand on lines twice.
+// ones, rotated siblings of a log (whether or not the log has been created
+// anew yet) and files read before under another name: those hold lines
+// already handed on, or written before following began.
 func (f *Follower) scanFolders() {
 	for _, dir := range f.folders {
 		entries, err := os.ReadDir(dir)
@@ -157,15 +174,41 @@ func (f *Follower) scanFolders() {
 			if e.IsDir() || strings.HasPrefix(n, ".") || isCompressed(n) {
 				continue
 			}
-			if log, age := parser.RotatedFrom(n); age > 0 && names[log] {
-				continue
+			if log, age := parser.RotatedFrom(n); age > 0 {
+				if _, followed := f.files[filepath.Join(dir, log)]; names[log] || followed {
+					continue
+				}
 			}
 			full := filepath.Join(dir, n)
-			if _, ok := f.files[full]; !ok && f.heldElsewhere(full) {
+			if _, ok := f.files[full]; ok {
+				continue
+			}
+			if f.readBefore(full) {
 				continue
 			}
 			f.add(full, true)
+			if f.started {
+				f.warnUnreadSiblings(dir, n, entries)
+			}
 		}
+	}
+}
+
+// warnUnreadSiblings reports rotated siblings of a file that appeared while
+// following: when the file was rotated before the first look at it, its
+// first lines are in a sibling that is not read.
+func (f *Follower) warnUnreadSiblings(dir, name string, entries []os.DirEntry) {
+	for _, e := range entries {
+		sib := e.Name()
+		if log, age := parser.RotatedFrom(sib); age == 0 || log != name || f.warned[sib] {
+			continue
+		}
+		full := filepath.Join(dir, sib)
+		if f.readBefore(full) {
+			continue
+		}
+		f.warned[sib] = true
+		f.h.Notice(filepath.Join(dir, name), fmt.Sprintf("%s: %s next to it was not read and may hold its first lines (rotated before they could be followed); read it with logcorr analyze", filepath.Join(dir, name), sib))
 	}
 }
 
@@ -178,9 +221,9 @@ func isCompressed(n string) bool {
 	return false
 }
 
-// heldElsewhere reports whether a file is one already being read under
-// another name (a followed file renamed by rotation).
-func (f *Follower) heldElsewhere(name string) bool {
+// readBefore reports whether a file is one being read, or read to its end,
+// under another name (a followed file renamed by rotation).
+func (f *Follower) readBefore(name string) bool {
 	fi, err := os.Stat(name)
 	if err != nil {
 		return false
@@ -192,7 +235,29 @@ func (f *Follower) heldElsewhere(name string) bool {
 			}
 		}
 	}
+	for _, s := range f.finished {
+		if !os.SameFile(fi, s.info) || len(s.head) == 0 {
+			continue
+		}
+		file, err := OpenShared(name)
+		if err != nil {
+			return false
+		}
+		same := bytes.Equal(readAt(file, 0, len(s.head)), s.head)
+		file.Close()
+		return same
+	}
 	return false
+}
+
+func (f *Follower) remember(g *Gen) {
+	if g.info == nil {
+		return
+	}
+	if len(f.finished) == maxFinished {
+		f.finished = f.finished[1:]
+	}
+	f.finished = append(f.finished, seenFile{info: g.info, head: g.head})
 }
 
 // Poll looks at every followed file once and hands on what is new.
@@ -224,10 +289,14 @@ func (f *Follower) pollPath(p *path, initial bool) {
 		g.draining, g.lastGrowth = true, f.opts.Now()
 		p.draining = append(p.draining, g)
 		p.cur = nil
+		renamed := f.nameTaken(g)
 		what := "rotated (renamed)"
-		if err != nil {
+		switch {
+		case err != nil && !renamed:
 			what = "removed"
-		} else if !f.nameTaken(g) {
+		case err != nil:
+			what = "rotated (renamed; not created anew yet)"
+		case !renamed:
 			what = "removed and created anew"
 		}
 		f.h.Notice(p.name, fmt.Sprintf("%s: %s; reading the rest of the old file for %s after it stops growing", p.name, what, f.opts.Grace))
@@ -257,7 +326,14 @@ func (f *Follower) nameTaken(g *Gen) bool {
 }
 
 func (f *Follower) open(p *path, atEnd bool) {
-	file, err := openShared(p.name)
+	if fi, err := os.Stat(p.name); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		// A pipe has no size to follow and no end to start from, and
+		// opening one waits for its writer.
+		p.ignored = true
+		f.h.Notice(p.name, fmt.Sprintf("%s: not a regular file (a pipe?); tail follows files, so read a stream with logcorr analyze", p.name))
+		return
+	}
+	file, err := OpenShared(p.name)
 	if err != nil {
 		if !p.missing {
 			p.missing = true
@@ -319,7 +395,21 @@ func (f *Follower) startAtEnd(g *Gen) {
 	}
 	g.off = pos
 	g.skipPartial = last != '\n'
-	g.head = readAt(g.held, 0, 256)
+	g.growHead()
+	// The bytes before the start stand for lines handed on: a copy made by
+	// a copytruncate before the first new line is read is found by them.
+	from := max(0, pos-256)
+	g.tail = readAt(g.held, from, int(pos-from))
+}
+
+// growHead keeps the generation's first bytes (up to 256) of what was read,
+// growing them as the file does: a head taken while the file was empty or
+// short would miss a truncation that was refilled past the read offset.
+func (g *Gen) growHead() {
+	if g.held == nil || int64(len(g.head)) >= min(g.off, 256) {
+		return
+	}
+	g.head = readAt(g.held, 0, int(min(g.off, 256)))
 }
 
 func readAt(file *os.File, off int64, n int) []byte {
@@ -369,7 +459,9 @@ func (f *Follower) handleTruncation(p *path, g *Gen) {
 func (f *Follower) findCopy(g *Gen) (string, bool) {
 	dir, base := filepath.Dir(g.Path), filepath.Base(g.Path)
 	entries, err := os.ReadDir(dir)
-	if err != nil || g.off == 0 {
+	if err != nil || g.off == 0 || len(g.tail) == 0 {
+		// Without the bytes last handed on, any long enough file would
+		// match, an older rotation too: better to report the loss.
 		return "", false
 	}
 	for _, e := range entries {
@@ -377,7 +469,7 @@ func (f *Follower) findCopy(g *Gen) (string, bool) {
 		if n == base || !strings.HasPrefix(n, base) || isCompressed(n) {
 			continue
 		}
-		cand, err := os.Open(filepath.Join(dir, n))
+		cand, err := OpenShared(filepath.Join(dir, n))
 		if err != nil {
 			continue
 		}
@@ -424,6 +516,7 @@ func (f *Follower) finish(g *Gen, partial bool) {
 		g.held.Close()
 		g.held = nil
 	}
+	f.remember(g)
 	f.h.Closed(g)
 }
 
@@ -479,13 +572,13 @@ func (f *Follower) readHeld(g *Gen, size int64) int {
 		}
 		g.off += int64(len(text))
 		g.lines++
+		text = strings.TrimSuffix(text, "\n")
+		g.keepTail(text)
 		if g.skipPartial {
 			g.skipPartial = false
 			continue
 		}
 		n++
-		text = strings.TrimSuffix(text, "\n")
-		g.keepTail(text)
 		f.h.Line(g, g.lines, text)
 	}
 	return n
@@ -505,19 +598,18 @@ func (f *Follower) readPath(g *Gen, name string) int {
 	if err != nil {
 		return 0
 	}
-	src, _ := os.Open(name)
+	src, _ := OpenShared(name)
 	n := 0
 	var pending *tail.Line
 	hand := func(l *tail.Line) {
 		g.off = l.SeekInfo.Offset
+		g.lines++
+		g.keepTail(l.Text)
 		if g.skipPartial {
 			g.skipPartial = false
-			g.lines++
 			return
 		}
-		g.lines++
 		n++
-		g.keepTail(l.Text)
 		f.h.Line(g, g.lines, l.Text)
 	}
 	for l := range t.Lines {
@@ -538,9 +630,7 @@ func (f *Follower) readPath(g *Gen, name string) int {
 	if src != nil {
 		src.Close()
 	}
-	if g.head == nil && g.off > 0 && g.held != nil {
-		g.head = readAt(g.held, 0, int(min(g.off, 256)))
-	}
+	g.growHead()
 	return n
 }
 

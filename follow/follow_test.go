@@ -247,3 +247,120 @@ func TestReadHeld(t *testing.T) {
 	assert.Equal(t, int64(6), g.off)
 	assert.Equal(t, 0, f.readHeld(g, 11), "the partial line waits")
 }
+
+// TestRotatedAwayIsNotReadAgain: once a rotated file has been read to its
+// end, a folder scan must not take it, under whatever name the rotation gave
+// it, for a new file: its lines would be handed on twice.
+func TestRotatedAwayIsNotReadAgain(t *testing.T) {
+	cases := []struct {
+		name     string
+		rotated  string
+		recreate bool
+		notice   string
+	}{
+		{"renamed, created only on the next write", "x.log.1", false, "rotated (renamed; not created anew yet)"},
+		{"renamed to a name rotation rules do not know", "x-20261126.log", true, "rotated (renamed)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec, clk, dir := setup(t)
+			log := filepath.Join(dir, "x.log")
+			w := create(t, log)
+			write(t, w, "a1\na2\n")
+			f := newFollower([]string{dir}, true, rec, clk)
+			f.Poll()
+			assert.Equal(t, []string{"open x.log#1", "x.log#1:1 a1", "x.log#1:2 a2"}, rec.take())
+			require.NoError(t, os.Rename(log, filepath.Join(dir, c.rotated)))
+			write(t, w, "a3\n")
+			if c.recreate {
+				write(t, create(t, log), "b1\n")
+			}
+			f.Poll()
+			clk.t = clk.t.Add(3 * time.Second)
+			f.Poll()
+			f.Poll()
+			var got []string
+			for _, g := range rec.take() {
+				if !strings.Contains(g, "x.log#2") {
+					got = append(got, g)
+				}
+			}
+			assert.Equal(t, []string{"x.log#1:3 a3", "close x.log#1"}, got, "each line once")
+			assert.Contains(t, strings.Join(rec.notices, "\n"), c.notice)
+			f.Close()
+		})
+	}
+}
+
+// TestCopyTruncateOfAFileEmptyAtStart: tail usually starts before the load
+// test, with empty logs. A copytruncate whose new lines pass the old offset
+// before the next look must still be noticed, and the new lines read whole.
+func TestCopyTruncateOfAFileEmptyAtStart(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	f := newFollower([]string{log}, false, rec, c)
+	f.Poll()
+	write(t, w, "a1\na2\n")
+	f.Poll()
+	assert.Equal(t, []string{"open x.log#1", "x.log#1:1 a1", "x.log#1:2 a2"}, rec.take())
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(log+".1", data, 0o644))
+	require.NoError(t, os.Truncate(log, 0))
+	write(t, w, "b1 a longer line\nb2\n")
+	f.Poll()
+	assert.Equal(t, []string{"close x.log#1", "open x.log#2", "x.log#2:1 b1 a longer line", "x.log#2:2 b2"}, rec.take())
+	f.Close()
+}
+
+// TestCopyTruncateBeforeTheFirstNewLine: followed from its end, the file is
+// copied and truncated before any new line was read. The unread line is
+// taken from the right copy, found by the bytes before the start, not from
+// an older rotation that merely is long enough.
+func TestCopyTruncateBeforeTheFirstNewLine(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	var older strings.Builder
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&older, "older rotation line %d\n", i)
+	}
+	require.NoError(t, os.WriteFile(log+"-20261125", []byte(older.String()), 0o644))
+	w := create(t, log)
+	write(t, w, "a1\na2\na3\n")
+	f := newFollower([]string{log}, false, rec, c)
+	f.Poll()
+	assert.Equal(t, []string{"open x.log#1"}, rec.take())
+	write(t, w, "a4\n")
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(log+"-20261126", data, 0o644))
+	require.NoError(t, os.Truncate(log, 0))
+	write(t, w, "b1\n")
+	f.Poll()
+	assert.Equal(t, []string{"x.log#1:4 a4", "close x.log#1", "open x.log#2", "x.log#2:1 b1"}, rec.take())
+	assert.Contains(t, strings.Join(rec.notices, "\n"), "from its copy x.log-20261126")
+	f.Close()
+}
+
+// TestNewFileWithUnreadRotations: a file that appears in a followed folder
+// already rotated has its first lines in a sibling that is not read; that
+// is said rather than passed over.
+func TestNewFileWithUnreadRotations(t *testing.T) {
+	rec, c, dir := setup(t)
+	f := newFollower([]string{dir}, false, rec, c)
+	f.Poll()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.log.1"), []byte("a1\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.log"), []byte("b1\n"), 0o644))
+	f.Poll()
+	f.Poll()
+	assert.Equal(t, []string{"open x.log#1", "x.log#1:1 b1"}, rec.take())
+	var warned []string
+	for _, n := range rec.notices {
+		if strings.Contains(n, "x.log.1 next to it was not read") {
+			warned = append(warned, n)
+		}
+	}
+	assert.Len(t, warned, 1, "said once: %q", rec.notices)
+	f.Close()
+}

@@ -4,5 +4,5 @@ package follow
 
 import "os"
 
-// openShared opens a file for reading; on Unix that never stops a rotation.
-func openShared(name string) (*os.File, error) { return os.Open(name) }
+// OpenShared opens a file for reading; on Unix that never stops a rotation.
+func OpenShared(name string) (*os.File, error) { return os.Open(name) }

@@ -7,10 +7,10 @@ import (
 	"syscall"
 )
 
-// openShared opens a file for reading while letting others rename or delete
+// OpenShared opens a file for reading while letting others rename or delete
 // it, which os.Open does not allow on Windows: without it, holding a log
 // open would stop its rotation.
-func openShared(name string) (*os.File, error) {
+func OpenShared(name string) (*os.File, error) {
 	p, err := syscall.UTF16PtrFromString(name)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
