@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
@@ -126,7 +125,7 @@ func (t *tailer) skip(g *follow.Gen) {
 // headLines reads the first lines of a file to detect its format, whatever
 // point following starts from.
 func headLines(name string) []string {
-	f, err := os.Open(name)
+	f, err := follow.OpenShared(name)
 	if err != nil {
 		return nil
 	}
@@ -218,14 +217,23 @@ func (t *tailer) Closed(g *follow.Gen) {
 		tg.p.Flush()
 		tg.src.Done()
 		tg.info.Unparsed += tg.p.Unparsed()
+		if rs, ok := tg.p.(*parser.Runserver); ok && rs.Untimed > 0 {
+			t.e.warn(fmt.Sprintf("%s: %d records had no timestamped line to take a time from and were left out", g.Path, rs.Untimed))
+		}
 	}
 	delete(t.gens, g)
 }
 
 // flushQuiet asks the parsers of sources silent for lineWait for the record
-// they hold open, so that it is not held past its window.
+// they hold open, so that it is not held past its window. A runserver
+// record is left to wait: it is dated by the line after it (its request's
+// access line, which can come seconds later), and dating it now would take
+// the line before it, as analyze never does.
 func (t *tailer) flushQuiet(now time.Time) {
 	for _, tg := range t.gens {
+		if _, datedByNext := tg.p.(*parser.Runserver); datedByNext {
+			continue
+		}
 		if tg.p != nil && !tg.flushed && now.Sub(tg.lastLine) >= lineWait {
 			tg.p.Flush()
 			tg.flushed = true

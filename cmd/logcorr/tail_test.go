@@ -165,6 +165,59 @@ func TestTailFileAppearsLater(t *testing.T) {
 	assert.Equal(t, 500, chains[0].Anchor.Status)
 }
 
+// TestTailDatesRecordsLikeAnalyze: a runserver error record is dated by the
+// line after it (its access line), which may come after a pause longer than
+// the one that makes tail flush a quiet parser. tail must still date it as
+// analyze does, whether tail read the file from its start or came in after
+// its first lines.
+func TestTailDatesRecordsLikeAnalyze(t *testing.T) {
+	record := "Internal Server Error: /accounts/login/\n" +
+		"Traceback (most recent call last):\n" +
+		"  File \"/app/views.py\", line 10, in login\n" +
+		"    cache.get(key)\n" +
+		"redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.\n"
+	for _, fromStart := range []bool{true, false} {
+		t.Run(fmt.Sprintf("from start %v", fromStart), func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "runserver.err.log")
+			f, err := os.Create(log)
+			require.NoError(t, err)
+			defer f.Close()
+			_, err = f.WriteString("[27/Nov/2026 00:15:00] \"GET / HTTP/1.1\" 200 1\n")
+			require.NoError(t, err)
+			args := []string{"--tz", "UTC", "--format", "json", "--interval", "20ms", "--idle", "10s"}
+			if fromStart {
+				args = append(args, "--from-start")
+			}
+			stop := startTail(t, append(args, log)...)
+			time.Sleep(150 * time.Millisecond)
+			_, err = f.WriteString(record)
+			require.NoError(t, err)
+			time.Sleep(lineWait + 500*time.Millisecond)
+			_, err = f.WriteString("[27/Nov/2026 00:15:07] \"POST /accounts/login/ HTTP/1.1\" 500 145\n" +
+				"[27/Nov/2026 00:15:40] \"GET / HTTP/1.1\" 200 1\n")
+			require.NoError(t, err)
+			time.Sleep(200 * time.Millisecond)
+			code, out, errOut := stop()
+			require.Equal(t, 0, code, errOut)
+			chains, _ := parseNDJSON(t, out)
+			require.Len(t, chains, 1, errOut)
+			assert.Equal(t, "redis.exceptions.ConnectionError", chains[0].Cause)
+			var recordTime string
+			for _, l := range chains[0].Evidence {
+				if l.Line == 2 {
+					recordTime = l.Time
+				}
+			}
+			assert.Contains(t, recordTime, "00:15:07", "dated by its access line, not by the line before it")
+
+			doc := analyzeJSON(t, "--tz", "UTC", log)
+			require.Len(t, doc.Chains, 1)
+			same := func(file string, gen int) string { return filepath.Base(file) }
+			assert.Equal(t, chainKeys(doc.Chains, same), chainKeys(chains, same))
+		})
+	}
+}
+
 // TestTailSIGINT runs the binary, interrupts it, and expects the remaining
 // chains, the summary and exit status 0.
 func TestTailSIGINT(t *testing.T) {
