@@ -65,6 +65,22 @@ type Config struct {
 	SameRequest time.Duration
 	// Causes is the catalogue, Builtin when nil.
 	Causes Catalogue
+	// Since and Until restrict anchors to [Since, Until); zero is
+	// unbounded. Evidence is still looked for around them, beyond the
+	// bounds, and anchors outside still claim theirs, so that a chain in
+	// the range is the chain an unrestricted run gives.
+	Since, Until time.Time
+}
+
+// InRange reports whether an anchor time lies in [Since, Until).
+func (c *Config) InRange(t time.Time) bool {
+	return (c.Since.IsZero() || !t.Before(c.Since)) && (c.Until.IsZero() || t.Before(c.Until))
+}
+
+// reaches reports whether a cause event can lie in the window of an anchor
+// in range: the windows reach Before ahead of Since and After past Until.
+func (c *Config) reaches(t time.Time) bool {
+	return (c.Since.IsZero() || !t.Before(c.Since.Add(-c.Before))) && (c.Until.IsZero() || t.Before(c.Until.Add(c.After)))
 }
 
 // DefaultConfig anchors on 500s of POST-or-any /accounts/login/.

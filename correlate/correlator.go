@@ -137,7 +137,9 @@ func (c *Correlator) Add(ev parser.Event) {
 		return
 	}
 	if cause := c.cfg.Causes.signOf(&ev); cause != nil {
-		c.sum.Signs[cause.ID]++
+		if c.cfg.reaches(ev.Time) {
+			c.sum.Signs[cause.ID]++
+		}
 		c.addSign(&sign{ev: ev, cause: cause})
 	}
 }
@@ -332,7 +334,10 @@ func (c *Correlator) emitReady(all bool) {
 			}
 		}
 		heap.Pop(&c.done)
-		c.out(c.build(g))
+		if ch := c.build(g); c.cfg.InRange(ch.Time) {
+			c.count(&ch)
+			c.out(ch)
+		}
 	}
 }
 
@@ -428,7 +433,10 @@ func (c *Correlator) build(g *group) Chain {
 		}
 		return a.Event.Line < b.Event.Line
 	})
+	return ch
+}
 
+func (c *Correlator) count(ch *Chain) {
 	c.sum.Anchors++
 	c.sum.ByCause[ch.Cause]++
 	if ch.Hypothesis != "" {
@@ -443,7 +451,6 @@ func (c *Correlator) build(g *group) Chain {
 	if ch.Time.After(c.sum.Last) {
 		c.sum.Last = ch.Time
 	}
-	return ch
 }
 
 // pick chooses the unclaimed cause event in [lo, hi] nearest before ref (the

@@ -344,3 +344,54 @@ func TestLiveWatermark(t *testing.T) {
 	_, ok = l.Watermark(wall)
 	assert.False(t, ok)
 }
+
+// TestSinceUntil: a range keeps only the anchors in it, counts only them,
+// and gives each the chain an unrestricted run gives it: the anchor just
+// before the range still claims the pool timeout nearest it.
+func TestSinceUntil(t *testing.T) {
+	evs := []parser.Event{
+		pgb(1, 9, "closing", "query_wait_timeout", "0xa", 1),
+		errRecord("django_errors.log", 2, 10, lostConn),
+		pgb(3, 10.5, "closing", "query_wait_timeout", "0xb", 2),
+		access(60, 12, 500),
+		errRecord("django_errors.log", 50, 13, lostConn),
+		access(70, 15, 500),
+		pgb(4, 40, "closing", "query_wait_timeout", "0xc", 3),
+	}
+	describe := func(chs []Chain) []string {
+		var out []string
+		for _, ch := range chs {
+			var ev []string
+			for _, l := range ch.Evidence {
+				ev = append(ev, fmt.Sprintf("%s:%d", l.Event.Source, l.Event.Line))
+			}
+			out = append(out, fmt.Sprintf("%d %s %v", ch.Anchor.Line, ch.Cause, ev))
+		}
+		return out
+	}
+	all, sumAll := correlateAll(DefaultConfig(), evs...)
+	require.Len(t, all, 2)
+	require.Equal(t, 3, sumAll.Signs["query_wait_timeout"])
+
+	cases := []struct {
+		name         string
+		since, until time.Time
+		want         []Chain
+		signs        int
+	}{
+		{"since", at(14), time.Time{}, all[1:], 3},
+		{"until", time.Time{}, at(14), all[:1], 2},
+		{"both", at(12), at(12.5), all[:1], 2},
+		{"empty", at(20), at(30), nil, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Since, cfg.Until = c.since, c.until
+			got, sum := correlateAll(cfg, evs...)
+			assert.Equal(t, describe(c.want), describe(got))
+			assert.Equal(t, len(c.want), sum.Anchors)
+			assert.Equal(t, c.signs, sum.Signs["query_wait_timeout"], "cause lines counted where a window in range can reach")
+		})
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -166,7 +168,8 @@ func (h *HTML) buildChart(r *Run, colors map[string]string) chart {
 		}
 	}
 	for _, cause := range sortedKeys(r.Signs) {
-		for sec, n := range r.Signs[cause] {
+		for _, sec := range slices.Sorted(maps.Keys(r.Signs[cause])) {
+			n := r.Signs[cause][sec]
 			hgt := signsH * float64(n) / float64(mostSigns)
 			c.Bars = append(c.Bars, chartBar{X: x(time.Unix(sec, 0)), Y: c.AxisY + 4, W: max(colW-0.5, 0.5), H: hgt,
 				Color: colorOf(colors, cause), Title: fmt.Sprintf("%s: %d lines at %s", cause, n, time.Unix(sec, 0).UTC().Format("15:04:05Z"))})
@@ -227,14 +230,7 @@ func colorOf(colors map[string]string, cause string) string {
 	return "#999999"
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // Finish implements Renderer.
 func (h *HTML) Finish(r *Run) error {
@@ -264,6 +260,7 @@ func (h *HTML) Finish(r *Run) error {
 		"Unexpl":  r.Hypotheses.Unexplained,
 		"Sources": r.Sources,
 		"Window":  fmt.Sprintf("%s before the first report of each request, %s after its anchor", r.Config.Before, r.Config.After),
+		"Range":   rangeText(&r.Config),
 	}
 	if err := htmlPage.Execute(h.w, data); err != nil {
 		return err
@@ -306,7 +303,7 @@ details pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px;white-
 <body>
 <h1>{{.Title}}</h1>
 {{if .Verdict}}<p class="verdict">{{.Verdict}}.</p>{{else}}<p class="verdict">No anchors in these logs.</p>{{end}}
-<p>Window: {{.Window}}.{{with .Run.Summary}}{{if .Anchors}} Anchors from {{stamp .First}} to {{stamp .Last}}.{{end}}{{end}}</p>
+<p>Window: {{.Window}}.{{with .Range}} Restricted to {{.}}.{{end}}{{with .Run.Summary}}{{if .Anchors}} Anchors from {{stamp .First}} to {{stamp .Last}}.{{end}}{{end}}</p>
 
 <h2>Timeline</h2>
 {{with .Chart}}

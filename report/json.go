@@ -162,12 +162,15 @@ type JSONSummary struct {
 	Statuses     []string       `json:"statuses"`
 	BeforeMS     int64          `json:"before_ms"`
 	AfterMS      int64          `json:"after_ms"`
-	Sources      []JSONSource   `json:"sources"`
-	Skipped      []string       `json:"skipped"`
-	Load         *JSONLoad      `json:"load,omitempty"`
-	Pool         *JSONPool      `json:"pool,omitempty"`
-	Client       []JSONClient   `json:"client,omitempty"`
-	Clocks       []JSONClock    `json:"clocks,omitempty"`
+	// Since and Until are the --since/--until range, when given.
+	Since   string       `json:"since,omitempty"`
+	Until   string       `json:"until,omitempty"`
+	Sources []JSONSource `json:"sources"`
+	Skipped []string     `json:"skipped"`
+	Load    *JSONLoad    `json:"load,omitempty"`
+	Pool    *JSONPool    `json:"pool,omitempty"`
+	Client  []JSONClient `json:"client,omitempty"`
+	Clocks  []JSONClock  `json:"clocks,omitempty"`
 }
 
 // JSONClock is the zone estimated for one source's naive times.
@@ -246,6 +249,12 @@ func SummaryJSON(r *Run) JSONSummary {
 		Sources: []JSONSource{}, Skipped: r.Skipped}
 	if s.ByCause == nil {
 		s.ByCause = map[string]int{}
+	}
+	if !r.Config.Since.IsZero() {
+		s.Since = stamp(r.Config.Since, 0)
+	}
+	if !r.Config.Until.IsZero() {
+		s.Until = stamp(r.Config.Until, 0)
 	}
 	s.Verdict = Verdict(r)
 	s.Hypotheses = []JSONHypothesis{}

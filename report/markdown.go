@@ -77,7 +77,11 @@ func (m *Markdown) Finish(r *Run) error {
 	if s.Anchors > 0 {
 		fmt.Fprintf(w, "%d anchors from %s to %s. ", s.Anchors, stamp(s.First, time.Second), stamp(s.Last, time.Second))
 	}
-	fmt.Fprintf(w, "Each anchor's window runs from %s before the first report of its request to %s after it.\n\n", r.Config.Before, r.Config.After)
+	fmt.Fprintf(w, "Each anchor's window runs from %s before the first report of its request to %s after it.", r.Config.Before, r.Config.After)
+	if rt := rangeText(&r.Config); rt != "" {
+		fmt.Fprintf(w, " The run was restricted to %s.", rt)
+	}
+	fmt.Fprintf(w, "\n\n")
 	fmt.Fprintf(w, "| log | format | zone of naive times | events | from | to |\n|---|---|---|---|---|---|\n")
 	for _, src := range r.Sources {
 		zone := src.Zone

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"time"
 
@@ -99,6 +100,19 @@ func New(format string, w io.Writer, live bool) Renderer {
 
 // stamp writes an instant in the zone it was logged in, with the fraction
 // the log gave.
+// rangeText describes --since/--until, or "" when neither was given.
+func rangeText(c *correlate.Config) string {
+	switch {
+	case !c.Since.IsZero() && !c.Until.IsZero():
+		return fmt.Sprintf("only anchors from %s until %s", stamp(c.Since, 0), stamp(c.Until, 0))
+	case !c.Since.IsZero():
+		return fmt.Sprintf("only anchors from %s on", stamp(c.Since, 0))
+	case !c.Until.IsZero():
+		return fmt.Sprintf("only anchors before %s", stamp(c.Until, 0))
+	}
+	return ""
+}
+
 func stamp(t time.Time, prec time.Duration) string {
 	switch {
 	case prec >= time.Second || prec == 0 && t.Nanosecond() == 0:

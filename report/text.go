@@ -81,6 +81,9 @@ func (t *Text) Finish(r *Run) error {
 		fmt.Fprintf(w, " from %s to %s", stamp(s.First, time.Second), stamp(s.Last, time.Second))
 	}
 	fmt.Fprintf(w, "\n  window: %s before and %s after each anchor\n", r.Config.Before, r.Config.After)
+	if rt := rangeText(&r.Config); rt != "" {
+		fmt.Fprintf(w, "  range: %s\n", rt)
+	}
 	if v := Verdict(r); v != "" {
 		fmt.Fprintf(w, "  verdict: %s\n", v)
 	}

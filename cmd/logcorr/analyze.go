@@ -30,6 +30,9 @@ type matchFlags struct {
 	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, pgbouncer, postgresql or postgresql:LOG_LINE_PREFIX, a preset (django-verbose, basic, bracket-level, cookbook, gunicorn, locust) or python:LOGGING-FORMAT (repeatable)."`
 	Causes      []string      `name:"causes" sep:"none" placeholder:"FILE" help:"Add the causes in this JSON file to the catalogue, before the built-in ones (docs/causes.md; repeatable)."`
 	Format      string        `name:"format" enum:"text,json,markdown,html" default:"text" help:"Output: text, json, markdown (a post-mortem section) or html (a self-contained report with a timeline)."`
+	Since       string        `name:"since" placeholder:"TIME" help:"Only anchors at or after TIME: 2026-11-27T00:15:30+07:00, or 2026-11-27 00:15:30 read in the --tz zone. Evidence is still looked for around them."`
+	Until       string        `name:"until" placeholder:"TIME" help:"Only anchors before TIME (as --since)."`
+	ExitCode    bool          `name:"exit-code" help:"Exit 1 when anchors were found, 0 when none (as grep does; for scripts after a load test)."`
 }
 
 type analyzeCmd struct {
@@ -49,9 +52,9 @@ Examples:
   logcorr analyze --parser 'errors.log=python:%(asctime)s [%(levelname)s] %(message)s' logs/
   zcat old/runserver.log.2.gz | logcorr analyze --format json - logs/pgbouncer.log
 
-Exit status: 0 when the run completed (whether or not anchors were found),
-2 on bad usage or input that could not be read (what could be read is
-still analysed and printed).`
+Exit status: 0 when the run completed (whether or not anchors were found;
+with --exit-code, 1 when anchors were found), 2 on bad usage or input that
+could not be read (what could be read is still analysed and printed).`
 }
 
 // setup turns the flags into the correlator's and the sources' options.
@@ -95,6 +98,22 @@ func (f *matchFlags) setup(e *env) (correlate.Config, *source.Options, error) {
 			opts.Zones = append(opts.Zones, source.Rule[*time.Location]{Glob: glob, Value: loc})
 		}
 	}
+	for _, b := range []struct {
+		flag, value string
+		to          *time.Time
+	}{{"--since", f.Since, &cfg.Since}, {"--until", f.Until, &cfg.Until}} {
+		if b.value == "" {
+			continue
+		}
+		t, err := parseTimeBound(b.value, opts.Loc)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("%s %w", b.flag, err)
+		}
+		*b.to = t
+	}
+	if !cfg.Since.IsZero() && !cfg.Until.IsZero() && !cfg.Since.Before(cfg.Until) {
+		return cfg, nil, errors.New("--since must be before --until")
+	}
 	for _, p := range f.Parser {
 		glob, spec, ok := strings.Cut(p, "=")
 		if !ok || glob == "" {
@@ -107,6 +126,52 @@ func (f *matchFlags) setup(e *env) (correlate.Config, *source.Options, error) {
 		opts.Formats = append(opts.Formats, source.Rule[parser.Spec]{Glob: glob, Value: s})
 	}
 	return cfg, opts, nil
+}
+
+// timeBoundLayouts are the forms --since and --until take: RFC 3339, and
+// the same without a zone (read in the --tz zone), with a space or a T,
+// to the minute or the second (a fraction is always allowed after seconds).
+var timeBoundLayouts = []struct {
+	layout string
+	zoned  bool
+}{
+	{time.RFC3339, true},
+	{"2006-01-02 15:04:05Z07:00", true},
+	{"2006-01-02T15:04Z07:00", true},
+	{"2006-01-02T15:04:05", false},
+	{"2006-01-02 15:04:05", false},
+	{"2006-01-02T15:04", false},
+	{"2006-01-02 15:04", false},
+	{"2006-01-02", false},
+}
+
+func parseTimeBound(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, l := range timeBoundLayouts {
+		var t time.Time
+		var err error
+		if l.zoned {
+			t, err = time.Parse(l.layout, s)
+		} else {
+			t, err = time.ParseInLocation(l.layout, s, loc)
+		}
+		if err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q: want a date and time such as 2026-11-27T00:15:30+07:00 or 2026-11-27 00:15:30 (read in the --tz zone)", s)
+}
+
+// exit is how a command that ran to its end exits: input errors first,
+// then, with --exit-code, whether anchors were found.
+func (f *matchFlags) exit(run *report.Run, failed bool) error {
+	switch {
+	case failed:
+		return exitError{exitInput}
+	case f.ExitCode && run.Summary.Anchors > 0:
+		return exitError{exitFound}
+	}
+	return nil
 }
 
 // counted wraps a stream to describe it in the summary.
@@ -233,7 +298,9 @@ func (a *analyzeCmd) Run(e *env) error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		traffic.Event(&ev)
+		if cfg.InRange(ev.Time) {
+			traffic.Event(&ev)
+		}
 		coverage.Event(&ev)
 		corr.Add(ev)
 		corr.Advance(ev.Time.Add(-correlate.DefaultSlack))
@@ -253,19 +320,16 @@ func (a *analyzeCmd) Run(e *env) error {
 			e.warn(err.Error())
 		}
 	}
-	completeVerdict(run, tally, traffic, lr, kinds)
+	completeVerdict(e, run, tally, traffic, lr, kinds)
 	if err := finish(e, out, run, renderErr); err != nil {
 		return err
 	}
-	if failed {
-		return exitError{exitInput}
-	}
-	return nil
+	return a.exit(run, failed)
 }
 
 // completeVerdict adds to a run's summary what needs the whole run: the
 // hypothesis table, the client check, load levels and pool pressure.
-func completeVerdict(run *report.Run, tally *verdict.Tally, traffic *verdict.Traffic, lr *locust.Run, kinds map[string]string) {
+func completeVerdict(e *env, run *report.Run, tally *verdict.Tally, traffic *verdict.Traffic, lr *locust.Run, kinds map[string]string) {
 	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, kinds)
 	run.Pressure = traffic.PoolPressure()
 	run.Marks, run.Signs = tally.Marks(), traffic.SignsPerSecond()
@@ -273,8 +337,14 @@ func completeVerdict(run *report.Run, tally *verdict.Tally, traffic *verdict.Tra
 		run.Users = append(run.Users, report.UsersAt{Time: s.Time, Users: s.Users})
 	}
 	run.LowestLoad = -1
+	ranged := !run.Config.Since.IsZero() || !run.Config.Until.IsZero()
+	if lr.Found() && ranged {
+		e.warn("Locust's totals cover its whole run, not the --since/--until range, so they are not compared with the server's")
+	}
 	if lr.Found() {
-		run.Client = verdict.CheckClient(lr, traffic, tally.Anchors(), run.Config.Paths)
+		if !ranged {
+			run.Client = verdict.CheckClient(lr, traffic, tally.Anchors(), run.Config.Paths)
+		}
 		run.Load, run.LowestLoad, run.OutsideLoad = verdict.Load(lr, traffic, tally.AnchorTimes())
 		if n := len(lr.History); n > 0 {
 			run.LoadSpan = [2]time.Time{lr.History[0].Time, lr.History[n-1].Time}

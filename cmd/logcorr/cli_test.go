@@ -188,3 +188,65 @@ func writeGzip(t *testing.T, dst, src string, keep float64) {
 	out = out[:int(float64(len(out))*keep)]
 	require.NoError(t, os.WriteFile(dst, out, 0o644))
 }
+
+// TestSinceUntil: a time range keeps exactly the anchors of a full run that
+// fall in it, each with the same chain, and says so in the summary.
+func TestSinceUntil(t *testing.T) {
+	logs := "../../testdata/login-storm-psycopg2/logs"
+	full := analyzeJSON(t, "--tz", "Asia/Jakarta", logs)
+	require.Equal(t, 388, full.Anchors)
+	since := parseStamp(t, "2026-11-27T00:16:00+07:00")
+	until := parseStamp(t, "2026-11-27T00:16:30+07:00")
+	var want []report.JSONChain
+	for _, c := range full.Chains {
+		if at := parseStamp(t, c.Anchor.Time); !at.Before(since) && at.Before(until) {
+			want = append(want, c)
+		}
+	}
+	require.NotEmpty(t, want)
+	require.Less(t, len(want), len(full.Chains))
+	same := func(file string, _ int) string { return filepath.Base(file) }
+
+	// Naive bounds are read in the --tz zone; zoned ones as written.
+	for _, bounds := range [][]string{
+		{"--since", "2026-11-27 00:16", "--until", "2026-11-27T00:16:30+07:00"},
+		{"--since", "2026-11-26T17:16:00Z", "--until", "2026-11-27 00:16:30.000"},
+	} {
+		got := analyzeJSON(t, append([]string{"--tz", "Asia/Jakarta"}, append(bounds, logs)...)...)
+		assert.Equal(t, len(want), got.Anchors)
+		assert.Equal(t, chainKeys(want, same), chainKeys(got.Chains, same), "%v", bounds)
+		assert.True(t, since.Equal(parseStamp(t, got.Since)), got.Since)
+		assert.True(t, until.Equal(parseStamp(t, got.Until)), got.Until)
+	}
+
+	for _, bad := range [][]string{
+		{"--since", "yesterday"},
+		{"--since", "2026-11-27 00:17", "--until", "2026-11-27 00:16"},
+	} {
+		code, _, errOut := runCLI(t, "", append(append([]string{"analyze", "--tz", "UTC"}, bad...), logs)...)
+		assert.Equal(t, exitInput, code, "%v", bad)
+		assert.Contains(t, errOut, bad[0])
+	}
+}
+
+// TestExitCode: grep's convention, on request only.
+func TestExitCode(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"anchors found", []string{"--exit-code", "testdata/login-storm-psycopg2/logs"}, exitFound},
+		{"anchors found, not asked", []string{"testdata/login-storm-psycopg2/logs"}, exitOK},
+		{"none found", []string{"--exit-code", "testdata/captures/no-failures/logs"}, exitOK},
+		{"none in the range", []string{"--exit-code", "--until", "2026-11-27 00:00", "testdata/login-storm-psycopg2/logs"}, exitOK},
+		{"unreadable input wins", []string{"--exit-code", "testdata/login-storm-psycopg2/logs", "no/such/file.log"}, exitInput},
+	}
+	t.Chdir("../..")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, "", append([]string{"analyze", "--tz", "Asia/Jakarta"}, c.args...)...)
+			assert.Equal(t, c.want, code, errOut)
+		})
+	}
+}

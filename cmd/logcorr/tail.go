@@ -38,7 +38,8 @@ Examples:
   logcorr tail --tz Asia/Jakarta --from-start --duration 2m logs/runserver.err.log logs/pgbouncer.log
   logcorr tail --format json logs/ | jq -c 'select(.type == "chain") | .cause'
 
-Exit status: 0 when stopped by Ctrl-C, SIGTERM or --duration; 2 on bad usage.`
+Exit status: 0 when stopped by Ctrl-C, SIGTERM or --duration (with
+--exit-code, 1 when anchors were found); 2 on bad usage.`
 }
 
 // lineWait is how long a source may be silent before its parser is asked
@@ -271,7 +272,9 @@ func (c *tailCmd) Run(e *env) error {
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace}, t)
 	traffic := verdict.NewTraffic(cfg.Paths, cfg.Causes)
 	t.live.Tap = func(ev *parser.Event) {
-		traffic.Event(ev)
+		if cfg.InRange(ev.Time) {
+			traffic.Event(ev)
+		}
 		t.coverage.Event(ev)
 	}
 
@@ -328,6 +331,9 @@ func (c *tailCmd) Run(e *env) error {
 			}
 		}
 	}
-	completeVerdict(run, tally, traffic, lr, kinds)
-	return finish(e, out, run, renderErr)
+	completeVerdict(e, run, tally, traffic, lr, kinds)
+	if err := finish(e, out, run, renderErr); err != nil {
+		return err
+	}
+	return c.exit(run, false)
 }
