@@ -114,6 +114,7 @@ type Correlator struct {
 	wm    time.Time
 	seq   int
 	sum   Summary
+	logs  map[string]string // by file, for sameLog
 	// nextFinal is the earliest time an open request can become final, so
 	// that Advance scans the open requests only when one can.
 	nextFinal time.Time
@@ -127,7 +128,7 @@ func New(cfg Config, out func(Chain)) *Correlator {
 	if cfg.Causes == nil {
 		cfg.Causes = Builtin
 	}
-	return &Correlator{cfg: cfg, out: out, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}}}
+	return &Correlator{cfg: cfg, out: out, logs: map[string]string{}, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}}}
 }
 
 // Add takes one event.
@@ -199,7 +200,7 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 		r := &g.reports[i]
 		// One report of each kind per log (its rotated files included),
 		// and one access line in all.
-		if r.Kind == ev.Kind && (ev.Kind == parser.KindAccess || sameLog(r.Source, ev.Source)) {
+		if r.Kind == ev.Kind && (ev.Kind == parser.KindAccess || c.sameLog(r.Source, ev.Source)) {
 			return false
 		}
 	}
@@ -208,13 +209,19 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 
 // sameLog reports whether two files are the same log: x.log and the x.log.1
 // that rotation made of it are.
-func sameLog(a, b string) bool {
-	if a == b {
-		return true
+func (c *Correlator) sameLog(a, b string) bool {
+	return a == b || c.logOf(a) == c.logOf(b)
+}
+
+// logOf names the log a file belongs to, remembered per file: it is asked
+// for every pair of reports compared while requests are assembled.
+func (c *Correlator) logOf(file string) string {
+	if log, ok := c.logs[file]; ok {
+		return log
 	}
-	la, _ := parser.RotatedFrom(a)
-	lb, _ := parser.RotatedFrom(b)
-	return la == lb
+	log, _ := parser.RotatedFrom(file)
+	c.logs[file] = log
+	return log
 }
 
 // sameException reports whether two reports' tracebacks can be the same: one
@@ -507,7 +514,7 @@ func (c *Correlator) claim(s *sign, at time.Time) []Link {
 		if o.ev.Time.After(end) {
 			break
 		}
-		if o.claimed || o.cause != s.cause || o.ev.Conn == nil || !sameLog(o.ev.Source, s.ev.Source) ||
+		if o.claimed || o.cause != s.cause || o.ev.Conn == nil || !c.sameLog(o.ev.Source, s.ev.Source) ||
 			o.ev.Conn.Ptr != s.ev.Conn.Ptr || o.ev.Conn.Port != s.ev.Conn.Port {
 			continue
 		}

@@ -63,8 +63,12 @@ func (m *Merge) refill(i int) {
 		m.OnError(i, err)
 	}
 	if len(r.buf) > 0 {
-		log, age := parser.RotatedFrom(r.buf[0].ev.Source)
-		heap.Push(&m.ready, mergeItem{src: i, log: log, rank: -age, t: r.buf[0].ev.Time, seq: r.buf[0].seq})
+		// A source is one file: its log and age are worked out once.
+		if name := r.buf[0].ev.Source; !r.named || name != r.name {
+			r.name, r.named = name, true
+			r.log, r.age = parser.RotatedFrom(name)
+		}
+		heap.Push(&m.ready, mergeItem{src: i, log: r.log, rank: -r.age, t: r.buf[0].ev.Time, seq: r.buf[0].seq})
 	}
 }
 
@@ -115,6 +119,11 @@ type reorder struct {
 	newest time.Time
 	seq    uint64
 	done   bool
+	// name is the file the source's events come from, log and age what
+	// parser.RotatedFrom says of it.
+	name, log string
+	age       int
+	named     bool
 }
 
 func (r *reorder) fill(slack time.Duration) error {

@@ -23,6 +23,18 @@ func (f *matchFlags) zoneGiven(name string) bool {
 	return false
 }
 
+// anyZoneToFind reports whether a file may hold naive times the user gave
+// no zone for (any format can: PgBouncer through syslog writes none); only
+// then are the files read twice.
+func (f *matchFlags) anyZoneToFind(streams []*source.Stream) bool {
+	for _, s := range streams {
+		if s.Input.Path != source.Stdin && !f.zoneGiven(s.Input.Name) {
+			return true
+		}
+	}
+	return false
+}
+
 // surveyed is one source read once, in UTC, for its activity.
 type surveyed struct {
 	stream *source.Stream
@@ -37,6 +49,9 @@ type surveyed struct {
 // estimate becomes the source's zone; otherwise the local zone stays, and
 // the report says why. It reads those files a second time; stdin cannot be.
 func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Stream, infos []*report.SourceInfo, lr *locust.Run) []report.ClockReport {
+	if !f.anyZoneToFind(streams) {
+		return nil
+	}
 	var todo, refs []*surveyed
 	for i, s := range streams {
 		if s.Input.Path == source.Stdin {
