@@ -82,11 +82,19 @@ type Renderer interface {
 	Finish(r *Run) error
 }
 
+// Options say how to render.
+type Options struct {
+	// Live writes JSON as one object per line (tail).
+	Live bool
+	// Color adds terminal colours to text.
+	Color bool
+}
+
 // New returns the renderer for a format name ("text", "json", "markdown",
-// "html"); live output writes JSON as one object per line.
-func New(format string, w io.Writer, live bool) Renderer {
+// "html").
+func New(format string, w io.Writer, o Options) Renderer {
 	switch {
-	case format == "json" && live:
+	case format == "json" && o.Live:
 		return NewNDJSON(w)
 	case format == "json":
 		return NewJSON(w)
@@ -95,7 +103,7 @@ func New(format string, w io.Writer, live bool) Renderer {
 	case format == "html":
 		return NewHTML(w)
 	}
-	return NewText(w)
+	return NewText(w, o.Color)
 }
 
 // stamp writes an instant in the zone it was logged in, with the fraction

@@ -19,8 +19,41 @@ import (
 //	  anchor  runserver_8000.err.log:2210  [27/Nov/2026 00:15:15] "POST /accounts/login/ HTTP/1.1" 500 145
 //	  runserver_8000.err.log:2100  -0.412s~  Internal Server Error: /accounts/login/  (error record …)
 type Text struct {
-	w *bufio.Writer
-	n int
+	w   *bufio.Writer
+	n   int
+	pal ansi
+}
+
+// ansi colours text for a terminal with ANSI escapes, or leaves it plain.
+type ansi bool
+
+const (
+	bold    = "1"
+	dim     = "2"
+	red     = "31"
+	green   = "32"
+	yellow  = "33"
+	magenta = "35"
+)
+
+func (p ansi) paint(code, s string) string {
+	if !p || s == "" {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// status colours a hypothesis status, padded first so columns stay aligned:
+// red for a cause found, yellow for one seen, dim for ruled out or unknown.
+func (p ansi) status(st verdict.Status, width int) string {
+	padded := fmt.Sprintf("%-*s", width, st)
+	switch st {
+	case verdict.Confirmed:
+		return p.paint(bold+";"+red, padded)
+	case verdict.Seen:
+		return p.paint(yellow, padded)
+	}
+	return p.paint(dim, padded)
 }
 
 // Chain implements Renderer.
@@ -31,18 +64,27 @@ func (t *Text) Chain(c *correlate.Chain) error {
 	if method == "" {
 		method = "?"
 	}
-	fmt.Fprintf(w, "#%d %s %s %d at %s  cause: %s (%s)\n", t.n, method, c.Path, c.Status,
-		stamp(c.Time, c.Anchor.Precision), c.Cause, basisText(c.Basis))
-	fmt.Fprintf(w, "  anchor  %s:%d  %s\n", c.Anchor.Source, c.Anchor.Line, c.Anchor.Text)
+	p := t.pal
+	causeColour := yellow
+	if c.Basis == correlate.BasisNone {
+		causeColour = red
+	}
+	fmt.Fprintf(w, "%s at %s  cause: %s (%s)\n", p.paint(bold, fmt.Sprintf("#%d %s %s %d", t.n, method, c.Path, c.Status)),
+		stamp(c.Time, c.Anchor.Precision), p.paint(bold+";"+causeColour, c.Cause), basisText(c.Basis))
+	fmt.Fprintf(w, "  %s  %s:%d  %s\n", p.paint(red, "anchor"), c.Anchor.Source, c.Anchor.Line, c.Anchor.Text)
 	for _, n := range c.Notes {
-		fmt.Fprintf(w, "  note: %s\n", n)
+		fmt.Fprintf(w, "  %s %s\n", p.paint(magenta, "note:"), n)
 	}
 	for _, l := range c.Evidence {
 		approx := " "
 		if l.Event.TimeInferred() {
 			approx = "~"
 		}
-		fmt.Fprintf(w, "  %s:%d  %s%s  %s  (%s)\n", l.Event.Source, l.Event.Line, offset(l.Offset), approx, l.Event.Text, l.Why)
+		text := l.Event.Text
+		if l.Role == correlate.RoleCause {
+			text = p.paint(yellow, text)
+		}
+		fmt.Fprintf(w, "  %s:%d  %s  %s  %s\n", l.Event.Source, l.Event.Line, p.paint(dim, offset(l.Offset)+approx), text, p.paint(dim, "("+l.Why+")"))
 	}
 	w.WriteByte('\n')
 	return w.Flush()
@@ -76,7 +118,7 @@ func (t *Text) Finish(r *Run) error {
 	for _, st := range r.Config.Statuses {
 		statuses = append(statuses, st.String())
 	}
-	fmt.Fprintf(w, "Summary: %d anchors (%s %s %s)", s.Anchors, methods, strings.Join(r.Config.Paths, " "), strings.Join(statuses, ","))
+	fmt.Fprintf(w, "%s (%s %s %s)", t.pal.paint(bold, fmt.Sprintf("Summary: %d anchors", s.Anchors)), methods, strings.Join(r.Config.Paths, " "), strings.Join(statuses, ","))
 	if s.Anchors > 0 {
 		fmt.Fprintf(w, " from %s to %s", stamp(s.First, time.Second), stamp(s.Last, time.Second))
 	}
@@ -85,7 +127,7 @@ func (t *Text) Finish(r *Run) error {
 		fmt.Fprintf(w, "  range: %s\n", rt)
 	}
 	if v := Verdict(r); v != "" {
-		fmt.Fprintf(w, "  verdict: %s\n", v)
+		fmt.Fprintf(w, "  verdict: %s\n", t.pal.paint(bold, v))
 	}
 	if s.Anchors == 0 {
 		fmt.Fprintf(w, "  No %s responses to %s in these logs.\n", strings.Join(statuses, " or "), strings.Join(r.Config.Paths, " or "))
@@ -115,10 +157,10 @@ func (t *Text) Finish(r *Run) error {
 		fmt.Fprintf(w, "  %-*s %6d  %s\n", width, k, s.ByCause[k], what)
 	}
 	fmt.Fprintf(w, "  %-*s %6d\n", width, "unexplained", s.Unexplained)
-	writeHypotheses(w, &r.Hypotheses)
+	writeHypotheses(w, &r.Hypotheses, t.pal)
 	writeLoad(w, r)
 	writePressure(w, r.Pressure)
-	writeClient(w, r.Client)
+	writeClient(w, r.Client, t.pal)
 	writeClocks(w, r.Clocks)
 	fmt.Fprintf(w, "Sources:\n")
 	for _, src := range r.Sources {
@@ -146,11 +188,11 @@ func (t *Text) Finish(r *Run) error {
 	return w.Flush()
 }
 
-// NewText returns a text renderer.
-func NewText(w io.Writer) *Text { return &Text{w: bufio.NewWriter(w)} }
+// NewText returns a text renderer; color adds terminal colours.
+func NewText(w io.Writer, color bool) *Text { return &Text{w: bufio.NewWriter(w), pal: ansi(color)} }
 
 // writeHypotheses prints the hypothesis table, ranked.
-func writeHypotheses(w *bufio.Writer, t *verdict.Table) {
+func writeHypotheses(w *bufio.Writer, t *verdict.Table, p ansi) {
 	if len(t.Rows) == 0 {
 		return
 	}
@@ -160,7 +202,7 @@ func writeHypotheses(w *bufio.Writer, t *verdict.Table) {
 		width = max(width, len(h.Cause.ID))
 	}
 	for _, h := range t.Rows {
-		fmt.Fprintf(w, "  %-11s  %-*s", h.Status, width, h.Cause.ID)
+		fmt.Fprintf(w, "  %s  %-*s", p.status(h.Status, 11), width, h.Cause.ID)
 		switch h.Status {
 		case verdict.Confirmed:
 			fmt.Fprintf(w, "  %d anchors, %d lines: %s; e.g. %s <- %s\n", h.Anchors, h.Signs, h.Cause.Title,
@@ -178,7 +220,11 @@ func writeHypotheses(w *bufio.Writer, t *verdict.Table) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "  %-11s  %-*s  %d anchors", "UNEXPLAINED", width, "", t.Unexplained)
+	unexplained := p.paint(dim, fmt.Sprintf("%-11s", "UNEXPLAINED"))
+	if t.Unexplained > 0 {
+		unexplained = p.paint(bold+";"+red, fmt.Sprintf("%-11s", "UNEXPLAINED"))
+	}
+	fmt.Fprintf(w, "  %s  %-*s  %d anchors", unexplained, width, "", t.Unexplained)
 	if len(t.Uncatalogued) > 0 {
 		var parts []string
 		for class, n := range t.Uncatalogued {
@@ -252,11 +298,17 @@ func writePressure(w *bufio.Writer, p *verdict.Pressure) {
 }
 
 // writeClient prints the client check.
-func writeClient(w *bufio.Writer, checks []verdict.ClientCheck) {
+func writeClient(w *bufio.Writer, checks []verdict.ClientCheck, p ansi) {
 	for _, c := range checks {
 		fmt.Fprintf(w, "Client vs server for %s %s (Locust: %d requests, %d failures):\n", c.Method, c.Path, c.Requests, c.Failures)
 		for _, f := range c.Findings {
-			fmt.Fprintf(w, "  %-10s  %s: Locust %d, server %d: %s\n", f.Kind, f.What, f.Client, f.Server, f.Why)
+			kind := fmt.Sprintf("%-10s", f.Kind)
+			if f.Kind == verdict.Agree {
+				kind = p.paint(green, kind)
+			} else {
+				kind = p.paint(yellow, kind)
+			}
+			fmt.Fprintf(w, "  %s  %s: Locust %d, server %d: %s\n", kind, f.What, f.Client, f.Server, f.Why)
 		}
 	}
 }

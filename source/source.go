@@ -49,6 +49,9 @@ type Options struct {
 	Warn func(string)
 	// Stdin is read for the path "-".
 	Stdin io.Reader
+	// Read, when set, is told how many bytes each read of a source took
+	// as stored (compressed or not), for a progress bar.
+	Read func(n int)
 }
 
 // Matches reports whether a source name matches a rule's glob, tried against

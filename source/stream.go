@@ -92,6 +92,9 @@ func Open(in Input, opts *Options) (*Stream, error) {
 		}
 		r, closer = f, f
 	}
+	if opts.Read != nil {
+		r = countingReader{r, opts.Read}
+	}
 	s, err := newStream(in, r, modTime, opts)
 	if err != nil {
 		if closer != nil {
@@ -219,4 +222,18 @@ func (s *Stream) Close() error {
 		return s.file.Close()
 	}
 	return nil
+}
+
+// countingReader tells how much each read took.
+type countingReader struct {
+	r    io.Reader
+	read func(int)
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.read(n)
+	}
+	return n, err
 }

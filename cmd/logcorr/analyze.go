@@ -33,6 +33,19 @@ type matchFlags struct {
 	Since       string        `name:"since" placeholder:"TIME" help:"Only anchors at or after TIME: 2026-11-27T00:15:30+07:00, or 2026-11-27 00:15:30 read in the --tz zone. Evidence is still looked for around them."`
 	Until       string        `name:"until" placeholder:"TIME" help:"Only anchors before TIME (as --since)."`
 	ExitCode    bool          `name:"exit-code" help:"Exit 1 when anchors were found, 0 when none (as grep does; for scripts after a load test)."`
+	Color       string        `name:"color" enum:"auto,always,never" default:"auto" help:"Colour text output: auto (when stdout is a terminal and NO_COLOR is not set), always or never."`
+}
+
+// colour decides --color: always and never win over NO_COLOR, as a flag
+// given for one run should.
+func (f *matchFlags) colour(e *env) bool {
+	switch f.Color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return e.stdoutTerminal && !e.noColor
 }
 
 type analyzeCmd struct {
@@ -199,6 +212,9 @@ func (a *analyzeCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	prog := newProgress(e)
+	defer prog.done()
+	opts.Read = prog.add
 	failed := false
 	inputs, err := source.Expand(a.Paths)
 	if err != nil {
@@ -271,7 +287,12 @@ func (a *analyzeCmd) Run(e *env) error {
 		}
 		srcs[i] = &counted{s: s, info: infos[i]}
 	}
-	out := report.New(a.Format, e.stdout, false)
+	passes := 1
+	if a.anyZoneToFind(streams) {
+		passes = 2 // estimateClocks reads the files once more
+	}
+	prog.total(streams, passes)
+	out := report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e)})
 	var renderErr error
 	tally := verdict.NewTally()
 	kinds := map[string]string{}
@@ -321,6 +342,7 @@ func (a *analyzeCmd) Run(e *env) error {
 		}
 	}
 	completeVerdict(e, run, tally, traffic, lr, kinds)
+	prog.done()
 	if err := finish(e, out, run, renderErr); err != nil {
 		return err
 	}

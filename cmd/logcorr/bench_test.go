@@ -42,7 +42,7 @@ func shiftLine(line string, d time.Duration) string {
 	return line
 }
 
-func benchInput(b *testing.B, copies int) (string, int64) {
+func benchInput(b testing.TB, copies int) (string, int64) {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("logcorr-bench-%d", copies))
 	src := "../../testdata/login-storm-psycopg2/logs"
 	names := []string{"runserver_8000.err.log", "django_errors.log", "auth_debug.log", "pgbouncer.log"}

@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -247,6 +249,63 @@ func TestExitCode(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errOut := runCLI(t, "", append([]string{"analyze", "--tz", "Asia/Jakarta"}, c.args...)...)
 			assert.Equal(t, c.want, code, errOut)
+		})
+	}
+}
+
+// TestProgress: a bar of bytes read, rate and time left on stderr when it is
+// a terminal; nothing when it is not. stdout is the report either way.
+func TestProgress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 37 MB")
+	}
+	dir, _ := benchInput(t, 4) // long enough for the bar to be drawn a few times
+	args := []string{"analyze", "--tz", "Asia/Jakarta", dir}
+	_, want, _ := runCLI(t, "", args...)
+	for _, terminal := range []bool{false, true} {
+		t.Run(fmt.Sprintf("terminal=%v", terminal), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, stderrTerminal: terminal}
+			require.Equal(t, exitOK, e.run(args))
+			assert.Equal(t, want, stdout.String(), "the report does not change")
+			bar := regexp.MustCompile(`reading logs +\d+% \|[█ ]+\| \([\d.]+/[\d.]+ [kMG]?B, [\d.]+ [kMG]?B/s\) \[\d+s:\d+s\]`)
+			assert.Equal(t, terminal, bar.MatchString(stderr.String()), "%q", stderr.String())
+		})
+	}
+}
+
+// TestColor: colour only where a person reads it and nobody said no; with
+// the escapes removed, the text is the plain text.
+func TestColor(t *testing.T) {
+	t.Chdir("../..")
+	logs := "testdata/login-storm-psycopg2/logs"
+	_, plain, _ := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", logs)
+	escape := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	cases := []struct {
+		name              string
+		flag              string
+		terminal, noColor bool
+		format            string
+		want              bool
+	}{
+		{"auto, a terminal", "auto", true, false, "text", true},
+		{"auto, a pipe", "auto", false, false, "text", false},
+		{"auto, NO_COLOR", "auto", true, true, "text", false},
+		{"always beats NO_COLOR", "always", false, true, "text", true},
+		{"never", "never", true, false, "text", false},
+		{"JSON stays JSON", "always", true, false, "json", false},
+		{"Markdown stays Markdown", "always", true, false, "markdown", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+				stdoutTerminal: c.terminal, noColor: c.noColor}
+			require.Equal(t, exitOK, e.run([]string{"analyze", "--tz", "Asia/Jakarta", "--color", c.flag, "--format", c.format, logs}))
+			assert.Equal(t, c.want, escape.MatchString(stdout.String()))
+			if c.format == "text" {
+				assert.Equal(t, plain, escape.ReplaceAllString(stdout.String(), ""))
+			}
 		})
 	}
 }

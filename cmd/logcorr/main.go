@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"golang.org/x/term"
 )
 
 // Exit codes, documented in the README and --help.
@@ -35,9 +36,29 @@ type env struct {
 	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// stdoutTerminal and stderrTerminal say whether a person watches:
+	// colour (--color auto) and the progress bar depend on it.
+	stdoutTerminal, stderrTerminal bool
+	// noColor says the user or the terminal wants no colour: NO_COLOR
+	// (https://no-color.org), TERM=dumb, or a console without escapes.
+	noColor bool
+	// beforeStderr, when set, runs before anything is written to stderr
+	// (it clears the progress bar).
+	beforeStderr func()
 }
 
-func (e *env) warn(msg string) { fmt.Fprintf(e.stderr, "logcorr: %s\n", msg) }
+func (e *env) warn(msg string) {
+	if e.beforeStderr != nil {
+		e.beforeStderr()
+	}
+	fmt.Fprintf(e.stderr, "logcorr: %s\n", msg)
+}
+
+// isTerminal reports whether w is a terminal (not a file, pipe or buffer).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
 
 // exitError carries an exit code out of a command.
 type exitError struct{ code int }
@@ -48,8 +69,16 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 // run returns instead of the process exiting inside the parser.
 type kongExit struct{ code int }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr,
+		stdoutTerminal: isTerminal(stdout), stderrTerminal: isTerminal(stderr)}
+	e.noColor = os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" || (e.stdoutTerminal && !ansiWorks(stdout))
+	return e.run(args)
+}
+
+// run parses the command line and runs the command, returning its exit code.
+func (e *env) run(args []string) (code int) {
+	stdout, stderr := e.stdout, e.stderr
 	var c cli
 	defer func() {
 		if r := recover(); r != nil {

@@ -256,7 +256,7 @@ func (c *tailCmd) Run(e *env) error {
 		}
 	}
 	run := &report.Run{Config: cfg}
-	out := report.New(c.Format, e.stdout, true)
+	out := report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e)})
 	var renderErr error
 	tally := verdict.NewTally()
 	coverage := verdict.NewCoverage(nil)
