@@ -27,8 +27,8 @@ type matchFlags struct {
 	After       time.Duration `name:"after" default:"5s" help:"Look this far after an anchor's time."`
 	SameRequest time.Duration `name:"same-request" default:"60s" help:"How far apart two logs' reports of one request may be."`
 	TZ          []string      `name:"tz" sep:"none" placeholder:"[GLOB=]ZONE" help:"Zone of naive timestamps (IANA name, e.g. Asia/Jakarta; default the local zone). GLOB=ZONE sets it for matching files only (repeatable)."`
-	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, pgbouncer, postgresql or postgresql:LOG_LINE_PREFIX, a preset (django-verbose, basic, bracket-level, cookbook, gunicorn, locust) or python:LOGGING-FORMAT (repeatable)."`
-	Causes      []string      `name:"causes" sep:"none" placeholder:"FILE" help:"Add the causes in this JSON file to the catalogue, before the built-in ones (docs/causes.md; repeatable)."`
+	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, access, pgbouncer, postgresql or postgresql:LOG_LINE_PREFIX, a preset such as django-verbose, or python:LOGGING-FORMAT (repeatable; logcorr formats lists them all)."`
+	Causes      []string      `name:"causes" sep:"none" placeholder:"FILE" predictor:"file" help:"Add the causes in this JSON file to the catalogue, before the built-in ones (docs/causes.md; repeatable)."`
 	Format      string        `name:"format" enum:"text,json,markdown,html" default:"text" help:"Output: text, json, markdown (a post-mortem section) or html (a self-contained report with a timeline)."`
 	Since       string        `name:"since" placeholder:"TIME" help:"Only anchors at or after TIME: 2026-11-27T00:15:30+07:00, or 2026-11-27 00:15:30 read in the --tz zone. Evidence is still looked for around them."`
 	Until       string        `name:"until" placeholder:"TIME" help:"Only anchors before TIME (as --since)."`
@@ -50,7 +50,7 @@ func (f *matchFlags) colour(e *env) bool {
 
 type analyzeCmd struct {
 	matchFlags
-	Paths []string `arg:"" name:"PATH" help:"Log files, folders of logs, or - for stdin."`
+	Paths []string `arg:"" name:"PATH" predictor:"file" help:"Log files, folders of logs, or - for stdin."`
 }
 
 func (analyzeCmd) Help() string {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
 )
 
@@ -306,6 +308,58 @@ func TestColor(t *testing.T) {
 			if c.format == "text" {
 				assert.Equal(t, plain, escape.ReplaceAllString(stdout.String(), ""))
 			}
+		})
+	}
+}
+
+// TestFormatsCommand lists every format, preset and cause, a user's too.
+func TestFormatsCommand(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "causes.json")
+	require.NoError(t, os.WriteFile(file, []byte(`[{"id": "dead_redis_node", "title": "Dead Redis node", "shows": ["django"], "needles": ["127.0.0.1:26380"]}]`), 0o644))
+	code, out, errOut := runCLI(t, "", "formats", "--causes", file)
+	require.Equal(t, exitOK, code, errOut)
+	var want []string
+	for _, f := range parser.Formats {
+		want = append(want, "\n  "+f.Name+"\n", f.Example)
+	}
+	for _, p := range parser.PyPresets {
+		want = append(want, "  "+p.Name+" ", p.Format)
+	}
+	for _, c := range correlate.Builtin {
+		want = append(want, "  "+c.ID+" ")
+	}
+	want = append(want, "  dead_redis_node ", " Dead Redis node (shows in django logs)")
+	for _, w := range want {
+		assert.Contains(t, out, w)
+	}
+	code, _, errOut = runCLI(t, "", "formats", "--causes", "no/such.json")
+	assert.Equal(t, exitInput, code)
+	assert.Contains(t, errOut, "no/such.json")
+}
+
+// TestCompletion: the shell asks through COMP_LINE and gets commands, flags
+// and flag values back on stdout.
+func TestCompletion(t *testing.T) {
+	cases := []struct {
+		line string
+		want []string
+	}{
+		{"logcorr ", []string{"analyze", "tail", "formats", "install-completions"}},
+		{"logcorr ana", []string{"analyze"}},
+		{"logcorr analyze --for", []string{"--format"}},
+		{"logcorr analyze --format ", []string{"html", "json", "markdown", "text"}},
+		{"logcorr tail --color ", []string{"always", "auto", "never"}},
+	}
+	for _, c := range cases {
+		t.Run(c.line, func(t *testing.T) {
+			t.Setenv("COMP_LINE", c.line)
+			code, out, _ := runCLI(t, "")
+			require.Equal(t, exitOK, code)
+			got := strings.Fields(out)
+			sort.Strings(got)
+			want := append([]string(nil), c.want...)
+			sort.Strings(want)
+			assert.Equal(t, want, got)
 		})
 	}
 }

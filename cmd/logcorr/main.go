@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"github.com/posener/complete"
+	"github.com/willabides/kongplete"
 	"golang.org/x/term"
 )
 
@@ -25,9 +27,13 @@ const (
 var version = "dev"
 
 type cli struct {
-	Analyze analyzeCmd       `cmd:"" help:"Correlate saved logs and print evidence chains."`
-	Tail    tailCmd          `cmd:"" help:"Follow logs as they are written and print each chain as soon as its window closes."`
-	Version kong.VersionFlag `help:"Print the version and exit."`
+	Analyze analyzeCmd `cmd:"" help:"Correlate saved logs and print evidence chains."`
+	Tail    tailCmd    `cmd:"" help:"Follow logs as they are written and print each chain as soon as its window closes."`
+	Formats formatsCmd `cmd:"" help:"List the log formats and causes logcorr knows."`
+	// Completion prints the line that makes the user's shell (bash, zsh,
+	// fish) complete logcorr's commands, flags and values.
+	Completion kongplete.InstallCompletions `cmd:"" name:"install-completions" help:"Print the shell code that turns on completion (add it to ~/.bashrc, ~/.zshrc or fish's config)."`
+	Version    kong.VersionFlag             `help:"Print the version and exit."`
 }
 
 // env is what a command needs from the process, so tests can run it.
@@ -91,7 +97,8 @@ func (e *env) run(args []string) (code int) {
 	}()
 	p, err := kong.New(&c,
 		kong.Name("logcorr"),
-		kong.Description("logcorr links failed HTTP responses of a Django app to their causes across runserver, Python logging, PgBouncer and PostgreSQL logs, and prints the evidence chains."),
+		kong.Description("logcorr links failed HTTP responses of a Django app to their causes across runserver, Python logging, PgBouncer and PostgreSQL logs, and prints the evidence chains.\n\n"+
+			"Reports go to stdout, notices and progress to stderr. Exit status: 0 when the run completed; 1 when anchors were found, only with --exit-code; 2 on bad usage or input that could not be read."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.Vars{"version": version},
@@ -102,6 +109,9 @@ func (e *env) run(args []string) (code int) {
 		fmt.Fprintf(stderr, "logcorr: %v\n", err)
 		return exitInput
 	}
+	// When the shell asks for completions (COMP_LINE is set), this prints
+	// them and exits through kong's exit hook.
+	kongplete.Complete(p, kongplete.WithPredictor("file", complete.PredictFiles("*")))
 	kctx, err := p.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "logcorr: %v (see logcorr --help)\n", err)

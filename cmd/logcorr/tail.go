@@ -22,7 +22,7 @@ type tailCmd struct {
 	Idle      time.Duration `name:"idle" default:"5s" help:"A log silent this long stops holding chains back (docs/tail.md)."`
 	Grace     time.Duration `name:"grace" default:"2s" help:"Keep reading a rotated-away file this long after it last grew."`
 	Duration  time.Duration `name:"duration" help:"Stop after this long (default: until Ctrl-C)."`
-	Paths     []string      `arg:"" name:"PATH" help:"Log files or folders to follow; they need not exist yet."`
+	Paths     []string      `arg:"" name:"PATH" predictor:"file" help:"Log files or folders to follow; they need not exist yet."`
 }
 
 func (tailCmd) Help() string {
