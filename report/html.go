@@ -270,6 +270,7 @@ func (h *HTML) Finish(r *Run) error {
 
 var htmlPage = template.Must(template.New("page").Funcs(template.FuncMap{
 	"base": filepath.Base,
+	"sure": func(h verdict.Hypothesis) string { return howSure(&h) },
 	"f1":   func(v float64) string { return fmt.Sprintf("%.1f", v) },
 	"lower": func(s verdict.Status) string {
 		return strings.ToLower(strings.ReplaceAll(string(s), " ", "-"))
@@ -324,10 +325,10 @@ details pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px;white-
 {{end}}
 
 <h2>Hypotheses</h2>
-<table><tr><th>status</th><th>cause</th><th>anchors</th><th>lines</th><th>example</th><th>meaning / usual fix</th></tr>
+<table><tr><th>status</th><th>cause</th><th>anchors</th><th>lines</th><th>how sure</th><th>example</th><th>meaning / usual fix</th></tr>
 {{range .Hyps}}<tr><td class="{{lower .Status}}">{{.Status}}</td><td><b>{{.Cause.ID}}</b><br>{{.Cause.Title}}</td><td class="n">{{.Anchors}}</td><td class="n">{{.Signs}}</td>
-<td>{{if .ExampleAnchor}}{{base .ExampleAnchor}} ← {{base .ExampleEvidence}}{{end}}{{if .Note}}{{.Note}}{{end}}</td><td>{{.Cause.Meaning}}{{if eq (lower .Status) "confirmed"}}<br><i>Fix:</i> {{.Cause.Fix}}{{end}}</td></tr>
-{{end}}<tr><td>UNEXPLAINED</td><td></td><td class="n">{{.Unexpl}}</td><td></td><td></td><td></td></tr></table>
+<td>{{sure .}}</td><td>{{if .ExampleAnchor}}{{base .ExampleAnchor}} ← {{base .ExampleEvidence}}{{end}}</td><td>{{.Cause.Meaning}}{{if eq (lower .Status) "confirmed"}}<br><i>Fix:</i> {{.Cause.Fix}}{{end}}</td></tr>
+{{end}}<tr><td>UNEXPLAINED</td><td></td><td class="n">{{.Unexpl}}</td><td></td><td></td><td></td><td></td></tr></table>
 
 {{with .Run}}{{if .Load}}<h2>Load</h2>
 <table><tr><th>Locust users</th><th>seconds</th><th>responses</th><th>anchors</th></tr>

@@ -132,24 +132,32 @@ func basisWords(by map[correlate.Basis]int) string {
 	return strings.Join(parts, "; ")
 }
 
+// howSure says on what a hypothesis's status rests.
+func howSure(h *verdict.Hypothesis) string {
+	switch h.Status {
+	case verdict.Confirmed:
+		return basisWords(h.ByBasis)
+	case verdict.Seen:
+		return fmt.Sprintf("%d lines show it, none in the window of an anchor it could explain", h.Signs)
+	case verdict.Rejected:
+		return "no trace in " + baseNames(h.Logs)
+	case verdict.NotChecked:
+		if h.Note != "" {
+			return h.Note
+		}
+		return "no " + strings.Join(h.Cause.Shows, " or ") + " log read"
+	}
+	return ""
+}
+
 func (m *Markdown) hypotheses(r *Run) {
 	w := m.w
 	fmt.Fprintf(w, "### Hypotheses\n\n| status | cause | anchors | how sure | example | usual fix |\n|---|---|---|---|---|---|\n")
 	for _, h := range r.Hypotheses.Rows {
-		example, sure, fix := "", "", ""
-		switch h.Status {
-		case verdict.Confirmed:
+		example, sure, fix := "", howSure(&h), ""
+		if h.Status == verdict.Confirmed {
 			example = fmt.Sprintf("`%s` ← `%s`", filepath.Base(h.ExampleAnchor), filepath.Base(h.ExampleEvidence))
-			sure, fix = basisWords(h.ByBasis), h.Cause.Fix
-		case verdict.Seen:
-			sure = fmt.Sprintf("%d lines show it, none in the window of an anchor it could explain", h.Signs)
-		case verdict.Rejected:
-			sure = "no trace in " + baseNames(h.Logs)
-		case verdict.NotChecked:
-			sure = h.Note
-			if sure == "" {
-				sure = "no " + strings.Join(h.Cause.Shows, " or ") + " log read"
-			}
+			fix = h.Cause.Fix
 		}
 		fmt.Fprintf(w, "| %s | **%s**: %s | %d | %s | %s | %s |\n", h.Status, h.Cause.ID, mdCell(h.Cause.Title), h.Anchors, mdCell(sure), example, mdCell(fix))
 	}

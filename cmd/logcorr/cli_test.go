@@ -363,3 +363,25 @@ func TestCompletion(t *testing.T) {
 		})
 	}
 }
+
+// TestExamples: the reports under docs/examples are what the README's
+// commands make from the shipped incident today. -update runs the commands.
+func TestExamples(t *testing.T) {
+	t.Chdir("../..")
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	cmds := regexp.MustCompile(`(?m)^go run \./cmd/logcorr (analyze [^>'"]+) > (docs/examples/\S+)$`).FindAllStringSubmatch(string(readme), -1)
+	require.Len(t, cmds, 2, "the README names the commands that make the Markdown and HTML examples")
+	for _, c := range cmds {
+		t.Run(c[2], func(t *testing.T) {
+			code, got, errOut := runCLI(t, "", strings.Fields(c[1])...)
+			require.Equal(t, exitOK, code, errOut)
+			if *update {
+				require.NoError(t, os.WriteFile(c[2], []byte(got), 0o644))
+			}
+			want, err := os.ReadFile(c[2])
+			require.NoError(t, err, "run with -update to create it")
+			assert.Equal(t, string(want), got, "run go test ./cmd/logcorr -run TestExamples -update")
+		})
+	}
+}
