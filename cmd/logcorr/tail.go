@@ -117,7 +117,11 @@ func (t *tailer) Opened(g *follow.Gen) {
 const judgeLines = 5
 
 func (t *tailer) skip(g *follow.Gen) {
-	t.e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads (name its format with --parser %s=FORMAT)", g.Path, g.Path))
+	if kind := locustKind(g.Path); kind != "" {
+		t.e.warn(fmt.Sprintf("%s: Locust's %s file, read when tail stops (Locust rewrites it in place)", g.Path, kind))
+	} else {
+		t.e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads (name its format with --parser %s=FORMAT)", g.Path, g.Path))
+	}
 	t.skipped = append(t.skipped, g.Path)
 	delete(t.gens, g)
 	t.fol.Ignore(g)
