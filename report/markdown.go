@@ -75,7 +75,7 @@ func (m *Markdown) Finish(r *Run) error {
 
 	fmt.Fprintf(w, "### What was analysed\n\n")
 	if s.Anchors > 0 {
-		fmt.Fprintf(w, "%d anchors from %s to %s. ", s.Anchors, stamp(s.First, time.Second), stamp(s.Last, time.Second))
+		fmt.Fprintf(w, "%s from %s to %s. ", count(s.Anchors, "anchor"), stamp(s.First, time.Second), stamp(s.Last, time.Second))
 	}
 	fmt.Fprintf(w, "Each anchor's window runs from %s before the first report of its request to %s after it.", r.Config.Before, r.Config.After)
 	if rt := rangeText(&r.Config); rt != "" {
@@ -240,7 +240,7 @@ func (m *Markdown) loadAndPressure(r *Run) {
 		if r.LowestLoad >= 0 {
 			fmt.Fprintf(w, "- Anchors appeared from **%d users** on.", r.LowestLoad)
 			if r.OutsideLoad > 0 {
-				fmt.Fprintf(w, " %d anchors fall outside Locust's history (it ends at %s).", r.OutsideLoad, stamp(r.LoadSpan[1], time.Second))
+				fmt.Fprintf(w, " %s fall outside Locust's history (it ends at %s).", count(r.OutsideLoad, "anchor"), stamp(r.LoadSpan[1], time.Second))
 			}
 			w.WriteString("\n")
 		}

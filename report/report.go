@@ -108,6 +108,14 @@ func New(format string, w io.Writer, o Options) Renderer {
 
 // stamp writes an instant in the zone it was logged in, with the fraction
 // the log gave.
+// count writes n with a noun, singular for one: "1 anchor", "388 anchors".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // rangeText describes --since/--until, or "" when neither was given.
 func rangeText(c *correlate.Config) string {
 	switch {

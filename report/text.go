@@ -118,7 +118,7 @@ func (t *Text) Finish(r *Run) error {
 	for _, st := range r.Config.Statuses {
 		statuses = append(statuses, st.String())
 	}
-	fmt.Fprintf(w, "%s (%s %s %s)", t.pal.paint(bold, fmt.Sprintf("Summary: %d anchors", s.Anchors)), methods, strings.Join(r.Config.Paths, " "), strings.Join(statuses, ","))
+	fmt.Fprintf(w, "%s (%s %s %s)", t.pal.paint(bold, "Summary: "+count(s.Anchors, "anchor")), methods, strings.Join(r.Config.Paths, " "), strings.Join(statuses, ","))
 	if s.Anchors > 0 {
 		fmt.Fprintf(w, " from %s to %s", stamp(s.First, time.Second), stamp(s.Last, time.Second))
 	}
@@ -205,7 +205,7 @@ func writeHypotheses(w *bufio.Writer, t *verdict.Table, p ansi) {
 		fmt.Fprintf(w, "  %s  %-*s", p.status(h.Status, 11), width, h.Cause.ID)
 		switch h.Status {
 		case verdict.Confirmed:
-			fmt.Fprintf(w, "  %d anchors, %d lines: %s; e.g. %s <- %s\n", h.Anchors, h.Signs, h.Cause.Title,
+			fmt.Fprintf(w, "  %s, %s: %s; e.g. %s <- %s\n", count(h.Anchors, "anchor"), count(h.Signs, "line"), h.Cause.Title,
 				filepath.Base(h.ExampleAnchor), filepath.Base(h.ExampleEvidence))
 			fmt.Fprintf(w, "  %-11s  %-*s  fix: %s\n", "", width, "", h.Cause.Fix)
 		case verdict.Seen:
@@ -224,7 +224,7 @@ func writeHypotheses(w *bufio.Writer, t *verdict.Table, p ansi) {
 	if t.Unexplained > 0 {
 		unexplained = p.paint(bold+";"+red, fmt.Sprintf("%-11s", "UNEXPLAINED"))
 	}
-	fmt.Fprintf(w, "  %s  %-*s  %d anchors", unexplained, width, "", t.Unexplained)
+	fmt.Fprintf(w, "  %s  %-*s  %s", unexplained, width, "", count(t.Unexplained, "anchor"))
 	if len(t.Uncatalogued) > 0 {
 		var parts []string
 		for class, n := range t.Uncatalogued {
@@ -270,8 +270,8 @@ func writeLoad(w *bufio.Writer, r *Run) {
 		fmt.Fprintf(w, "  no anchor at any load")
 	}
 	if r.OutsideLoad > 0 {
-		fmt.Fprintf(w, "; %d anchors fall outside Locust's history, which covers %s to %s (Locust writes it every 10 s, so its last seconds are often missing)",
-			r.OutsideLoad, stamp(r.LoadSpan[0], time.Second), stamp(r.LoadSpan[1], time.Second))
+		fmt.Fprintf(w, "; %s fall outside Locust's history, which covers %s to %s (Locust writes it every 10 s, so its last seconds are often missing)",
+			count(r.OutsideLoad, "anchor"), stamp(r.LoadSpan[0], time.Second), stamp(r.LoadSpan[1], time.Second))
 	}
 	w.WriteByte('\n')
 }
@@ -357,5 +357,5 @@ func Verdict(r *Run) string {
 	if n := r.Hypotheses.Unexplained; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d (%.0f%%) explained by no catalogued cause", n, 100*float64(n)/float64(total)))
 	}
-	return fmt.Sprintf("of %d anchors, %s", total, strings.Join(parts, "; "))
+	return fmt.Sprintf("of %s, %s", count(total, "anchor"), strings.Join(parts, "; "))
 }

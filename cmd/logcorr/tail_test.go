@@ -237,7 +237,7 @@ func TestTailSIGINT(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.NoError(t, cmd.Wait(), stderr.String())
 	assert.Contains(t, stdout.String(), "#1 POST /accounts/login/ 500")
-	assert.Contains(t, stdout.String(), "Summary: 1 anchors")
+	assert.Contains(t, stdout.String(), "Summary: 1 anchor ")
 }
 
 // TestTailDuration: --duration stops tail by itself, with the summary.
@@ -249,7 +249,7 @@ func TestTailDuration(t *testing.T) {
 	code, out, errOut := runCLI(t, "", "tail", "--tz", "UTC", "--duration", "300ms", "--from-start", dir)
 	assert.Equal(t, 0, code, errOut)
 	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.Contains(t, out, "Summary: 1 anchors")
+	assert.Contains(t, out, "Summary: 1 anchor ")
 }
 
 // TestTailBadUsage: stdin cannot be followed; flags are checked.
