@@ -11,20 +11,46 @@ import (
 )
 
 // progress shows, when stderr is a terminal, how much of its input analyze
-// has read: a bar with bytes, rate and time left. The total is known once
-// the inputs are open; until then (formats being detected) it counts only.
+// has read: a bar with bytes, rate and time left. The bar appears once the
+// inputs are open and their sizes known, and counts what is left to read
+// from then (counting the first lines, read to detect formats, would make
+// its first rate a burst of gigabytes a second).
 type progress struct {
-	e   *env
-	bar *progressbar.ProgressBar
+	e    *env
+	read int64
+	bar  *progressbar.ProgressBar
 }
 
-func newProgress(e *env) *progress {
-	p := &progress{e: e}
-	if !e.stderrTerminal {
-		return p
+func newProgress(e *env) *progress { return &progress{e: e} }
+
+// add is source.Options.Read.
+func (p *progress) add(n int) {
+	p.read += int64(n)
+	if p.bar != nil {
+		_ = p.bar.Add64(int64(n))
 	}
-	p.bar = progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(e.stderr),
+}
+
+// total starts the bar for passes reads of the streams' files; from stdin
+// there is no size, and the bar shows bytes and rate only.
+func (p *progress) total(streams []*source.Stream, passes int) {
+	if !p.e.stderrTerminal {
+		return
+	}
+	var total int64
+	for _, s := range streams {
+		fi, err := os.Stat(s.Input.Path)
+		if s.Input.Path == source.Stdin || err != nil {
+			total = -1
+			break
+		}
+		total += fi.Size() * int64(passes)
+	}
+	if total > 0 {
+		total = max(total-p.read, 1)
+	}
+	p.bar = progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(p.e.stderr),
 		progressbar.OptionSetDescription("reading logs"),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionShowCount(),
@@ -35,32 +61,10 @@ func newProgress(e *env) *progress {
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 	)
-	e.beforeStderr = p.clear
-	return p
-}
-
-// add is source.Options.Read.
-func (p *progress) add(n int) {
-	if p.bar != nil {
-		_ = p.bar.Add64(int64(n))
-	}
-}
-
-// total sets the bar's end to passes reads of the streams' files; from
-// stdin there is no size, and the bar shows bytes and rate only.
-func (p *progress) total(streams []*source.Stream, passes int) {
-	if p.bar == nil {
-		return
-	}
-	var total int64
-	for _, s := range streams {
-		fi, err := os.Stat(s.Input.Path)
-		if s.Input.Path == source.Stdin || err != nil {
-			return
-		}
-		total += fi.Size() * int64(passes)
-	}
-	p.bar.ChangeMax64(total)
+	// Drawn empty now, the bar starts its clock: its first rate then
+	// covers time, not one read.
+	_ = p.bar.RenderBlank()
+	p.e.beforeStderr = p.clear
 }
 
 // clear takes the bar off the line so that other output starts at its
