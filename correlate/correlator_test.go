@@ -326,8 +326,8 @@ func TestLiveWatermark(t *testing.T) {
 	assert.Equal(t, at(88), wm, "the slower source, less the slack")
 
 	wall = wall.Add(3 * time.Second)
-	a.Push(access(2, 110, 200))
 	a.Touch(wall)
+	a.Push(access(2, 110, 200))
 	wm, _ = l.Watermark(wall)
 	assert.Equal(t, at(88), wm, "b is not quiet yet")
 
@@ -343,6 +343,32 @@ func TestLiveWatermark(t *testing.T) {
 	a.Done()
 	_, ok = l.Watermark(wall)
 	assert.False(t, ok)
+}
+
+// TestLiveLinesWithoutTime: a source that keeps writing lines that add no
+// time (Locust's console prints untimed stats tables all through a test)
+// does not hold the watermark back once its time has not moved for Idle.
+func TestLiveLinesWithoutTime(t *testing.T) {
+	l := NewLive(New(DefaultConfig(), func(Chain) {}), 2*time.Second, 5*time.Second)
+	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	app := l.Source("auth_debug.log", 1, wall)
+	console := l.Source("locust_console.log", 1, wall)
+	console.Touch(wall)
+	console.Push(access(1, 0, 200)) // "Starting Locust"
+	for sec := 1; sec <= 30; sec++ {
+		wall = wall.Add(time.Second)
+		app.Touch(wall)
+		app.Push(access(sec, float64(sec), 200))
+		console.Touch(wall) // a line of a stats table
+		console.Seen(at(0)) // held on the record it continues
+		wm, ok := l.Watermark(wall)
+		require.True(t, ok)
+		if sec <= 5 {
+			assert.Equal(t, at(-2), wm, "second %d: the console may still be behind", sec)
+		} else {
+			assert.Equal(t, at(float64(sec-2)), wm, "second %d: the console's time has not moved for 5 s", sec)
+		}
+	}
 }
 
 // TestSinceUntil: a range keeps only the anchors in it, counts only them,

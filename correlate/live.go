@@ -15,12 +15,15 @@ import (
 // events and have not ended, of the newest event time each has produced,
 // less the slack (lines within one log are that much out of order). Events
 // up to the watermark are handed to the correlator in time order, then the
-// correlator is advanced to it. A source that has read no line for Idle is
-// taken to be quiet, not behind: it stops holding the watermark back and
-// counts as being at "now", which is the freshest source's newest event
-// plus the wall-clock time since it read its last line. While any source is
-// still writing, the watermark follows the slowest of those; when all are
-// quiet, it moves on with the wall clock, so chains still come out.
+// correlator is advanced to it. A source whose event time has not moved on
+// for Idle is taken to be quiet, not behind: it stops holding the
+// watermark back and counts as being at "now", which is the freshest
+// source's newest event plus the wall-clock time since it last moved on.
+// Reading lines is not moving on: Locust's console writes untimed stats
+// tables all through a test, and would otherwise pin the watermark to the
+// test's first second. While any source's time is moving on, the
+// watermark follows the slowest of those; when all are quiet, it moves on
+// with the wall clock, so chains still come out.
 type Live struct {
 	// Tap, when set, sees every event as it goes to the correlator.
 	Tap func(*parser.Event)
@@ -41,8 +44,10 @@ type LiveSource struct {
 	newest    time.Time
 	hasEvents bool
 	lastLine  time.Time // wall clock
-	done      bool
-	seq       uint64
+	// moved is the wall-clock time of the line that last moved newest on.
+	moved time.Time
+	done  bool
+	seq   uint64
 }
 
 // NewLive drives corr; slack and idle as described on Live.
@@ -52,13 +57,13 @@ func NewLive(corr *Correlator, slack, idle time.Duration) *Live {
 
 // Source registers a source; gen tells generations of one path apart.
 func (l *Live) Source(name string, gen int, now time.Time) *LiveSource {
-	s := &LiveSource{live: l, name: name, gen: gen, lastLine: now}
+	s := &LiveSource{live: l, name: name, gen: gen, lastLine: now, moved: now}
 	l.srcs = append(l.srcs, s)
 	return s
 }
 
-// Touch records that the source read a line (which may not have made an
-// event yet: a traceback line, say).
+// Touch records that the source read a line, before the line is parsed:
+// the events and held records it yields are dated by it.
 func (s *LiveSource) Touch(now time.Time) { s.lastLine = now }
 
 // Seen records that the source has read a line of time t whose event is
@@ -66,18 +71,19 @@ func (s *LiveSource) Touch(now time.Time) { s.lastLine = now }
 // source has got that far, and the event will come before the watermark,
 // which keeps the slack below, can pass it.
 func (s *LiveSource) Seen(t time.Time) {
+	s.advance(t)
+}
+
+func (s *LiveSource) advance(t time.Time) {
 	if !s.hasEvents || t.After(s.newest) {
-		s.newest = t
+		s.newest, s.moved = t, s.lastLine
 	}
 	s.hasEvents = true
 }
 
 // Push queues one event of the source.
 func (s *LiveSource) Push(ev parser.Event) {
-	if !s.hasEvents || ev.Time.After(s.newest) {
-		s.newest = ev.Time
-	}
-	s.hasEvents = true
+	s.advance(ev.Time)
 	s.seq++
 	heap.Push(&s.live.ready, liveItem{ev: ev, name: s.name, gen: s.gen, seq: s.seq})
 }
@@ -99,7 +105,7 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 		if !s.hasEvents {
 			continue
 		}
-		quiet := now.Sub(s.lastLine)
+		quiet := now.Sub(s.moved)
 		if est := s.newest.Add(max(quiet, 0)); est.After(estNow) {
 			estNow = est
 		}

@@ -277,7 +277,7 @@ func (f *Follower) Poll() {
 
 func (f *Follower) pollPath(p *path, initial bool) {
 	if p.cur == nil {
-		f.open(p, initial && !f.opts.FromStart)
+		f.open(p, initial && !f.opts.FromStart, !initial)
 		return
 	}
 	g := p.cur
@@ -300,7 +300,7 @@ func (f *Follower) pollPath(p *path, initial bool) {
 			what = "removed and created anew"
 		}
 		f.h.Notice(p.name, fmt.Sprintf("%s: %s; reading the rest of the old file for %s after it stops growing", p.name, what, f.opts.Grace))
-		f.open(p, false)
+		f.open(p, false, true)
 		return
 	}
 	if f.truncated(g) {
@@ -325,7 +325,9 @@ func (f *Follower) nameTaken(g *Gen) bool {
 	return false
 }
 
-func (f *Follower) open(p *path, atEnd bool) {
+// open starts a generation of p: from the file's end with atEnd, and named
+// a new file when it appeared after following began.
+func (f *Follower) open(p *path, atEnd, appeared bool) {
 	if fi, err := os.Stat(p.name); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
 		// A pipe has no size to follow and no end to start from, and
 		// opening one waits for its writer.
@@ -365,7 +367,7 @@ func (f *Follower) open(p *path, atEnd bool) {
 	if atEnd {
 		f.startAtEnd(g)
 		what = fmt.Sprintf("following from its end (line %d)", g.lines)
-	} else if p.missing || p.gens > 1 {
+	} else if appeared || p.missing || p.gens > 1 {
 		what = "new file, reading from its start"
 	}
 	p.missing = false

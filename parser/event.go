@@ -159,3 +159,12 @@ type Parser interface {
 	// time as read without waiting for the record.
 	Open() (time.Time, bool)
 }
+
+// Pauser is a Parser that can hand on the record it holds open when its
+// stream pauses, without ending the stream: the lines that then continue
+// that record (Locust's console prints untimed tables under a record) are
+// taken as its continuation, left out of it, and not counted as unparsed,
+// so that a follower counts what a batch reader counts.
+type Pauser interface {
+	Pause()
+}

@@ -346,3 +346,40 @@ func TestAccessLog(t *testing.T) {
 	assert.Equal(t, "POST", evs[1].Method)
 	assert.Equal(t, 302, evs[1].Status)
 }
+
+// TestPyLoggingPause: a record handed on when its stream pauses is the
+// record a batch reader gets, less the lines that continue it afterwards,
+// and those lines are not counted as unplaced.
+func TestPyLoggingPause(t *testing.T) {
+	lines := []string{
+		"[2026-11-27 00:15:05,100] host/INFO/locust.main: Starting Locust 2.20.0",
+		"Type     Name                 # reqs      # fails",
+		"POST     /accounts/login/        636  515(80.97%)",
+		"[2026-11-27 00:16:35,000] host/INFO/locust.main: Shutting down",
+	}
+	spec, err := ParseSpec("locust")
+	require.NoError(t, err)
+	read := func(pauseAfter int) ([]Event, int) {
+		var evs []Event
+		p := spec.New(NewClock("locust_console.log", time.UTC, nil), func(ev Event) { evs = append(evs, ev) })
+		for i, l := range lines {
+			p.Feed(i+1, l)
+			if i+1 == pauseAfter {
+				p.(Pauser).Pause()
+				require.Len(t, evs, 1, "the held record is handed on")
+			}
+		}
+		p.Flush()
+		return evs, p.Unparsed()
+	}
+	batch, batchUnparsed := read(0)
+	live, liveUnparsed := read(1)
+	require.Len(t, batch, 2)
+	require.Len(t, live, 2)
+	assert.Equal(t, batchUnparsed, liveUnparsed)
+	assert.Equal(t, 0, liveUnparsed)
+	assert.Equal(t, batch[0].Time, live[0].Time)
+	assert.Equal(t, 3, batch[0].EndLine, "read at once, the tables are the record's")
+	assert.Equal(t, 1, live[0].EndLine, "handed on before they came")
+	assert.Equal(t, batch[1], live[1], "the next record is untouched")
+}

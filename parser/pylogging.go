@@ -15,6 +15,9 @@ type PyLogging struct {
 	m   pyMatch
 
 	unparsed int
+	// paused: the record was handed on by Pause; lines continuing it are
+	// still its own.
+	paused bool
 }
 
 // NewPyLogging returns a parser for one file written with format.
@@ -27,7 +30,9 @@ func (p *PyLogging) Feed(num int, raw string) {
 	line := Clean(raw)
 	if !p.format.match(line, &p.m) {
 		if p.rec == nil {
-			p.unparsed++
+			if !p.paused {
+				p.unparsed++
+			}
 			return
 		}
 		p.tb.add(line)
@@ -35,6 +40,7 @@ func (p *PyLogging) Feed(num int, raw string) {
 		return
 	}
 	p.endRecord()
+	p.paused = false
 	t, prec := p.m.instant(p.clock, num)
 	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: t, Precision: prec,
 		Kind: KindRecord, Level: p.m.level, Text: line, Message: p.m.msg}
@@ -71,6 +77,14 @@ func (p *PyLogging) endRecord() {
 
 // Flush implements Parser.
 func (p *PyLogging) Flush() { p.endRecord() }
+
+// Pause implements Pauser.
+func (p *PyLogging) Pause() {
+	if p.rec != nil {
+		p.endRecord()
+		p.paused = true
+	}
+}
 
 // Unparsed implements Parser.
 func (p *PyLogging) Unparsed() int { return p.unparsed }

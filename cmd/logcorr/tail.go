@@ -101,6 +101,9 @@ func (t *tailer) Opened(g *follow.Gen) {
 		head := headLines(g.Path)
 		if spec, ok := t.opts.FormatFor(g.Path); ok {
 			t.specs[g.Path] = spec
+		} else if len(head) > 0 && locust.KindOf(head[0]) != "" {
+			t.skip(g)
+			return
 		} else if d, ok := parser.Detect(head); ok {
 			t.specs[g.Path] = d.Spec
 		} else if len(head) >= judgeLines {
@@ -118,7 +121,7 @@ const judgeLines = 5
 
 func (t *tailer) skip(g *follow.Gen) {
 	if kind := locustKind(g.Path); kind != "" {
-		t.e.warn(fmt.Sprintf("%s: Locust's %s file, read when tail stops (Locust rewrites it in place)", g.Path, kind))
+		t.e.warn(fmt.Sprintf("%s: Locust's %s file, read when tail stops", g.Path, kind))
 	} else {
 		t.e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads (name its format with --parser %s=FORMAT)", g.Path, g.Path))
 	}
@@ -198,6 +201,12 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 		}
 		return
 	}
+	if len(tg.pending) == 0 && locust.KindOf(text) != "" {
+		// Locust's CSV files are known by their header, and read once
+		// when tail stops: Locust rewrites most of them in place.
+		t.skip(g)
+		return
+	}
 	tg.pending = append(tg.pending, pendingLine{num, text})
 	lines := make([]string, len(tg.pending))
 	for i, l := range tg.pending {
@@ -239,10 +248,15 @@ func (t *tailer) flushQuiet(now time.Time) {
 		if _, datedByNext := tg.p.(*parser.Runserver); datedByNext {
 			continue
 		}
-		if tg.p != nil && !tg.flushed && now.Sub(tg.lastLine) >= lineWait {
-			tg.p.Flush()
-			tg.flushed = true
+		if tg.p == nil || tg.flushed || now.Sub(tg.lastLine) < lineWait {
+			continue
 		}
+		if pp, ok := tg.p.(parser.Pauser); ok {
+			pp.Pause()
+		} else {
+			tg.p.Flush()
+		}
+		tg.flushed = true
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -260,4 +261,121 @@ func TestTailBadUsage(t *testing.T) {
 	code, _, errOut = runCLI(t, "", "tail", "--interval", "0s", t.TempDir())
 	assert.Equal(t, exitInput, code)
 	assert.Contains(t, errOut, "must be positive")
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while tail writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestTailNotHeldByUntimedLines: Locust's console keeps writing untimed
+// stats tables during a test; the chains of the app's logs must still come
+// out while it does, not only when the test ends.
+func TestTailNotHeldByUntimedLines(t *testing.T) {
+	dir := t.TempDir()
+	console, err := os.Create(filepath.Join(dir, "locust_console.log"))
+	require.NoError(t, err)
+	defer console.Close()
+	app, err := os.Create(filepath.Join(dir, "runserver.err.log"))
+	require.NoError(t, err)
+	defer app.Close()
+	_, err = console.WriteString("[2026-11-27 00:15:00,000] host/INFO/locust.main: Starting Locust 2.20.0\n" +
+		"[2026-11-27 00:15:00,100] host/INFO/locust.runners: Ramping to 100 users at a rate of 20.00 per second\n")
+	require.NoError(t, err)
+
+	var stdout, stderr lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"tail", "--tz", "UTC", "--format", "json", "--from-start", "--interval", "20ms", "--idle", "1s", dir}, strings.NewReader(""), &stdout, &stderr)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	// The app's time runs 1 s per 50 ms; the console writes a table row
+	// each time, and nothing with a time.
+	printed := false
+	for i := 0; i < 80 && !printed; i++ {
+		status := 200
+		if i == 5 {
+			status = 500
+		}
+		_, err = fmt.Fprintf(app, "[27/Nov/2026 00:15:%02d] \"POST /accounts/login/ HTTP/1.1\" %d 145\n", i%60, status)
+		require.NoError(t, err)
+		_, err = fmt.Fprintf(console, "POST     /accounts/login/     %d     0(0.00%%)\n", i)
+		require.NoError(t, err)
+		time.Sleep(50 * time.Millisecond)
+		printed = strings.Contains(stdout.String(), `"type":"chain"`)
+	}
+	assert.True(t, printed, "the 500's chain came out while the console was still writing; stderr: %s", stderr.String())
+}
+
+// TestTailSummaryMatchesAnalyze: on a saved folder, tail's summary is
+// analyze's: the hypotheses, Locust's files (CSV and console) in the client
+// check and the load table, the pool, and what each source held.
+func TestTailSummaryMatchesAnalyze(t *testing.T) {
+	logs := "../../testdata/login-storm-psycopg2/logs"
+	code, out, errOut := runCLI(t, "", "tail", "--tz", "Asia/Jakarta", "--format", "json", "--from-start", "--duration", "1500ms", logs)
+	require.Equal(t, exitOK, code, errOut)
+	_, live := parseNDJSON(t, out)
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", logs)
+	saved := doc.JSONSummary
+
+	assert.Equal(t, saved.Anchors, live.Anchors)
+	assert.Equal(t, saved.ByCause, live.ByCause)
+	assert.Equal(t, saved.Verdict, live.Verdict)
+	assert.Equal(t, saved.Hypotheses, live.Hypotheses)
+	require.NotNil(t, live.Load, "Locust's history was read")
+	assert.Equal(t, saved.Load, live.Load)
+	assert.Equal(t, saved.Client, live.Client)
+	assert.Equal(t, saved.Pool, live.Pool)
+	describe := func(srcs []report.JSONSource) []string {
+		var out []string
+		for _, s := range srcs {
+			out = append(out, fmt.Sprintf("%s %s events=%d unparsed=%d", filepath.Base(s.File), s.Format, s.Events, s.Unparsed))
+		}
+		sort.Strings(out)
+		return out
+	}
+	assert.Equal(t, describe(saved.Sources), describe(live.Sources))
+}
+
+// TestTailLocustFilesWrittenLive: a Locust CSV file that appears while tail
+// runs, with a few rows so far, is known by its header and read when tail
+// stops, not judged on its first lines as a log.
+func TestTailLocustFilesWrittenLive(t *testing.T) {
+	dir := t.TempDir()
+	stop := startTail(t, "--tz", "Asia/Jakarta", "--format", "json", "--interval", "20ms", dir)
+	time.Sleep(100 * time.Millisecond)
+	raw, err := os.ReadFile("../../testdata/login-storm-psycopg2/logs/locust_stats_history.csv")
+	require.NoError(t, err)
+	rows := strings.SplitAfter(string(raw), "\n")
+	require.Greater(t, len(rows), 3)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "locust_stats_history.csv"), []byte(strings.Join(rows[:3], "")), 0o644))
+	time.Sleep(150 * time.Millisecond)
+	code, out, errOut := stop()
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, "locust_stats_history.csv: Locust's history file, read when tail stops")
+	assert.NotContains(t, errOut, "not a log format")
+	_, sum := parseNDJSON(t, out)
+	var formats []string
+	for _, s := range sum.Sources {
+		formats = append(formats, s.Format)
+	}
+	assert.Contains(t, formats, "locust history")
 }
