@@ -251,9 +251,6 @@ func Merged(added []Cause, cat Catalogue) Catalogue {
 	return out
 }
 
-// SignOf returns the cause an event shows, if any.
-func (cat Catalogue) SignOf(ev *parser.Event) *Cause { return cat.signOf(ev) }
-
 // signOf returns the cause an event shows, if any. A PgBouncer close or
 // pooler error counts by its reason; any other line by naming the cause in
 // its text or traceback, or by ending in one of its exceptions.

@@ -131,18 +131,22 @@ func New(cfg Config, out func(Chain)) *Correlator {
 	return &Correlator{cfg: cfg, out: out, logs: map[string]string{}, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}}}
 }
 
-// Add takes one event.
-func (c *Correlator) Add(ev parser.Event) {
+// Add takes one event, and returns the cause it shows when it is a cause
+// line (nil for an anchor's report or any other event), so that callers
+// counting cause lines need not look for it again.
+func (c *Correlator) Add(ev parser.Event) *Cause {
 	if ev.IsResponse() && c.cfg.wantsResponse(ev.Method, ev.Path, ev.Status) {
 		c.assemble(ev)
-		return
+		return nil
 	}
-	if cause := c.cfg.Causes.signOf(&ev); cause != nil {
+	cause := c.cfg.Causes.signOf(&ev)
+	if cause != nil {
 		if c.cfg.reaches(ev.Time) {
 			c.sum.Signs[cause.ID]++
 		}
 		c.addSign(&sign{ev: ev, cause: cause})
 	}
+	return cause
 }
 
 func (c *Correlator) addSign(s *sign) {

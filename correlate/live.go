@@ -25,8 +25,9 @@ import (
 // watermark follows the slowest of those; when all are quiet, it moves on
 // with the wall clock, so chains still come out.
 type Live struct {
-	// Tap, when set, sees every event as it goes to the correlator.
-	Tap func(*parser.Event)
+	// Tap, when set, sees every event once the correlator has it, with
+	// the cause it shows (Correlator.Add).
+	Tap func(ev *parser.Event, cause *Cause)
 
 	corr  *Correlator
 	slack time.Duration
@@ -156,10 +157,10 @@ func (l *Live) Close() {
 }
 
 func (l *Live) add(ev parser.Event) {
+	cause := l.corr.Add(ev)
 	if l.Tap != nil {
-		l.Tap(&ev)
+		l.Tap(&ev, cause)
 	}
-	l.corr.Add(ev)
 }
 
 type liveItem struct {

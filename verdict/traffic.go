@@ -44,24 +44,23 @@ type Traffic struct {
 	perSecAcc  map[int64]int // responses on the anchor paths a second, from access lines
 	perSecResp map[int64]int // the same from other response lines (auth logs)
 	pool       []PoolSample
-	causes     correlate.Catalogue
 	signs      map[string]map[int64]int // lines showing each cause, per second
 }
 
-// NewTraffic counts traffic; paths are the anchor paths, causes the
-// catalogue whose lines it counts per second.
-func NewTraffic(paths []string, causes correlate.Catalogue) *Traffic {
+// NewTraffic counts traffic; paths are the anchor paths.
+func NewTraffic(paths []string) *Traffic {
 	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, records: map[recordKey]int{},
-		perSecAcc: map[int64]int{}, perSecResp: map[int64]int{}, causes: causes, signs: map[string]map[int64]int{}}
+		perSecAcc: map[int64]int{}, perSecResp: map[int64]int{}, signs: map[string]map[int64]int{}}
 	for _, p := range paths {
 		t.paths[p] = true
 	}
 	return t
 }
 
-// Event counts one event.
-func (t *Traffic) Event(ev *parser.Event) {
-	if c := t.causes.SignOf(ev); c != nil && !(ev.IsResponse() && t.paths[ev.Path]) {
+// Event counts one event; cause is the cause it shows, as the correlator
+// found it (Correlator.Add), or nil.
+func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
+	if c := cause; c != nil && !(ev.IsResponse() && t.paths[ev.Path]) {
 		if t.signs[c.ID] == nil {
 			t.signs[c.ID] = map[int64]int{}
 		}

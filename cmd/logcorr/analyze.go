@@ -292,66 +292,52 @@ func (a *analyzeCmd) Run(e *env) error {
 		passes = 2 // estimateClocks reads the files once more
 	}
 	prog.total(streams, passes)
-	out := report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e)})
-	var renderErr error
-	tally := verdict.NewTally()
 	kinds := map[string]string{}
 	for _, s := range streams {
 		kinds[s.Input.Name] = verdict.LogKind(s.Spec)
 	}
-	coverage := verdict.NewCoverage(kinds)
-	corr := correlate.New(cfg, func(ch correlate.Chain) {
-		ch.Notes = coverage.Check(&ch, cfg.Before, cfg.After)
-		tally.Chain(&ch)
-		if renderErr == nil {
-			renderErr = out.Chain(&ch)
-		}
-	})
+	pl := newPipeline(cfg, report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e)}), verdict.NewCoverage(kinds))
 	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, infos, lr)
 	merge := correlate.NewMerge(correlate.DefaultSlack, srcs...)
 	merge.OnError = func(i int, err error) {
 		e.warn(err.Error())
 		failed = true
 	}
-	traffic := verdict.NewTraffic(cfg.Paths, cfg.Causes)
 	for {
 		ev, err := merge.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if cfg.InRange(ev.Time) {
-			traffic.Event(&ev)
-		}
-		coverage.Event(&ev)
-		corr.Add(ev)
-		corr.Advance(ev.Time.Add(-correlate.DefaultSlack))
+		pl.add(ev)
+		pl.corr.Advance(ev.Time.Add(-correlate.DefaultSlack))
 	}
-	corr.Close()
-	run.Summary = corr.Summary()
+	pl.corr.Close()
+	run.Summary = pl.corr.Summary()
 	for i, s := range streams {
 		infos[i].Unparsed = s.Unparsed()
-		infos[i].Gaps = coverage.Gaps(s.Input.Name)
+		infos[i].Gaps = pl.coverage.Gaps(s.Input.Name)
 		if c := s.Clock(); c.Naive == 0 && c.Zoned > 0 {
 			infos[i].Zone = "" // every line carried its zone
 		}
 	}
-	run.Outside = coverage.Outside()
+	run.Outside = pl.coverage.Outside()
 	for _, c := range consoles {
 		if err := lr.ReadConsole(c); err != nil {
 			e.warn(err.Error())
 		}
 	}
-	completeVerdict(e, run, tally, traffic, lr, kinds)
+	pl.complete(e, run, lr, kinds)
 	prog.done()
-	if err := finish(e, out, run, renderErr); err != nil {
+	if err := pl.finish(e, run); err != nil {
 		return err
 	}
 	return a.exit(run, failed)
 }
 
-// completeVerdict adds to a run's summary what needs the whole run: the
+// complete adds to a run's summary what needs the whole run: the
 // hypothesis table, the client check, load levels and pool pressure.
-func completeVerdict(e *env, run *report.Run, tally *verdict.Tally, traffic *verdict.Traffic, lr *locust.Run, kinds map[string]string) {
+func (p *pipeline) complete(e *env, run *report.Run, lr *locust.Run, kinds map[string]string) {
+	tally, traffic := p.tally, p.traffic
 	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, kinds)
 	run.Pressure = traffic.PoolPressure()
 	run.Marks, run.Signs = tally.Marks(), traffic.SignsPerSecond()
@@ -387,12 +373,13 @@ func locustKind(path string) locust.Kind {
 
 // finish warns about clocks that look unset and writes the summary, unless
 // writing chains already failed.
-func finish(e *env, out report.Renderer, run *report.Run, renderErr error) error {
+func (p *pipeline) finish(e *env, run *report.Run) error {
 	for _, w := range clockWarnings(run.Sources) {
 		e.warn(w)
 	}
+	renderErr := p.renderErr
 	if renderErr == nil {
-		renderErr = out.Finish(run)
+		renderErr = p.out.Finish(run)
 	}
 	if renderErr != nil {
 		return fmt.Errorf("writing output: %w", renderErr)

@@ -274,27 +274,11 @@ func (c *tailCmd) Run(e *env) error {
 		}
 	}
 	run := &report.Run{Config: cfg}
-	out := report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e)})
-	var renderErr error
-	tally := verdict.NewTally()
-	coverage := verdict.NewCoverage(nil)
-	corr := correlate.New(cfg, func(ch correlate.Chain) {
-		ch.Notes = coverage.Check(&ch, cfg.Before, cfg.After)
-		tally.Chain(&ch)
-		if renderErr == nil {
-			renderErr = out.Chain(&ch)
-		}
-	})
-	t := &tailer{e: e, opts: opts, live: correlate.NewLive(corr, correlate.DefaultSlack, c.Idle), coverage: coverage,
+	pl := newPipeline(cfg, report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e)}), verdict.NewCoverage(nil))
+	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), coverage: pl.coverage,
 		specs: map[string]parser.Spec{}, gens: map[*follow.Gen]*tailGen{}, infos: map[string]*report.SourceInfo{}, now: time.Now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace}, t)
-	traffic := verdict.NewTraffic(cfg.Paths, cfg.Causes)
-	t.live.Tap = func(ev *parser.Event) {
-		if cfg.InRange(ev.Time) {
-			traffic.Event(ev)
-		}
-		t.coverage.Event(ev)
-	}
+	t.live.Tap = pl.count
 
 	ticker := time.NewTicker(c.Interval)
 	defer ticker.Stop()
@@ -304,7 +288,7 @@ func (c *tailCmd) Run(e *env) error {
 		defer timer.Stop()
 		stop = timer.C
 	}
-	for running := true; running && renderErr == nil; {
+	for running := true; running && pl.renderErr == nil; {
 		t.fol.Poll()
 		now := time.Now()
 		t.flushQuiet(now)
@@ -321,12 +305,12 @@ func (c *tailCmd) Run(e *env) error {
 	// chain left, as analyze does at the end of its files.
 	t.fol.Close()
 	t.live.Close()
-	run.Summary = corr.Summary()
+	run.Summary = pl.corr.Summary()
 	for _, p := range t.order {
-		t.infos[p].Gaps = coverage.Gaps(p)
+		t.infos[p].Gaps = pl.coverage.Gaps(p)
 		run.Sources = append(run.Sources, *t.infos[p])
 	}
-	run.Outside = coverage.Outside()
+	run.Outside = pl.coverage.Outside()
 	// Locust writes its CSV files in place and its summary at the end:
 	// they are read now, once.
 	lr := &locust.Run{}
@@ -349,8 +333,8 @@ func (c *tailCmd) Run(e *env) error {
 			}
 		}
 	}
-	completeVerdict(e, run, tally, traffic, lr, kinds)
-	if err := finish(e, out, run, renderErr); err != nil {
+	pl.complete(e, run, lr, kinds)
+	if err := pl.finish(e, run); err != nil {
 		return err
 	}
 	return c.exit(run, false)

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
+	"github.com/logcorr/logcorr/report"
+	"github.com/logcorr/logcorr/verdict"
+)
+
+// pipeline is what analyze and tail share after the parsers: the
+// correlator, what counts its events (traffic, coverage) and its chains
+// (coverage notes, the tally), and the renderer.
+type pipeline struct {
+	cfg      correlate.Config
+	corr     *correlate.Correlator
+	out      report.Renderer
+	tally    *verdict.Tally
+	traffic  *verdict.Traffic
+	coverage *verdict.Coverage
+	// renderErr is the first error writing a chain; no chain is written
+	// after it.
+	renderErr error
+}
+
+func newPipeline(cfg correlate.Config, out report.Renderer, coverage *verdict.Coverage) *pipeline {
+	p := &pipeline{cfg: cfg, out: out, tally: verdict.NewTally(), traffic: verdict.NewTraffic(cfg.Paths), coverage: coverage}
+	p.corr = correlate.New(cfg, p.chain)
+	return p
+}
+
+func (p *pipeline) chain(ch correlate.Chain) {
+	ch.Notes = p.coverage.Check(&ch, p.cfg.Before, p.cfg.After)
+	p.tally.Chain(&ch)
+	if p.renderErr == nil {
+		p.renderErr = p.out.Chain(&ch)
+	}
+}
+
+// add hands an event to the correlator and counts it.
+func (p *pipeline) add(ev parser.Event) {
+	p.count(&ev, p.corr.Add(ev))
+}
+
+// count is correlate.Live's Tap: the traffic of the --since/--until range,
+// and each log's coverage whatever the range.
+func (p *pipeline) count(ev *parser.Event, cause *correlate.Cause) {
+	if p.cfg.InRange(ev.Time) {
+		p.traffic.Event(ev, cause)
+	}
+	p.coverage.Event(ev)
+}
