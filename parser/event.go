@@ -160,11 +160,13 @@ type Parser interface {
 	Open() (time.Time, bool)
 }
 
-// Pauser is a Parser that can hand on the record it holds open when its
-// stream pauses, without ending the stream: the lines that then continue
-// that record (Locust's console prints untimed tables under a record) are
-// taken as its continuation, left out of it, and not counted as unparsed,
-// so that a follower counts what a batch reader counts.
+// Pauser is a Parser told that its stream has paused, without ending: a
+// follower's record must not wait past its window for the next line. A
+// Python logging file hands on the record it holds open, and takes the
+// lines that then continue it (Locust's console prints untimed tables
+// under a record) as its continuation, not as unparsed, so that a follower
+// counts what a batch reader counts. runserver keeps waiting: its records
+// are dated by the line after them.
 type Pauser interface {
 	Pause()
 }

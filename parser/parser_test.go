@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -347,39 +348,46 @@ func TestAccessLog(t *testing.T) {
 	assert.Equal(t, 302, evs[1].Status)
 }
 
-// TestPyLoggingPause: a record handed on when its stream pauses is the
-// record a batch reader gets, less the lines that continue it afterwards,
-// and those lines are not counted as unplaced.
+// TestPyLoggingPause: on Locust's real console log, whose untimed stats
+// tables and prints sit under timed records, handing each held record on
+// at a pause gives the records a batch reader gets (less the lines that
+// continue them afterwards), and counts no line as unplaced either way.
 func TestPyLoggingPause(t *testing.T) {
-	lines := []string{
-		"[2026-11-27 00:15:05,100] host/INFO/locust.main: Starting Locust 2.20.0",
-		"Type     Name                 # reqs      # fails",
-		"POST     /accounts/login/        636  515(80.97%)",
-		"[2026-11-27 00:16:35,000] host/INFO/locust.main: Shutting down",
-	}
-	spec, err := ParseSpec("locust")
+	raw, err := os.ReadFile("../testdata/login-storm-psycopg2/logs/locust_console.log")
 	require.NoError(t, err)
-	read := func(pauseAfter int) ([]Event, int) {
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	d, ok := Detect(lines[:50])
+	require.True(t, ok)
+	read := func(pauseEvery int) ([]Event, int) {
 		var evs []Event
-		p := spec.New(NewClock("locust_console.log", time.UTC, nil), func(ev Event) { evs = append(evs, ev) })
+		p := d.Spec.New(NewClock("locust_console.log", time.UTC, nil), func(ev Event) { evs = append(evs, ev) })
 		for i, l := range lines {
 			p.Feed(i+1, l)
-			if i+1 == pauseAfter {
+			if pauseEvery > 0 && (i+1)%pauseEvery == 0 {
 				p.(Pauser).Pause()
-				require.Len(t, evs, 1, "the held record is handed on")
 			}
 		}
 		p.Flush()
 		return evs, p.Unparsed()
 	}
-	batch, batchUnparsed := read(0)
-	live, liveUnparsed := read(1)
-	require.Len(t, batch, 2)
-	require.Len(t, live, 2)
-	assert.Equal(t, batchUnparsed, liveUnparsed)
-	assert.Equal(t, 0, liveUnparsed)
-	assert.Equal(t, batch[0].Time, live[0].Time)
-	assert.Equal(t, 3, batch[0].EndLine, "read at once, the tables are the record's")
-	assert.Equal(t, 1, live[0].EndLine, "handed on before they came")
-	assert.Equal(t, batch[1], live[1], "the next record is untouched")
+	type record struct {
+		line int
+		time time.Time
+		msg  string
+	}
+	records := func(evs []Event) []record {
+		var out []record
+		for _, ev := range evs {
+			out = append(out, record{ev.Line, ev.Time, ev.Message})
+		}
+		return out
+	}
+	batch, unparsed := read(0)
+	require.Equal(t, 0, unparsed)
+	require.Greater(t, len(batch), 3)
+	for _, every := range []int{1, 2, 7} {
+		live, liveUnparsed := read(every)
+		assert.Equal(t, records(batch), records(live), "paused every %d lines", every)
+		assert.Equal(t, 0, liveUnparsed, "paused every %d lines", every)
+	}
 }

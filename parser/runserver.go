@@ -204,6 +204,12 @@ func (p *Runserver) Flush() {
 	p.release(p.last, p.lastNum)
 }
 
+// Pause implements Pauser, by doing nothing: a record is dated by the
+// timestamped line after it (its request's access line, which can come
+// seconds later), and handing it on at a pause would date it by the line
+// before, or drop it.
+func (p *Runserver) Pause() {}
+
 // Unparsed implements Parser.
 func (p *Runserver) Unparsed() int { return p.unparsed }
 

@@ -239,15 +239,10 @@ func (t *tailer) Closed(g *follow.Gen) {
 }
 
 // flushQuiet asks the parsers of sources silent for lineWait for the record
-// they hold open, so that it is not held past its window. A runserver
-// record is left to wait: it is dated by the line after it (its request's
-// access line, which can come seconds later), and dating it now would take
-// the line before it, as analyze never does.
+// they hold open, so that it is not held past its window; a parser that
+// can pause (parser.Pauser) decides what a pause means to it.
 func (t *tailer) flushQuiet(now time.Time) {
 	for _, tg := range t.gens {
-		if _, datedByNext := tg.p.(*parser.Runserver); datedByNext {
-			continue
-		}
 		if tg.p == nil || tg.flushed || now.Sub(tg.lastLine) < lineWait {
 			continue
 		}
