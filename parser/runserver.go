@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -212,6 +213,15 @@ func (p *Runserver) Pause() {}
 
 // Unparsed implements Parser.
 func (p *Runserver) Unparsed() int { return p.unparsed }
+
+// LeftOut says what a flushed parser had to leave out, for a notice, or ""
+// when nothing: runserver records no line of the stream could date.
+func LeftOut(p Parser) string {
+	if rs, ok := p.(*Runserver); ok && rs.Untimed > 0 {
+		return fmt.Sprintf("%d records had no timestamped line to take a time from and were left out", rs.Untimed)
+	}
+	return ""
+}
 
 // Open implements Parser. A runserver record is dated by the next
 // timestamped line, so none it holds has a time yet.

@@ -176,8 +176,8 @@ func (s *Stream) Next() (parser.Event, error) {
 			if s.p != nil {
 				s.p.Flush()
 				s.p = nil
-				if rs, ok := s.parser.(*parser.Runserver); ok && rs.Untimed > 0 {
-					s.warn("%s: %d records had no timestamped line to take a time from and were left out", s.Input.Name, rs.Untimed)
+				if msg := parser.LeftOut(s.parser); msg != "" {
+					s.warn("%s: %s", s.Input.Name, msg)
 				}
 				continue
 			}

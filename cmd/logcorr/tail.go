@@ -231,8 +231,8 @@ func (t *tailer) Closed(g *follow.Gen) {
 		tg.p.Flush()
 		tg.src.Done()
 		tg.info.Unparsed += tg.p.Unparsed()
-		if rs, ok := tg.p.(*parser.Runserver); ok && rs.Untimed > 0 {
-			t.e.warn(fmt.Sprintf("%s: %d records had no timestamped line to take a time from and were left out", g.Path, rs.Untimed))
+		if msg := parser.LeftOut(tg.p); msg != "" {
+			t.e.warn(g.Path + ": " + msg)
 		}
 	}
 	delete(t.gens, g)
