@@ -257,7 +257,7 @@ func Merged(added []Cause, cat Catalogue) Catalogue {
 func (cat Catalogue) signOf(ev *parser.Event) *Cause {
 	for i := range cat {
 		c := &cat[i]
-		if ev.Kind == parser.KindPgBouncer && (ev.Tag == "closing" || ev.Tag == "pooler_error") {
+		if ev.Kind == parser.KindPgBouncer && (ev.Tag == parser.TagClosing || ev.Tag == parser.TagPoolerError) {
 			for _, r := range c.PgBouncerReasons {
 				if strings.HasPrefix(ev.Reason, r) {
 					return c

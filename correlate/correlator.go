@@ -556,9 +556,9 @@ func whyReport(ev *parser.Event) string {
 func whySign(s *sign) string {
 	ev := &s.ev
 	switch {
-	case ev.Kind == parser.KindPgBouncer && ev.Tag == "closing" && ev.Conn != nil:
+	case ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagClosing && ev.Conn != nil:
 		return fmt.Sprintf("%s (client port %d)", s.cause.Meaning, ev.Conn.Port)
-	case ev.Kind == parser.KindPgBouncer && ev.Tag == "pooler_error":
+	case ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagPoolerError:
 		return "the error PgBouncer sent that client: " + ev.Reason
 	case ev.Kind == parser.KindPgBouncer:
 		return "PgBouncer: " + s.cause.Meaning

@@ -36,7 +36,7 @@ func authLine(line int, sec float64) parser.Event {
 		Kind: parser.KindRecord, Method: "POST", Path: "/accounts/login/", Status: 500}
 }
 
-func pgb(line int, sec float64, tag, reason, ptr string, port int) parser.Event {
+func pgb(line int, sec float64, tag parser.Tag, reason, ptr string, port int) parser.Event {
 	return parser.Event{Source: "pgbouncer.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Millisecond,
 		Kind: parser.KindPgBouncer, Tag: tag, Reason: reason, Conn: &parser.Conn{Side: 'C', Ptr: ptr, Addr: "127.0.0.1", Port: port}}
 }

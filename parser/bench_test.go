@@ -29,7 +29,7 @@ func BenchmarkParsers(b *testing.B) {
 				n := 0
 				p := d.Spec.New(parser.NewClock(name, time.UTC, nil), func(parser.Event) { n++ })
 				for j, l := range lines {
-					p.Feed(j+1, l)
+					p.Feed(parser.Line{Num: j + 1, Text: l})
 				}
 				p.Flush()
 				if n == 0 {

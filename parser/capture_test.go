@@ -75,7 +75,7 @@ func parseAll(t *testing.T, spec parser.Spec, name string, lines []string) []par
 	var warnings []string
 	p := spec.New(parser.NewClock(name, jakarta, func(w string) { warnings = append(warnings, w) }), func(ev parser.Event) { evs = append(evs, ev) })
 	for i, l := range lines {
-		p.Feed(i+1, l)
+		p.Feed(parser.Line{Num: i + 1, Text: l})
 	}
 	p.Flush()
 	assert.Empty(t, warnings)
@@ -106,7 +106,7 @@ func TestRunserverOnCaptures(t *testing.T) {
 		t.Run(dir, func(t *testing.T) {
 			lines := readLines(t, filepath.Join(dir, "runserver_8000.err.log"))
 			spec := detect(t, lines)
-			require.Equal(t, parser.FormatRunserver, spec.Format)
+			require.Equal(t, "runserver", spec.Name())
 			evs := parseAll(t, spec, "runserver_8000.err.log", lines)
 
 			access := `^\[\d\d/[A-Z][a-z]{2}/\d{4} \d\d:\d\d:\d\d\] "[A-Z]+ `
@@ -145,7 +145,7 @@ func TestRunserverOnCaptures(t *testing.T) {
 // apart from the final one, and multi-line messages keep their lines.
 func TestRunserverRootCause(t *testing.T) {
 	lines := readLines(t, "../testdata/login-storm-psycopg2/logs/runserver_8000.err.log")
-	evs := parseAll(t, parser.Spec{Format: parser.FormatRunserver}, "r", lines)
+	evs := parseAll(t, parser.SpecOf(parser.Lookup("runserver")), "r", lines)
 	roots := map[string]int{}
 	for _, e := range evs {
 		if e.Kind != parser.KindRequestLog || e.Exc == nil {
@@ -173,7 +173,7 @@ func TestPythonLoggingOnCaptures(t *testing.T) {
 				return // no failures, empty error log
 			}
 			spec := detect(t, lines)
-			require.Equal(t, parser.FormatPython, spec.Format)
+			require.Equal(t, "python", spec.Name())
 			evs := parseAll(t, spec, "django_errors.log", lines)
 			records := `^(\[?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\]? )?(\[?ERROR\]? )`
 			assert.Equal(t, grep(lines, records), len(evs), "one event per record")
@@ -208,15 +208,15 @@ func TestPgBouncerOnCaptures(t *testing.T) {
 		t.Run(dir, func(t *testing.T) {
 			lines := readLines(t, filepath.Join(dir, "pgbouncer.log"))
 			spec := detect(t, lines)
-			require.Equal(t, parser.FormatPgBouncer, spec.Format)
+			require.Equal(t, "pgbouncer", spec.Name())
 			evs := parseAll(t, spec, "pgbouncer.log", lines)
 			assert.Len(t, evs, grep(lines, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC \[\d+\] `))
-			tagged := func(tag, reason string) int {
+			tagged := func(tag parser.Tag, reason string) int {
 				return count(evs, func(e *parser.Event) bool { return e.Tag == tag && e.Reason == reason })
 			}
-			assert.Equal(t, grep(lines, `closing because: query_wait_timeout \(age=\d+s\)$`), tagged("closing", "query_wait_timeout"))
-			assert.Equal(t, grep(lines, `pooler error: query_wait_timeout$`), tagged("pooler_error", "query_wait_timeout"))
-			assert.Equal(t, grep(lines, ` LOG stats: `), count(evs, func(e *parser.Event) bool { return e.Tag == "stats" && e.Field("wait_us") != "" }))
+			assert.Equal(t, grep(lines, `closing because: query_wait_timeout \(age=\d+s\)$`), tagged(parser.TagClosing, "query_wait_timeout"))
+			assert.Equal(t, grep(lines, `pooler error: query_wait_timeout$`), tagged(parser.TagPoolerError, "query_wait_timeout"))
+			assert.Equal(t, grep(lines, ` LOG stats: `), count(evs, func(e *parser.Event) bool { return e.Tag == parser.TagStats && e.Field("wait_us") != "" }))
 			assert.Equal(t, grep(lines, ` C-0x[0-9a-f]+: `), count(evs, func(e *parser.Event) bool { return e.Conn != nil && e.Conn.Side == 'C' && e.Conn.Port > 0 }))
 			for _, e := range evs {
 				_, off := e.Time.Zone()
@@ -232,7 +232,7 @@ func TestPostgresOnCaptures(t *testing.T) {
 		t.Run(dir, func(t *testing.T) {
 			lines := readLines(t, filepath.Join(dir, "postgresql.log"))
 			spec := detect(t, lines)
-			require.Equal(t, parser.FormatPostgres, spec.Format)
+			require.Equal(t, "postgresql", spec.Name())
 			evs := parseAll(t, spec, "postgresql.log", lines)
 			assert.Len(t, evs, grep(lines, ` (LOG|ERROR|FATAL|WARNING):  `))
 			// Debian's prefix, named, reads the same records.

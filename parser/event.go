@@ -43,6 +43,26 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", k)
 }
 
+// Tag names what a line says, for lines whose meaning is a fixed phrase.
+type Tag string
+
+// What PgBouncer's lines say.
+const (
+	// TagClosing: "closing because: REASON (age=…)", a connection closed.
+	TagClosing Tag = "closing"
+	// TagPoolerError: "pooler error: REASON", the error sent to a client.
+	TagPoolerError Tag = "pooler_error"
+	// TagStats: the periodic "stats:" line; its numbers are fields
+	// (wait_us: microseconds clients waited for a server connection).
+	TagStats             Tag = "stats"
+	TagLoginAttempt      Tag = "login_attempt"
+	TagServerLoginFailed Tag = "server_login_failed"
+	TagLoginFailed       Tag = "login_failed"
+	TagServerConnect     Tag = "server_connect"
+	TagStart             Tag = "start"
+	TagShutdown          Tag = "shutdown"
+)
+
 // Exception is one exception of a Python traceback.
 type Exception struct {
 	Class string
@@ -91,6 +111,9 @@ type Event struct {
 	// TimeFrom is the line whose time this event borrowed, when the event had
 	// no time of its own (0 when it had).
 	TimeFrom int
+	// Stamped: the event had no time of its own and took the time its
+	// collector (Docker, journald, syslog) recorded for its line.
+	Stamped bool
 	// Precision is the resolution of Time as written (a second for
 	// runserver's access lines, a millisecond for asctime).
 	Precision time.Duration
@@ -105,6 +128,11 @@ type Event struct {
 	Path   string // without the query string
 	Status int
 
+	// Duration is how long the request took, when the line says
+	// (dur_ms=, uWSGI's "in N msecs", nginx's $request_time): it began
+	// Duration before Time.
+	Duration time.Duration
+
 	// Fields holds format fields (process, thread, module, …) and the
 	// message's key=value pairs.
 	Fields map[string]string
@@ -115,15 +143,20 @@ type Event struct {
 	Root   *Exception
 	Chains int // number of exceptions in the traceback
 
-	// Tag names what a PgBouncer or PostgreSQL line says in a word
-	// ("closing", "pooler_error", "stats", …); Reason is its argument.
-	Tag    string
+	// Tag names what a line says in a word (TagClosing, TagPoolerError,
+	// TagStats, …); Reason is its argument.
+	Tag    Tag
 	Reason string
 	Conn   *Conn
 }
 
-// TimeInferred reports whether the event had no time of its own.
+// TimeInferred reports whether the event had no time of its own and
+// borrowed a neighbouring line's.
 func (e *Event) TimeInferred() bool { return e.TimeFrom != 0 }
+
+// Began is when the request the event reports began, as far as the line
+// says: Duration before its time, or its time.
+func (e *Event) Began() time.Time { return e.Time.Add(-e.Duration) }
 
 // IsResponse reports whether the event reports an HTTP response.
 func (e *Event) IsResponse() bool { return e.Status != 0 && e.Path != "" }
@@ -146,10 +179,24 @@ func (e *Event) setField(k, v string) {
 // Emit receives the events a parser completes.
 type Emit func(Event)
 
+// Line is one line of a source as a parser is fed it.
+type Line struct {
+	// Num is the line's number in its file, from 1 (for a line a collector
+	// wrote in pieces, the number of its first piece).
+	Num int
+	// Text is the line without its newline and without the collector's
+	// wrapping (docker's timestamp, journald's prefix).
+	Text string
+	// Stamp is the time the collector recorded for the line, zero when the
+	// file is the program's own; StampPrecision its resolution.
+	Stamp          time.Time
+	StampPrecision time.Duration
+}
+
 // Parser is fed lines of one source in order. Feed may complete zero or more
 // events; Flush completes whatever is still open at the end of the input.
 type Parser interface {
-	Feed(lineNum int, line string)
+	Feed(l Line)
 	Flush()
 	// Unparsed counts the lines that were neither a record nor part of one,
 	// a sign that the format was not the right one.

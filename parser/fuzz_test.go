@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Seeds are lines from the real captures and the shapes around them.
+// Seeds are lines from the real captures and the shapes around them; every
+// registered format's examples are added to them.
 var fuzzSeeds = []string{
 	"Watching for file changes with StatReloader\nInternal Server Error: /accounts/login/\nTraceback (most recent call last):\n  File \"/x.py\", line 1, in f\n    ^^^\ndjango.db.utils.OperationalError: server closed the connection unexpectedly\n\tThis probably means\n\n[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 145\n",
 	"[27/Nov/2026 00:08:34,981] - Broken pipe from ('127.0.0.1', 53706)\n\n[27/Nov/2026 00:15:09] \"\x16\x03\" 400 -\n",
@@ -17,6 +18,14 @@ var fuzzSeeds = []string{
 	"  + Exception Group Traceback (most recent call last):\n  | ExceptionGroup: eg\n  +-+---- 1 ----\n    | ValueError: 1\n",
 	"November 27, 2026 - 00:15:02\n2026-11-26 17:15:02.783 XYZ [1] LOG x\n2026-11-26 17:15:02 +0530 [1] LOG y\n",
 	"Dec 31 23:59:58 db1 pgbouncer[6251]: LOG C-0x5: app/app@10.0.0.5:40000 closing because: query_wait_timeout (age=2s)\nJan  1 00:00:01 db1 pgbouncer[6251]: pooler error: x\n",
+}
+
+func allSeeds() []string {
+	seeds := append([]string(nil), fuzzSeeds...)
+	for _, f := range Formats() {
+		seeds = append(seeds, strings.Join(f.Examples, "\n")+"\n")
+	}
+	return seeds
 }
 
 func checkEvents(t *testing.T, evs []Event, lines int) {
@@ -33,7 +42,19 @@ func checkEvents(t *testing.T, evs []Event, lines int) {
 		if ev.IsResponse() && (ev.Status < 100 || ev.Status > 999) {
 			t.Fatalf("status %d", ev.Status)
 		}
+		if ev.Duration < 0 {
+			t.Fatalf("negative duration %s", ev.Duration)
+		}
 	}
+}
+
+// stampOf gives every third fuzzed line a collector's stamp, so that the
+// parsers' stamped paths are fuzzed too.
+func stampOf(i int) (time.Time, time.Duration) {
+	if i%3 != 0 {
+		return time.Time{}, 0
+	}
+	return time.Date(2026, 11, 26, 17, 15, i%60, 0, time.UTC), time.Microsecond
 }
 
 func fuzzParse(t *testing.T, spec Spec, data string) {
@@ -41,53 +62,60 @@ func fuzzParse(t *testing.T, spec Spec, data string) {
 	var evs []Event
 	p := spec.New(NewClock("fuzz", time.UTC, func(string) {}), func(ev Event) { evs = append(evs, ev) })
 	for i, l := range lines {
-		p.Feed(i+1, l)
+		st, prec := stampOf(i)
+		p.Feed(Line{Num: i + 1, Text: l, Stamp: st, StampPrecision: prec})
+		if i == len(lines)/2 {
+			if pp, ok := p.(Pauser); ok {
+				pp.Pause()
+			}
+		}
 	}
 	p.Flush()
 	checkEvents(t, evs, len(lines))
 }
 
-func FuzzRunserver(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, data string) { fuzzParse(t, Spec{Format: FormatRunserver}, data) })
-}
-
-func FuzzPgBouncer(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, data string) { fuzzParse(t, Spec{Format: FormatPgBouncer}, data) })
-}
-
-func FuzzPostgres(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, data string) { fuzzParse(t, Spec{Format: FormatPostgres}, data) })
-}
-
-// FuzzPyLogging fuzzes the format string and the lines together.
-func FuzzPyLogging(f *testing.F) {
-	for _, p := range PyPresets {
-		for _, s := range fuzzSeeds {
-			f.Add(p.Format, s)
+// FuzzFormats fuzzes every registered format's parser, one chosen by the
+// fuzzer, and for formats that take an option, the option too.
+func FuzzFormats(f *testing.F) {
+	for i, fm := range Formats() {
+		opt := ""
+		switch fm.Name {
+		case "python":
+			opt = PyPresets[i%len(PyPresets)].Format
+		case "postgresql":
+			opt = "%t [%p]: [%l-1] user=%u,db=%d,app=%a "
+		}
+		for _, s := range allSeeds() {
+			f.Add(uint8(i), "", s)
+			if opt != "" {
+				f.Add(uint8(i), opt, s)
+			}
 		}
 	}
-	f.Add("%(asctime)s.%(msecs)03d %(levelname)-8s %(threadName)s %(message)s", "2026-11-27 00:15:05.042 INFO     Thread-1 (x) m\n")
-	f.Fuzz(func(t *testing.T, format, data string) {
-		pf, err := CompilePyFormat(format)
-		if err != nil {
-			return
+	f.Fuzz(func(t *testing.T, which uint8, option, data string) {
+		fm := Formats()[int(which)%len(Formats())]
+		spec := Spec{Format: fm}
+		switch {
+		case option != "" && fm.withOption != nil:
+			s, err := fm.withOption(fm, option)
+			if err != nil {
+				return
+			}
+			spec = s
+		case fm.NeedsOption:
+			specs := fm.variants(fm, strings.Split(data, "\n"))
+			if len(specs) == 0 {
+				return
+			}
+			spec = specs[int(which)%len(specs)]
 		}
-		fuzzParse(t, Spec{Format: FormatPython, Py: pf}, data)
+		fuzzParse(t, spec, data)
 	})
 }
 
 // FuzzDetect: whatever detection picks must read the same lines.
 func FuzzDetect(f *testing.F) {
-	for _, s := range fuzzSeeds {
+	for _, s := range allSeeds() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data string) {
@@ -99,7 +127,7 @@ func FuzzDetect(f *testing.F) {
 		if d.Lines < 1 || d.Lines > len(lines) {
 			t.Fatalf("detection counted %d of %d lines", d.Lines, len(lines))
 		}
-		if d.Spec.Format == FormatPython {
+		if d.Spec.Py != nil {
 			if _, err := CompilePyFormat(d.Spec.Py.Source); err != nil {
 				t.Fatalf("detected format does not compile: %v", err)
 			}
@@ -123,21 +151,5 @@ func FuzzScanStamp(f *testing.F) {
 		if NewClock("fuzz", time.UTC, func(string) {}).instant(st, 1).IsZero() {
 			t.Fatal("zero instant")
 		}
-	})
-}
-
-// FuzzPGPrefix fuzzes a log_line_prefix and the lines together.
-func FuzzPGPrefix(f *testing.F) {
-	for _, p := range []string{"%m [%p] ", "%m [%p] %q%u@%d ", "%t [%p]: [%l-1] user=%u,db=%d,app=%a ", "%n|%p|"} {
-		for _, s := range fuzzSeeds {
-			f.Add(p, s)
-		}
-	}
-	f.Fuzz(func(t *testing.T, prefix, data string) {
-		spec, err := ParseSpec("postgresql:" + prefix)
-		if err != nil {
-			return
-		}
-		fuzzParse(t, spec, data)
 	})
 }

@@ -4,7 +4,7 @@ import "strings"
 
 // parseRequestLine reads `"METHOD /path HTTP/1.1" STATUS SIZE` at the start of
 // s, the message of http.server's log_request that Django's runserver and
-// most access logs share.
+// most access logs share. ev may be nil, to recognise the shape only.
 func parseRequestLine(s string, ev *Event) bool {
 	if len(s) < 4 || s[0] != '"' {
 		return false
@@ -23,6 +23,9 @@ func parseRequestLine(s string, ev *Event) bool {
 	status, ok := atoi(code)
 	if !ok || status < 100 || status > 999 {
 		return false
+	}
+	if ev == nil {
+		return true
 	}
 	ev.Status = status
 	if sp >= 0 {
@@ -81,7 +84,8 @@ var reasonPrefixStatus = []struct {
 }
 
 // parseRequestLog recognises a django.request-style message, "<reason>: /path",
-// with a reason Django writes, and sets the status it implies. When lenient,
+// with a reason Django writes, and sets the status it implies (ev may be nil,
+// to recognise the shape only). When lenient,
 // the reason may also end the text before the path, so that a format prefix
 // the detector left on a message does not hide it; runserver's stream, where
 // the message is the whole line, is read strictly.
@@ -112,8 +116,10 @@ func parseRequestLog(msg string, ev *Event, lenient bool) bool {
 	if status == 0 {
 		return false
 	}
-	ev.Status = status
-	ev.Path = stripQuery(msg[i+2:])
+	if ev != nil {
+		ev.Status = status
+		ev.Path = stripQuery(msg[i+2:])
+	}
 	return true
 }
 

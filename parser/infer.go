@@ -155,3 +155,22 @@ func inferPyFormat(sample []string) string {
 	}
 	return best
 }
+
+// inferSpec compiles the format inferred from a sample, unless a preset
+// already is that format (a named format beats an inferred twin).
+func inferSpec(sample []string) *PyFormat {
+	f := inferPyFormat(sample)
+	if f == "" {
+		return nil
+	}
+	for _, pf := range compiledPresets() {
+		if pf.Source == f {
+			return nil
+		}
+	}
+	pf, err := CompilePyFormat(f)
+	if err != nil {
+		return nil
+	}
+	return pf
+}

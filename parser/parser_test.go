@@ -11,12 +11,12 @@ import (
 )
 
 func feed(t *testing.T, p interface {
-	Feed(int, string)
+	Feed(Line)
 	Flush()
 }, text string) {
 	t.Helper()
 	for i, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		p.Feed(i+1, l)
+		p.Feed(Line{Num: i + 1, Text: l})
 	}
 	p.Flush()
 }
@@ -195,7 +195,7 @@ func TestParseKV(t *testing.T) {
 func TestPgBouncerLines(t *testing.T) {
 	tests := []struct {
 		line   string
-		tag    string
+		tag    Tag
 		reason string
 		conn   *Conn
 		fields map[string]string
@@ -266,10 +266,10 @@ func TestPgBouncerSyslog(t *testing.T) {
 			"Jan  1 00:00:02 db1 sshd[1]: Accepted publickey")
 	require.Len(t, evs, 2)
 	assert.Equal(t, "2026-12-31T23:59:58Z", evs[0].Time.Format(time.RFC3339))
-	assert.Equal(t, "closing", evs[0].Tag)
+	assert.Equal(t, TagClosing, evs[0].Tag)
 	assert.Equal(t, "6251", evs[0].Field("pid"))
 	assert.Equal(t, "2027-01-01T00:00:01Z", evs[1].Time.Format(time.RFC3339))
-	assert.Equal(t, "pooler_error", evs[1].Tag)
+	assert.Equal(t, TagPoolerError, evs[1].Tag)
 	assert.Equal(t, "LOG", evs[1].Level)
 	assert.Equal(t, 40000, evs[1].Conn.Port)
 }
@@ -338,7 +338,7 @@ func TestAccessLog(t *testing.T) {
 		"not an access line\n"
 	d, ok := Detect(strings.Split(strings.TrimSpace(lines), "\n"))
 	require.True(t, ok)
-	require.Equal(t, FormatAccess, d.Spec.Format)
+	require.Equal(t, "access", d.Spec.Name())
 	var evs []Event
 	feed(t, d.Spec.New(utcClock("access.log"), func(ev Event) { evs = append(evs, ev) }), lines)
 	require.Len(t, evs, 2)
@@ -364,7 +364,7 @@ func TestPyLoggingPause(t *testing.T) {
 		var evs []Event
 		p := d.Spec.New(NewClock("locust_console.log", time.UTC, nil), func(ev Event) { evs = append(evs, ev) })
 		for i, l := range lines {
-			p.Feed(i+1, l)
+			p.Feed(Line{Num: i + 1, Text: l})
 			if pauseEvery > 0 && (i+1)%pauseEvery == 0 {
 				p.(Pauser).Pause()
 			}

@@ -22,6 +22,23 @@ func NewPgBouncer(clock *Clock, emit Emit) *PgBouncer {
 	return &PgBouncer{clock: clock, emit: emit}
 }
 
+var pgbouncerFormat = register(&Format{
+	Name:    "pgbouncer",
+	Family:  FamilyPgBouncer,
+	Rank:    20,
+	Summary: "PgBouncer's log file, or its lines as syslog and journald write them",
+	Examples: []string{
+		`2026-11-26 17:15:12.718 UTC [28431] LOG C-0x55723b8f6730: ahsp/ahsp@127.0.0.1:44978 closing because: query_wait_timeout (age=4s)`,
+		`2026-11-26 17:15:12.718 UTC [28431] WARNING C-0x55723b8f6730: ahsp/ahsp@127.0.0.1:44978 pooler error: query_wait_timeout`,
+		`2026-11-26 17:15:02.783 UTC [28431] LOG stats: 12 xacts/s, 40 queries/s, in 7023 B/s, out 28370 B/s, xact 110043 us, query 14338 us, wait 2014556 us`,
+	},
+	starts: func(_ Spec, line string) bool {
+		_, _, _, _, ok := parsePgBouncerHead(line)
+		return ok
+	},
+	build: func(_ Spec, c *Clock, emit Emit) Parser { return NewPgBouncer(c, emit) },
+})
+
 var pgbLevels = []string{"LOG", "WARNING", "ERROR", "FATAL", "DEBUG", "NOISE"}
 
 // parsePgBouncerHead reads "2026-11-26 17:15:02.783 UTC [28431] LOG " (also
@@ -93,8 +110,8 @@ func parseSyslogHead(line string) (st stamp, pid, level string, msgAt int, ok bo
 }
 
 // Feed implements Parser.
-func (p *PgBouncer) Feed(num int, raw string) {
-	line := Clean(raw)
+func (p *PgBouncer) Feed(l Line) {
+	num, line := l.Num, Clean(l.Text)
 	if len(line) > 0 && line[0] == '\t' && p.cur != nil {
 		p.cur.Message += "\n" + line[1:]
 		p.cur.EndLine = num
@@ -164,7 +181,7 @@ func tagPgBouncer(ev *Event) {
 		return "", false
 	}
 	if r, ok := cut("closing because: "); ok {
-		ev.Tag = "closing"
+		ev.Tag = TagClosing
 		if i := strings.LastIndex(r, " (age="); i >= 0 {
 			ev.setField("age", strings.TrimSuffix(r[i+6:], ")"))
 			r = r[:i]
@@ -173,25 +190,28 @@ func tagPgBouncer(ev *Event) {
 		return
 	}
 	if r, ok := cut("pooler error: "); ok {
-		ev.Tag, ev.Reason = "pooler_error", r
+		ev.Tag, ev.Reason = TagPoolerError, r
 		return
 	}
 	if r, ok := cut("stats: "); ok {
-		ev.Tag = "stats"
+		ev.Tag = TagStats
 		parseStats(r, ev)
 		return
 	}
 	if r, ok := cut("login attempt: "); ok {
-		ev.Tag, ev.Reason = "login_attempt", r
+		ev.Tag, ev.Reason = TagLoginAttempt, r
 		return
 	}
-	for _, t := range []struct{ prefix, tag string }{
-		{"server login failed: ", "server_login_failed"},
-		{"login failed: ", "login_failed"},
-		{"new connection to server", "server_connect"},
-		{"process up: ", "start"},
-		{"got SIGINT", "shutdown"},
-		{"got SIGTERM", "shutdown"},
+	for _, t := range []struct {
+		prefix string
+		tag    Tag
+	}{
+		{"server login failed: ", TagServerLoginFailed},
+		{"login failed: ", TagLoginFailed},
+		{"new connection to server", TagServerConnect},
+		{"process up: ", TagStart},
+		{"got SIGINT", TagShutdown},
+		{"got SIGTERM", TagShutdown},
 	} {
 		if r, ok := cut(t.prefix); ok {
 			ev.Tag, ev.Reason = t.tag, r

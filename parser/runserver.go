@@ -26,8 +26,12 @@ type Runserver struct {
 	rec     *Event
 	tb      traceback
 	pending []Event
-	last    time.Time
-	lastNum int
+	// stamp is the collector's time for the line being fed (zero when
+	// none); a record takes its first line's.
+	stamp     time.Time
+	stampPrec time.Duration
+	last      time.Time
+	lastNum   int
 
 	unparsed int
 	// Untimed counts records dropped because no line of the stream ever gave
@@ -38,6 +42,31 @@ type Runserver struct {
 // NewRunserver returns a parser that emits the events of one runserver stream.
 func NewRunserver(clock *Clock, emit Emit) *Runserver {
 	return &Runserver{clock: clock, emit: emit}
+}
+
+var runserverFormat = register(&Format{
+	Name:   "runserver",
+	Family: FamilyDjango,
+	Rank:   10,
+	Summary: "stderr of Django's manage.py runserver: access lines, and django.request records with their tracebacks " +
+		"(dated by the line after them); also those records on any server's stderr",
+	Examples: []string{
+		`[27/Nov/2026 00:15:05] "POST /accounts/login/ HTTP/1.1" 500 145`,
+		`[27/Nov/2026 00:08:34,981] - Broken pipe from ('127.0.0.1', 53706)`,
+		`Internal Server Error: /accounts/login/`,
+		`Watching for file changes with StatReloader`,
+	},
+	starts: func(_ Spec, line string) bool { return runserverStarts(line) },
+	build:  func(_ Spec, c *Clock, emit Emit) Parser { return NewRunserver(c, emit) },
+})
+
+// runserverStarts: an access line, a Broken pipe line, a banner, or a
+// django.request record (read strictly: the message is the whole line).
+func runserverStarts(line string) bool {
+	if _, k, ok := bracketStamp(line); ok {
+		return parseRequestLine(strings.TrimLeft(line[k:], " "), nil) || strings.Contains(line, "Broken pipe")
+	}
+	return isRunserverBanner(line) || parseRequestLog(line, nil, false)
 }
 
 var runserverBanners = []string{
@@ -77,9 +106,12 @@ func bracketStamp(line string) (stamp, int, bool) {
 	return st, n + 2, true
 }
 
-// Feed implements Parser.
-func (p *Runserver) Feed(num int, raw string) {
-	line := Clean(raw)
+// Feed implements Parser. A record with no time of its own takes the
+// collector's stamp when its line has one, rather than waiting for the next
+// timestamped line.
+func (p *Runserver) Feed(l Line) {
+	num, line := l.Num, Clean(l.Text)
+	p.stamp, p.stampPrec = l.Stamp, l.StampPrecision
 	if st, n, ok := bracketStamp(line); ok {
 		p.endRecord()
 		t := p.clock.instant(st, num)
@@ -112,10 +144,13 @@ func (p *Runserver) Feed(num int, raw string) {
 	case line == "":
 		return
 	case isRunserverBanner(line):
-		p.queue(Event{Line: num, EndLine: num, Kind: KindBanner, Text: line, Message: line, Level: "INFO"})
+		ev := Event{Line: num, EndLine: num, Kind: KindBanner, Text: line, Message: line, Level: "INFO"}
+		p.stampUntimed(&ev)
+		p.queue(ev)
 		return
 	}
 	ev := Event{Line: num, EndLine: num, Kind: KindRecord, Text: line, Message: line}
+	p.stampUntimed(&ev)
 	switch {
 	case parseRequestLog(line, &ev, false):
 		ev.Kind = KindRequestLog
@@ -145,8 +180,7 @@ func (p *Runserver) startsRecord(line string) bool {
 	if strings.HasPrefix(line, "Exception in thread ") || isRunserverBanner(line) {
 		return true
 	}
-	var probe Event
-	return parseRequestLog(line, &probe, false)
+	return parseRequestLog(line, nil, false)
 }
 
 func accessLevel(status int) string {
@@ -168,8 +202,23 @@ func (p *Runserver) endRecord() {
 	p.rec = nil
 }
 
-// queue holds an untimed event until a timestamped line gives it a time.
+// stampUntimed dates an event that has no time of its own by its line's
+// collector stamp, if it has one.
+func (p *Runserver) stampUntimed(ev *Event) {
+	if !p.stamp.IsZero() {
+		ev.Time, ev.Precision, ev.Stamped = p.stamp, p.stampPrec, true
+	}
+}
+
+// queue holds an untimed event until a timestamped line gives it a time; a
+// stamped one goes out at once, after those still waiting.
 func (p *Runserver) queue(ev Event) {
+	if ev.Stamped {
+		if len(p.pending) == 0 {
+			p.emitEvent(ev)
+			return
+		}
+	}
 	p.pending = append(p.pending, ev)
 	if len(p.pending) > maxPending {
 		p.release(p.last, p.lastNum)
@@ -183,6 +232,10 @@ func (p *Runserver) timeKnown(t time.Time, num int) {
 
 func (p *Runserver) release(t time.Time, num int) {
 	for _, ev := range p.pending {
+		if ev.Stamped {
+			p.emitEvent(ev)
+			continue
+		}
 		if num == 0 {
 			p.Untimed++
 			continue

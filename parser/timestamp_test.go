@@ -88,8 +88,8 @@ func TestZoneAbbreviations(t *testing.T) {
 			var evs []Event
 			p := NewPgBouncer(NewClock("pgbouncer.log", load(tc.loc), func(w string) { warnings = append(warnings, w) }),
 				func(ev Event) { evs = append(evs, ev) })
-			p.Feed(7, tc.line)
-			p.Feed(8, tc.line)
+			p.Feed(Line{Num: 7, Text: tc.line})
+			p.Feed(Line{Num: 8, Text: tc.line})
 			p.Flush()
 			require.Len(t, evs, 2)
 			assert.Equal(t, tc.want, evs[0].Time.UTC().Format(time.RFC3339Nano))

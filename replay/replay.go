@@ -203,7 +203,7 @@ func schedule(name string, loc *time.Location) ([]line, error) {
 			}
 		})
 		for i, t := range texts {
-			p.Feed(i+1, t)
+			p.Feed(parser.Line{Num: i + 1, Text: t})
 		}
 		p.Flush()
 	}

@@ -112,7 +112,7 @@ func TestOpenDetectsFormatAndGzip(t *testing.T) {
 	s, err := Open(Input{Name: gz, Path: gz}, opts)
 	require.NoError(t, err)
 	defer s.Close()
-	assert.Equal(t, parser.FormatPgBouncer, s.Spec.Format)
+	assert.Equal(t, "pgbouncer", s.Spec.Name())
 	assert.True(t, s.Detected)
 	ev, err := s.Next()
 	require.NoError(t, err)

@@ -167,7 +167,7 @@ func (s *Stream) Next() (parser.Event, error) {
 		if len(s.sample) > 0 {
 			// Replay what detection read: lines are numbered from 1 again.
 			for i, l := range s.sample {
-				s.p.Feed(i+1, l)
+				s.p.Feed(parser.Line{Num: i + 1, Text: l})
 			}
 			s.sample = nil
 			continue
@@ -194,7 +194,7 @@ func (s *Stream) Next() (parser.Event, error) {
 			s.eof = true
 			continue
 		}
-		s.p.Feed(s.lines.Line(), l)
+		s.p.Feed(parser.Line{Num: s.lines.Line(), Text: l})
 	}
 	ev := s.queue[s.head]
 	s.queue[s.head] = parser.Event{}

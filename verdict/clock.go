@@ -39,7 +39,7 @@ func failure(ev *parser.Event) bool {
 	case ev.IsResponse():
 		return ev.Status >= 500
 	case ev.Kind == parser.KindPgBouncer:
-		return ev.Tag == "pooler_error"
+		return ev.Tag == parser.TagPoolerError
 	}
 	switch ev.Level {
 	case "ERROR", "FATAL", "CRITICAL", "PANIC":

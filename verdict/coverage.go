@@ -34,7 +34,7 @@ type Coverage struct {
 	outside map[string]int
 }
 
-// NewCoverage follows the logs named, with their kinds (LogKind).
+// NewCoverage follows the logs named, with their kinds (parser.Family).
 func NewCoverage(kinds map[string]string) *Coverage {
 	c := &Coverage{files: map[string]*cover{}, outside: map[string]int{}}
 	for f, k := range kinds {

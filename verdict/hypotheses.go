@@ -57,25 +57,6 @@ type Table struct {
 	Uncatalogued map[string]int
 }
 
-// LogKind says which kind of log (in Cause.Shows' terms) a source is.
-func LogKind(spec parser.Spec) string {
-	switch spec.Format {
-	case parser.FormatPgBouncer:
-		return "pgbouncer"
-	case parser.FormatPostgres:
-		return "postgresql"
-	case parser.FormatAccess:
-		return "access"
-	case parser.FormatPython:
-		for _, p := range parser.PyPresets {
-			if p.Format == spec.Py.Source && (p.Name == "gunicorn" || p.Name == "locust") {
-				return p.Name
-			}
-		}
-	}
-	return "django"
-}
-
 // Tally collects, chain by chain, what the table needs.
 type Tally struct {
 	byCause      map[string]*Hypothesis
@@ -205,7 +186,7 @@ func read(kinds map[string]string, kind string) bool {
 // Table ranks every catalogued cause: confirmed ones by anchors explained,
 // then seen ones by lines, then those not checked that the unexplained
 // anchors look like, then rejected ones, then the rest not checked. kinds maps
-// each log read to its kind (LogKind).
+// each log read to its kind (parser.Family, in Cause.Shows' terms).
 func (t *Tally) Table(cat correlate.Catalogue, sum correlate.Summary, kinds map[string]string) Table {
 	tab := Table{Unexplained: t.unexplained, Uncatalogued: t.uncatalogued}
 	for _, c := range cat {

@@ -82,7 +82,7 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 		if t.paths[ev.Path] {
 			t.perSecResp[ev.Time.Unix()]++
 		}
-	case ev.Kind == parser.KindPgBouncer && ev.Tag == "stats":
+	case ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagStats:
 		wait, err1 := strconv.ParseInt(ev.Field("wait_us"), 10, 64)
 		xact, _ := strconv.ParseInt(ev.Field("xact_us"), 10, 64)
 		xacts, _ := strconv.Atoi(ev.Field("xacts/s"))

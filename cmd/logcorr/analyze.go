@@ -262,11 +262,11 @@ func (a *analyzeCmd) Run(e *env) error {
 			continue
 		}
 		streams = append(streams, s)
-		if verdict.LogKind(s.Spec) == "locust" && in.Path != source.Stdin {
+		if string(s.Spec.Family()) == "locust" && in.Path != source.Stdin {
 			consoles = append(consoles, in.Path)
 		}
 		zone := ""
-		if s.Spec.Format != parser.FormatPgBouncer && s.Spec.Format != parser.FormatPostgres {
+		if f := s.Spec.Family(); f != parser.FamilyPgBouncer && f != parser.FamilyPostgres {
 			zone = zoneName(opts.ZoneFor(in.Name))
 		}
 		run.Sources = append(run.Sources, report.SourceInfo{File: in.Name, Format: s.Spec.String(), Zone: zone})
@@ -294,7 +294,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	prog.total(streams, passes)
 	kinds := map[string]string{}
 	for _, s := range streams {
-		kinds[s.Input.Name] = verdict.LogKind(s.Spec)
+		kinds[s.Input.Name] = string(s.Spec.Family())
 	}
 	pl := newPipeline(cfg, report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e)}), verdict.NewCoverage(kinds))
 	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, infos, lr)

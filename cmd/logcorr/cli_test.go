@@ -319,8 +319,8 @@ func TestFormatsCommand(t *testing.T) {
 	code, out, errOut := runCLI(t, "", "formats", "--causes", file)
 	require.Equal(t, exitOK, code, errOut)
 	var want []string
-	for _, f := range parser.Formats {
-		want = append(want, "\n  "+f.Name+"\n", f.Example)
+	for _, f := range parser.Formats() {
+		want = append(want, "\n  "+f.Name, f.Examples[0])
 	}
 	for _, p := range parser.PyPresets {
 		want = append(want, "  "+p.Name+" ", p.Format)

@@ -31,10 +31,17 @@ func (c *formatsCmd) Run(e *env) error {
 	}
 	w := bufio.NewWriter(e.stdout)
 	fmt.Fprintf(w, "Log formats (recognised by their first lines; --parser GLOB=FORMAT names one):\n")
-	for _, f := range parser.Formats {
-		fmt.Fprintf(w, "  %s\n      %s\n", f.Name, f.Summary)
-		if f.Example != "" {
-			fmt.Fprintf(w, "      e.g. %s\n", f.Example)
+	for _, f := range parser.Formats() {
+		name := f.Name
+		switch {
+		case f.NeedsOption:
+			name += ":" + f.Option
+		case f.Option != "":
+			name += ", " + f.Name + ":" + f.Option
+		}
+		fmt.Fprintf(w, "  %s\n      %s (%s logs)\n", name, f.Summary, f.Family)
+		if len(f.Examples) > 0 {
+			fmt.Fprintf(w, "      e.g. %s\n", f.Examples[0])
 		}
 	}
 	fmt.Fprintf(w, "\nPython logging presets (--parser GLOB=NAME):\n")

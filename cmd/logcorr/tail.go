@@ -154,14 +154,14 @@ func (t *tailer) start(g *follow.Gen, tg *tailGen, spec parser.Spec) {
 	info := t.infos[g.Path]
 	if info == nil {
 		info = &report.SourceInfo{File: g.Path, Format: spec.String()}
-		if spec.Format != parser.FormatPgBouncer && spec.Format != parser.FormatPostgres {
+		if f := spec.Family(); f != parser.FamilyPgBouncer && f != parser.FamilyPostgres {
 			info.Zone = zoneName(t.opts.ZoneFor(g.Path))
 		}
 		t.infos[g.Path] = info
 		t.order = append(t.order, g.Path)
 	}
 	tg.info = info
-	t.coverage.Track(g.Path, verdict.LogKind(spec))
+	t.coverage.Track(g.Path, string(spec.Family()))
 	tg.src = t.live.Source(g.Path, g.N, t.now())
 	clock := parser.NewClock(g.Path, t.opts.ZoneFor(g.Path), t.opts.Warn)
 	clock.Ref = t.now()
@@ -178,7 +178,7 @@ func (t *tailer) start(g *follow.Gen, tg *tailGen, spec parser.Spec) {
 		tg.src.Push(ev)
 	})
 	for _, l := range tg.pending {
-		tg.p.Feed(l.num, l.text)
+		tg.p.Feed(parser.Line{Num: l.num, Text: l.text})
 	}
 	for _, n := range tg.notices {
 		t.e.warn(n)
@@ -195,7 +195,7 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 	tg.lastLine, tg.flushed = now, false
 	if tg.p != nil {
 		tg.src.Touch(now)
-		tg.p.Feed(num, text)
+		tg.p.Feed(parser.Line{Num: num, Text: text})
 		if at, ok := tg.p.Open(); ok {
 			tg.src.Seen(at)
 		}
@@ -321,7 +321,7 @@ func (c *tailCmd) Run(e *env) error {
 	}
 	kinds := map[string]string{}
 	for p, spec := range t.specs {
-		kinds[p] = verdict.LogKind(spec)
+		kinds[p] = string(spec.Family())
 		if kinds[p] == "locust" {
 			if err := lr.ReadConsole(p); err != nil {
 				e.warn(err.Error())

@@ -1,0 +1,222 @@
+package parser
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Family names the kind of program a log comes from, which decides what
+// its lines can show (correlate.Cause.Shows, the summary's coverage).
+type Family string
+
+const (
+	// FamilyDjango: the app's own logs (runserver's stderr, Python logging
+	// files, JSON logging).
+	FamilyDjango    Family = "django"
+	FamilyPgBouncer Family = "pgbouncer"
+	FamilyPostgres  Family = "postgresql"
+	// FamilyAccess: an app server's access log (gunicorn, uWSGI's request
+	// lines), written when the app's response went out.
+	FamilyAccess   Family = "access"
+	FamilyGunicorn Family = "gunicorn"
+	FamilyUWSGI    Family = "uwsgi"
+	// FamilyProxy: a reverse proxy in front of the app (nginx): its access
+	// lines report the same requests as the app's, and its error log says
+	// when the app did not answer.
+	FamilyProxy  Family = "proxy"
+	FamilyLocust Family = "locust"
+)
+
+// Format is one log format logcorr reads, declared once, in the format's
+// own file: detection, the conformance suite, the fuzz targets, `logcorr
+// formats` and docs/formats come from these declarations, so that a new
+// format is one file plus its test data.
+type Format struct {
+	// Name is how --parser names it.
+	Name    string
+	Family  Family
+	Summary string
+	// Examples are real lines of the format, each a record of its own; the
+	// first is the one `logcorr formats` shows. Every example must be
+	// detected as this format and parse into one event.
+	Examples []string
+	// Option names the value a user may give after "NAME:" in --parser
+	// (PREFIX, FORMAT); "" for a format that takes none. NeedsOption: the
+	// format cannot be named without it (detection proposes its values).
+	Option      string
+	NeedsOption bool
+	// Rank orders formats in listings and breaks detection ties: a fixed
+	// format before an inferred one that reads the same lines.
+	Rank int
+
+	// starts reports whether a line opens a record of this format, for
+	// detection and for telling one program's lines from another's in a
+	// stream that mixes them. It must be cheap on lines that do not.
+	starts func(s Spec, line string) bool
+	build  func(s Spec, c *Clock, emit Emit) Parser
+	// variants proposes the specs of the format that can read a sample
+	// (Python logging's format strings); nil for a format with one spec.
+	variants func(f *Format, sample []string) []Spec
+	// withOption compiles the value after "NAME:".
+	withOption func(f *Format, opt string) (Spec, error)
+}
+
+var registry []*Format
+
+// register adds a format to the registry; each format's file calls it once.
+func register(f *Format) *Format {
+	if f.Name == "" || f.starts == nil || f.build == nil || f.Family == "" {
+		panic("parser: incomplete format " + f.Name)
+	}
+	for _, g := range registry {
+		if g.Name == f.Name {
+			panic("parser: format registered twice: " + f.Name)
+		}
+	}
+	registry = append(registry, f)
+	sort.SliceStable(registry, func(i, j int) bool { return registry[i].Rank < registry[j].Rank })
+	return f
+}
+
+// Formats lists the registered formats in rank order.
+func Formats() []*Format { return registry }
+
+// Lookup finds a registered format by name.
+func Lookup(name string) *Format {
+	for _, f := range registry {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// Spec says how to parse one source: a format and, for formats that take
+// one, the option (a Python logging format string, a log_line_prefix).
+type Spec struct {
+	Format *Format
+	Py     *PyFormat
+	// PG is PostgreSQL's log_line_prefix, when the user gave it.
+	PG *PGPrefix
+}
+
+// SpecOf is the plain spec of a format, with no option.
+func SpecOf(f *Format) Spec { return Spec{Format: f} }
+
+// Name is the format's name ("" for the zero Spec).
+func (s Spec) Name() string {
+	if s.Format == nil {
+		return ""
+	}
+	return s.Format.Name
+}
+
+func (s Spec) String() string {
+	switch {
+	case s.Py != nil:
+		return s.Name() + ":" + s.Py.Source
+	case s.PG != nil:
+		return s.Name() + ":" + s.PG.Source
+	}
+	return s.Name()
+}
+
+// Family is the kind of program the source comes from. A Python logging
+// format that is a known server's (gunicorn's, Locust's) is that server's.
+func (s Spec) Family() Family {
+	if s.Py != nil {
+		for _, p := range PyPresets {
+			if p.Family != "" && p.Format == s.Py.Source {
+				return p.Family
+			}
+		}
+	}
+	if s.Format == nil {
+		return ""
+	}
+	return s.Format.Family
+}
+
+// Starts reports whether a line opens a record of this spec.
+func (s Spec) Starts(line string) bool { return s.Format.starts(s, line) }
+
+// New returns the parser this spec describes.
+func (s Spec) New(clock *Clock, emit Emit) Parser { return s.Format.build(s, clock, emit) }
+
+// ParseSpec reads a format as a user names it: a registered format's name,
+// NAME:OPTION for one that takes an option (postgresql:LOG_LINE_PREFIX,
+// python:FORMAT), or a Python logging preset's name (django-verbose).
+func ParseSpec(s string) (Spec, error) {
+	if f := Lookup(s); f != nil && !f.NeedsOption {
+		return Spec{Format: f}, nil
+	}
+	if name, opt, ok := strings.Cut(s, ":"); ok {
+		if f := Lookup(name); f != nil && f.withOption != nil {
+			return f.withOption(f, opt)
+		}
+	}
+	for _, p := range PyPresets {
+		if p.Name == s {
+			pf, err := CompilePyFormat(p.Format)
+			if err != nil {
+				return Spec{}, fmt.Errorf("preset %s: %w", s, err)
+			}
+			return Spec{Format: Lookup("python"), Py: pf}, nil
+		}
+	}
+	var names []string
+	for _, f := range registry {
+		if !f.NeedsOption {
+			names = append(names, f.Name)
+		}
+		if f.Option != "" {
+			names = append(names, f.Name+":"+f.Option)
+		}
+	}
+	return Spec{}, fmt.Errorf("unknown log format %q (want %s, or a preset such as django-verbose)", s, strings.Join(names, ", "))
+}
+
+// Detection is a candidate spec with the number of sample lines it
+// recognised as the start of a record.
+type Detection struct {
+	Spec  Spec
+	Lines int
+}
+
+// candidates are the specs detection tries on a sample, in rank order.
+func candidates(sample []string) []Spec {
+	var out []Spec
+	for _, f := range registry {
+		if f.variants != nil {
+			out = append(out, f.variants(f, sample)...)
+			continue
+		}
+		out = append(out, Spec{Format: f})
+	}
+	return out
+}
+
+// Detect picks the spec that recognises the most record starts among the
+// first lines of a source. ok is false when nothing fits.
+func Detect(sample []string) (Detection, bool) {
+	cleaned := make([]string, len(sample))
+	for i, l := range sample {
+		cleaned[i] = Clean(l)
+	}
+	best := Detection{}
+	for _, s := range candidates(cleaned) {
+		n := 0
+		for _, l := range cleaned {
+			if s.Starts(l) {
+				n++
+			}
+		}
+		// The most lines wins; on a tie the earlier candidate, so a named
+		// format beats an inferred one that reads the same lines.
+		if n > best.Lines {
+			best = Detection{Spec: s, Lines: n}
+		}
+	}
+	return best, best.Lines > 0
+}
