@@ -18,20 +18,22 @@ type Access struct {
 // NewAccess returns a parser for one access log.
 func NewAccess(clock *Clock, emit Emit) *Access { return &Access{clock: clock, emit: emit} }
 
-var accessFormat = register(&Format{
-	Name:    "access",
-	Family:  FamilyAccess,
-	Rank:    40,
-	Summary: "access logs in the Common or Combined Log Format: gunicorn --access-logfile, nginx, Apache",
-	Examples: []string{
-		`127.0.0.1 - - [27/Nov/2026:00:15:05 +0700] "POST /accounts/login/ HTTP/1.1" 500 145 "-" "python-requests/2.31.0"`,
-	},
-	starts: func(_ Spec, line string) bool {
-		_, at, ok := accessHead(line)
-		return ok && parseRequestLine(line[at:], nil)
-	},
-	build: func(_ Spec, c *Clock, emit Emit) Parser { return NewAccess(c, emit) },
-})
+func init() {
+	register(&Format{
+		Name:    "access",
+		Family:  FamilyAccess,
+		Rank:    40,
+		Summary: "access logs in the Common or Combined Log Format: gunicorn --access-logfile, nginx, Apache",
+		Examples: []string{
+			`127.0.0.1 - - [27/Nov/2026:00:15:05 +0700] "POST /accounts/login/ HTTP/1.1" 500 145 "-" "python-requests/2.31.0"`,
+		},
+		starts: func(_ Spec, line string) bool {
+			_, at, ok := accessHead(line)
+			return ok && parseRequestLine(line[at:], nil)
+		},
+		build: func(_ Spec, c *Clock, emit Emit) Parser { return NewAccess(c, emit) },
+	})
+}
 
 // accessHead finds the bracketed time after "host ident user " and returns
 // it with where the request line starts.

@@ -22,22 +22,24 @@ func NewPgBouncer(clock *Clock, emit Emit) *PgBouncer {
 	return &PgBouncer{clock: clock, emit: emit}
 }
 
-var pgbouncerFormat = register(&Format{
-	Name:    "pgbouncer",
-	Family:  FamilyPgBouncer,
-	Rank:    20,
-	Summary: "PgBouncer's log file, or its lines as syslog and journald write them",
-	Examples: []string{
-		`2026-11-26 17:15:12.718 UTC [28431] LOG C-0x55723b8f6730: ahsp/ahsp@127.0.0.1:44978 closing because: query_wait_timeout (age=4s)`,
-		`2026-11-26 17:15:12.718 UTC [28431] WARNING C-0x55723b8f6730: ahsp/ahsp@127.0.0.1:44978 pooler error: query_wait_timeout`,
-		`2026-11-26 17:15:02.783 UTC [28431] LOG stats: 12 xacts/s, 40 queries/s, in 7023 B/s, out 28370 B/s, xact 110043 us, query 14338 us, wait 2014556 us`,
-	},
-	starts: func(_ Spec, line string) bool {
-		_, _, _, _, ok := parsePgBouncerHead(line)
-		return ok
-	},
-	build: func(_ Spec, c *Clock, emit Emit) Parser { return NewPgBouncer(c, emit) },
-})
+func init() {
+	register(&Format{
+		Name:    "pgbouncer",
+		Family:  FamilyPgBouncer,
+		Rank:    20,
+		Summary: "PgBouncer's log file, or its lines as syslog and journald write them",
+		Examples: []string{
+			`2026-11-26 17:15:12.718 UTC [28431] LOG C-0x55723b8f6730: ahsp/ahsp@127.0.0.1:44978 closing because: query_wait_timeout (age=4s)`,
+			`2026-11-26 17:15:12.718 UTC [28431] WARNING C-0x55723b8f6730: ahsp/ahsp@127.0.0.1:44978 pooler error: query_wait_timeout`,
+			`2026-11-26 17:15:02.783 UTC [28431] LOG stats: 12 xacts/s, 40 queries/s, in 7023 B/s, out 28370 B/s, xact 110043 us, query 14338 us, wait 2014556 us`,
+		},
+		starts: func(_ Spec, line string) bool {
+			_, _, _, _, ok := parsePgBouncerHead(line)
+			return ok
+		},
+		build: func(_ Spec, c *Clock, emit Emit) Parser { return NewPgBouncer(c, emit) },
+	})
+}
 
 var pgbLevels = []string{"LOG", "WARNING", "ERROR", "FATAL", "DEBUG", "NOISE"}
 

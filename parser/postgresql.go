@@ -25,37 +25,39 @@ func NewPostgres(clock *Clock, emit Emit, prefix *PGPrefix) *Postgres {
 	return &Postgres{clock: clock, emit: emit, prefix: prefix}
 }
 
-var postgresFormat = register(&Format{
-	Name:   "postgresql",
-	Family: FamilyPostgres,
-	Rank:   30,
-	Option: "PREFIX",
-	Summary: "PostgreSQL's stderr log with a log_line_prefix starting with %m or %t ('%m [%p] ', Debian's '%m [%p] %q%u@%d '); " +
-		"with postgresql:PREFIX, the log_line_prefix you give, e.g. --parser 'postgresql.log=postgresql:%t [%p]: [%l-1] user=%u,db=%d '",
-	Examples: []string{
-		`2026-11-26 17:15:00.123 UTC [28400] ahsp@ahsp FATAL:  sorry, too many clients already`,
-		`2026-11-26 17:15:00.441 UTC [28399] [unknown]@[unknown] LOG:  connection received: host=127.0.0.1 port=53850`,
-	},
-	starts: func(s Spec, line string) bool {
-		if s.PG != nil {
-			var m pyMatch
-			return s.PG.match(line, &m)
-		}
-		if _, k, ok := scanStamp(line, true); ok {
-			sev, _, _ := findSeverity(line, k)
-			return sev != ""
-		}
-		return false
-	},
-	build: func(s Spec, c *Clock, emit Emit) Parser { return NewPostgres(c, emit, s.PG) },
-	withOption: func(f *Format, opt string) (Spec, error) {
-		pg, err := CompilePGPrefix(opt)
-		if err != nil {
-			return Spec{}, err
-		}
-		return Spec{Format: f, PG: pg}, nil
-	},
-})
+func init() {
+	register(&Format{
+		Name:   "postgresql",
+		Family: FamilyPostgres,
+		Rank:   30,
+		Option: "PREFIX",
+		Summary: "PostgreSQL's stderr log with a log_line_prefix starting with %m or %t ('%m [%p] ', Debian's '%m [%p] %q%u@%d '); " +
+			"with postgresql:PREFIX, the log_line_prefix you give, e.g. --parser 'postgresql.log=postgresql:%t [%p]: [%l-1] user=%u,db=%d '",
+		Examples: []string{
+			`2026-11-26 17:15:00.123 UTC [28400] ahsp@ahsp FATAL:  sorry, too many clients already`,
+			`2026-11-26 17:15:00.441 UTC [28399] [unknown]@[unknown] LOG:  connection received: host=127.0.0.1 port=53850`,
+		},
+		starts: func(s Spec, line string) bool {
+			if s.PG != nil {
+				var m pyMatch
+				return s.PG.match(line, &m)
+			}
+			if _, k, ok := scanStamp(line, true); ok {
+				sev, _, _ := findSeverity(line, k)
+				return sev != ""
+			}
+			return false
+		},
+		build: func(s Spec, c *Clock, emit Emit) Parser { return NewPostgres(c, emit, s.PG) },
+		withOption: func(f *Format, opt string) (Spec, error) {
+			pg, err := CompilePGPrefix(opt)
+			if err != nil {
+				return Spec{}, err
+			}
+			return Spec{Format: f, PG: pg}, nil
+		},
+	})
+}
 
 var pgSeverities = []string{"LOG", "ERROR", "FATAL", "PANIC", "WARNING", "NOTICE", "INFO", "DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4", "DEBUG5", "DEBUG"}
 var pgFollowUps = []string{"DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"}

@@ -25,42 +25,44 @@ func NewPyLogging(format *PyFormat, clock *Clock, emit Emit) *PyLogging {
 	return &PyLogging{format: format, clock: clock, emit: emit}
 }
 
-var pythonFormat = register(&Format{
-	Name:        "python",
-	Family:      FamilyDjango,
-	Rank:        50,
-	Option:      "FORMAT",
-	NeedsOption: true,
-	Summary: "a Python logging file written with this format string, %-style or {-style; most are recognised without it, " +
-		"asctime first or after the level, [LEVEL] or LEVEL, logger name, pid and thread; key=value pairs in messages become fields",
-	Examples: []string{
-		`2026-11-27 00:15:05,501 WARNING auth_debug: method=POST path=/accounts/login/ user=lt_139 status=500 dur_ms=140`,
-		`ERROR 2026-11-27 00:15:17,087 log 28488 140509980616384 Internal Server Error: /accounts/login/`,
-		`[2026-11-27 00:14:59,312] vm/INFO/locust.main: Starting Locust`,
-	},
-	starts: func(s Spec, line string) bool {
-		var m pyMatch
-		return s.Py.match(line, &m)
-	},
-	build: func(s Spec, c *Clock, emit Emit) Parser { return NewPyLogging(s.Py, c, emit) },
-	variants: func(f *Format, sample []string) []Spec {
-		out := make([]Spec, 0, len(PyPresets)+1)
-		for _, pf := range compiledPresets() {
-			out = append(out, Spec{Format: f, Py: pf})
-		}
-		if pf := inferSpec(sample); pf != nil {
-			out = append(out, Spec{Format: f, Py: pf})
-		}
-		return out
-	},
-	withOption: func(f *Format, opt string) (Spec, error) {
-		pf, err := CompilePyFormat(opt)
-		if err != nil {
-			return Spec{}, err
-		}
-		return Spec{Format: f, Py: pf}, nil
-	},
-})
+func init() {
+	register(&Format{
+		Name:        "python",
+		Family:      FamilyDjango,
+		Rank:        50,
+		Option:      "FORMAT",
+		NeedsOption: true,
+		Summary: "a Python logging file written with this format string, %-style or {-style; most are recognised without it, " +
+			"asctime first or after the level, [LEVEL] or LEVEL, logger name, pid and thread; key=value pairs in messages become fields",
+		Examples: []string{
+			`2026-11-27 00:15:05,501 WARNING auth_debug: method=POST path=/accounts/login/ user=lt_139 status=500 dur_ms=140`,
+			`ERROR 2026-11-27 00:15:17,087 log 28488 140509980616384 Internal Server Error: /accounts/login/`,
+			`[2026-11-27 00:14:59,312] vm/INFO/locust.main: Starting Locust`,
+		},
+		starts: func(s Spec, line string) bool {
+			var m pyMatch
+			return s.Py.match(line, &m)
+		},
+		build: func(s Spec, c *Clock, emit Emit) Parser { return NewPyLogging(s.Py, c, emit) },
+		variants: func(f *Format, sample []string) []Spec {
+			out := make([]Spec, 0, len(PyPresets)+1)
+			for _, pf := range compiledPresets() {
+				out = append(out, Spec{Format: f, Py: pf})
+			}
+			if pf := inferSpec(sample); pf != nil {
+				out = append(out, Spec{Format: f, Py: pf})
+			}
+			return out
+		},
+		withOption: func(f *Format, opt string) (Spec, error) {
+			pf, err := CompilePyFormat(opt)
+			if err != nil {
+				return Spec{}, err
+			}
+			return Spec{Format: f, Py: pf}, nil
+		},
+	})
+}
 
 // Feed implements Parser.
 func (p *PyLogging) Feed(l Line) {

@@ -44,21 +44,23 @@ func NewRunserver(clock *Clock, emit Emit) *Runserver {
 	return &Runserver{clock: clock, emit: emit}
 }
 
-var runserverFormat = register(&Format{
-	Name:   "runserver",
-	Family: FamilyDjango,
-	Rank:   10,
-	Summary: "stderr of Django's manage.py runserver: access lines, and django.request records with their tracebacks " +
-		"(dated by the line after them); also those records on any server's stderr",
-	Examples: []string{
-		`[27/Nov/2026 00:15:05] "POST /accounts/login/ HTTP/1.1" 500 145`,
-		`[27/Nov/2026 00:08:34,981] - Broken pipe from ('127.0.0.1', 53706)`,
-		`Internal Server Error: /accounts/login/`,
-		`Watching for file changes with StatReloader`,
-	},
-	starts: func(_ Spec, line string) bool { return runserverStarts(line) },
-	build:  func(_ Spec, c *Clock, emit Emit) Parser { return NewRunserver(c, emit) },
-})
+func init() {
+	register(&Format{
+		Name:   "runserver",
+		Family: FamilyDjango,
+		Rank:   10,
+		Summary: "stderr of Django's manage.py runserver: access lines, and django.request records with their tracebacks " +
+			"(dated by the line after them); also those records on any server's stderr",
+		Examples: []string{
+			`[27/Nov/2026 00:15:05] "POST /accounts/login/ HTTP/1.1" 500 145`,
+			`[27/Nov/2026 00:08:34,981] - Broken pipe from ('127.0.0.1', 53706)`,
+			`Internal Server Error: /accounts/login/`,
+			`Watching for file changes with StatReloader`,
+		},
+		starts: func(_ Spec, line string) bool { return runserverStarts(line) },
+		build:  func(_ Spec, c *Clock, emit Emit) Parser { return NewRunserver(c, emit) },
+	})
+}
 
 // runserverStarts: an access line, a Broken pipe line, a banner, or a
 // django.request record (read strictly: the message is the whole line).
