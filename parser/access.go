@@ -74,6 +74,9 @@ func (p *Access) Feed(l Line) {
 // Flush implements Parser.
 func (p *Access) Flush() {}
 
+// Continues implements Continuer: an access line is a record of its own.
+func (p *Access) Continues(string) bool { return false }
+
 // Unparsed implements Parser.
 func (p *Access) Unparsed() int { return p.unparsed }
 

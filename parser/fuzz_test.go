@@ -153,3 +153,30 @@ func FuzzScanStamp(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDemux: a stream mixing any programs' lines reads without panic, and
+// its events keep to the lines they were given.
+func FuzzDemux(f *testing.F) {
+	for _, s := range allSeeds() {
+		f.Add(s)
+	}
+	f.Add(strings.Join(fuzzSeeds, ""))
+	f.Fuzz(func(t *testing.T, data string) {
+		lines := strings.Split(data, "\n")
+		var evs []Event
+		d := NewDemux("fuzz", func(name string) *Clock { return NewClock(name, time.UTC, func(string) {}) }, func(ev Event) { evs = append(evs, ev) })
+		d.Start(lines[:len(lines)/2])
+		for i, l := range lines {
+			st, prec := stampOf(i)
+			d.Feed(Line{Num: i + 1, Text: l, Stamp: st, StampPrecision: prec})
+			if i == len(lines)/3 {
+				d.Pause()
+			}
+		}
+		d.Flush()
+		checkEvents(t, evs, len(lines))
+		if d.Unparsed() > len(lines) {
+			t.Fatalf("%d unparsed of %d lines", d.Unparsed(), len(lines))
+		}
+	})
+}

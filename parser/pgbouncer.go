@@ -34,8 +34,11 @@ func init() {
 			`2026-11-26 17:15:02.783 UTC [28431] LOG stats: 12 xacts/s, 40 queries/s, in 7023 B/s, out 28370 B/s, xact 110043 us, query 14338 us, wait 2014556 us`,
 		},
 		starts: func(_ Spec, line string) bool {
-			_, _, _, _, ok := parsePgBouncerHead(line)
-			return ok
+			if _, _, _, _, ok := parsePgBouncerHead(line); ok {
+				return true
+			}
+			_, _, strong, _ := untimedPgBouncer(line)
+			return strong
 		},
 		build: func(_ Spec, c *Clock, emit Emit) Parser { return NewPgBouncer(c, emit) },
 	})
@@ -111,7 +114,33 @@ func parseSyslogHead(line string) (st stamp, pid, level string, msgAt int, ok bo
 	return st, pid, level, at, true
 }
 
-// Feed implements Parser.
+// untimedPgBouncer reads a PgBouncer line whose time and pid a collector
+// took off (syslog, journald: "LOG C-0x…: db/user@addr:port …", the level
+// optional): its level and where its message starts. strong says the line
+// is plainly PgBouncer's (a connection prefix, a stats line), enough to
+// recognise the format by; known that it has at least PgBouncer's level.
+func untimedPgBouncer(line string) (level string, msgAt int, strong, known bool) {
+	level, at := "LOG", 0
+	for _, l := range pgbLevels {
+		if strings.HasPrefix(line, l+" ") {
+			level, at = l, len(l)+1
+			break
+		}
+	}
+	msg := line[at:]
+	if _, _, ok := parseConnPrefix(msg); ok {
+		return level, at, true, true
+	}
+	for _, phrase := range []string{"stats: ", "Stats: "} {
+		if strings.HasPrefix(msg, phrase) {
+			return level, at, true, true
+		}
+	}
+	return level, at, false, at > 0
+}
+
+// Feed implements Parser. A line a collector took the time off is read
+// at the collector's stamp.
 func (p *PgBouncer) Feed(l Line) {
 	num, line := l.Num, Clean(l.Text)
 	if len(line) > 0 && line[0] == '\t' && p.cur != nil {
@@ -120,16 +149,29 @@ func (p *PgBouncer) Feed(l Line) {
 		return
 	}
 	st, pid, level, at, ok := parsePgBouncerHead(line)
-	if !ok {
+	var t time.Time
+	prec := st.precision
+	stamped := false
+	switch {
+	case ok:
+		t = p.clock.instant(st, num)
+	case !l.Stamp.IsZero() && line != "":
+		// A collector took the time and pid off: whatever the stream
+		// holds is PgBouncer's message, its level there or not.
+		level, at, _, _ = untimedPgBouncer(line)
+		t, prec, stamped = l.Stamp, l.StampPrecision, true
+	default:
 		if line != "" {
 			p.unparsed++
 		}
 		return
 	}
 	p.flushCur()
-	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: p.clock.instant(st, num), Precision: st.precision,
+	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: t, Precision: prec, Stamped: stamped,
 		Kind: KindPgBouncer, Level: level, Text: line}
-	ev.setField("pid", pid)
+	if pid != "" {
+		ev.setField("pid", pid)
+	}
 	msg := line[at:]
 	if c, rest, ok := parseConnPrefix(msg); ok {
 		ev.Conn = c
@@ -249,6 +291,12 @@ func (p *PgBouncer) flushCur() {
 
 // Flush implements Parser.
 func (p *PgBouncer) Flush() { p.flushCur() }
+
+// Continues implements Continuer: a multi-line message goes on in
+// tab-indented lines.
+func (p *PgBouncer) Continues(line string) bool {
+	return p.cur != nil && line != "" && line[0] == '\t'
+}
 
 // Unparsed implements Parser.
 func (p *PgBouncer) Unparsed() int { return p.unparsed }

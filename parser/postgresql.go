@@ -38,6 +38,12 @@ func init() {
 			`2026-11-26 17:15:00.441 UTC [28399] [unknown]@[unknown] LOG:  connection received: host=127.0.0.1 port=53850`,
 		},
 		starts: func(s Spec, line string) bool {
+			if rest, part, ok := syslogSequence(line); ok {
+				if part > 1 {
+					return false
+				}
+				line = rest
+			}
 			if s.PG != nil {
 				var m pyMatch
 				return s.PG.match(line, &m)
@@ -128,9 +134,39 @@ func (p *Postgres) head(line string, num int) (t time.Time, prec time.Duration, 
 	return p.clock.instant(st, num), st.precision, pid, sev, at, followUp, true
 }
 
+// syslogSequence reads the "[43992-9] " that PostgreSQL puts before each
+// line it sends to syslog (syslog_sequence_numbers): the part number says
+// whether the line goes on a message split at syslog's line length.
+func syslogSequence(line string) (rest string, part int, ok bool) {
+	if len(line) < 6 || line[0] != '[' {
+		return line, 0, false
+	}
+	end := strings.Index(line, "] ")
+	dash := strings.IndexByte(line, '-')
+	if end < 0 || dash < 2 || dash > end {
+		return line, 0, false
+	}
+	if _, ok := atoi(line[1:dash]); !ok {
+		return line, 0, false
+	}
+	part, ok = atoi(line[dash+1 : end])
+	if !ok {
+		return line, 0, false
+	}
+	return line[end+2:], part, true
+}
+
 // Feed implements Parser.
 func (p *Postgres) Feed(l Line) {
 	num, line := l.Num, Clean(l.Text)
+	if rest, part, ok := syslogSequence(line); ok {
+		if part > 1 && p.cur != nil {
+			p.cur.Message += "\n" + rest
+			p.cur.EndLine = num
+			return
+		}
+		line = rest
+	}
 	if len(line) > 0 && line[0] == '\t' && p.cur != nil {
 		p.cur.Message += "\n" + line[1:]
 		p.cur.EndLine = num
@@ -166,6 +202,15 @@ func (p *Postgres) flushCur() {
 
 // Flush implements Parser.
 func (p *Postgres) Flush() { p.flushCur() }
+
+// Continues implements Continuer: a message's own line breaks go on in
+// tab-indented lines (DETAIL and the like have a prefix of their own).
+func (p *Postgres) Continues(line string) bool {
+	if _, part, ok := syslogSequence(line); ok {
+		return part > 1 && p.cur != nil
+	}
+	return p.cur != nil && line != "" && line[0] == '\t'
+}
 
 // Unparsed implements Parser.
 func (p *Postgres) Unparsed() int { return p.unparsed }

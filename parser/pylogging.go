@@ -117,6 +117,12 @@ func (p *PyLogging) endRecord() {
 // Flush implements Parser.
 func (p *PyLogging) Flush() { p.endRecord() }
 
+// Continues implements Continuer: only traceback lines continue a record
+// in a stream other programs write to.
+func (p *PyLogging) Continues(line string) bool {
+	return p.rec != nil && p.tb.takes(line)
+}
+
 // Pause implements Pauser.
 func (p *PyLogging) Pause() {
 	if p.rec != nil {

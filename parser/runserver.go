@@ -68,6 +68,9 @@ func runserverStarts(line string) bool {
 	if _, k, ok := bracketStamp(line); ok {
 		return parseRequestLine(strings.TrimLeft(line[k:], " "), nil) || strings.Contains(line, "Broken pipe")
 	}
+	if st, n, ok := scanLongDate(line); ok && n == len(line) && st.year > 0 {
+		return true
+	}
 	return isRunserverBanner(line) || parseRequestLog(line, nil, false)
 }
 
@@ -259,6 +262,30 @@ func (p *Runserver) Flush() {
 	p.endRecord()
 	p.release(p.last, p.lastNum)
 }
+
+// Continues implements Continuer.
+func (p *Runserver) Continues(line string) bool {
+	return p.rec != nil && !p.startsRecord(line) && p.tb.takes(line)
+}
+
+// TimeSeen implements TimeTaker: another program's timed line in the same
+// stream dates the records waiting for a time, as the stream's next timed
+// line. Another program can be silent for long: when its line comes more
+// than tickSpan after the last time the stream gave, the records are dated
+// by that last time instead, the nearer bound of the two.
+func (p *Runserver) TimeSeen(t time.Time, line int) {
+	// A record still open is over: a program writes a record, traceback
+	// and all, in one write, so another's line comes after it.
+	p.endRecord()
+	if p.lastNum != 0 && t.Sub(p.last) > tickSpan {
+		p.release(p.last, p.lastNum)
+	}
+	p.timeKnown(t, line)
+}
+
+// tickSpan is how far apart two timed lines of a stream may be for the
+// later to date the untimed records between them.
+const tickSpan = 2 * time.Second
 
 // Pause implements Pauser, by doing nothing: a record is dated by the
 // timestamped line after it (its request's access line, which can come

@@ -84,6 +84,22 @@ func (t *traceback) add(line string) bool {
 	return true
 }
 
+// takes reports whether a line that opens no record belongs to the
+// traceback being read: an indented or blank line, a traceback header, an
+// exception line after frames, an exception message's continuation, a
+// chaining marker. It is what a stream of several programs glues to a
+// record; a line after a record's first one and before any traceback is
+// not taken (in a stream of one program, everything is).
+func (t *traceback) takes(line string) bool {
+	if line == "" || line[0] == ' ' || line[0] == '\t' || strings.TrimSpace(line) == "" {
+		return true
+	}
+	if trimmed := strings.TrimSpace(line); trimmed == tbHeader || strings.HasSuffix(trimmed, groupHeader) {
+		return true
+	}
+	return t.state != tbNone
+}
+
 // stripGroupLevel removes one level of exception-group framing ("  | ",
 // "  + ") so the group's own exception line reads like a plain one.
 func stripGroupLevel(line string) string {

@@ -34,8 +34,13 @@ type Clock struct {
 	Warn   func(string)
 	// Ref dates yearless timestamps (syslog's): the year is Ref's, or the
 	// one before for a month later than Ref's (December lines in a file
-	// last written in January). Sources set it to the file's mtime.
-	Ref time.Time
+	// last written in January). Sources set it to the file's mtime, or,
+	// with RefNear, to a time another log of the run wrote with its year:
+	// then the year is the one that puts the line nearest to Ref.
+	Ref     time.Time
+	RefNear bool
+	// Yearless counts the timestamps whose year Ref supplied.
+	Yearless int
 
 	// Naive and Zoned count the timestamps read without and with a zone of
 	// their own, so a caller can tell whether the source's zone matters.
@@ -54,6 +59,13 @@ func NewClock(source string, loc *time.Location, warn func(string)) *Clock {
 	return &Clock{Source: source, Loc: loc, Warn: warn}
 }
 
+// Date is the instant of a date and time written without a zone, read as
+// the source's naive timestamps are: in its zone, the year supplied by Ref
+// when year is 0. Collectors' envelopes (syslog) are read with it.
+func (c *Clock) Date(year, month, day, hour, minute, sec, nsec int) time.Time {
+	return c.instant(stamp{year: year, month: month, day: day, hour: hour, minute: minute, second: sec, nsec: nsec}, 0)
+}
+
 func (c *Clock) instant(st stamp, line int) time.Time {
 	if st.year == 0 {
 		ref := c.Ref
@@ -62,9 +74,24 @@ func (c *Clock) instant(st stamp, line int) time.Time {
 		}
 		ref = ref.In(c.Loc)
 		st.year = ref.Year()
-		if st.month > int(ref.Month()) {
+		switch {
+		case c.RefNear:
+			// Ref is a neighbouring log's time: the year that puts this
+			// one nearest to it (a log that spans New Year included).
+			best := time.Duration(1<<63 - 1)
+			for y := ref.Year() - 1; y <= ref.Year()+1; y++ {
+				d := time.Date(y, time.Month(st.month), st.day, st.hour, st.minute, st.second, 0, c.Loc).Sub(ref)
+				if d < 0 {
+					d = -d
+				}
+				if d < best {
+					best, st.year = d, y
+				}
+			}
+		case st.month > int(ref.Month()):
 			st.year--
 		}
+		c.Yearless++
 	}
 	loc := c.Loc
 	switch {

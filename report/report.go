@@ -14,10 +14,15 @@ import (
 
 // SourceInfo describes one source read.
 type SourceInfo struct {
+	// File names the logical source: a file, or a program or service of a
+	// file that holds several ("compose.log[pgbouncer-1]").
 	File   string
 	Format string
-	Zone   string
-	Events int
+	// Envelope says how a collector wrapped the file's lines ("docker
+	// compose logs", "journald json"), "" for a program's own file.
+	Envelope string
+	Zone     string
+	Events   int
 	// Unparsed counts lines the parser could not place.
 	Unparsed int
 	// Gaps are stretches of 30 s or more in which it wrote nothing.

@@ -52,6 +52,9 @@ type Options struct {
 	// Read, when set, is told how many bytes each read of a source took
 	// as stored (compressed or not), for a progress bar.
 	Read func(n int)
+	// OnPart, when set, is told of each logical source as a file's reader
+	// finds it (a program in a stream, a service in compose output).
+	OnPart func(*parser.Part)
 }
 
 // Matches reports whether a source name matches a rule's glob, tried against
@@ -70,10 +73,12 @@ func Matches(glob, name string) bool {
 	return ok
 }
 
-// ZoneFor returns the zone of naive timestamps in a source.
+// ZoneFor returns the zone of naive timestamps in a source: a logical
+// source (compose.log[web-1]) by its own name, else by its file's.
 func (o *Options) ZoneFor(name string) *time.Location {
+	file, _ := parser.SplitLabel(name)
 	for i := len(o.Zones) - 1; i >= 0; i-- {
-		if Matches(o.Zones[i].Glob, name) {
+		if Matches(o.Zones[i].Glob, name) || file != name && Matches(o.Zones[i].Glob, file) {
 			return o.Zones[i].Value
 		}
 	}

@@ -50,24 +50,27 @@ func OpenFile(path string) (io.ReadCloser, error) {
 	}{br, f}, nil
 }
 
-// Stream is one open source yielding its events in file order.
+// Stream is one open file yielding the events of the logical sources it
+// holds, in file order.
 type Stream struct {
 	Input Input
-	Spec  parser.Spec
+	// Spec is the format of the file's first program.
+	Spec parser.Spec
 	// Detected is false when the user forced the format.
 	Detected bool
 
 	file   io.Closer
-	clock  *parser.Clock
 	lines  *LineReader
-	p      parser.Parser
-	parser parser.Parser // p, kept after the end for its counts
+	split  *Splitter
+	ended  bool // split was flushed
 	sample []string
 	queue  []parser.Event
 	head   int
 	warn   func(string, ...any)
 	err    error
 	eof    bool
+	// ModTime is the file's modification time (now for stdin).
+	ModTime time.Time
 }
 
 // Open opens a source, reads its first lines and chooses its parser. stdin
@@ -132,26 +135,22 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 		s.sample = append(s.sample, l)
 		size += len(l)
 	}
-	if spec, ok := opts.FormatFor(in.Name); ok {
-		s.Spec = spec
-	} else {
-		d, ok := parser.Detect(s.sample)
-		if !ok {
-			if s.err != nil {
-				return nil, s.err
-			}
-			if len(s.sample) == 0 {
-				return nil, fmt.Errorf("%s: %w", in.Name, ErrEmpty)
-			}
-			return nil, fmt.Errorf("%s: %w", in.Name, ErrNotRecognised)
+	_, forced := opts.FormatFor(in.Name)
+	split, err := NewSplitter(in.Name, s.sample, opts, modTime, func(ev parser.Event) { s.queue = append(s.queue, ev) })
+	if err != nil {
+		if s.err != nil {
+			return nil, s.err
 		}
-		s.Spec, s.Detected = d.Spec, true
+		if len(s.sample) == 0 {
+			return nil, fmt.Errorf("%s: %w", in.Name, ErrEmpty)
+		}
+		return nil, fmt.Errorf("%s: %w", in.Name, err)
 	}
-	clock := parser.NewClock(in.Name, opts.ZoneFor(in.Name), opts.Warn)
-	clock.Ref = modTime
-	s.clock = clock
-	s.p = s.Spec.New(clock, func(ev parser.Event) { s.queue = append(s.queue, ev) })
-	s.parser = s.p
+	s.split, s.ModTime = split, modTime
+	if parts := split.Parts(); len(parts) > 0 {
+		s.Spec = parts[0].Spec
+	}
+	s.Detected = !forced
 	return s, nil
 }
 
@@ -167,17 +166,17 @@ func (s *Stream) Next() (parser.Event, error) {
 		if len(s.sample) > 0 {
 			// Replay what detection read: lines are numbered from 1 again.
 			for i, l := range s.sample {
-				s.p.Feed(parser.Line{Num: i + 1, Text: l})
+				s.split.Feed(parser.Line{Num: i + 1, Text: l})
 			}
 			s.sample = nil
 			continue
 		}
 		if s.eof {
-			if s.p != nil {
-				s.p.Flush()
-				s.p = nil
-				if msg := parser.LeftOut(s.parser); msg != "" {
-					s.warn("%s: %s", s.Input.Name, msg)
+			if !s.ended {
+				s.split.Flush()
+				s.ended = true
+				for _, msg := range s.split.LeftOut() {
+					s.warn("%s", msg)
 				}
 				continue
 			}
@@ -194,7 +193,7 @@ func (s *Stream) Next() (parser.Event, error) {
 			s.eof = true
 			continue
 		}
-		s.p.Feed(parser.Line{Num: s.lines.Line(), Text: l})
+		s.split.Feed(parser.Line{Num: s.lines.Line(), Text: l})
 	}
 	ev := s.queue[s.head]
 	s.queue[s.head] = parser.Event{}
@@ -202,16 +201,18 @@ func (s *Stream) Next() (parser.Event, error) {
 	return ev, nil
 }
 
-// SetZone changes the zone of the source's naive timestamps; it must come
-// before the first Next.
-func (s *Stream) SetZone(loc *time.Location) { s.clock.Loc = loc }
+// SetZone changes the zone of naive timestamps of one logical source (all
+// when name is ""); it must come before the first Next.
+func (s *Stream) SetZone(name string, loc *time.Location) { s.split.SetZone(name, loc) }
 
-// Clock is the source's clock, whose counts say how many of its timestamps
-// were naive.
-func (s *Stream) Clock() *parser.Clock { return s.clock }
+// Parts are the logical sources the file holds (so far, while it is read).
+func (s *Stream) Parts() []*parser.Part { return s.split.Parts() }
 
-// Unparsed counts the lines the parser could not place.
-func (s *Stream) Unparsed() int { return s.parser.Unparsed() }
+// Splitter is the file's reader.
+func (s *Stream) Splitter() *Splitter { return s.split }
+
+// Unparsed counts the lines no parser could place.
+func (s *Stream) Unparsed() int { return s.split.Unparsed() }
 
 // Bytes is how many bytes of the source have been read.
 func (s *Stream) Bytes() int64 { return s.lines.Bytes() }

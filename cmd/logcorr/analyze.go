@@ -187,22 +187,16 @@ func (f *matchFlags) exit(run *report.Run, failed bool) error {
 	return nil
 }
 
-// counted wraps a stream to describe it in the summary.
+// counted wraps a stream to count its sources' events for the summary.
 type counted struct {
-	s    *source.Stream
-	info *report.SourceInfo
+	s   *source.Stream
+	cat *catalog
 }
 
 func (c *counted) Next() (parser.Event, error) {
 	ev, err := c.s.Next()
 	if err == nil {
-		if c.info.Events == 0 || ev.Time.Before(c.info.First) {
-			c.info.First = ev.Time
-		}
-		if ev.Time.After(c.info.Last) {
-			c.info.Last = ev.Time
-		}
-		c.info.Events++
+		c.cat.count(&ev)
 	}
 	return ev, err
 }
@@ -225,8 +219,16 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	run := &report.Run{Config: cfg}
 	lr := &locust.Run{}
+	cat := newCatalog()
+	opts.OnPart = cat.found
 	var consoles []string // Locust console logs, read again for their prints
 	var streams []*source.Stream
+	// entries are the inputs in order: a stream, or a Locust CSV file.
+	type entry struct {
+		stream *source.Stream
+		csv    report.SourceInfo
+	}
+	var entries []entry
 	defer func() {
 		for _, s := range streams {
 			s.Close()
@@ -245,12 +247,12 @@ func (a *analyzeCmd) Run(e *env) error {
 					if err := lr.ReadCSV(in.Path, kind); err != nil {
 						e.warn(err.Error())
 					}
-					run.Sources = append(run.Sources, report.SourceInfo{File: in.Name, Format: "locust " + string(kind)})
+					entries = append(entries, entry{csv: report.SourceInfo{File: in.Name, Format: "locust " + string(kind)}})
 					continue
 				}
 			}
 			if errors.Is(err, source.ErrNotRecognised) && in.FromFolder {
-				e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads", in.Name))
+				e.warn(fmt.Sprintf("%s: skipped: %v", in.Name, errors.Unwrap(err)))
 				run.Skipped = append(run.Skipped, in.Name)
 				continue
 			}
@@ -262,14 +264,10 @@ func (a *analyzeCmd) Run(e *env) error {
 			continue
 		}
 		streams = append(streams, s)
-		if string(s.Spec.Family()) == "locust" && in.Path != source.Stdin {
+		entries = append(entries, entry{stream: s})
+		if s.Spec.Family() == parser.FamilyLocust && in.Path != source.Stdin {
 			consoles = append(consoles, in.Path)
 		}
-		zone := ""
-		if f := s.Spec.Family(); f != parser.FamilyPgBouncer && f != parser.FamilyPostgres {
-			zone = zoneName(opts.ZoneFor(in.Name))
-		}
-		run.Sources = append(run.Sources, report.SourceInfo{File: in.Name, Format: s.Spec.String(), Zone: zone})
 	}
 	if len(streams) == 0 {
 		if !failed {
@@ -278,26 +276,17 @@ func (a *analyzeCmd) Run(e *env) error {
 		return exitError{exitInput}
 	}
 	srcs := make([]correlate.Source, len(streams))
-	infos := make([]*report.SourceInfo, len(streams))
 	for i, s := range streams {
-		for j := range run.Sources {
-			if run.Sources[j].File == s.Input.Name {
-				infos[i] = &run.Sources[j]
-			}
-		}
-		srcs[i] = &counted{s: s, info: infos[i]}
+		srcs[i] = &counted{s: s, cat: cat}
 	}
 	passes := 1
 	if a.anyZoneToFind(streams) {
 		passes = 2 // estimateClocks reads the files once more
 	}
 	prog.total(streams, passes)
-	kinds := map[string]string{}
-	for _, s := range streams {
-		kinds[s.Input.Name] = string(s.Spec.Family())
-	}
-	pl := newPipeline(cfg, report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e)}), verdict.NewCoverage(kinds))
-	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, infos, lr)
+	pl := newPipeline(cfg, report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e)}), verdict.NewCoverage(cat.kinds()))
+	cat.coverage = pl.coverage
+	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, cat, lr)
 	merge := correlate.NewMerge(correlate.DefaultSlack, srcs...)
 	merge.OnError = func(i int, err error) {
 		e.warn(err.Error())
@@ -313,11 +302,15 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	pl.corr.Close()
 	run.Summary = pl.corr.Summary()
-	for i, s := range streams {
-		infos[i].Unparsed = s.Unparsed()
-		infos[i].Gaps = pl.coverage.Gaps(s.Input.Name)
-		if c := s.Clock(); c.Naive == 0 && c.Zoned > 0 {
-			infos[i].Zone = "" // every line carried its zone
+	for _, en := range entries {
+		if en.stream == nil {
+			run.Sources = append(run.Sources, en.csv)
+			continue
+		}
+		for i, p := range en.stream.Parts() {
+			info := cat.describe(p, en.stream.Splitter(), i == 0)
+			info.Gaps = pl.coverage.Gaps(p.Name)
+			run.Sources = append(run.Sources, *info)
 		}
 	}
 	run.Outside = pl.coverage.Outside()
@@ -326,7 +319,7 @@ func (a *analyzeCmd) Run(e *env) error {
 			e.warn(err.Error())
 		}
 	}
-	pl.complete(e, run, lr, kinds)
+	pl.complete(e, run, lr, cat.kinds())
 	prog.done()
 	if err := pl.finish(e, run); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/envelope"
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
 )
@@ -321,6 +322,9 @@ func TestFormatsCommand(t *testing.T) {
 	var want []string
 	for _, f := range parser.Formats() {
 		want = append(want, "\n  "+f.Name, f.Examples[0])
+	}
+	for _, k := range envelope.Kinds() {
+		want = append(want, "\n  "+k.Name+"\n", k.Example)
 	}
 	for _, p := range parser.PyPresets {
 		want = append(want, "  "+p.Name+" ", p.Format)

@@ -12,11 +12,12 @@ import (
 )
 
 // zoneGiven reports whether the user named the zone of a source's naive
-// times, for all sources or for this one.
+// times, for all sources or for this one (or its file).
 func (f *matchFlags) zoneGiven(name string) bool {
+	file, _ := parser.SplitLabel(name)
 	for _, z := range f.TZ {
 		glob, _, isRule := strings.Cut(z, "=")
-		if !isRule || source.Matches(glob, name) {
+		if !isRule || source.Matches(glob, name) || source.Matches(glob, file) {
 			return true
 		}
 	}
@@ -35,12 +36,11 @@ func (f *matchFlags) anyZoneToFind(streams []*source.Stream) bool {
 	return false
 }
 
-// surveyed is one source read once, in UTC, for its activity.
+// surveyed is one logical source read once, in UTC, for its activity.
 type surveyed struct {
 	stream *source.Stream
-	info   *report.SourceInfo
+	name   string
 	act    *verdict.Activity
-	naive  bool
 }
 
 // estimateClocks finds the zone of each source of naive times the user gave
@@ -48,27 +48,27 @@ type surveyed struct {
 // write their zone (PgBouncer, PostgreSQL, Locust's history). A sure
 // estimate becomes the source's zone; otherwise the local zone stays, and
 // the report says why. It reads those files a second time; stdin cannot be.
-func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Stream, infos []*report.SourceInfo, lr *locust.Run) []report.ClockReport {
+func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Stream, cat *catalog, lr *locust.Run) []report.ClockReport {
 	if !f.anyZoneToFind(streams) {
 		return nil
 	}
 	var todo, refs []*surveyed
-	for i, s := range streams {
+	for _, s := range streams {
 		if s.Input.Path == source.Stdin {
 			continue
 		}
-		sv := &surveyed{stream: s, info: infos[i]}
-		act, naive, zoned, ok := survey(s, opts)
+		parts, ok := survey(s, opts)
 		if !ok {
 			continue
 		}
-		sv.act = act
-		switch {
-		case zoned > 0 && naive*10 <= zoned:
-			refs = append(refs, sv)
-		case naive > zoned && !f.zoneGiven(s.Input.Name):
-			sv.naive = true
-			todo = append(todo, sv)
+		for _, sv := range parts {
+			c := sv.clock
+			switch {
+			case c.Zoned > 0 && c.Naive*10 <= c.Zoned:
+				refs = append(refs, &sv.surveyed)
+			case c.Naive > c.Zoned && !f.zoneGiven(sv.name):
+				todo = append(todo, &sv.surveyed)
+			}
 		}
 	}
 	if len(todo) == 0 {
@@ -84,7 +84,7 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 	var out []report.ClockReport
 	for _, sv := range todo {
 		est, ok := verdict.EstimateOffset(sv.act, refActs)
-		cr := report.ClockReport{File: sv.stream.Input.Name, Estimate: est}
+		cr := report.ClockReport{File: sv.name, Estimate: est}
 		switch {
 		case !ok:
 			cr.Note = "no log with zoned times overlaps it to compare with; read in the local zone (name its zone with --tz)"
@@ -92,8 +92,8 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 			cr.Note = "no offset fits clearly; read in the local zone (name its zone with --tz)"
 		default:
 			loc := time.FixedZone(verdict.ZoneName(est.Offset), int(est.Offset/time.Second))
-			sv.stream.SetZone(loc)
-			sv.info.Zone = verdict.ZoneName(est.Offset) + " (estimated)"
+			sv.stream.SetZone(sv.name, loc)
+			cat.estimated[sv.name] = true
 			cr.Applied = true
 		}
 		out = append(out, cr)
@@ -101,27 +101,45 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 	return out
 }
 
-// survey reads a source once more, its naive times as UTC, for its activity
-// and how many of its timestamps were naive.
-func survey(s *source.Stream, opts *source.Options) (*verdict.Activity, int, int, bool) {
+// surveyedPart is a logical source surveyed, with the clock that counted
+// its naive and zoned times.
+type surveyedPart struct {
+	surveyed
+	clock *parser.Clock
+}
+
+// survey reads a file once more, its naive times as UTC, for each of its
+// logical sources' activity and how many of its timestamps were naive.
+func survey(s *source.Stream, opts *source.Options) ([]surveyedPart, bool) {
 	o := *opts
-	o.Loc, o.Zones, o.Warn = time.UTC, nil, nil
-	o.Formats = []source.Rule[parser.Spec]{{Glob: s.Input.Name, Value: s.Spec}}
+	o.Loc, o.Zones, o.Warn, o.Read, o.OnPart = time.UTC, nil, nil, nil, nil
 	again, err := source.Open(s.Input, &o)
 	if err != nil {
-		return nil, 0, 0, false
+		return nil, false
 	}
 	defer again.Close()
-	act := verdict.NewActivity(s.Input.Name)
+	acts := map[string]*verdict.Activity{}
 	for {
 		ev, err := again.Next()
 		if err != nil {
 			break
 		}
+		act := acts[ev.Source]
+		if act == nil {
+			act = verdict.NewActivity(ev.Source)
+			acts[ev.Source] = act
+		}
 		act.Event(&ev)
 	}
-	c := again.Clock()
-	return act, c.Naive, c.Zoned, true
+	var out []surveyedPart
+	for _, p := range again.Parts() {
+		act := acts[p.Name]
+		if act == nil {
+			act = verdict.NewActivity(p.Name)
+		}
+		out = append(out, surveyedPart{surveyed{stream: s, name: p.Name, act: act}, p.Clock})
+	}
+	return out, true
 }
 
 // historyActivity is Locust's history as a source of sure times: its

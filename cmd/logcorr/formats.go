@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/envelope"
 	"github.com/logcorr/logcorr/parser"
 )
 
@@ -15,9 +16,10 @@ type formatsCmd struct {
 
 func (formatsCmd) Help() string {
 	return `Lists the log formats logcorr reads, with an example line of each, the
-Python logging presets --parser accepts, and the causes it knows. Files are
-recognised by their first lines; --parser GLOB=FORMAT names a format
-instead.`
+envelopes it unwraps (docker, compose, Kubernetes, journald, syslog,
+Heroku), the Python logging presets --parser accepts, and the causes it
+knows. Files are recognised by their first lines; --parser GLOB=FORMAT
+names a format instead.`
 }
 
 func (c *formatsCmd) Run(e *env) error {
@@ -43,6 +45,10 @@ func (c *formatsCmd) Run(e *env) error {
 		if len(f.Examples) > 0 {
 			fmt.Fprintf(w, "      e.g. %s\n", f.Examples[0])
 		}
+	}
+	fmt.Fprintf(w, "\nEnvelopes (how collectors wrap lines; unwrapped first, then each program's lines are read as above):\n")
+	for _, k := range envelope.Kinds() {
+		fmt.Fprintf(w, "  %s\n      e.g. %s\n", k.Name, k.Example)
 	}
 	fmt.Fprintf(w, "\nPython logging presets (--parser GLOB=NAME):\n")
 	width := 0

@@ -48,9 +48,8 @@ const lineWait = time.Second
 
 // tailGen is the reading state of one generation of a followed file.
 type tailGen struct {
-	p        parser.Parser
+	split    *source.Splitter
 	src      *correlate.LiveSource
-	info     *report.SourceInfo
 	pending  []pendingLine // lines read before the format was known
 	notices  []string      // notices held back until then
 	lastLine time.Time
@@ -64,17 +63,19 @@ type pendingLine struct {
 
 // tailer turns followed lines into events for the live correlator.
 type tailer struct {
-	e        *env
-	opts     *source.Options
-	live     *correlate.Live
-	fol      *follow.Follower
-	specs    map[string]parser.Spec // by path, once known
-	gens     map[*follow.Gen]*tailGen
-	infos    map[string]*report.SourceInfo
-	order    []string
-	skipped  []string
-	coverage *verdict.Coverage
-	now      func() time.Time
+	e    *env
+	opts *source.Options
+	live *correlate.Live
+	fol  *follow.Follower
+	// samples are the lines each path's format was found from, so that a
+	// later generation (after a rotation) is read as the first was.
+	samples map[string][]string
+	gens    map[*follow.Gen]*tailGen
+	cat     *catalog
+	// files are the paths read, in the order their format was found.
+	files   []string
+	skipped []string
+	now     func() time.Time
 }
 
 // detectLimit is how many lines a new, empty-at-first file may show before
@@ -86,7 +87,7 @@ const detectLimit = 200
 // files in place, which reads as truncation) is named once, when skipped.
 func (t *tailer) Notice(path, msg string) {
 	for g, tg := range t.gens {
-		if g.Path == path && tg.p == nil {
+		if g.Path == path && tg.split == nil {
 			tg.notices = append(tg.notices, msg)
 			return
 		}
@@ -97,22 +98,24 @@ func (t *tailer) Notice(path, msg string) {
 func (t *tailer) Opened(g *follow.Gen) {
 	tg := &tailGen{lastLine: t.now()}
 	t.gens[g] = tg
-	if _, ok := t.specs[g.Path]; !ok {
+	sample, known := t.samples[g.Path]
+	if !known {
 		head := headLines(g.Path)
-		if spec, ok := t.opts.FormatFor(g.Path); ok {
-			t.specs[g.Path] = spec
-		} else if len(head) > 0 && locust.KindOf(head[0]) != "" {
+		if len(head) > 0 && locust.KindOf(head[0]) != "" {
 			t.skip(g)
 			return
-		} else if d, ok := parser.Detect(head); ok {
-			t.specs[g.Path] = d.Spec
+		}
+		if _, err := source.NewSplitter(g.Path, head, t.opts, t.now(), nil); err == nil {
+			sample, known = head, true
+			t.samples[g.Path] = head
+			t.files = append(t.files, g.Path)
 		} else if len(head) >= judgeLines {
 			t.skip(g)
 			return
 		}
 	}
-	if spec, ok := t.specs[g.Path]; ok {
-		t.start(g, tg, spec)
+	if known {
+		t.start(g, tg, sample)
 	}
 }
 
@@ -150,35 +153,22 @@ func headLines(name string) []string {
 	return lines
 }
 
-func (t *tailer) start(g *follow.Gen, tg *tailGen, spec parser.Spec) {
-	info := t.infos[g.Path]
-	if info == nil {
-		info = &report.SourceInfo{File: g.Path, Format: spec.String()}
-		if f := spec.Family(); f != parser.FamilyPgBouncer && f != parser.FamilyPostgres {
-			info.Zone = zoneName(t.opts.ZoneFor(g.Path))
-		}
-		t.infos[g.Path] = info
-		t.order = append(t.order, g.Path)
-	}
-	tg.info = info
-	t.coverage.Track(g.Path, string(spec.Family()))
+// start reads a generation with the reader its path's sample calls for.
+func (t *tailer) start(g *follow.Gen, tg *tailGen, sample []string) {
 	tg.src = t.live.Source(g.Path, g.N, t.now())
-	clock := parser.NewClock(g.Path, t.opts.ZoneFor(g.Path), t.opts.Warn)
-	clock.Ref = t.now()
 	gen := g.N
-	tg.p = spec.New(clock, func(ev parser.Event) {
+	split, err := source.NewSplitter(g.Path, sample, t.opts, t.now(), func(ev parser.Event) {
 		ev.Gen = gen
-		if info.Events == 0 || ev.Time.Before(info.First) {
-			info.First = ev.Time
-		}
-		if ev.Time.After(info.Last) {
-			info.Last = ev.Time
-		}
-		info.Events++
+		t.cat.count(&ev)
 		tg.src.Push(ev)
 	})
+	if err != nil {
+		// The sample was read by this same reader before: it cannot fail.
+		panic(fmt.Sprintf("%s: %v", g.Path, err))
+	}
+	tg.split = split
 	for _, l := range tg.pending {
-		tg.p.Feed(parser.Line{Num: l.num, Text: l.text})
+		tg.split.Feed(parser.Line{Num: l.num, Text: l.text})
 	}
 	for _, n := range tg.notices {
 		t.e.warn(n)
@@ -193,10 +183,10 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 	}
 	now := t.now()
 	tg.lastLine, tg.flushed = now, false
-	if tg.p != nil {
+	if tg.split != nil {
 		tg.src.Touch(now)
-		tg.p.Feed(parser.Line{Num: num, Text: text})
-		if at, ok := tg.p.Open(); ok {
+		tg.split.Feed(parser.Line{Num: num, Text: text})
+		if at, ok := tg.split.Open(); ok {
 			tg.src.Seen(at)
 		}
 		return
@@ -212,9 +202,10 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 	for i, l := range tg.pending {
 		lines[i] = l.text
 	}
-	if d, ok := parser.Detect(lines); ok {
-		t.specs[g.Path] = d.Spec
-		t.start(g, tg, d.Spec)
+	if _, err := source.NewSplitter(g.Path, lines, t.opts, now, nil); err == nil {
+		t.samples[g.Path] = lines
+		t.files = append(t.files, g.Path)
+		t.start(g, tg, lines)
 		return
 	}
 	if len(tg.pending) >= detectLimit {
@@ -227,12 +218,14 @@ func (t *tailer) Closed(g *follow.Gen) {
 	if tg == nil {
 		return
 	}
-	if tg.p != nil {
-		tg.p.Flush()
+	if tg.split != nil {
+		tg.split.Flush()
 		tg.src.Done()
-		tg.info.Unparsed += tg.p.Unparsed()
-		if msg := parser.LeftOut(tg.p); msg != "" {
-			t.e.warn(g.Path + ": " + msg)
+		for i, p := range tg.split.Parts() {
+			t.cat.describe(p, tg.split, i == 0)
+		}
+		for _, msg := range tg.split.LeftOut() {
+			t.e.warn(msg)
 		}
 	}
 	delete(t.gens, g)
@@ -243,14 +236,10 @@ func (t *tailer) Closed(g *follow.Gen) {
 // can pause (parser.Pauser) decides what a pause means to it.
 func (t *tailer) flushQuiet(now time.Time) {
 	for _, tg := range t.gens {
-		if tg.p == nil || tg.flushed || now.Sub(tg.lastLine) < lineWait {
+		if tg.split == nil || tg.flushed || now.Sub(tg.lastLine) < lineWait {
 			continue
 		}
-		if pp, ok := tg.p.(parser.Pauser); ok {
-			pp.Pause()
-		} else {
-			tg.p.Flush()
-		}
+		tg.split.Pause()
 		tg.flushed = true
 	}
 }
@@ -270,8 +259,11 @@ func (c *tailCmd) Run(e *env) error {
 	}
 	run := &report.Run{Config: cfg}
 	pl := newPipeline(cfg, report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e)}), verdict.NewCoverage(nil))
-	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), coverage: pl.coverage,
-		specs: map[string]parser.Spec{}, gens: map[*follow.Gen]*tailGen{}, infos: map[string]*report.SourceInfo{}, now: time.Now}
+	cat := newCatalog()
+	cat.coverage = pl.coverage
+	opts.OnPart = cat.found
+	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), cat: cat,
+		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, now: time.Now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace}, t)
 	t.live.Tap = pl.count
 
@@ -301,9 +293,12 @@ func (c *tailCmd) Run(e *env) error {
 	t.fol.Close()
 	t.live.Close()
 	run.Summary = pl.corr.Summary()
-	for _, p := range t.order {
-		t.infos[p].Gaps = pl.coverage.Gaps(p)
-		run.Sources = append(run.Sources, *t.infos[p])
+	for _, f := range t.files {
+		for _, name := range cat.ofFile(f) {
+			info := cat.infos[name]
+			info.Gaps = pl.coverage.Gaps(name)
+			run.Sources = append(run.Sources, *info)
+		}
 	}
 	run.Outside = pl.coverage.Outside()
 	// Locust writes its CSV files in place and its summary at the end:
@@ -319,11 +314,10 @@ func (c *tailCmd) Run(e *env) error {
 		}
 		run.Skipped = append(run.Skipped, p)
 	}
-	kinds := map[string]string{}
-	for p, spec := range t.specs {
-		kinds[p] = string(spec.Family())
-		if kinds[p] == "locust" {
-			if err := lr.ReadConsole(p); err != nil {
+	kinds := cat.kinds()
+	for _, f := range t.files {
+		if kinds[f] == string(parser.FamilyLocust) {
+			if err := lr.ReadConsole(f); err != nil {
 				e.warn(err.Error())
 			}
 		}

@@ -1,0 +1,220 @@
+package envelope
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+func init() {
+	kinds = append(kinds,
+		criKind, herokuKind, isoSyslogKind, dockerTKind, composeKind, syslogKind, rfc5424Kind,
+		dockerJSONKind, journalJSONKind, journalExportKind, desktopKind)
+}
+
+// criKind: the files containerd and CRI-O write under /var/log/pods, which
+// kubectl logs reads: "<RFC 3339 nano> stdout|stderr F|P <line>", where P
+// marks a piece of a line the runtime split (at 16 KiB) and F its end.
+var criKind = &Kind{
+	Name:    "kubernetes CRI",
+	Example: `2026-11-26T17:15:09.716803412Z stderr F 2026-11-26 17:15:09.716 UTC [1] LOG C-0x55723b8f4f70: ahsp/ahsp@10.1.0.7:44562 closing because: query_wait_timeout (age=2s)`,
+	match: func(line string) bool {
+		_, _, _, ok := peelCRI(line)
+		return ok
+	},
+	open: func(*parser.Clock) Unwrapper { return &criUnwrapper{} },
+}
+
+func peelCRI(line string) (r Record, stream string, partial, ok bool) {
+	t, prec, n, ok := scanISO(line)
+	if !ok || n >= len(line) || line[n] != ' ' {
+		return r, "", false, false
+	}
+	rest := line[n+1:]
+	switch {
+	case strings.HasPrefix(rest, "stdout "):
+		stream, rest = "stdout", rest[7:]
+	case strings.HasPrefix(rest, "stderr "):
+		stream, rest = "stderr", rest[7:]
+	default:
+		return r, "", false, false
+	}
+	if len(rest) < 1 || (rest[0] != 'F' && rest[0] != 'P') || (len(rest) > 1 && rest[1] != ' ') {
+		return r, "", false, false
+	}
+	partial = rest[0] == 'P'
+	text := ""
+	if len(rest) > 2 {
+		text = rest[2:]
+	}
+	return Record{Text: text, Stamp: t, Precision: prec}, stream, partial, true
+}
+
+type criUnwrapper struct {
+	// held are the pieces of a line still being written, per stream: the
+	// runtime splits stdout's and stderr's lines independently.
+	held map[string]*Record
+}
+
+func (u *criUnwrapper) Unwrap(num int, line string, out func(Record)) bool {
+	r, stream, partial, ok := peelCRI(parser.Clean(line))
+	if !ok {
+		return false
+	}
+	if h := u.held[stream]; h != nil {
+		h.Text += r.Text
+		r = *h
+	} else {
+		r.Num = num
+	}
+	if partial {
+		if u.held == nil {
+			u.held = map[string]*Record{}
+		}
+		u.held[stream] = &r
+		return true
+	}
+	delete(u.held, stream)
+	out(r)
+	return true
+}
+
+func (u *criUnwrapper) Flush(out func(Record)) {
+	for _, s := range []string{"stdout", "stderr"} {
+		if h := u.held[s]; h != nil {
+			out(*h)
+		}
+	}
+	u.held = nil
+}
+
+// dockerTKind: docker logs -t, kubectl logs --timestamps: the time the
+// runtime read the line, then the line.
+var dockerTKind = lineKind("docker logs -t", true,
+	`2026-11-26T17:15:09.716803412Z 2026-11-26 17:15:09.716 UTC [1] LOG C-0x55723b8f4f70: ahsp/ahsp@172.18.0.5:44562 closing because: query_wait_timeout (age=2s)`,
+	func(_ *parser.Clock, line string) (Record, bool) {
+		t, prec, n, ok := scanISO(line)
+		if !ok || (n < len(line) && line[n] != ' ') {
+			return Record{}, false
+		}
+		return Record{Text: cutSpace(line[n:]), Stamp: t, Precision: prec}, true
+	})
+
+// cutSpace drops the one space between an envelope and its line.
+func cutSpace(s string) string {
+	if s != "" && s[0] == ' ' {
+		return s[1:]
+	}
+	return s
+}
+
+// composeKind: docker compose logs (and docker-compose up, docker service
+// logs): "<service>  | <line>", the service padded to the longest one,
+// with -t the runtime's time after the bar.
+var composeKind = lineKind("docker compose logs", false,
+	`pgbouncer-1  | 2026-11-26 17:15:09.716 UTC [1] LOG C-0x55723b8f4f70: ahsp/ahsp@172.18.0.5:44562 closing because: query_wait_timeout (age=2s)`,
+	func(_ *parser.Clock, line string) (Record, bool) {
+		i := 0
+		for i < len(line) && isNameByte(line[i]) {
+			i++
+		}
+		if i == 0 || i > 120 {
+			return Record{}, false
+		}
+		j := i
+		for j < len(line) && line[j] == ' ' {
+			j++
+		}
+		if j == i || j >= len(line) || line[j] != '|' || (j+1 < len(line) && line[j+1] != ' ') {
+			return Record{}, false
+		}
+		r := Record{Label: line[:i], Text: cutSpace(line[j+1:])}
+		if t, prec, n, ok := scanISO(r.Text); ok && (n == len(r.Text) || r.Text[n] == ' ') {
+			r.Stamp, r.Precision, r.Text = t, prec, cutSpace(r.Text[n:])
+		}
+		return r, true
+	})
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '@'
+}
+
+// dockerJSONKind: Docker's json-file driver, one object per line under
+// /var/lib/docker/containers; a line the runtime split (at 16 KiB) is in
+// objects whose "log" does not end in a newline.
+var dockerJSONKind = &Kind{
+	Name:    "docker json-file",
+	Example: `{"log":"2026-11-26 17:15:09.716 UTC [1] LOG C-0x55723b8f4f70: ahsp/ahsp@172.18.0.5:44562 closing because: query_wait_timeout (age=2s)\n","stream":"stderr","time":"2026-11-26T17:15:09.716803412Z"}`,
+	match: func(line string) bool {
+		return strings.HasPrefix(line, `{"log":`) || (strings.HasPrefix(line, "{") && strings.Contains(line, `"log":`) && strings.Contains(line, `"time":`))
+	},
+	open: func(*parser.Clock) Unwrapper { return &dockerJSON{} },
+}
+
+type dockerJSON struct {
+	held *Record
+}
+
+func (u *dockerJSON) Unwrap(num int, line string, out func(Record)) bool {
+	var obj struct {
+		Log    *string `json:"log"`
+		Stream string  `json:"stream"`
+		Time   string  `json:"time"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSuffix(line, "\r")), &obj); err != nil || obj.Log == nil {
+		return false
+	}
+	t, prec, n, ok := scanISO(obj.Time)
+	if !ok || n != len(obj.Time) {
+		return false
+	}
+	text := *obj.Log
+	whole := strings.HasSuffix(text, "\n")
+	text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
+	r := Record{Num: num, Text: text, Stamp: t, Precision: prec}
+	if u.held != nil {
+		u.held.Text += text
+		r = *u.held
+	}
+	if !whole {
+		u.held = &r
+		return true
+	}
+	u.held = nil
+	out(r)
+	return true
+}
+
+func (u *dockerJSON) Flush(out func(Record)) {
+	if u.held != nil {
+		out(*u.held)
+		u.held = nil
+	}
+}
+
+// desktopKind: logs copied from Docker Desktop's log view, each line after
+// the time the view shows, in the viewer's zone and to the second.
+var desktopKind = lineKind("docker desktop", true,
+	`2025-01-24 09:02:39 2025-01-24 01:02:39.810 UTC [1] LOG:  redirecting log output to logging collector process`,
+	func(c *parser.Clock, line string) (Record, bool) {
+		if len(line) < 19 || line[4] != '-' || line[7] != '-' || line[10] != ' ' || line[13] != ':' || line[16] != ':' ||
+			(len(line) > 19 && line[19] != ' ') {
+			return Record{}, false
+		}
+		y, ok1 := num(line, 0, 4)
+		mo, ok2 := num(line, 5, 2)
+		d, ok3 := num(line, 8, 2)
+		h, ok4 := num(line, 11, 2)
+		mi, ok5 := num(line, 14, 2)
+		s, ok6 := num(line, 17, 2)
+		if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
+			return Record{}, false
+		}
+		r := Record{Text: cutSpace(line[19:]), Precision: time.Second}
+		if c != nil {
+			r.Stamp = c.Date(y, mo, d, h, mi, s, 0)
+		}
+		return r, true
+	})

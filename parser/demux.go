@@ -1,0 +1,309 @@
+package parser
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Demux reads a stream that can hold several programs' lines (gunicorn's
+// own lines and Django's records on one stderr, nginx and the app in one
+// container's output) as one logical source per program. Each line goes to
+// the program whose format starts a record with it; a line that starts no
+// record goes to the record held open when that program's parser takes it
+// as a continuation (a traceback, an indented line), and is counted as not
+// understood otherwise, never glued to another program's record. A stream
+// of one program reads exactly as that program's parser alone reads it.
+//
+// Demux is itself a Parser, so saved files and followed ones use it alike.
+type Demux struct {
+	base     string
+	newClock func(name string) *Clock
+	emit     Emit
+
+	parts    []*Part
+	open     *Part // the part that took the last record start
+	unparsed int
+	// feeding is the line being fed, so that an event it completes at
+	// once can tell the other parts its time.
+	feeding int
+	// meta are what collectors said of lines of records still open, by
+	// line number, to be put on their events.
+	meta map[int][]string
+	// OnPart, when set, is told of each logical source as it is found.
+	OnPart func(*Part)
+}
+
+// Part is one program's share of a stream: its logical source.
+type Part struct {
+	// Name is the logical source's name, as events and output name it:
+	// the stream's own name for its first program, with the program added
+	// in brackets for the others ("gunicorn_error.log[django]").
+	Name   string
+	Spec   Spec
+	Parser Parser
+	Clock  *Clock
+}
+
+// Continuer is a parser that can tell whether a line that opens no record
+// continues the record it holds open (a traceback's lines, an indented or
+// tab-continued line), so that a stream of several programs glues only
+// those.
+type Continuer interface {
+	Continues(line string) bool
+}
+
+// TimeTaker is a parser whose records without a time of their own take
+// the time of the next line that has one (runserver's). In a stream of
+// several programs, that line can be another program's.
+type TimeTaker interface {
+	TimeSeen(t time.Time, line int)
+}
+
+// NewDemux reads one stream named base; newClock gives each logical
+// source its clock (its zone, its year for yearless times).
+func NewDemux(base string, newClock func(name string) *Clock, emit Emit) *Demux {
+	return &Demux{base: base, newClock: newClock, emit: emit}
+}
+
+// Start sets the stream's first program from a sample of its first lines,
+// as Detect picks it; lines of other programs add theirs as they come.
+// Without it the first line any format recognises sets it.
+func (d *Demux) Start(sample []string) (Detection, bool) {
+	det, ok := Detect(sample)
+	if ok && len(d.parts) == 0 {
+		d.add(det.Spec)
+	}
+	return det, ok
+}
+
+// StartWith sets the stream's first program to one the user named.
+func (d *Demux) StartWith(spec Spec) {
+	if len(d.parts) == 0 {
+		d.add(spec)
+	}
+}
+
+// Parts are the logical sources found so far.
+func (d *Demux) Parts() []*Part { return d.parts }
+
+func (d *Demux) add(spec Spec) *Part {
+	name := d.base
+	if len(d.parts) > 0 {
+		prog := string(spec.Family())
+		taken := func(n string) bool {
+			for _, p := range d.parts {
+				if p.Name == n {
+					return true
+				}
+			}
+			return false
+		}
+		name = labelled(d.base, prog)
+		for i := 2; taken(name); i++ {
+			name = labelled(d.base, fmt.Sprintf("%s-%d", prog, i))
+		}
+	}
+	p := &Part{Name: name, Spec: spec, Clock: d.newClock(name)}
+	p.Parser = spec.New(p.Clock, func(ev Event) { d.emitFrom(p, ev) })
+	d.parts = append(d.parts, p)
+	if d.OnPart != nil {
+		d.OnPart(p)
+	}
+	return p
+}
+
+// labelled adds a label to a source's name: x.log[web-1], or within one
+// already labelled, x.log[web-1/django].
+func labelled(name, label string) string {
+	if strings.HasSuffix(name, "]") {
+		if i := strings.LastIndexByte(name, '['); i > 0 {
+			return name[:len(name)-1] + "/" + label + "]"
+		}
+	}
+	return name + "[" + label + "]"
+}
+
+// SplitLabel cuts a logical source's name into its file and its label
+// ("compose.log[pgbouncer-1]": "compose.log", "pgbouncer-1").
+func SplitLabel(name string) (file, label string) {
+	if strings.HasSuffix(name, "]") {
+		if i := strings.IndexByte(name, '['); i > 0 {
+			return name[:i], name[i+1 : len(name)-1]
+		}
+	}
+	return name, ""
+}
+
+func (d *Demux) emitFrom(p *Part, ev Event) {
+	if m, ok := d.meta[ev.Line]; ok {
+		for i := 0; i+1 < len(m); i += 2 {
+			ev.setField(m[i], m[i+1])
+		}
+		delete(d.meta, ev.Line)
+	}
+	if len(d.parts) > 1 && ev.Line == d.feeding && ev.TimeFrom == 0 && !ev.Stamped {
+		d.tick(p, ev.Time, ev.Line)
+	}
+	d.emit(ev)
+}
+
+// tick tells the other programs' parsers that wait for a timed line the
+// time of one.
+func (d *Demux) tick(from *Part, t time.Time, line int) {
+	for _, q := range d.parts {
+		if q == from {
+			continue
+		}
+		if tt, ok := q.Parser.(TimeTaker); ok {
+			tt.TimeSeen(t, line)
+		}
+	}
+}
+
+// Annotate puts key/value pairs a collector gave for a line (host, pid)
+// on the event that line starts.
+func (d *Demux) Annotate(line int, kv ...string) {
+	if len(kv) == 0 {
+		return
+	}
+	if d.meta == nil {
+		d.meta = map[int][]string{}
+	}
+	if len(d.meta) > maxPending {
+		for k := range d.meta {
+			if k < line-maxPending {
+				delete(d.meta, k)
+			}
+		}
+	}
+	d.meta[line] = kv
+}
+
+// Feed implements Parser.
+func (d *Demux) Feed(l Line) {
+	text := Clean(l.Text)
+	d.feeding = l.Num
+	defer func() { d.feeding = 0 }()
+	for _, p := range d.parts {
+		if p.Spec.Starts(text) {
+			d.start(p, l)
+			return
+		}
+	}
+	if mayStart(text) {
+		if det, ok := Detect([]string{text}); ok {
+			d.start(d.add(det.Spec), l)
+			return
+		}
+	}
+	switch {
+	case len(d.parts) == 1:
+		// One program: its parser decides, as it would alone.
+		d.parts[0].Parser.Feed(l)
+	case d.continued(l, text):
+	case strings.TrimSpace(text) == "":
+	default:
+		delete(d.meta, l.Num)
+		d.unparsed++
+	}
+}
+
+// continued gives a line that starts no record to the program whose open
+// record it continues: the one that started the last record, else another
+// whose record is still open (two programs' records can interleave when
+// they share a pipe).
+func (d *Demux) continued(l Line, text string) bool {
+	if d.open != nil && continues(d.open.Parser, text) {
+		d.open.Parser.Feed(l)
+		return true
+	}
+	for i := len(d.parts) - 1; i >= 0; i-- {
+		p := d.parts[i]
+		if p == d.open {
+			continue
+		}
+		if c, ok := p.Parser.(Continuer); ok && c.Continues(text) {
+			p.Parser.Feed(l)
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Demux) start(p *Part, l Line) {
+	d.open = p
+	p.Parser.Feed(l)
+	if len(d.parts) > 1 {
+		if t, ok := p.Parser.Open(); ok {
+			d.tick(p, t, l.Num)
+		}
+	}
+}
+
+// mayStart rules out cheaply the lines no format starts a record with:
+// indented and tab-continued lines, blank ones.
+func mayStart(text string) bool {
+	return text != "" && text[0] != ' ' && text[0] != '\t' && strings.TrimSpace(text) != ""
+}
+
+// continues asks a parser whether a line continues its open record; one
+// that cannot tell takes only indented and tab-continued lines.
+func continues(p Parser, text string) bool {
+	if c, ok := p.(Continuer); ok {
+		return c.Continues(text)
+	}
+	return text != "" && (text[0] == ' ' || text[0] == '\t')
+}
+
+// Flush implements Parser.
+func (d *Demux) Flush() {
+	for _, p := range d.parts {
+		p.Parser.Flush()
+	}
+}
+
+// Pause implements Pauser: each program's parser decides what a pause
+// means to it.
+func (d *Demux) Pause() {
+	for _, p := range d.parts {
+		if pp, ok := p.Parser.(Pauser); ok {
+			pp.Pause()
+		} else {
+			p.Parser.Flush()
+		}
+	}
+}
+
+// Unparsed implements Parser: the lines no program took, and those its
+// parser could not place.
+func (d *Demux) Unparsed() int {
+	n := d.unparsed
+	for _, p := range d.parts {
+		n += p.Parser.Unparsed()
+	}
+	return n
+}
+
+// Foreign counts the lines no program took.
+func (d *Demux) Foreign() int { return d.unparsed }
+
+// Open implements Parser: the time of the record the last program to
+// start one holds open.
+func (d *Demux) Open() (time.Time, bool) {
+	if d.open == nil {
+		return time.Time{}, false
+	}
+	return d.open.Parser.Open()
+}
+
+// LeftOutOf says what a flushed demuxed stream left out, per program.
+func (d *Demux) LeftOutOf() []string {
+	var out []string
+	for _, p := range d.parts {
+		if msg := LeftOut(p.Parser); msg != "" {
+			out = append(out, p.Name+": "+msg)
+		}
+	}
+	return out
+}

@@ -1,0 +1,227 @@
+package source
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/logcorr/logcorr/envelope"
+	"github.com/logcorr/logcorr/parser"
+)
+
+// Splitter reads one file's lines as the logical sources they hold: it
+// unwraps each line from its collector's envelope, if the file has one, and
+// hands each program's lines to that program's parser (a parser.Demux per
+// label the envelope gives: a compose service, a journald program). It is
+// a parser.Parser, so analyze and tail read a file through the same one.
+type Splitter struct {
+	name   string
+	kind   *envelope.Kind
+	unwrap envelope.Unwrapper
+	opts   *Options
+	ref    time.Time
+	emit   parser.Emit
+	forced *parser.Spec
+
+	demuxes map[string]*parser.Demux
+	order   []*parser.Demux
+	last    *parser.Demux
+	// foreign counts lines the envelope did not wrap.
+	foreign int
+	// indent is what every line of the file shares before its text (a log
+	// pasted from an issue as an indented block).
+	indent string
+	// zones are zones found for logical sources after they were opened
+	// (clock estimates), by name; those not yet opened take theirs here.
+	zones map[string]*time.Location
+}
+
+// NewSplitter prepares to read a file named name from a sample of its first
+// lines: it finds the envelope and, per label, the first program. modTime
+// dates yearless times when no other log can. It returns ErrNotRecognised
+// when no format reads any of the sample.
+func NewSplitter(name string, sample []string, opts *Options, modTime time.Time, emit parser.Emit) (*Splitter, error) {
+	s := &Splitter{name: name, opts: opts, ref: modTime, emit: emit, demuxes: map[string]*parser.Demux{}}
+	if spec, ok := opts.FormatFor(name); ok {
+		s.forced = &spec
+	}
+	s.indent = envelope.Indent(sample)
+	sample = envelope.Dedent(sample)
+	byLabel, labels := map[string][]string{"": sample}, []string{""}
+	if kind := envelope.Detect(sample); kind != nil {
+		s.kind = kind
+		byLabel, labels = envelope.Sample(kind, sample)
+		s.unwrap = kind.Open(s.clockFor(name))
+	}
+	found := false
+	for _, l := range labels {
+		d := s.demux(l)
+		if s.forced != nil {
+			d.StartWith(*s.forced)
+			found = true
+			continue
+		}
+		if _, ok := d.Start(byLabel[l]); ok {
+			found = true
+		}
+	}
+	if !found {
+		return nil, ErrNotRecognised
+	}
+	return s, nil
+}
+
+// Envelope is how a collector wrapped the file's lines, or nil.
+func (s *Splitter) Envelope() *envelope.Kind { return s.kind }
+
+func (s *Splitter) clockFor(name string) *parser.Clock {
+	loc := s.zones[name]
+	if loc == nil {
+		loc = s.zones[""]
+	}
+	if loc == nil {
+		loc = s.opts.ZoneFor(name)
+	}
+	c := parser.NewClock(name, loc, s.opts.Warn)
+	c.Ref = s.ref
+	return c
+}
+
+// demux returns the reader of one label's lines, making it on first use.
+func (s *Splitter) demux(label string) *parser.Demux {
+	if d := s.demuxes[label]; d != nil {
+		return d
+	}
+	base := s.name
+	if label != "" {
+		base += "[" + label + "]"
+	}
+	d := parser.NewDemux(base, s.clockFor, s.emit)
+	d.OnPart = s.opts.OnPart
+	if s.forced != nil && label != "" {
+		d.StartWith(*s.forced)
+	}
+	s.demuxes[label] = d
+	s.order = append(s.order, d)
+	return d
+}
+
+// Feed implements parser.Parser: the line is the file's, as read.
+func (s *Splitter) Feed(l parser.Line) {
+	if s.indent != "" {
+		l.Text = strings.TrimPrefix(l.Text, s.indent)
+	}
+	if s.unwrap == nil {
+		s.last = s.demux("")
+		s.last.Feed(l)
+		return
+	}
+	if !s.unwrap.Unwrap(l.Num, l.Text, s.route) && strings.TrimSpace(l.Text) != "" {
+		s.foreign++
+	}
+}
+
+func (s *Splitter) route(r envelope.Record) {
+	d := s.demux(r.Label)
+	s.last = d
+	var kv []string
+	if r.Host != "" {
+		kv = append(kv, "host", r.Host)
+	}
+	if r.PID != "" {
+		kv = append(kv, "pid", r.PID)
+	}
+	d.Annotate(r.Num, kv...)
+	d.Feed(parser.Line{Num: r.Num, Text: r.Text, Stamp: r.Stamp, StampPrecision: r.Precision})
+}
+
+// Flush implements parser.Parser.
+func (s *Splitter) Flush() {
+	if s.unwrap != nil {
+		s.unwrap.Flush(s.route)
+	}
+	for _, d := range s.order {
+		d.Flush()
+	}
+}
+
+// Pause implements parser.Pauser.
+func (s *Splitter) Pause() {
+	for _, d := range s.order {
+		d.Pause()
+	}
+}
+
+// Unparsed implements parser.Parser: lines outside the envelope, lines
+// no program took, and lines a program's parser could not place.
+func (s *Splitter) Unparsed() int {
+	n := s.foreign
+	for _, d := range s.order {
+		n += d.Unparsed()
+	}
+	return n
+}
+
+// Foreign counts the lines of the file no logical source took: outside
+// the envelope, or no program's.
+func (s *Splitter) Foreign() int {
+	n := s.foreign
+	for _, d := range s.order {
+		n += d.Foreign()
+	}
+	return n
+}
+
+// Open implements parser.Parser.
+func (s *Splitter) Open() (time.Time, bool) {
+	if s.last == nil {
+		return time.Time{}, false
+	}
+	return s.last.Open()
+}
+
+// Parts are the logical sources found so far, in the order found.
+func (s *Splitter) Parts() []*parser.Part {
+	var out []*parser.Part
+	for _, d := range s.order {
+		out = append(out, d.Parts()...)
+	}
+	return out
+}
+
+// SetZone sets the zone of one logical source's naive times (all of them
+// when name is ""), those opened already and those to come.
+func (s *Splitter) SetZone(name string, loc *time.Location) {
+	if s.zones == nil {
+		s.zones = map[string]*time.Location{}
+	}
+	s.zones[name] = loc
+	for _, p := range s.Parts() {
+		if name == "" || p.Name == name {
+			p.Clock.Loc = loc
+		}
+	}
+}
+
+// LeftOut says what the flushed file's parsers had to leave out.
+func (s *Splitter) LeftOut() []string {
+	var out []string
+	for _, d := range s.order {
+		out = append(out, d.LeftOutOf()...)
+	}
+	return out
+}
+
+// Describe says how the file was read, for a notice: its envelope and the
+// programs found in it.
+func (s *Splitter) Describe() string {
+	var parts []string
+	for _, p := range s.Parts() {
+		parts = append(parts, fmt.Sprintf("%s (%s)", p.Name, p.Spec))
+	}
+	env := "bare lines"
+	if s.kind != nil {
+		env = s.kind.Name
+	}
+	return env + ": " + strings.Join(parts, ", ")
+}
