@@ -13,6 +13,8 @@ type Access struct {
 	clock    *Clock
 	emit     Emit
 	unparsed int
+	// proxy: a reverse proxy writes the log (nginx).
+	proxy bool
 }
 
 // NewAccess returns a parser for one access log.
@@ -67,8 +69,98 @@ func (p *Access) Feed(l Line) {
 		return
 	}
 	ev.Level = accessLevel(ev.Status)
+	ev.Proxy = p.proxy
 	ev.setField("client", line[:strings.IndexByte(line, ' ')])
+	parseAccessTail(accessTail(line[at:]), &ev)
 	p.emit(ev)
+}
+
+// accessTail is what follows the request line, status and size of an
+// access line: the combined format's referer and user agent, and the
+// fields a custom format adds (rt=0.149 urt="0.150", a request time).
+func accessTail(msg string) string {
+	end := strings.Index(msg[1:], `" `)
+	if end < 0 {
+		return ""
+	}
+	rest := msg[end+3:]
+	for i := 0; i < 2; i++ { // status, size
+		sp := strings.IndexByte(rest, ' ')
+		if sp < 0 {
+			return ""
+		}
+		rest = rest[sp+1:]
+	}
+	return rest
+}
+
+// parseAccessTail reads a tail's key=value fields (quoted values too) into
+// the event, a stated duration among them, and takes a last bare number
+// with a fraction as the request's time in seconds, as gunicorn's %(L)s
+// and nginx's $request_time write it when a format puts it last unnamed.
+// Quoted fields with no key (referer, user agent) are skipped.
+func parseAccessTail(tail string, ev *Event) {
+	var last string
+	for tail != "" {
+		tail = strings.TrimLeft(tail, " ")
+		if tail == "" {
+			break
+		}
+		var tok string
+		if tail[0] == '"' {
+			end := strings.IndexByte(tail[1:], '"')
+			if end < 0 {
+				return
+			}
+			tail, last = tail[end+2:], ""
+			continue
+		}
+		eq := strings.IndexAny(tail, "= ")
+		if eq > 0 && tail[eq] == '=' {
+			key, rest := tail[:eq], tail[eq+1:]
+			val := rest
+			if rest != "" && rest[0] == '"' {
+				end := strings.IndexByte(rest[1:], '"')
+				if end < 0 {
+					return
+				}
+				val, tail = rest[1:end+1], rest[end+2:]
+			} else if sp := strings.IndexByte(rest, ' '); sp >= 0 {
+				val, tail = rest[:sp], rest[sp:]
+			} else {
+				tail = ""
+			}
+			if isKeyWord(key) {
+				ev.setField(key, val)
+				if d, ok := durationOf(key, val); ok && ev.Duration == 0 {
+					ev.Duration = d
+				}
+			}
+			last = ""
+			continue
+		}
+		if sp := strings.IndexByte(tail, ' '); sp >= 0 {
+			tok, tail = tail[:sp], tail[sp:]
+		} else {
+			tok, tail = tail, ""
+		}
+		last = tok
+	}
+	if ev.Duration == 0 && strings.Count(last, ".") == 1 {
+		if d, ok := durationOf("request_time", last); ok {
+			ev.setField("request_time", last)
+			ev.Duration = d
+		}
+	}
+}
+
+func isKeyWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isKeyByte(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Flush implements Parser.

@@ -53,6 +53,13 @@ type Continuer interface {
 	Continues(line string) bool
 }
 
+// Ender is a parser that holds a record open until the next one begins
+// and can be told that it is complete: in a stream of several programs,
+// another program's line means the record was written whole before it.
+type Ender interface {
+	EndRecord()
+}
+
 // TimeTaker is a parser whose records without a time of their own take
 // the time of the next line that has one (runserver's). In a stream of
 // several programs, that line can be another program's.
@@ -70,7 +77,7 @@ func NewDemux(base string, newClock func(name string) *Clock, emit Emit) *Demux 
 // as Detect picks it; lines of other programs add theirs as they come.
 // Without it the first line any format recognises sets it.
 func (d *Demux) Start(sample []string) (Detection, bool) {
-	det, ok := Detect(sample)
+	det, ok := DetectFor(d.base, sample)
 	if ok && len(d.parts) == 0 {
 		d.add(det.Spec)
 	}
@@ -192,7 +199,7 @@ func (d *Demux) Feed(l Line) {
 		}
 	}
 	if mayStart(text) {
-		if det, ok := Detect([]string{text}); ok {
+		if det, ok := DetectFor(d.base, []string{text}); ok {
 			d.start(d.add(det.Spec), l)
 			return
 		}
@@ -232,6 +239,14 @@ func (d *Demux) continued(l Line, text string) bool {
 }
 
 func (d *Demux) start(p *Part, l Line) {
+	if d.open != nil && d.open != p {
+		// A program writes a record, traceback and all, in one write:
+		// another's line ends it, rather than its own next record, which
+		// can be long after (its events would be late to the merge).
+		if e, ok := d.open.Parser.(Ender); ok {
+			e.EndRecord()
+		}
+	}
 	d.open = p
 	p.Parser.Feed(l)
 	if len(d.parts) > 1 {

@@ -63,6 +63,13 @@ const (
 	TagShutdown          Tag = "shutdown"
 )
 
+// What a proxy's error lines say of the app behind it.
+const (
+	TagUpstreamTimeout Tag = "upstream_timeout"
+	TagUpstreamRefused Tag = "upstream_refused"
+	TagUpstreamClosed  Tag = "upstream_closed"
+)
+
 // Exception is one exception of a Python traceback.
 type Exception struct {
 	Class string
@@ -127,6 +134,10 @@ type Event struct {
 	Method string
 	Path   string // without the query string
 	Status int
+	// Proxy: a reverse proxy wrote the line (nginx); the app's own logs
+	// report the same request too, so it joins their reports rather than
+	// counting as a request of its own.
+	Proxy bool
 
 	// Duration is how long the request took, when the line says
 	// (dur_ms=, uWSGI's "in N msecs", nginx's $request_time): it began

@@ -55,6 +55,11 @@ type Format struct {
 	// stream that mixes them. It must be cheap on lines that do not.
 	starts func(s Spec, line string) bool
 	build  func(s Spec, c *Clock, emit Emit) Parser
+	// claims, when set, says the format is the one for a source whose lines
+	// another format reads as well (an nginx access log is an app
+	// server's access log by its lines): by the source's name, or by what
+	// only some of its lines show.
+	claims func(name string, sample []string) bool
 	// variants proposes the specs of the format that can read a sample
 	// (Python logging's format strings); nil for a format with one spec.
 	variants func(f *Format, sample []string) []Spec
@@ -199,12 +204,17 @@ func candidates(sample []string) []Spec {
 
 // Detect picks the spec that recognises the most record starts among the
 // first lines of a source. ok is false when nothing fits.
-func Detect(sample []string) (Detection, bool) {
+func Detect(sample []string) (Detection, bool) { return DetectFor("", sample) }
+
+// DetectFor is Detect for a source with a name (a file, a compose service):
+// among specs that read as many lines, one whose format claims the source
+// (by its name, or what its lines show) wins.
+func DetectFor(name string, sample []string) (Detection, bool) {
 	cleaned := make([]string, len(sample))
 	for i, l := range sample {
 		cleaned[i] = Clean(l)
 	}
-	best := Detection{}
+	var best []Detection
 	for _, s := range candidates(cleaned) {
 		n := 0
 		for _, l := range cleaned {
@@ -212,11 +222,29 @@ func Detect(sample []string) (Detection, bool) {
 				n++
 			}
 		}
-		// The most lines wins; on a tie the earlier candidate, so a named
-		// format beats an inferred one that reads the same lines.
-		if n > best.Lines {
-			best = Detection{Spec: s, Lines: n}
+		switch {
+		case n == 0:
+		case len(best) == 0 || n > best[0].Lines:
+			best = []Detection{{Spec: s, Lines: n}}
+		case n == best[0].Lines:
+			best = append(best, Detection{Spec: s, Lines: n})
 		}
 	}
-	return best, best.Lines > 0
+	if len(best) == 0 {
+		return Detection{}, false
+	}
+	for _, d := range best {
+		if d.Spec.Format.claims != nil && d.Spec.Format.claims(name, cleaned) {
+			return d, true
+		}
+	}
+	// Otherwise the earlier candidate: a named format beats an inferred
+	// one that reads the same lines, and one no other claims beats one
+	// that needs a claim.
+	for _, d := range best {
+		if d.Spec.Format.claims == nil {
+			return d, true
+		}
+	}
+	return best[0], true
 }

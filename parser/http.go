@@ -1,6 +1,10 @@
 package parser
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // parseRequestLine reads `"METHOD /path HTTP/1.1" STATUS SIZE` at the start of
 // s, the message of http.server's log_request that Django's runserver and
@@ -167,6 +171,9 @@ func parseKV(msg string, ev *Event) {
 			continue
 		}
 		ev.setField(key, val)
+		if d, ok := durationOf(key, val); ok && ev.Duration == 0 {
+			ev.Duration = d
+		}
 		switch kvKeys[strings.ToLower(key)] {
 		case "method":
 			if ev.Method == "" {
@@ -186,4 +193,53 @@ func parseKV(msg string, ev *Event) {
 
 func isKeyByte(c byte) bool {
 	return isLetter(c) || isDigit(c) || c == '_' || c == '-' || c == '.'
+}
+
+// durationKeys are the keys under which logs state how long a request
+// took, with the unit a bare number is in: dur_ms=33163 (the lab's
+// middleware), rt=0.149 (nginx's $request_time), service=30000ms (Heroku's
+// router), duration=1.5s. Keys whose unit is not in their name take a
+// number with a point as seconds and one without as milliseconds.
+var durationKeys = map[string]time.Duration{
+	"dur_ms": time.Millisecond, "duration_ms": time.Millisecond, "elapsed_ms": time.Millisecond, "took_ms": time.Millisecond,
+	"time_ms": time.Millisecond, "latency_ms": time.Millisecond, "response_time_ms": time.Millisecond, "request_time_ms": time.Millisecond,
+	"dur_us": time.Microsecond, "duration_us": time.Microsecond, "time_us": time.Microsecond, "elapsed_us": time.Microsecond,
+	"rt": time.Second, "request_time": time.Second, "response_time": time.Second, "duration_s": time.Second, "elapsed_s": time.Second,
+	"took_s": time.Second, "time_taken": time.Millisecond,
+	"dur": 0, "duration": 0, "elapsed": 0, "took": 0, "latency": 0, "service": 0, "runtime": 0,
+}
+
+// durationOf reads a stated duration, by its key's unit or its own suffix
+// (ms, s, us, µs, m).
+func durationOf(key, val string) (time.Duration, bool) {
+	unit, ok := durationKeys[strings.ToLower(key)]
+	if !ok || val == "" || val == "-" {
+		return 0, false
+	}
+	num := strings.TrimRight(val, "abcdefghijklmnopqrstuvwxyzµ")
+	suffix := val[len(num):]
+	switch suffix {
+	case "ms":
+		unit = time.Millisecond
+	case "s":
+		unit = time.Second
+	case "us", "µs":
+		unit = time.Microsecond
+	case "m", "min":
+		unit = time.Minute
+	case "":
+		if unit == 0 {
+			unit = time.Millisecond
+			if strings.Contains(num, ".") {
+				unit = time.Second
+			}
+		}
+	default:
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 || f > 1e9 {
+		return 0, false
+	}
+	return time.Duration(f * float64(unit)), true
 }

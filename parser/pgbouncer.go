@@ -308,3 +308,6 @@ func (p *PgBouncer) Open() (time.Time, bool) {
 	}
 	return p.cur.Time, true
 }
+
+// EndRecord implements Ender.
+func (p *PgBouncer) EndRecord() { p.flushCur() }

@@ -222,3 +222,6 @@ func (p *Postgres) Open() (time.Time, bool) {
 	}
 	return p.cur.Time, true
 }
+
+// EndRecord implements Ender.
+func (p *Postgres) EndRecord() { p.flushCur() }

@@ -141,3 +141,6 @@ func (p *PyLogging) Open() (time.Time, bool) {
 	}
 	return p.rec.Time, true
 }
+
+// EndRecord implements Ender.
+func (p *PyLogging) EndRecord() { p.endRecord() }

@@ -284,8 +284,10 @@ func (p *Runserver) TimeSeen(t time.Time, line int) {
 }
 
 // tickSpan is how far apart two timed lines of a stream may be for the
-// later to date the untimed records between them.
-const tickSpan = 2 * time.Second
+// later to date the untimed records between them: a record's own access
+// line can come seconds after it (DEBUG's technical page takes that long
+// under load); a line much later than that is no neighbour of it.
+const tickSpan = 10 * time.Second
 
 // Pause implements Pauser, by doing nothing: a record is dated by the
 // timestamped line after it (its request's access line, which can come
@@ -296,11 +298,25 @@ func (p *Runserver) Pause() {}
 // Unparsed implements Parser.
 func (p *Runserver) Unparsed() int { return p.unparsed }
 
+// LeftOuter is a parser that can have to leave records out: those no line
+// of the stream could date.
+type LeftOuter interface {
+	LeftOut() string
+}
+
 // LeftOut says what a flushed parser had to leave out, for a notice, or ""
-// when nothing: runserver records no line of the stream could date.
+// when nothing.
 func LeftOut(p Parser) string {
-	if rs, ok := p.(*Runserver); ok && rs.Untimed > 0 {
-		return fmt.Sprintf("%d records had no timestamped line to take a time from and were left out", rs.Untimed)
+	if lo, ok := p.(LeftOuter); ok {
+		return lo.LeftOut()
+	}
+	return ""
+}
+
+// LeftOut implements LeftOuter.
+func (p *Runserver) LeftOut() string {
+	if p.Untimed > 0 {
+		return fmt.Sprintf("%d records had no timestamped line to take a time from and were left out", p.Untimed)
 	}
 	return ""
 }
@@ -308,3 +324,6 @@ func LeftOut(p Parser) string {
 // Open implements Parser. A runserver record is dated by the next
 // timestamped line, so none it holds has a time yet.
 func (p *Runserver) Open() (time.Time, bool) { return time.Time{}, false }
+
+// EndRecord implements Ender.
+func (p *Runserver) EndRecord() { p.endRecord() }

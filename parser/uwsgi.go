@@ -1,0 +1,245 @@
+package parser
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func init() {
+	register(&Format{
+		Name:   "uwsgi",
+		Family: FamilyUWSGI,
+		Rank:   35,
+		Summary: "uWSGI's log: its request lines (the time a request began, how long it took, its status), its own lines " +
+			"(HARAKIRI, a worker that died), and, mixed in, the app's own records",
+		Examples: []string{
+			`[pid: 21518|app: 0|req: 107/493] 127.0.0.1 () {36 vars in 568 bytes} [Tue Dec  1 04:28:11 2026] POST /accounts/login/ => generated 145 bytes in 14037 msecs (HTTP/1.1 500) 6 headers in 184 bytes (1 switches on core 1)`,
+			`[pid: 88185|app: 0|req: 3/3] 127.0.0.1 () {34 vars in 617 bytes} [Sun Mar 13 22:49:15 2016] POST /endpoint2 => generated 215 bytes in 68 micros (HTTP/1.1 200) 9 headers in 373 bytes (1 switches on core 8)`,
+			`Mon Jan 15 01:14:45 2018 - *** HARAKIRI ON WORKER 1 (pid: 53, try: 1) ***`,
+		},
+		starts: func(_ Spec, line string) bool {
+			if _, ok := parseUWSGIRequest(line, nil); ok {
+				return true
+			}
+			if _, n, ok := scanCtime(line); ok && strings.HasPrefix(line[n:], " - ") {
+				return true
+			}
+			return isUWSGIChatter(line)
+		},
+		build: func(_ Spec, c *Clock, emit Emit) Parser { return &UWSGI{clock: c, emit: emit} },
+	})
+}
+
+// uwsgiChatter are uWSGI's own lines that carry no time, by how they start.
+var uwsgiChatter = []string{
+	"*** Starting uWSGI ", "*** uWSGI is running", "*** Operational MODE", "*** HARAKIRI ", "spawned uWSGI ",
+	"Respawned uWSGI worker", "DAMN ! worker", "uwsgi_response_", "SIGPIPE: writing to a closed pipe",
+	"goodbye to uWSGI", "WSGI app ", "--- no python application found", "uwsgi socket ", "gracefully (RE)spawned",
+	"announcing my loyalty", "*** uWSGI ", "!!! uWSGI process",
+}
+
+func isUWSGIChatter(line string) bool {
+	for _, c := range uwsgiChatter {
+		if strings.HasPrefix(line, c) {
+			return true
+		}
+	}
+	return strings.HasPrefix(line, "worker ") && (strings.Contains(line, " buried after ") || strings.Contains(line, " killed successfully"))
+}
+
+var weekdays = map[string]bool{"Mon": true, "Tue": true, "Wed": true, "Thu": true, "Fri": true, "Sat": true, "Sun": true}
+
+// scanCtime reads C's ctime(): "Tue Dec  1 04:28:11 2026".
+func scanCtime(s string) (stamp, int, bool) {
+	var st stamp
+	if len(s) < 24 || !weekdays[s[:3]] || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' || s[19] != ' ' {
+		return st, 0, false
+	}
+	st.month = monthAbbr[s[4:7]]
+	d := s[8:10]
+	if d[0] == ' ' {
+		d = "0" + d[1:]
+	}
+	var ok1, ok2 bool
+	st.day, ok1 = digits(d, 0, 2)
+	st.year, ok2 = digits(s, 20, 4)
+	if st.month == 0 || !ok1 || !ok2 || !clock(s, 11, &st) || st.day < 1 || st.day > 31 || st.year < 1970 {
+		return st, 0, false
+	}
+	st.precision, st.clockEnd = time.Second, 24
+	return st, 24, true
+}
+
+// uwsgiRequest is what a request line says.
+type uwsgiRequest struct {
+	start       stamp
+	method, uri string
+	status      int
+	took        time.Duration
+	pid, addr   string
+}
+
+// parseUWSGIRequest reads uWSGI's default request line:
+// [pid: 12|app: 0|req: 3/9] ADDR (USER) {N vars in N bytes} [CTIME] METHOD URI => generated N bytes in N msecs (PROTO STATUS) …
+// The bracketed time is when the request began. r may be nil.
+func parseUWSGIRequest(line string, r *uwsgiRequest) (*uwsgiRequest, bool) {
+	if !strings.HasPrefix(line, "[pid: ") {
+		return nil, false
+	}
+	end := strings.Index(line, "] ")
+	open := strings.Index(line, "} [")
+	if end < 0 || open < end {
+		return nil, false
+	}
+	st, n, ok := scanCtime(line[open+3:])
+	rest := line[open+3+n:]
+	if !ok || !strings.HasPrefix(rest, "] ") {
+		return nil, false
+	}
+	rest = rest[2:]
+	arrow := strings.Index(rest, " => generated ")
+	if arrow < 0 {
+		return nil, false
+	}
+	req, tail := rest[:arrow], rest[arrow+len(" => generated "):]
+	in := strings.Index(tail, " bytes in ")
+	if in < 0 {
+		return nil, false
+	}
+	tail = tail[in+len(" bytes in "):]
+	sp := strings.IndexByte(tail, ' ')
+	if sp < 0 {
+		return nil, false
+	}
+	amount, err := strconv.ParseInt(tail[:sp], 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	tail = tail[sp+1:]
+	var unit time.Duration
+	switch {
+	case strings.HasPrefix(tail, "msecs "):
+		unit = time.Millisecond
+	case strings.HasPrefix(tail, "micros "):
+		unit = time.Microsecond
+	default:
+		return nil, false
+	}
+	po := strings.IndexByte(tail, '(')
+	pc := strings.IndexByte(tail, ')')
+	if po < 0 || pc < po {
+		return nil, false
+	}
+	proto := tail[po+1 : pc]
+	ssp := strings.LastIndexByte(proto, ' ')
+	status, ok := atoi(proto[ssp+1:])
+	if ssp < 0 || !ok || status < 100 || status > 999 {
+		return nil, false
+	}
+	if r == nil {
+		return nil, true
+	}
+	*r = uwsgiRequest{start: st, status: status, took: time.Duration(amount) * unit}
+	if m, u, ok := strings.Cut(req, " "); ok {
+		r.method, r.uri = m, u
+	}
+	header := line[1:end] // "pid: 12|app: 0|req: 3/9"
+	if p, ok := strings.CutPrefix(header, "pid: "); ok {
+		r.pid, _, _ = strings.Cut(p, "|")
+	}
+	if sp := strings.IndexByte(line[end+2:], ' '); sp > 0 {
+		r.addr = line[end+2 : end+2+sp]
+	}
+	return r, true
+}
+
+// UWSGI parses uWSGI's log.
+type UWSGI struct {
+	clock    *Clock
+	emit     Emit
+	unparsed int
+	// last is the last time a line gave, to date its own lines that carry
+	// none (a worker that died, a respawn); pending are those before any.
+	last    time.Time
+	lastNum int
+	pending []Event
+}
+
+// Feed implements Parser.
+func (p *UWSGI) Feed(l Line) {
+	line := Clean(l.Text)
+	var r uwsgiRequest
+	if _, ok := parseUWSGIRequest(line, &r); ok {
+		start := p.clock.instant(r.start, l.Num)
+		// The line is written when the request ended: it is dated so.
+		ev := Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Time: start.Add(r.took), Precision: time.Second,
+			Kind: KindAccess, Level: accessLevel(r.status), Text: line, Message: line, Status: r.status, Duration: r.took}
+		if isToken(r.method) {
+			ev.Method, ev.Path = r.method, urlPath(r.uri)
+		}
+		ev.setField("pid", r.pid)
+		ev.setField("client", r.addr)
+		ev.setField("duration_ms", strconv.FormatInt(r.took.Milliseconds(), 10))
+		p.timeKnown(start, l.Num)
+		p.emit(ev)
+		return
+	}
+	if st, n, ok := scanCtime(line); ok && strings.HasPrefix(line[n:], " - ") {
+		t := p.clock.instant(st, l.Num)
+		p.timeKnown(t, l.Num)
+		p.emit(Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Time: t, Precision: time.Second,
+			Kind: KindRecord, Level: "INFO", Text: line, Message: line[n+3:]})
+		return
+	}
+	if !isUWSGIChatter(line) {
+		if strings.TrimSpace(line) != "" {
+			p.unparsed++
+		}
+		return
+	}
+	ev := Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Kind: KindBanner, Level: "INFO", Text: line, Message: line}
+	switch {
+	case !l.Stamp.IsZero():
+		ev.Time, ev.Precision, ev.Stamped = l.Stamp, l.StampPrecision, true
+	case p.lastNum != 0:
+		ev.Time, ev.Precision, ev.TimeFrom = p.last, time.Second, p.lastNum
+	default:
+		p.pending = append(p.pending, ev)
+		return
+	}
+	p.emit(ev)
+}
+
+// timeKnown dates the lines that waited for a time: uWSGI's start-up
+// lines, before its first request.
+func (p *UWSGI) timeKnown(t time.Time, num int) {
+	for _, ev := range p.pending {
+		ev.Time, ev.Precision, ev.TimeFrom = t, time.Second, num
+		p.emit(ev)
+	}
+	p.pending = p.pending[:0]
+	p.last, p.lastNum = t, num
+}
+
+// Flush implements Parser: lines no line ever dated are left out, as
+// LeftOut says.
+func (p *UWSGI) Flush() {}
+
+// LeftOut implements LeftOuter.
+func (p *UWSGI) LeftOut() string {
+	if len(p.pending) > 0 {
+		return fmt.Sprintf("%d of uWSGI's own lines had no time to take and were left out", len(p.pending))
+	}
+	return ""
+}
+
+// Unparsed implements Parser.
+func (p *UWSGI) Unparsed() int { return p.unparsed }
+
+// Open implements Parser: every line is an event of its own.
+func (p *UWSGI) Open() (time.Time, bool) { return time.Time{}, false }
+
+// Continues implements Continuer.
+func (p *UWSGI) Continues(string) bool { return false }
