@@ -204,6 +204,35 @@ var Builtin = []Cause{
 		Needles:  []string{"WORKER TIMEOUT"},
 		Explains: ExplainsNoTraceback,
 	},
+	{
+		ID: "uwsgi_harakiri", Title: "uWSGI worker killed (harakiri)",
+		Meaning:  "uWSGI killed a worker whose request ran longer than its harakiri timeout; the request got no response and left no traceback",
+		Fix:      "find what the request waited for (database, lock, external call); raise harakiri only if the work is legitimately slow",
+		Shows:    []string{"uwsgi"},
+		Needles:  []string{"HARAKIRI ON WORKER"},
+		Explains: ExplainsNoTraceback,
+	},
+	{
+		ID: "upstream_timeout", Title: "App too slow for the proxy",
+		Meaning: "the reverse proxy (nginx) gave up waiting for the app's response (proxy_read_timeout) and answered 504; the app may still be working on it",
+		Fix:     "find what made the request slow (its own chain in the app's logs: pool waits, slow statements, locks); raise proxy_read_timeout only if the slowness is expected",
+		Shows:   []string{"proxy"},
+		Needles: []string{"upstream timed out"},
+	},
+	{
+		ID: "upstream_refused", Title: "App not accepting connections",
+		Meaning: "the reverse proxy could not connect to the app (connection refused, no live upstreams) and answered 502: the app server was down, restarting or not listening yet",
+		Fix:     "check that the app server is up and listens where the proxy points (upstream address, socket); look at its own log for the restart or crash",
+		Shows:   []string{"proxy"},
+		Needles: []string{"connect() failed (111", "no live upstreams"},
+	},
+	{
+		ID: "upstream_closed", Title: "App closed the connection",
+		Meaning: "the app closed the proxy's connection before answering (upstream prematurely closed connection, reset by peer) and the proxy answered 502: usually a worker that was killed (timeout, out of memory) or crashed",
+		Fix:     "look in the app server's log for the worker it killed or lost at that moment (WORKER TIMEOUT, HARAKIRI, SIGKILL) and what that request waited for",
+		Shows:   []string{"proxy"},
+		Needles: []string{"upstream prematurely closed connection", "Connection reset by peer) while reading response header from upstream"},
+	},
 }
 
 // Catalogue is a set of causes, searched in order.

@@ -75,7 +75,11 @@ type Chain struct {
 
 // Summary counts what the correlator saw.
 type Summary struct {
-	Anchors     int
+	Anchors int
+	// Late counts reports that came after their request's chain (a
+	// response logged when a request longer than SameRequest ended) and
+	// joined it rather than counting as requests of their own.
+	Late        int
 	ByCause     map[string]int
 	Unexplained int
 	First, Last time.Time
@@ -101,7 +105,12 @@ type group struct {
 	root    *parser.Exception
 	chains  int
 	first   time.Time
-	anchor  int // index in reports
+	// began is when the request began, as a report that states its
+	// duration says (zero when none does).
+	began  time.Time
+	anchor int // index in reports
+	// late are reports that came after the deadline (joinLate).
+	late []parser.Event
 }
 
 // Correlator assembles anchors and builds their chains.
@@ -111,10 +120,13 @@ type Correlator struct {
 	open  []*group
 	done  groupHeap
 	signs []*sign
-	wm    time.Time
-	seq   int
-	sum   Summary
-	logs  map[string]string // by file, for sameLog
+	// past are requests whose chains are out, kept while a late report
+	// (joinLate) may still come for them.
+	past []*group
+	wm   time.Time
+	seq  int
+	sum  Summary
+	logs map[string]string // by file, for sameLog
 	// nextFinal is the earliest time an open request can become final, so
 	// that Advance scans the open requests only when one can.
 	nextFinal time.Time
@@ -167,11 +179,17 @@ func (c *Correlator) addSign(s *sign) {
 // started within SameRequest. Requests are matched first come, first served
 // because the logs share no request id.
 func (c *Correlator) assemble(ev parser.Event) {
-	for _, g := range c.open {
-		if c.accepts(g, &ev) {
-			g.add(ev)
-			c.noteDeadline(g)
+	if ev.Duration > 0 {
+		if c.assembleTimed(&ev) {
 			return
+		}
+	} else {
+		for _, g := range c.open {
+			if c.accepts(g, &ev) {
+				g.add(ev)
+				c.noteDeadline(g)
+				return
+			}
 		}
 	}
 	c.seq++
@@ -179,6 +197,67 @@ func (c *Correlator) assemble(ev parser.Event) {
 	g.add(ev)
 	c.open = append(c.open, g)
 	c.noteDeadline(g)
+}
+
+// assembleTimed files a report that states how long its request took: first
+// come, first served as any report, but only under a request whose first
+// report lies inside the interval the report states (an error is logged
+// after its request began), and past its deadline too. Many requests of one
+// path can be in flight at once, and the oldest open one is not the one a
+// long request's response belongs to: that request's error record came
+// more than SameRequest before its response.
+//
+// Joining a request past its deadline is joining it late: its chain is out,
+// or will be as if the report had not come, so that live and saved logs
+// give the same chains; the summary counts it.
+func (c *Correlator) assembleTimed(ev *parser.Event) bool {
+	var best *group
+	earliest := ev.Began().Add(-lateSlop)
+	consider := func(g *group) {
+		if best != nil && best.seq < g.seq || g.firstExact().Before(earliest) || !c.reaches(ev, g.first) {
+			return
+		}
+		if ev.Time.After(c.deadline(g)) {
+			if g.path != ev.Path || g.status != ev.Status || g.method != "" && ev.Method != "" && g.method != ev.Method || !c.compatible(g, ev) {
+				return
+			}
+		} else if !c.accepts(g, ev) {
+			return
+		}
+		best = g
+	}
+	for _, g := range c.open {
+		consider(g)
+	}
+	for _, g := range c.done {
+		consider(g)
+	}
+	for _, g := range c.past {
+		consider(g)
+	}
+	if best == nil {
+		// No request inside its interval (its own record may be one no
+		// log dated): first come, first served among the open ones.
+		for _, g := range c.open {
+			if c.accepts(g, ev) {
+				best = g
+				break
+			}
+		}
+		if best == nil {
+			return false
+		}
+	}
+	if ev.Time.After(c.deadline(best)) {
+		best.late = append(best.late, *ev)
+		if c.cfg.reaches(ev.Time) {
+			c.sum.Late++
+		}
+		return true
+	}
+	best.add(*ev)
+	c.noteDeadline(best)
+	return true
 }
 
 func (c *Correlator) noteDeadline(g *group) {
@@ -196,19 +275,61 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 	}
 	// Nothing joins a request after its deadline, whether or not the
 	// watermark has closed it yet: that keeps the result independent of
-	// how often the watermark moves (live and saved logs agree).
+	// how often the watermark moves (live and saved logs agree). A report
+	// that comes later still can join it late (joinLate).
 	if d := ev.Time.Sub(g.first); d < -c.cfg.SameRequest || ev.Time.After(c.deadline(g)) {
 		return false
 	}
+	return c.compatible(g, ev)
+}
+
+// reaches reports whether a report that states its request's duration
+// covers a time: the request ran from Duration before the report (less
+// the report's resolution) to the report.
+func (c *Correlator) reaches(ev *parser.Event, t time.Time) bool {
+	if ev.Duration <= 0 {
+		return false
+	}
+	began := ev.Began().Add(-max(ev.Precision, time.Second))
+	return !t.Before(began) && !t.After(ev.Time)
+}
+
+// compatible reports whether a report can be another of a request's: one
+// report of each kind per log (its rotated files included), one access line
+// per tier (the app's, a proxy's), and the same exception where both say.
+func (c *Correlator) compatible(g *group, ev *parser.Event) bool {
+	clash := func(r *parser.Event) bool {
+		return r.Kind == ev.Kind && (ev.Kind == parser.KindAccess && r.Proxy == ev.Proxy || c.sameLog(r.Source, ev.Source))
+	}
 	for i := range g.reports {
-		r := &g.reports[i]
-		// One report of each kind per log (its rotated files included),
-		// and one access line in all.
-		if r.Kind == ev.Kind && (ev.Kind == parser.KindAccess || c.sameLog(r.Source, ev.Source)) {
+		if clash(&g.reports[i]) {
 			return false
 		}
 	}
+	for i := range g.late {
+		if clash(&g.late[i]) {
+			return false
+		}
+	}
+	if pid := processOf(ev); pid != "" {
+		for i := range g.reports {
+			// Reports that name their process are one request's only
+			// if it is one process: a worker handles a request whole.
+			if other := processOf(&g.reports[i]); other != "" && other != pid {
+				return false
+			}
+		}
+	}
 	return ev.Exc == nil || g.exc == nil || sameException(ev.Exc, ev.Root, g.exc, g.root)
+}
+
+// processOf is the process a report says wrote it: Python logging's
+// %(process)d, uWSGI's pid, a collector's pid.
+func processOf(ev *parser.Event) string {
+	if p := ev.Field("process"); p != "" {
+		return p
+	}
+	return ev.Field("pid")
 }
 
 // sameLog reports whether two files are the same log: x.log and the x.log.1
@@ -249,17 +370,23 @@ func (g *group) add(ev parser.Event) {
 	if ev.Time.Before(g.first) {
 		g.first = ev.Time
 	}
+	if ev.Duration > 0 && (g.began.IsZero() || ev.Began().Before(g.began)) {
+		g.began = ev.Began()
+	}
 	g.reports = append(g.reports, ev)
 	if anchorRank(&ev) > anchorRank(&g.reports[g.anchor]) {
 		g.anchor = len(g.reports) - 1
 	}
 }
 
-// anchorRank prefers, as the report that dates an anchor, the access line
-// (written when the response went out), then a response line with its own
-// time, then an error record with its own time, then one with a borrowed time.
+// anchorRank prefers, as the report that dates an anchor, the app's access
+// line (written when the response went out), then a proxy's, then a
+// response line with its own time, then an error record with its own time,
+// then one with a borrowed time.
 func anchorRank(ev *parser.Event) int {
 	switch {
+	case ev.Kind == parser.KindAccess && !ev.Proxy:
+		return 5
 	case ev.Kind == parser.KindAccess:
 		return 4
 	case ev.TimeInferred():
@@ -271,6 +398,28 @@ func anchorRank(ev *parser.Event) int {
 }
 
 func (g *group) anchorTime() time.Time { return g.reports[g.anchor].Time }
+
+// firstExact is the time of the request's earliest report that has a time
+// of its own to the millisecond, else the latest its first report can
+// stand for (a record dated by a whole second's access line can lie up to a
+// second before its request began). A collector's stamp is when it read a
+// line, which can be a batch later than when it was written: not exact.
+func (g *group) firstExact() time.Time {
+	var t time.Time
+	for i := range g.reports {
+		r := &g.reports[i]
+		if r.TimeInferred() || r.Stamped || r.Precision >= time.Second {
+			continue
+		}
+		if t.IsZero() || r.Time.Before(t) {
+			t = r.Time
+		}
+	}
+	if t.IsZero() {
+		return g.first.Add(time.Second)
+	}
+	return t
+}
 
 // Advance tells the correlator that no event earlier than wm will come
 // (except stragglers); chains whose window closed are handed out.
@@ -288,7 +437,7 @@ func (c *Correlator) Advance(wm time.Time) {
 func (c *Correlator) Close() {
 	c.closeGroups(true)
 	c.emitReady(true)
-	c.signs = nil
+	c.signs, c.past = nil, nil
 }
 
 // deadline is when no more reports can join a request: once its access
@@ -349,6 +498,7 @@ func (c *Correlator) emitReady(all bool) {
 			c.count(&ch)
 			c.out(ch)
 		}
+		c.past = append(c.past, g)
 	}
 }
 
@@ -366,7 +516,29 @@ func (c *Correlator) evict() {
 	if i > 0 {
 		c.signs = append(c.signs[:0], c.signs[i:]...)
 	}
+	// A late report reaches back by the duration it states; requests are
+	// kept for LateHorizon of event time.
+	keep := c.past[:0]
+	for _, g := range c.past {
+		if !g.first.Before(c.wm.Add(-LateHorizon)) {
+			keep = append(keep, g)
+		}
+	}
+	for i := len(keep); i < len(c.past); i++ {
+		c.past[i] = nil
+	}
+	c.past = keep
 }
+
+// lateSlop is how far before a report's stated start its request's first
+// report may lie and still count as after it: the two logs' clocks and
+// the point where the duration is measured differ by that much.
+const lateSlop = 10 * time.Millisecond
+
+// LateHorizon is how long after a request began a report stating its
+// duration can still join it (joinLate): longer than any proxy's or app
+// server's timeout lets a request run.
+const LateHorizon = 15 * time.Minute
 
 // Summary returns the counts so far.
 func (c *Correlator) Summary() Summary { return c.sum }

@@ -26,16 +26,22 @@ func NewJSON(w io.Writer) *JSON { return &JSON{w: bufio.NewWriter(w)} }
 
 // JSONAnchor is the anchor of a chain.
 type JSONAnchor struct {
-	Time         string            `json:"time"`
-	TimeInferred bool              `json:"time_inferred"`
-	File         string            `json:"file"`
-	Generation   int               `json:"generation,omitempty"`
-	Line         int               `json:"line"`
-	Method       string            `json:"method"`
-	Path         string            `json:"path"`
-	Status       int               `json:"status"`
-	Text         string            `json:"text"`
-	Fields       map[string]string `json:"fields,omitempty"`
+	Time         string `json:"time"`
+	TimeInferred bool   `json:"time_inferred"`
+	// TimeStamped: the time is the one a collector recorded for the line.
+	TimeStamped bool `json:"time_stamped,omitempty"`
+	// DurationMS is how long the request took, when the line says.
+	DurationMS int64 `json:"duration_ms,omitempty"`
+	// Proxy: a reverse proxy wrote the line.
+	Proxy      bool              `json:"proxy,omitempty"`
+	File       string            `json:"file"`
+	Generation int               `json:"generation,omitempty"`
+	Line       int               `json:"line"`
+	Method     string            `json:"method"`
+	Path       string            `json:"path"`
+	Status     int               `json:"status"`
+	Text       string            `json:"text"`
+	Fields     map[string]string `json:"fields,omitempty"`
 }
 
 // JSONException is one exception of a traceback.
@@ -48,6 +54,9 @@ type JSONException struct {
 type JSONLink struct {
 	Time         string            `json:"time"`
 	TimeInferred bool              `json:"time_inferred"`
+	TimeStamped  bool              `json:"time_stamped,omitempty"`
+	DurationMS   int64             `json:"duration_ms,omitempty"`
+	Proxy        bool              `json:"proxy,omitempty"`
 	OffsetMS     int64             `json:"offset_ms"`
 	File         string            `json:"file"`
 	Generation   int               `json:"generation,omitempty"`
@@ -85,14 +94,15 @@ func jsonExc(e *parser.Exception) *JSONException {
 func ChainJSON(c *correlate.Chain) JSONChain {
 	a := &c.Anchor
 	jc := JSONChain{
-		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), File: a.Source, Generation: a.Gen, Line: a.Line,
-			Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: a.Fields},
+		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), TimeStamped: a.Stamped, DurationMS: a.Duration.Milliseconds(),
+			Proxy: a.Proxy, File: a.Source, Generation: a.Gen, Line: a.Line, Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: a.Fields},
 		Cause: c.Cause, Hypothesis: c.Hypothesis, Notes: c.Notes, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
 		Evidence: make([]JSONLink, 0, len(c.Evidence)),
 	}
 	for _, l := range c.Evidence {
 		ev := &l.Event
-		jl := JSONLink{Time: stamp(ev.Time, ev.Precision), TimeInferred: ev.TimeInferred(), OffsetMS: l.Offset.Milliseconds(),
+		jl := JSONLink{Time: stamp(ev.Time, ev.Precision), TimeInferred: ev.TimeInferred(), TimeStamped: ev.Stamped, DurationMS: ev.Duration.Milliseconds(),
+			Proxy: ev.Proxy, OffsetMS: l.Offset.Milliseconds(),
 			File: ev.Source, Generation: ev.Gen, Line: ev.Line, Kind: ev.Kind.String(), Role: string(l.Role), Text: ev.Text, Why: l.Why,
 			Exception: jsonExc(ev.Exc), RootCause: jsonExc(ev.Root), Fields: ev.Fields}
 		if ev.EndLine > ev.Line {
@@ -124,6 +134,7 @@ func (j *JSON) Chain(c *correlate.Chain) error {
 type JSONSource struct {
 	File     string     `json:"file"`
 	Format   string     `json:"format"`
+	Envelope string     `json:"envelope,omitempty"`
 	Zone     string     `json:"zone,omitempty"`
 	Events   int        `json:"events"`
 	Unparsed int        `json:"unparsed"`
@@ -151,10 +162,13 @@ type JSONHypothesis struct {
 
 // JSONSummary is what follows the chains.
 type JSONSummary struct {
-	Anchors     int              `json:"anchors"`
-	Verdict     string           `json:"verdict,omitempty"`
-	ByCause     map[string]int   `json:"by_cause"`
-	Unexplained int              `json:"unexplained"`
+	Anchors     int            `json:"anchors"`
+	Verdict     string         `json:"verdict,omitempty"`
+	ByCause     map[string]int `json:"by_cause"`
+	Unexplained int            `json:"unexplained"`
+	// LateReports counts reports that came after their request's chain
+	// (its response, when it ran longer than --same-request) and joined it.
+	LateReports int              `json:"late_reports,omitempty"`
 	Hypotheses  []JSONHypothesis `json:"hypotheses"`
 	// Uncatalogued counts unexplained anchors by their own exception class.
 	Uncatalogued map[string]int `json:"uncatalogued"`
@@ -244,7 +258,7 @@ type JSONFinding struct {
 
 // SummaryJSON converts a run's summary to its JSON form.
 func SummaryJSON(r *Run) JSONSummary {
-	s := JSONSummary{Anchors: r.Summary.Anchors, ByCause: r.Summary.ByCause, Unexplained: r.Summary.Unexplained,
+	s := JSONSummary{Anchors: r.Summary.Anchors, ByCause: r.Summary.ByCause, Unexplained: r.Summary.Unexplained, LateReports: r.Summary.Late,
 		Paths: r.Config.Paths, BeforeMS: r.Config.Before.Milliseconds(), AfterMS: r.Config.After.Milliseconds(),
 		Sources: []JSONSource{}, Skipped: r.Skipped}
 	if s.ByCause == nil {
@@ -311,7 +325,7 @@ func SummaryJSON(r *Run) JSONSummary {
 			Against: e.Against, Note: c.Note})
 	}
 	for _, src := range r.Sources {
-		js := JSONSource{File: src.File, Format: src.Format, Zone: src.Zone, Events: src.Events, Unparsed: src.Unparsed, Outside: r.Outside[src.File]}
+		js := JSONSource{File: src.File, Format: src.Format, Envelope: src.Envelope, Zone: src.Zone, Events: src.Events, Unparsed: src.Unparsed, Outside: r.Outside[src.File]}
 		for _, g := range src.Gaps {
 			js.Gaps = append(js.Gaps, []string{stamp(g.From, time.Millisecond), stamp(g.To, time.Millisecond)})
 		}

@@ -77,8 +77,11 @@ func (t *Text) Chain(c *correlate.Chain) error {
 	}
 	for _, l := range c.Evidence {
 		approx := " "
-		if l.Event.TimeInferred() {
+		switch {
+		case l.Event.TimeInferred():
 			approx = "~"
+		case l.Event.Stamped:
+			approx = "@"
 		}
 		text := l.Event.Text
 		if l.Role == correlate.RoleCause {
@@ -157,6 +160,10 @@ func (t *Text) Finish(r *Run) error {
 		fmt.Fprintf(w, "  %-*s %6d  %s\n", width, k, s.ByCause[k], what)
 	}
 	fmt.Fprintf(w, "  %-*s %6d\n", width, "unexplained", s.Unexplained)
+	if s.Late > 0 {
+		fmt.Fprintf(w, "  %s came after their request's chain (the request ran longer than --same-request) and joined it\n",
+			count(s.Late, "response line"))
+	}
 	writeHypotheses(w, &r.Hypotheses, t.pal)
 	writeLoad(w, r)
 	writePressure(w, r.Pressure)
@@ -164,7 +171,11 @@ func (t *Text) Finish(r *Run) error {
 	writeClocks(w, r.Clocks)
 	fmt.Fprintf(w, "Sources:\n")
 	for _, src := range r.Sources {
-		fmt.Fprintf(w, "  %s: %s, %d events", src.File, src.Format, src.Events)
+		fmt.Fprintf(w, "  %s: %s", src.File, src.Format)
+		if src.Envelope != "" {
+			fmt.Fprintf(w, " (through %s)", src.Envelope)
+		}
+		fmt.Fprintf(w, ", %d events", src.Events)
 		if src.Events > 0 {
 			fmt.Fprintf(w, ", %s to %s", stamp(src.First, time.Second), stamp(src.Last, time.Second))
 		}

@@ -38,8 +38,12 @@ type PoolSample struct {
 // paths, and PgBouncer's pool waits. Its memory grows with the routes and
 // the seconds of the run, not with the lines.
 type Traffic struct {
-	paths      map[string]bool
-	access     map[Route]int
+	paths  map[string]bool
+	access map[Route]int
+	// proxied are a reverse proxy's access lines, counted apart: they
+	// report the requests the app's access lines do.
+	proxied    map[Route]int
+	perSecPrx  map[int64]int
 	records    map[recordKey]int
 	perSecAcc  map[int64]int // responses on the anchor paths a second, from access lines
 	perSecResp map[int64]int // the same from other response lines (auth logs)
@@ -49,7 +53,7 @@ type Traffic struct {
 
 // NewTraffic counts traffic; paths are the anchor paths.
 func NewTraffic(paths []string) *Traffic {
-	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, records: map[recordKey]int{},
+	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, proxied: map[Route]int{}, perSecPrx: map[int64]int{}, records: map[recordKey]int{},
 		perSecAcc: map[int64]int{}, perSecResp: map[int64]int{}, signs: map[string]map[int64]int{}}
 	for _, p := range paths {
 		t.paths[p] = true
@@ -67,6 +71,11 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 		t.signs[c.ID][ev.Time.Unix()]++
 	}
 	switch {
+	case ev.Kind == parser.KindAccess && ev.IsResponse() && ev.Proxy:
+		t.proxied[Route{ev.Method, ev.Path, ev.Status}]++
+		if t.paths[ev.Path] {
+			t.perSecPrx[ev.Time.Unix()]++
+		}
 	case ev.Kind == parser.KindAccess && ev.IsResponse():
 		t.access[Route{ev.Method, ev.Path, ev.Status}]++
 		if t.paths[ev.Path] {
@@ -93,10 +102,15 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 	}
 }
 
-// Access returns the access-line responses of a route, by status.
+// Access returns the access-line responses of a route, by status: the
+// app's access lines, or a proxy's when no app server's were read.
 func (t *Traffic) Access(method, path string) map[int]int {
 	out := map[int]int{}
-	for r, n := range t.access {
+	lines := t.access
+	if len(lines) == 0 {
+		lines = t.proxied
+	}
+	for r, n := range lines {
 		if r.Path == path && (method == "" || r.Method == method) {
 			out[r.Status] += n
 		}
@@ -133,8 +147,11 @@ func (t *Traffic) Records(path string, status int) map[string]int {
 // ResponsesPerSecond returns the responses on the anchor paths each second,
 // from access lines if there were any, else from other response lines.
 func (t *Traffic) ResponsesPerSecond() map[int64]int {
-	if len(t.perSecAcc) > 0 {
+	switch {
+	case len(t.perSecAcc) > 0:
 		return t.perSecAcc
+	case len(t.perSecPrx) > 0:
+		return t.perSecPrx
 	}
 	return t.perSecResp
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/testdata/shapes"
 )
 
 // schemaFor compiles one definition of docs/logcorr.schema.json, with
@@ -50,6 +52,9 @@ func TestJSONMatchesSchema(t *testing.T) {
 		{"a time range", []string{"--tz", "Asia/Jakarta", "--since", "2026-11-27 00:16", "--until", "2026-11-27 00:16:30", "testdata/login-storm-psycopg2/logs"}},
 		{"no failures", []string{"--tz", "Asia/Jakarta", "testdata/captures/no-failures/logs"}},
 		{"psycopg3 fixture", []string{"--tz", "Asia/Jakarta", "testdata/fixtures/psycopg3"}},
+		{"nginx in front of gunicorn", []string{"--tz", "Asia/Jakarta", "testdata/captures/gunicorn-nginx-pool/logs"}},
+		{"requests over a minute, late responses", []string{"--tz", "Asia/Jakarta", "testdata/captures/debug-off-long/logs"}},
+		{"uWSGI and JSON logging", []string{"--tz", "Asia/Jakarta", "testdata/captures/uwsgi-json-pool/logs"}},
 	}
 	t.Chdir("../..")
 	for _, c := range cases {
@@ -59,6 +64,19 @@ func TestJSONMatchesSchema(t *testing.T) {
 			assert.NoError(t, doc.Validate(decodeJSON(t, []byte(out))))
 		})
 	}
+	t.Run("a compose shape: envelope, collector's times", func(t *testing.T) {
+		shape, ok := shapes.Named("compose-t")
+		require.True(t, ok)
+		dir := t.TempDir()
+		jakarta, err := time.LoadLocation("Asia/Jakarta")
+		require.NoError(t, err)
+		_, err = shape.Make("testdata/login-storm-psycopg2/logs", dir, jakarta)
+		require.NoError(t, err)
+		code, out, errOut := runCLI(t, "", "analyze", "--format", "json", "--tz", "Asia/Jakarta", dir)
+		require.Equal(t, exitOK, code, errOut)
+		assert.Contains(t, out, `"docker compose logs"`)
+		assert.NoError(t, doc.Validate(decodeJSON(t, []byte(out))))
+	})
 }
 
 // TestSchemaRejects: the schema is strict enough to catch drift.

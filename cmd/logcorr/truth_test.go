@@ -351,6 +351,13 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		{name: "no failures", capture: "../../testdata/captures/no-failures"},
 		{name: "100 users for 60 s, mostly Redis (followed live when captured)", capture: "../../testdata/captures/live-100users-60s"},
 		{name: "runserver log rotated mid-record", capture: shipped, split: "runserver_8000.err.log"},
+		{name: "gunicorn behind nginx, DEBUG off, errors on gunicorn's stderr", capture: "../../testdata/captures/gunicorn-nginx-debugoff"},
+		{name: "gunicorn behind nginx under pool pressure", capture: "../../testdata/captures/gunicorn-nginx-pool"},
+		{name: "gunicorn, JSON errors log, DEBUG on, errors twice on stderr", capture: "../../testdata/captures/gunicorn-json-debugon"},
+		{name: "uWSGI, errors on its log, DEBUG off", capture: "../../testdata/captures/uwsgi-console-debugoff"},
+		{name: "uWSGI behind nginx, JSON errors log", capture: "../../testdata/captures/uwsgi-nginx-json"},
+		{name: "uWSGI, JSON errors log, pool pressure", capture: "../../testdata/captures/uwsgi-json-pool"},
+		{name: "DEBUG off, requests over a minute", capture: "../../testdata/captures/debug-off-long"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
