@@ -90,6 +90,53 @@ type exampleGroup struct {
 	examples []string
 }
 
+// TestConformanceInAStream: every format's lines keep their events in a
+// stream that other programs write to as well: another format's lines
+// become events of their own, and a line no format reads is counted, never
+// glued to a record.
+func TestConformanceInAStream(t *testing.T) {
+	const junk = "## notes from the incident call"
+	for _, f := range Formats() {
+		for _, g := range exampleGroups(t, f) {
+			t.Run(f.Name+"/"+g.spec.String(), func(t *testing.T) {
+				var other string
+				for _, o := range Formats() {
+					if o.Family != f.Family && len(o.Examples) > 0 && o.Name != "runserver" {
+						other = o.Examples[0]
+						break
+					}
+				}
+				var lines []string
+				for _, ex := range g.examples {
+					lines = append(lines, ex, other, junk)
+				}
+				var evs []Event
+				d := NewDemux("stream.log", func(name string) *Clock { return NewClock(name, time.UTC, nil) }, func(ev Event) { evs = append(evs, ev) })
+				d.StartWith(g.spec)
+				for i, l := range lines {
+					d.Feed(Line{Num: i + 1, Text: l, Stamp: time.Date(2026, 11, 26, 17, 15, 0, 0, time.UTC), StampPrecision: time.Second})
+				}
+				d.Flush()
+				require.GreaterOrEqual(t, len(d.Parts()), 2, "the other program's lines are a source of their own")
+				byLine := map[int]Event{}
+				for _, ev := range evs {
+					byLine[ev.Line] = ev
+				}
+				for i := range g.examples {
+					ev, ok := byLine[3*i+1]
+					require.True(t, ok, "example %d kept its event", i+1)
+					assert.Equal(t, "stream.log", ev.Source)
+					assert.Equal(t, ev.Line, ev.EndLine, "nothing glued to the record")
+					other, ok := byLine[3*i+2]
+					require.True(t, ok, "the other program's line is an event")
+					assert.NotEqual(t, "stream.log", other.Source)
+				}
+				assert.Equal(t, len(g.examples), d.Foreign(), "each line no format reads is counted")
+			})
+		}
+	}
+}
+
 // exampleGroups sorts a format's examples by the spec that reads them: one
 // for most formats, one per format string for Python logging.
 func exampleGroups(t *testing.T, f *Format) []exampleGroup {
