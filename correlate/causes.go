@@ -30,7 +30,7 @@ type Cause struct {
 	Fix     string `json:"fix"`
 	// Shows lists the logs where it shows, the one that shows it best first:
 	// pgbouncer, postgresql, django (tracebacks in runserver or logging
-	// files), gunicorn. A cause none of whose logs were read is "not
+	// files), gunicorn, uwsgi, proxy (nginx, Heroku's router). A cause none of whose logs were read is "not
 	// checked", never "rejected".
 	Shows []string `json:"shows"`
 	// Needles are texts that name the cause wherever they appear: a
@@ -217,21 +217,21 @@ var Builtin = []Cause{
 		Meaning: "the reverse proxy (nginx) gave up waiting for the app's response (proxy_read_timeout) and answered 504; the app may still be working on it",
 		Fix:     "find what made the request slow (its own chain in the app's logs: pool waits, slow statements, locks); raise proxy_read_timeout only if the slowness is expected",
 		Shows:   []string{"proxy"},
-		Needles: []string{"upstream timed out"},
+		Needles: []string{"upstream timed out", "code=H12", "Error H12"},
 	},
 	{
 		ID: "upstream_refused", Title: "App not accepting connections",
 		Meaning: "the reverse proxy could not connect to the app (connection refused, no live upstreams) and answered 502: the app server was down, restarting or not listening yet",
 		Fix:     "check that the app server is up and listens where the proxy points (upstream address, socket); look at its own log for the restart or crash",
 		Shows:   []string{"proxy"},
-		Needles: []string{"connect() failed (111", "no live upstreams"},
+		Needles: []string{"connect() failed (111", "no live upstreams", "code=H10", "Error H10"},
 	},
 	{
 		ID: "upstream_closed", Title: "App closed the connection",
 		Meaning: "the app closed the proxy's connection before answering (upstream prematurely closed connection, reset by peer) and the proxy answered 502: usually a worker that was killed (timeout, out of memory) or crashed",
 		Fix:     "look in the app server's log for the worker it killed or lost at that moment (WORKER TIMEOUT, HARAKIRI, SIGKILL) and what that request waited for",
 		Shows:   []string{"proxy"},
-		Needles: []string{"upstream prematurely closed connection", "Connection reset by peer) while reading response header from upstream"},
+		Needles: []string{"upstream prematurely closed connection", "Connection reset by peer) while reading response header from upstream", "code=H13", "Error H13"},
 	},
 }
 

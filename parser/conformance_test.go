@@ -71,7 +71,7 @@ func TestConformance(t *testing.T) {
 						plain, _ := parseLines(spec, []string{ex}, nil)
 						stamped := parseStamped(spec, ex, stamp)
 						require.Len(t, stamped, 1, ex)
-						if len(plain) == 1 && !plain[0].TimeInferred() {
+						if len(plain) == 1 && !plain[0].TimeInferred() && !plain[0].Stamped {
 							assert.Equal(t, plain[0].Time, stamped[0].Time, ex)
 							assert.False(t, stamped[0].Stamped)
 						} else {
@@ -156,14 +156,25 @@ func exampleGroups(t *testing.T, f *Format) []exampleGroup {
 	return groups
 }
 
+// parseLines reads lines with a parser of spec. A format that writes no
+// time of its own (uvicorn, Heroku's router) is read as a collector would
+// hand its lines on: stamped.
 func parseLines(spec Spec, lines []string, between func(Parser)) ([]Event, Parser) {
+	evs, p := parseLinesStamped(spec, lines, between, time.Time{})
+	if len(evs) == 0 && LeftOut(p) != "" {
+		return parseLinesStamped(spec, lines, between, time.Date(2026, 11, 26, 17, 15, 0, 0, time.UTC))
+	}
+	return evs, p
+}
+
+func parseLinesStamped(spec Spec, lines []string, between func(Parser), stamp time.Time) ([]Event, Parser) {
 	var evs []Event
 	p := spec.New(NewClock("conformance.log", time.UTC, nil), func(ev Event) { evs = append(evs, ev) })
 	for i, l := range lines {
 		if i > 0 && between != nil {
 			between(p)
 		}
-		p.Feed(Line{Num: i + 1, Text: l})
+		p.Feed(Line{Num: i + 1, Text: l, Stamp: stamp, StampPrecision: time.Second})
 	}
 	p.Flush()
 	return evs, p

@@ -199,21 +199,44 @@ func (d *Demux) Feed(l Line) {
 		}
 	}
 	if mayStart(text) {
-		if det, ok := DetectFor(d.base, []string{text}); ok {
+		if det, ok := detect(d.base, []string{text}, false); ok {
 			d.start(d.add(det.Spec), l)
 			return
 		}
+	}
+	if d.continued(l, text) {
+		return
+	}
+	if f := looseFormat(text); f != nil {
+		for _, p := range d.parts {
+			if p.Spec.Format == f {
+				d.start(p, l)
+				return
+			}
+		}
+		d.start(d.add(SpecOf(f)), l)
+		return
 	}
 	switch {
 	case len(d.parts) == 1:
 		// One program: its parser decides, as it would alone.
 		d.parts[0].Parser.Feed(l)
-	case d.continued(l, text):
 	case strings.TrimSpace(text) == "":
 	default:
 		delete(d.meta, l.Num)
 		d.unparsed++
 	}
+}
+
+// looseFormat is the format a line opens a record of when nothing else
+// took it, if any.
+func looseFormat(text string) *Format {
+	for _, f := range registry {
+		if f.loose != nil && f.loose(text) {
+			return f
+		}
+	}
+	return nil
 }
 
 // continued gives a line that starts no record to the program whose open

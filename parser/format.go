@@ -54,7 +54,11 @@ type Format struct {
 	// detection and for telling one program's lines from another's in a
 	// stream that mixes them. It must be cheap on lines that do not.
 	starts func(s Spec, line string) bool
-	build  func(s Spec, c *Clock, emit Emit) Parser
+	// loose, when set, recognises lines that open a record of this format
+	// only when no program's open record takes them: a bare traceback on
+	// a stderr that other programs write to as well.
+	loose func(line string) bool
+	build func(s Spec, c *Clock, emit Emit) Parser
 	// claims, when set, says the format is the one for a source whose lines
 	// another format reads as well (an nginx access log is an app
 	// server's access log by its lines): by the source's name, or by what
@@ -209,7 +213,12 @@ func Detect(sample []string) (Detection, bool) { return DetectFor("", sample) }
 // DetectFor is Detect for a source with a name (a file, a compose service):
 // among specs that read as many lines, one whose format claims the source
 // (by its name, or what its lines show) wins.
-func DetectFor(name string, sample []string) (Detection, bool) {
+func DetectFor(name string, sample []string) (Detection, bool) { return detect(name, sample, true) }
+
+// detect is DetectFor; loose lets a format's loose record starts decide
+// when no format recognises any line (not for one line of a stream, where
+// a bare traceback is another record's part).
+func detect(name string, sample []string, loose bool) (Detection, bool) {
 	cleaned := make([]string, len(sample))
 	for i, l := range sample {
 		cleaned[i] = Clean(l)
@@ -231,6 +240,9 @@ func DetectFor(name string, sample []string) (Detection, bool) {
 		}
 	}
 	if len(best) == 0 {
+		if loose {
+			return detectLoose(cleaned)
+		}
 		return Detection{}, false
 	}
 	for _, d := range best {
@@ -247,4 +259,26 @@ func DetectFor(name string, sample []string) (Detection, bool) {
 		}
 	}
 	return best[0], true
+}
+
+// detectLoose is the last resort of detection: a stream whose only records
+// are those a format opens loosely (a process's stderr holding nothing but
+// tracebacks) is that format's.
+func detectLoose(sample []string) (Detection, bool) {
+	var best Detection
+	for _, f := range registry {
+		if f.loose == nil {
+			continue
+		}
+		n := 0
+		for _, l := range sample {
+			if f.loose(l) {
+				n++
+			}
+		}
+		if n > best.Lines {
+			best = Detection{Spec: SpecOf(f), Lines: n}
+		}
+	}
+	return best, best.Lines > 0
 }

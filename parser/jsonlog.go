@@ -119,11 +119,23 @@ func (p *JSONLog) Feed(l Line) {
 		}
 		return
 	}
-	ev := Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Kind: KindRecord, Text: line}
-	tk, tv := rec.first(jsonTimeKeys)
-	if !p.setTime(&ev, tv, l) {
+	ev, ok := recordEvent(rec, line, l, p.clock)
+	if !ok {
 		p.unparsed++
 		return
+	}
+	p.emit(ev)
+}
+
+// recordEvent makes an event of a record a structured logger wrote as keys
+// and values (JSON, logfmt): its time, level and message from their usual
+// keys, its traceback from an exception key, the rest as fields, and what
+// it says of a response.
+func recordEvent(rec jsonRecord, line string, l Line, c *Clock) (Event, bool) {
+	ev := Event{Source: c.Source, Line: l.Num, EndLine: l.Num, Kind: KindRecord, Text: line}
+	tk, tv := rec.first(jsonTimeKeys)
+	if !setRecordTime(&ev, tv, l, c) {
+		return ev, false
 	}
 	_, ev.Level = rec.first(jsonLevelKeys)
 	ev.Level = strings.ToUpper(ev.Level)
@@ -133,6 +145,9 @@ func (p *JSONLog) Feed(l Line) {
 	for k, v := range rec {
 		if k != tk && k != mk && k != xk {
 			ev.setField(k, v)
+			if d, ok := durationOf(k, v); ok && ev.Duration == 0 {
+				ev.Duration = d
+			}
 		}
 	}
 	classifyMessage(&ev)
@@ -166,14 +181,15 @@ func (p *JSONLog) Feed(l Line) {
 		}
 		tb.finish(&ev)
 	}
-	p.emit(ev)
+	return ev, true
 }
 
-// setTime reads a record's time: a written date, an epoch number (seconds,
-// or milliseconds when it is that large), else the collector's stamp.
-func (p *JSONLog) setTime(ev *Event, v string, l Line) bool {
+// setRecordTime reads a record's time: a written date, an epoch number
+// (seconds, or milliseconds when it is that large), else the collector's
+// stamp.
+func setRecordTime(ev *Event, v string, l Line, c *Clock) bool {
 	if st, n, ok := scanStamp(v, true); ok && n >= len(v)-1 {
-		ev.Time, ev.Precision = p.clock.instant(st, l.Num), st.precision
+		ev.Time, ev.Precision = c.instant(st, l.Num), st.precision
 		return true
 	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil && f > 1e8 {
@@ -181,7 +197,7 @@ func (p *JSONLog) setTime(ev *Event, v string, l Line) bool {
 			f /= 1000
 		}
 		sec := int64(f)
-		ev.Time, ev.Precision = time.Unix(sec, int64((f-float64(sec))*1e9)).In(p.clock.Loc), time.Millisecond
+		ev.Time, ev.Precision = time.Unix(sec, int64((f-float64(sec))*1e9)).In(c.Loc), time.Millisecond
 		return true
 	}
 	if !l.Stamp.IsZero() {

@@ -58,7 +58,12 @@ func init() {
 			`Watching for file changes with StatReloader`,
 		},
 		starts: func(_ Spec, line string) bool { return runserverStarts(line) },
-		build:  func(_ Spec, c *Clock, emit Emit) Parser { return NewRunserver(c, emit) },
+		// Python prints an uncaught exception on stderr as a bare
+		// traceback: a record of its own wherever it comes.
+		loose: func(line string) bool {
+			return strings.TrimSpace(line) == tbHeader || strings.HasPrefix(line, "Exception in thread ")
+		},
+		build: func(_ Spec, c *Clock, emit Emit) Parser { return NewRunserver(c, emit) },
 	})
 }
 

@@ -37,7 +37,7 @@ var uwsgiChatter = []string{
 	"*** Starting uWSGI ", "*** uWSGI is running", "*** Operational MODE", "*** HARAKIRI ", "spawned uWSGI ",
 	"Respawned uWSGI worker", "DAMN ! worker", "uwsgi_response_", "SIGPIPE: writing to a closed pipe",
 	"goodbye to uWSGI", "WSGI app ", "--- no python application found", "uwsgi socket ", "gracefully (RE)spawned",
-	"announcing my loyalty", "*** uWSGI ", "!!! uWSGI process",
+	"announcing my loyalty", "*** uWSGI ", "!!! uWSGI process", "OSError: write error", "IOError: write error",
 }
 
 func isUWSGIChatter(line string) bool {
@@ -46,7 +46,8 @@ func isUWSGIChatter(line string) bool {
 			return true
 		}
 	}
-	return strings.HasPrefix(line, "worker ") && (strings.Contains(line, " buried after ") || strings.Contains(line, " killed successfully"))
+	return strings.HasPrefix(line, "worker ") && (strings.Contains(line, " buried after ") || strings.Contains(line, " killed successfully") ||
+		strings.Contains(line, " lifetime reached"))
 }
 
 var weekdays = map[string]bool{"Mon": true, "Tue": true, "Wed": true, "Thu": true, "Fri": true, "Sat": true, "Sun": true}

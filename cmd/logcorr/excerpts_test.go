@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+// excerptFamilies says which kinds of log each program testdata/excerpts
+// names can be read as; programs logcorr has no format for are left out.
+// gunicorn's access lines are an app server's access log, and its error log
+// written with a project's own logging format is a Python logging file.
+var excerptFamilies = map[string][]parser.Family{
+	"pgbouncer": {parser.FamilyPgBouncer}, "postgresql": {parser.FamilyPostgres},
+	"gunicorn": {parser.FamilyGunicorn, parser.FamilyAccess, parser.FamilyDjango}, "uwsgi": {parser.FamilyUWSGI},
+	"nginx-access": {parser.FamilyProxy, parser.FamilyAccess}, "nginx-error": {parser.FamilyProxy},
+	"django": {parser.FamilyDjango}, "python-json": {parser.FamilyDjango}, "structlog": {parser.FamilyDjango},
+}
+
+// excerptGaps are excerpts with a program logcorr does not read there, and
+// why.
+var excerptGaps = map[string]string{
+	"driver-django-request-basicconfig-traceback.log":    "logging.basicConfig's format writes no time, and no collector added one",
+	"nginx-debug-via-syslog-facility-prefix.log":         "the syslog daemon wrote the host name twice",
+	"zalando-pooler-pgbouncer-server-login-failed.log":   "copied from k9s's screen, inside its box-drawing border",
+	"gunicorn-eks-papertrail-cri-flag.log":               "Papertrail's viewer, with a CRI flag left in",
+	"netbox-db-wait-tui-border.log":                      "a wait loop's own messages, no Django record among them",
+	"bitnami-pgbouncer-48264-broken-auth-boot.log":       "the Bitnami image's start-up script, before PgBouncer logs anything",
+	"convoy-bitnami-pgbouncer-startup.log":               "the Bitnami image's start-up script, before PgBouncer logs anything",
+	"alerta-uwsgi-nginx-debg.log":                        "supervisord's debug log wraps each program's output in its own records",
+	"mobileaudit-django-logging-error-uwsgi-restart.log": "starts inside a traceback whose header is cut off",
+	"lnav-compose-logs-t-web-redis.log":                  "Flask's dev server and redis-server",
+	"docnow-django-db-webpack-startup-race.log":          "the db service prints initdb's progress, no PostgreSQL log line",
+	"cnpg-instance-manager-postgres-json.log":            "CloudNativePG wraps PostgreSQL's lines in its own JSON: read as JSON records, not as PostgreSQL's",
+	"solidblocks-rds-postgres-service-logs.log":          "PostgreSQL's one line there is indented by the service's wrapper",
+	"ideascube-sigpipe-broken-pipe.log":                  "its \"django\" is uWSGI's own OSError line",
+	"tira-broken-pipe-write-error.log":                   "its \"django\" is uWSGI's own OSError line",
+}
+
+// TestExcerpts reads every real excerpt users pasted into public reports
+// (testdata/excerpts) as a user would, one file at a time, and expects each
+// program logcorr has a format for to be read as that kind of log.
+func TestExcerpts(t *testing.T) {
+	metas, err := filepath.Glob("../../testdata/excerpts/*/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, metas)
+	for _, meta := range metas {
+		logFile := strings.TrimSuffix(meta, ".json") + ".log"
+		name := filepath.Base(logFile)
+		t.Run(filepath.Base(filepath.Dir(meta))+"/"+name, func(t *testing.T) {
+			if why := excerptGaps[name]; why != "" {
+				t.Skip(why)
+			}
+			var m struct {
+				Programs []string `json:"programs"`
+				Source   string   `json:"source"`
+			}
+			b, err := os.ReadFile(meta)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(b, &m))
+			var want [][]parser.Family
+			for _, p := range m.Programs {
+				if f, ok := excerptFamilies[p]; ok {
+					want = append(want, f)
+				}
+			}
+			if len(want) == 0 {
+				t.Skip("no program logcorr reads")
+			}
+			code, out, errOut := runCLI(t, "", "analyze", "--tz", "UTC", "--format", "json", logFile)
+			require.Equal(t, exitOK, code, "%s\n%s", m.Source, errOut)
+			var doc analyzeDoc
+			require.NoError(t, json.Unmarshal([]byte(out), &doc))
+			got := map[parser.Family]bool{}
+			for _, s := range doc.Sources {
+				if spec, err := parser.ParseSpec(s.Format); err == nil {
+					got[spec.Family()] = true
+				}
+			}
+			for i, fams := range want {
+				found := false
+				for _, f := range fams {
+					found = found || got[f]
+				}
+				assert.True(t, found, "%s: %s read as one of %v; read: %v", m.Source, m.Programs[i], fams, got)
+			}
+		})
+	}
+}
