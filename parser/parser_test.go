@@ -393,3 +393,41 @@ func TestPyLoggingPause(t *testing.T) {
 		assert.Equal(t, 0, liveUnparsed, "paused every %d lines", every)
 	}
 }
+
+// TestRunserverRecordOrder: Django 1.10 on writes a request's error record
+// before its access line; Django 1.8 wrote it after. Either way a record
+// is dated by its own request's access line, not by the next request's
+// seconds later, which would make two anchors of one failure.
+func TestRunserverRecordOrder(t *testing.T) {
+	const record = "Internal Server Error: /accounts/login/\nTraceback (most recent call last):\n  File \"/app/x.py\", line 1, in f\nKeyError: 'a'\n"
+	tests := []struct {
+		name string
+		log  string
+		want []int // the line each record is dated by
+	}{
+		{"Django 1.8: after the access line",
+			`[27/Nov/2026 00:15:05] "POST /accounts/login/ HTTP/1.1" 500 145` + "\n" + record +
+				`[27/Nov/2026 00:15:09] "GET /dashboard/ HTTP/1.1" 200 12` + "\n" +
+				`[27/Nov/2026 00:15:12] "POST /accounts/login/ HTTP/1.1" 500 145` + "\n" + record +
+				`[27/Nov/2026 00:15:15] "GET /dashboard/ HTTP/1.1" 200 12` + "\n",
+			[]int{1, 7}},
+		{"Django 1.10 on: before the access line",
+			record + `[27/Nov/2026 00:15:05] "POST /accounts/login/ HTTP/1.1" 500 145` + "\n" +
+				record + `[27/Nov/2026 00:15:09] "GET /dashboard/ HTTP/1.1" 200 12` + "\n" +
+				`[27/Nov/2026 00:15:12] "POST /accounts/login/ HTTP/1.1" 500 145` + "\n",
+			[]int{5, 10}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var evs []Event
+			feed(t, NewRunserver(utcClock("rs"), func(ev Event) { evs = append(evs, ev) }), tc.log)
+			var got []int
+			for _, ev := range evs {
+				if ev.Kind == KindRequestLog {
+					got = append(got, ev.TimeFrom)
+				}
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}

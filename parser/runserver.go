@@ -30,8 +30,13 @@ type Runserver struct {
 	// none); a record takes its first line's.
 	stamp     time.Time
 	stampPrec time.Duration
-	last      time.Time
-	lastNum   int
+	// lastAccess is the last access line, for records written after it;
+	// recordsBefore and recordsAfter count the records that look written
+	// before their access line and after it.
+	lastAccess                  *accessRef
+	recordsBefore, recordsAfter int
+	last                        time.Time
+	lastNum                     int
 
 	unparsed int
 	// Untimed counts records dropped because no line of the stream ever gave
@@ -125,13 +130,15 @@ func (p *Runserver) Feed(l Line) {
 	if st, n, ok := bracketStamp(line); ok {
 		p.endRecord()
 		t := p.clock.instant(st, num)
-		p.timeKnown(t, num)
 		ev := Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Text: line, Level: "INFO"}
 		msg := strings.TrimLeft(line[n:], " ")
 		ev.Message = msg
 		if parseRequestLine(msg, &ev) {
 			ev.Kind = KindAccess
 			ev.Level = accessLevel(ev.Status)
+			p.accessSeen(t, num, &ev)
+		} else {
+			p.timeKnown(t, num)
 		}
 		p.emitEvent(ev)
 		return
@@ -231,16 +238,43 @@ func (p *Runserver) queue(ev Event) {
 	}
 	p.pending = append(p.pending, ev)
 	if len(p.pending) > maxPending {
-		p.release(p.last, p.lastNum)
+		p.release(p.last, p.lastNum, nil)
 	}
 }
 
 func (p *Runserver) timeKnown(t time.Time, num int) {
-	p.release(t, num)
+	p.release(t, num, nil)
 	p.last, p.lastNum = t, num
 }
 
-func (p *Runserver) release(t time.Time, num int) {
+// accessRef is an access line, remembered to date a record written after
+// it: Django before 1.10 logged a request's error after its access line.
+type accessRef struct {
+	t       time.Time
+	num     int
+	path    string
+	status  int
+	claimed bool // a record was dated by it
+}
+
+// accessSeen dates the waiting records by an access line, and remembers it.
+func (p *Runserver) accessSeen(t time.Time, num int, ev *Event) {
+	ref := &accessRef{t: t, num: num, path: ev.Path, status: ev.Status}
+	p.release(t, num, ref)
+	p.last, p.lastNum = t, num
+	p.lastAccess = ref
+}
+
+// release dates the records waiting for a time by the line that gave one.
+// A record is its request's, written before its access line (Django 1.10
+// on), so the next timed line, usually that access line or another
+// request's a moment later, dates it. Django 1.8 wrote a request's error
+// after its access line: there the access line before a record is of its
+// path and status and dated by no record yet, where the line after is not.
+// The stream shows which it is, record by record; while more of its
+// records look written after their access line than before, such a record
+// is dated by the access line before it.
+func (p *Runserver) release(t time.Time, num int, access *accessRef) {
 	for _, ev := range p.pending {
 		if ev.Stamped {
 			p.emitEvent(ev)
@@ -250,7 +284,27 @@ func (p *Runserver) release(t time.Time, num int) {
 			p.Untimed++
 			continue
 		}
-		ev.Time, ev.TimeFrom, ev.Precision = t, num, time.Second
+		matches := func(a *accessRef) bool {
+			return a != nil && ev.Kind == KindRequestLog && a.path == ev.Path && a.status == ev.Status
+		}
+		prev := p.lastAccess
+		after := matches(prev) && !prev.claimed && prev.num < ev.Line
+		switch {
+		case matches(access):
+			p.recordsBefore++
+			access.claimed = true
+			ev.Time, ev.TimeFrom = t, num
+		case after && p.recordsAfter >= p.recordsBefore:
+			p.recordsAfter++
+			prev.claimed = true
+			ev.Time, ev.TimeFrom = prev.t, prev.num
+		default:
+			if after {
+				p.recordsAfter++
+			}
+			ev.Time, ev.TimeFrom = t, num
+		}
+		ev.Precision = time.Second
 		p.emitEvent(ev)
 	}
 	p.pending = p.pending[:0]
@@ -265,7 +319,7 @@ func (p *Runserver) emitEvent(ev Event) {
 // time the stream gave, the best bound left.
 func (p *Runserver) Flush() {
 	p.endRecord()
-	p.release(p.last, p.lastNum)
+	p.release(p.last, p.lastNum, nil)
 }
 
 // Continues implements Continuer.
@@ -283,7 +337,7 @@ func (p *Runserver) TimeSeen(t time.Time, line int) {
 	// and all, in one write, so another's line comes after it.
 	p.endRecord()
 	if p.lastNum != 0 && t.Sub(p.last) > tickSpan {
-		p.release(p.last, p.lastNum)
+		p.release(p.last, p.lastNum, nil)
 	}
 	p.timeKnown(t, line)
 }

@@ -326,6 +326,52 @@ func splitMidRecord(t *testing.T, name string) {
 	require.NoError(t, os.WriteFile(name, bytes.Join(lines[cut:], nil), 0o644))
 }
 
+// recordsAfterAccess rewrites runserver's log as Django 1.8 wrote it: each
+// request's error record (and traceback) after its access line rather than
+// before. Which record is which request's is what analyze finds on the
+// capture as it is.
+func recordsAfterAccess(t *testing.T, capture, dir string) {
+	const name = "runserver_8000.err.log"
+	bare := analyzeJSON(t, "--tz", "Asia/Jakarta", filepath.Join(capture, "logs"))
+	type span struct{ from, to int }
+	after := map[int]span{} // access line → the record to write after it
+	moved := map[int]bool{}
+	for _, c := range bare.Chains {
+		base := func(f string) string { return strings.TrimSuffix(filepath.Base(f), ".gz") }
+		if base(c.Anchor.File) != name {
+			continue
+		}
+		for _, l := range c.Evidence {
+			if l.Role == "request" && base(l.File) == name && l.Kind == "request_log" {
+				end := max(l.EndLine, l.Line)
+				after[c.Anchor.Line] = span{l.Line, end}
+				for n := l.Line; n <= end; n++ {
+					moved[n] = true
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, after)
+	path := filepath.Join(dir, name)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(b), "\n")
+	var out strings.Builder
+	for i, l := range lines {
+		n := i + 1
+		if moved[n] {
+			continue
+		}
+		out.WriteString(l)
+		if sp, ok := after[n]; ok {
+			for k := sp.from; k <= sp.to; k++ {
+				out.WriteString(lines[k-1])
+			}
+		}
+	}
+	require.NoError(t, os.WriteFile(path, []byte(out.String()), 0o644))
+}
+
 // TestAnalyzeAgainstTruth runs analyze as a user would on real captures and
 // scores it against what the app recorded of every request.
 func TestAnalyzeAgainstTruth(t *testing.T) {
@@ -337,6 +383,8 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		rewrite func([]byte) []byte
 		split   string // a log cut in two files in the middle of a traceback
 		noPgb   bool
+		// reorder rewrites the copied logs (Django 1.8's order).
+		reorder func(t *testing.T, capture, dir string)
 	}{
 		{name: "shipped capture", capture: shipped},
 		{name: "without auth_debug.log", capture: shipped, skip: []string{"auth_debug.log"}},
@@ -351,6 +399,9 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		{name: "no failures", capture: "../../testdata/captures/no-failures"},
 		{name: "100 users for 60 s, mostly Redis (followed live when captured)", capture: "../../testdata/captures/live-100users-60s"},
 		{name: "runserver log rotated mid-record", capture: shipped, split: "runserver_8000.err.log"},
+		{name: "Django 1.8: each error record after its access line", capture: shipped, reorder: recordsAfterAccess},
+		{name: "Django 1.8 order, Redis only", capture: "../../testdata/captures/big-pool-redis", reorder: recordsAfterAccess},
+		{name: "Django 1.8 order, 100 users for 60 s", capture: "../../testdata/captures/live-100users-60s", reorder: recordsAfterAccess},
 		{name: "gunicorn behind nginx, DEBUG off, errors on gunicorn's stderr", capture: "../../testdata/captures/gunicorn-nginx-debugoff"},
 		{name: "gunicorn behind nginx under pool pressure", capture: "../../testdata/captures/gunicorn-nginx-pool"},
 		{name: "gunicorn, JSON errors log, DEBUG on, errors twice on stderr", capture: "../../testdata/captures/gunicorn-json-debugon"},
@@ -363,8 +414,11 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			truth := loginFailures(t, tc.capture)
 			dir := filepath.Join(tc.capture, "logs")
-			if tc.skip != nil || tc.rewrite != nil || tc.split != "" {
+			if tc.skip != nil || tc.rewrite != nil || tc.split != "" || tc.reorder != nil {
 				dir = copyLogs(t, tc.capture, tc.skip, tc.rewrite)
+			}
+			if tc.reorder != nil {
+				tc.reorder(t, tc.capture, dir)
 			}
 			if tc.split != "" {
 				splitMidRecord(t, filepath.Join(dir, tc.split))
