@@ -31,6 +31,10 @@ type Splitter struct {
 	// indent is what every line of the file shares before its text (a log
 	// pasted from an issue as an indented block).
 	indent string
+	// envClock reads the envelope's own times (syslog's, without a year).
+	envClock *parser.Clock
+	// refNear: Ref is another log's time, not the file's (SetYearRef).
+	refNear bool
 	// zones are zones found for logical sources after they were opened
 	// (clock estimates), by name; those not yet opened take theirs here.
 	zones map[string]*time.Location
@@ -51,7 +55,8 @@ func NewSplitter(name string, sample []string, opts *Options, modTime time.Time,
 	if kind := envelope.Detect(sample); kind != nil {
 		s.kind = kind
 		byLabel, labels = envelope.Sample(kind, sample)
-		s.unwrap = kind.Open(s.clockFor(name))
+		s.envClock = s.clockFor(name)
+		s.unwrap = kind.Open(s.envClock)
 	}
 	found := false
 	for _, l := range labels {
@@ -83,8 +88,39 @@ func (s *Splitter) clockFor(name string) *parser.Clock {
 		loc = s.opts.ZoneFor(name)
 	}
 	c := parser.NewClock(name, loc, s.opts.Warn)
-	c.Ref = s.ref
+	c.Ref, c.RefNear = s.ref, s.refNear
 	return c
+}
+
+// clocks are every clock the file's reader has made so far.
+func (s *Splitter) clocks() []*parser.Clock {
+	var out []*parser.Clock
+	if s.envClock != nil {
+		out = append(out, s.envClock)
+	}
+	for _, p := range s.Parts() {
+		out = append(out, p.Clock)
+	}
+	return out
+}
+
+// Yearless reports whether the file's times read so far lacked a year.
+func (s *Splitter) Yearless() bool {
+	for _, c := range s.clocks() {
+		if c.Yearless > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// SetYearRef dates the file's times that carry no year by another log's
+// time: the year that puts them nearest to it (see parser.Clock).
+func (s *Splitter) SetYearRef(ref time.Time) {
+	s.ref, s.refNear = ref, true
+	for _, c := range s.clocks() {
+		c.Ref, c.RefNear = ref, true
+	}
 }
 
 // demux returns the reader of one label's lines, making it on first use.

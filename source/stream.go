@@ -201,6 +201,32 @@ func (s *Stream) Next() (parser.Event, error) {
 	return ev, nil
 }
 
+// Survey reads the first lines the stream has sampled, apart from it, and
+// says whether their times lack a year and the earliest time among them
+// that has one (the file's own year).
+func (s *Stream) Survey(opts *Options) (yearless bool, first time.Time, ok bool) {
+	o := *opts
+	o.Warn, o.OnPart, o.Read = nil, nil, nil
+	var evs []parser.Event
+	scratch, err := NewSplitter(s.Input.Name, s.sample, &o, s.ModTime, func(ev parser.Event) { evs = append(evs, ev) })
+	if err != nil {
+		return false, time.Time{}, false
+	}
+	for i, l := range s.sample {
+		scratch.Feed(parser.Line{Num: i + 1, Text: l})
+	}
+	scratch.Flush()
+	if scratch.Yearless() {
+		return true, time.Time{}, false
+	}
+	for _, ev := range evs {
+		if first.IsZero() || ev.Time.Before(first) {
+			first = ev.Time
+		}
+	}
+	return false, first, !first.IsZero()
+}
+
 // SetZone changes the zone of naive timestamps of one logical source (all
 // when name is ""); it must come before the first Next.
 func (s *Stream) SetZone(name string, loc *time.Location) { s.split.SetZone(name, loc) }

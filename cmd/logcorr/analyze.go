@@ -275,6 +275,7 @@ func (a *analyzeCmd) Run(e *env) error {
 		}
 		return exitError{exitInput}
 	}
+	datedYears(e, opts, streams)
 	srcs := make([]correlate.Source, len(streams))
 	for i, s := range streams {
 		srcs[i] = &counted{s: s, cat: cat}
@@ -432,4 +433,33 @@ func formatShift(d time.Duration) string {
 		sign, d = "-", -d
 	}
 	return fmt.Sprintf("%s%dh%02dm", sign, int(d.Hours()), int(d.Minutes())%60)
+}
+
+// datedYears gives the logs whose times carry no year (syslog's, journald's
+// "Nov 26 17:15:09") the year of the other logs of the run, which write it:
+// a file's modification time is no guide to a log copied, or kept, a year
+// later. It says which year was taken, and from where.
+func datedYears(e *env, opts *source.Options, streams []*source.Stream) {
+	var ref time.Time
+	var refFrom string
+	var yearless []*source.Stream
+	for _, s := range streams {
+		no, first, ok := s.Survey(opts)
+		switch {
+		case no:
+			yearless = append(yearless, s)
+		case ok && (ref.IsZero() || first.Before(ref)):
+			ref, refFrom = first, s.Input.Name
+		}
+	}
+	for _, s := range yearless {
+		if ref.IsZero() {
+			e.warn(fmt.Sprintf("%s: its times carry no year; took %d from the file's modification time (%s), as no other log read gives one",
+				s.Input.Name, s.ModTime.Year(), s.ModTime.Format("2006-01-02")))
+			continue
+		}
+		s.Splitter().SetYearRef(ref)
+		e.warn(fmt.Sprintf("%s: its times carry no year; took the year nearest to %s's times (%s)",
+			s.Input.Name, filepath.Base(refFrom), ref.Format("2006-01-02")))
+	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -119,4 +121,41 @@ func diffKeys(a, b []string) (onlyA, onlyB []string) {
 	sort.Strings(onlyA)
 	sort.Strings(onlyB)
 	return onlyA, onlyB
+}
+
+// TestYearlessCopiedLater: journald's and syslog's short times carry no
+// year. Copied a year after the incident (the files' time is then a year
+// later), the journal still reads in the incident's year, taken from the
+// logs beside it that write theirs, and stderr says so; alone, it can only
+// take the file's year, and says that.
+func TestYearlessCopiedLater(t *testing.T) {
+	const logs = "../../testdata/login-storm-psycopg2/logs"
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	shape, ok := shapes.Named("journald-short")
+	require.True(t, ok)
+	shape.ModTime = time.Date(2027, 12, 2, 9, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	_, err = shape.Make(logs, dir, jakarta)
+	require.NoError(t, err)
+
+	bare := analyzeJSON(t, "--tz", "Asia/Jakarta", logs)
+	code, out, errOut := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "--format", "json", dir)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, "journal.log: its times carry no year; took the year nearest to auth_debug.log's times (2026-11-27)")
+	var doc analyzeDoc
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	assert.Equal(t, bare.Anchors, doc.Anchors)
+	assert.Equal(t, bare.ByCause, doc.ByCause)
+	for _, s := range doc.Sources {
+		if strings.Contains(s.File, "journal.log") && s.Events > 0 {
+			assert.Equal(t, "2026", s.First[:4], s.File)
+		}
+	}
+
+	alone := t.TempDir()
+	require.NoError(t, os.Rename(filepath.Join(dir, "journal.log"), filepath.Join(alone, "journal.log")))
+	code, _, errOut = runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", alone)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, "journal.log: its times carry no year; took 2027 from the file's modification time (2027-12-02), as no other log read gives one")
 }
