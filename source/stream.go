@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/logcorr/logcorr/parser"
@@ -136,6 +137,11 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 		size += len(l)
 	}
 	_, forced := opts.FormatFor(in.Name)
+	if !forced {
+		if err := mostlyALog(in.Name, s.sample, opts, modTime); err != nil {
+			return nil, err
+		}
+	}
 	split, err := NewSplitter(in.Name, s.sample, opts, modTime, func(ev parser.Event) { s.queue = append(s.queue, ev) })
 	if err != nil {
 		if s.err != nil {
@@ -199,6 +205,35 @@ func (s *Stream) Next() (parser.Event, error) {
 	s.queue[s.head] = parser.Event{}
 	s.head++
 	return ev, nil
+}
+
+// notLogMin is how many non-blank lines a file's start must hold to be
+// judged no log by how little of it is understood.
+const notLogMin = 10
+
+// mostlyALog tells a log from a file that merely quotes some log lines (a
+// Markdown note with pasted access lines): when a file's lines are bare
+// (no collector's envelope, which every line of a log has) and most of its
+// first lines are no line of the format found, it is not a log.
+func mostlyALog(name string, sample []string, opts *Options, modTime time.Time) error {
+	o := *opts
+	o.Warn, o.OnPart, o.Read = nil, nil, nil
+	scratch, err := NewSplitter(name, sample, &o, modTime, func(parser.Event) {})
+	if err != nil || scratch.Envelope() != nil {
+		return nil
+	}
+	nonBlank := 0
+	for i, l := range sample {
+		scratch.Feed(parser.Line{Num: i + 1, Text: l})
+		if strings.TrimSpace(l) != "" {
+			nonBlank++
+		}
+	}
+	scratch.Flush()
+	if un := scratch.Unparsed(); nonBlank >= notLogMin && 2*un > nonBlank {
+		return fmt.Errorf("%s: %w: %d of its first %d lines are no log line it reads", name, ErrNotRecognised, un, nonBlank)
+	}
+	return nil
 }
 
 // Survey reads the first lines the stream has sampled, apart from it, and

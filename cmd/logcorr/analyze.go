@@ -252,7 +252,7 @@ func (a *analyzeCmd) Run(e *env) error {
 				}
 			}
 			if errors.Is(err, source.ErrNotRecognised) && in.FromFolder {
-				e.warn(fmt.Sprintf("%s: skipped: %v", in.Name, errors.Unwrap(err)))
+				e.warn(fmt.Sprintf("%s: skipped: %s", in.Name, strings.TrimPrefix(err.Error(), in.Name+": ")))
 				run.Skipped = append(run.Skipped, in.Name)
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -387,5 +388,38 @@ func TestExamples(t *testing.T) {
 			require.NoError(t, err, "run with -update to create it")
 			assert.Equal(t, string(want), got, "run go test ./cmd/logcorr -run TestExamples -update")
 		})
+	}
+}
+
+// TestNotesFileSkipped: a note kept in the logs folder, which quotes a few
+// access lines among its prose, is no log: it is named on stderr and
+// skipped, and the verdict is the logs' alone.
+func TestNotesFileSkipped(t *testing.T) {
+	const logs = "../../testdata/login-storm-psycopg2/logs"
+	dir := copyLogs(t, "../../testdata/login-storm-psycopg2", nil, nil)
+	b, err := os.ReadFile(filepath.Join(logs, "runserver_8000.err.log"))
+	require.NoError(t, err)
+	var quoted []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "[27/Nov/2026") && strings.Contains(l, `login/ HTTP/1.1" 500`) && len(quoted) < 2 {
+			quoted = append(quoted, l)
+		}
+	}
+	note := "# What we saw\n\nThe login 500s started at 00:15:\n\n" + strings.Join(quoted, "\n") + "\n\n"
+	for i := 0; i < 40; i++ {
+		note += fmt.Sprintf("- step %d of what we tried: restarted the app, looked at the pool, ran Locust again\n", i+1)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte(note), 0o644))
+
+	bare := analyzeJSON(t, "--tz", "Asia/Jakarta", logs)
+	code, out, errOut := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "--format", "json", dir)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, "NOTES.md: skipped: not a log format logcorr reads: 42 of its first 44 lines are no log line it reads")
+	var doc analyzeDoc
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	assert.Equal(t, bare.Anchors, doc.Anchors)
+	assert.Equal(t, bare.ByCause, doc.ByCause)
+	for _, h := range doc.Hypotheses {
+		assert.NotContains(t, h.Logs, filepath.Join(dir, "NOTES.md"))
 	}
 }
