@@ -22,6 +22,7 @@ import (
 
 	"github.com/logcorr/logcorr/replay"
 	"github.com/logcorr/logcorr/report"
+	"github.com/logcorr/logcorr/testdata/shapes"
 )
 
 // No goroutine may outlive a command, tail included.
@@ -378,4 +379,58 @@ func TestTailLocustFilesWrittenLive(t *testing.T) {
 		formats = append(formats, s.Format)
 	}
 	assert.Contains(t, formats, "locust history")
+}
+
+// TestTailReadsShapes: tail follows logs as collectors keep them (compose's
+// one stream of every service, Kubernetes' CRI files with lines in pieces,
+// journald's JSON), written while it runs, and prints the chains analyze
+// prints for the files once written. (--idle is long: a source read late
+// under load is issue 9's matter, not the envelopes'.)
+func TestTailReadsShapes(t *testing.T) {
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	for _, name := range []string{"compose-t", "cri", "journald-json"} {
+		t.Run(name, func(t *testing.T) {
+			shape, ok := shapes.Named(name)
+			require.True(t, ok)
+			src := t.TempDir()
+			_, err := shape.Make("../../testdata/login-storm-psycopg2/logs", src, jakarta)
+			require.NoError(t, err)
+			live := t.TempDir()
+			stop := startTail(t, "--tz", "Asia/Jakarta", "--format", "json", "--interval", "20ms", "--idle", "5s", live)
+			entries, err := os.ReadDir(src)
+			require.NoError(t, err)
+			files := map[string][]byte{}
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), "locust") {
+					continue
+				}
+				b, err := os.ReadFile(filepath.Join(src, e.Name()))
+				require.NoError(t, err)
+				files[e.Name()] = b
+			}
+			// Every file grows by a tenth at a time, cut anywhere, as
+			// writers flush.
+			const steps = 10
+			for i := 1; i <= steps; i++ {
+				for name, b := range files {
+					from, to := len(b)*(i-1)/steps, len(b)*i/steps
+					f, err := os.OpenFile(filepath.Join(live, name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+					require.NoError(t, err)
+					_, err = f.Write(b[from:to])
+					require.NoError(t, err)
+					require.NoError(t, f.Close())
+				}
+				time.Sleep(60 * time.Millisecond)
+			}
+			time.Sleep(300 * time.Millisecond)
+			code, out, errOut := stop()
+			require.Equal(t, exitOK, code, errOut)
+			chains, _ := parseNDJSON(t, out)
+			doc := analyzeJSON(t, "--tz", "Asia/Jakarta", live)
+			rel := func(file string, gen int) string { return filepath.Base(file) }
+			assert.Equal(t, chainKeys(doc.Chains, rel), chainKeys(chains, rel))
+			assert.NotEmpty(t, chains)
+		})
+	}
 }
