@@ -109,7 +109,7 @@ type group struct {
 	// duration says (zero when none does).
 	began  time.Time
 	anchor int // index in reports
-	// late are reports that came after the deadline (joinLate).
+	// late are reports that came after the deadline (assembleTimed).
 	late []parser.Event
 }
 
@@ -121,7 +121,7 @@ type Correlator struct {
 	done  groupHeap
 	signs []*sign
 	// past are requests whose chains are out, kept while a late report
-	// (joinLate) may still come for them.
+	// (assembleTimed) may still come for them.
 	past []*group
 	wm   time.Time
 	seq  int
@@ -232,7 +232,13 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 	for _, g := range c.done {
 		consider(g)
 	}
-	for _, g := range c.past {
+	// Past requests are kept in order of their first report: only those
+	// whose first report lies in the report's interval are looked at.
+	from := sort.Search(len(c.past), func(i int) bool { return !c.past[i].first.Before(earliest.Add(-time.Second)) })
+	for _, g := range c.past[from:] {
+		if g.first.After(ev.Time) {
+			break
+		}
 		consider(g)
 	}
 	if best == nil {
@@ -276,7 +282,7 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 	// Nothing joins a request after its deadline, whether or not the
 	// watermark has closed it yet: that keeps the result independent of
 	// how often the watermark moves (live and saved logs agree). A report
-	// that comes later still can join it late (joinLate).
+	// that comes later still can join it late (assembleTimed).
 	if d := ev.Time.Sub(g.first); d < -c.cfg.SameRequest || ev.Time.After(c.deadline(g)) {
 		return false
 	}
@@ -498,7 +504,7 @@ func (c *Correlator) emitReady(all bool) {
 			c.count(&ch)
 			c.out(ch)
 		}
-		c.past = append(c.past, g)
+		c.keepPast(g)
 	}
 }
 
@@ -518,27 +524,47 @@ func (c *Correlator) evict() {
 	}
 	// A late report reaches back by the duration it states; requests are
 	// kept for LateHorizon of event time.
-	keep := c.past[:0]
-	for _, g := range c.past {
-		if !g.first.Before(c.wm.Add(-LateHorizon)) {
-			keep = append(keep, g)
-		}
+	drop := 0
+	for drop < len(c.past) && c.past[drop].first.Before(c.wm.Add(-LateHorizon)) {
+		c.past[drop] = nil
+		drop++
 	}
-	for i := len(keep); i < len(c.past); i++ {
-		c.past[i] = nil
+	if drop > 0 {
+		c.past = append(c.past[:0], c.past[drop:]...)
 	}
-	c.past = keep
 }
+
+// keepPast keeps a request whose chain is out, in order of its first
+// report (chains come out in anchor order, which is nearly that), with no
+// more of its reports than a late one is matched against.
+func (c *Correlator) keepPast(g *group) {
+	for i := range g.reports {
+		r := &g.reports[i]
+		slim := parser.Event{Source: r.Source, Kind: r.Kind, Proxy: r.Proxy, Time: r.Time, Precision: r.Precision,
+			TimeFrom: r.TimeFrom, Stamped: r.Stamped}
+		if p := processOf(r); p != "" {
+			slim.Fields = map[string]string{"process": p}
+		}
+		g.reports[i] = slim
+	}
+	i := len(c.past)
+	for i > 0 && c.past[i-1].first.After(g.first) {
+		i--
+	}
+	c.past = append(c.past, nil)
+	copy(c.past[i+1:], c.past[i:])
+	c.past[i] = g
+}
+
+// LateHorizon is how long after a request began a report stating its
+// duration can still join it (assembleTimed): longer than any proxy's or app
+// server's timeout lets a request run.
+const LateHorizon = 15 * time.Minute
 
 // lateSlop is how far before a report's stated start its request's first
 // report may lie and still count as after it: the two logs' clocks and
 // the point where the duration is measured differ by that much.
 const lateSlop = 10 * time.Millisecond
-
-// LateHorizon is how long after a request began a report stating its
-// duration can still join it (joinLate): longer than any proxy's or app
-// server's timeout lets a request run.
-const LateHorizon = 15 * time.Minute
 
 // Summary returns the counts so far.
 func (c *Correlator) Summary() Summary { return c.sum }

@@ -190,6 +190,12 @@ func (d *Demux) Annotate(line int, kv ...string) {
 // Feed implements Parser.
 func (d *Demux) Feed(l Line) {
 	text := Clean(l.Text)
+	if len(d.parts) == 1 && text != "" && (text[0] == ' ' || text[0] == '\t') {
+		// No format's record starts indented: a stream of one program
+		// hands its traceback lines straight on.
+		d.parts[0].Parser.Feed(l)
+		return
+	}
 	d.feeding = l.Num
 	defer func() { d.feeding = 0 }()
 	for _, p := range d.parts {
@@ -198,7 +204,7 @@ func (d *Demux) Feed(l Line) {
 			return
 		}
 	}
-	if mayStart(text) {
+	if mayStart(text) && (len(d.parts) != 1 || mayStartOther(text)) {
 		if det, ok := detect(d.base, []string{text}, false); ok {
 			d.start(d.add(det.Spec), l)
 			return
@@ -283,6 +289,20 @@ func (d *Demux) start(p *Part, l Line) {
 // indented and tab-continued lines, blank ones.
 func mayStart(text string) bool {
 	return text != "" && text[0] != ' ' && text[0] != '\t' && strings.TrimSpace(text) != ""
+}
+
+// mayStartOther rules out, for a stream of one program so far, the lines
+// no other program's record starts with: records hold a time near their
+// start, but for the few formats that write none (runserver's error
+// records, uvicorn's, uWSGI's own lines, Heroku's router, JSON). It keeps
+// the cost of telling programs apart off the lines of a stream that holds
+// only one: a traceback's exception and message lines, for the most part.
+func mayStartOther(text string) bool {
+	if text[0] == '{' || timeNearStart(text) || runserverStarts(text) || isUWSGIChatter(text) || strings.HasPrefix(text, "at=") {
+		return true
+	}
+	_, _, ok := uvicornHead(text)
+	return ok
 }
 
 // continues asks a parser whether a line continues its open record; one

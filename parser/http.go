@@ -94,8 +94,12 @@ var reasonPrefixStatus = []struct {
 // the detector left on a message does not hide it; runserver's stream, where
 // the message is the whole line, is read strictly.
 func parseRequestLog(msg string, ev *Event, lenient bool) bool {
+	// Cheap refusals first: this runs on every line of a traceback.
+	if msg == "" || msg[0] == ' ' || msg[0] == '\t' || !lenient && !isUpper(msg[0]) {
+		return false
+	}
 	i := strings.LastIndex(msg, ": /")
-	if i <= 0 || strings.IndexByte(msg[i+2:], ' ') >= 0 || msg[0] == ' ' || msg[0] == '\t' {
+	if i <= 0 || strings.IndexByte(msg[i+2:], ' ') >= 0 {
 		return false
 	}
 	reason := msg[:i]

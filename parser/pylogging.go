@@ -45,6 +45,9 @@ func init() {
 		},
 		build: func(s Spec, c *Clock, emit Emit) Parser { return NewPyLogging(s.Py, c, emit) },
 		variants: func(f *Format, sample []string) []Spec {
+			if len(sample) == 1 && !timeNearStart(sample[0]) {
+				return nil // one line, as a stream's lines are tried: no record without a time
+			}
 			out := make([]Spec, 0, len(PyPresets)+1)
 			for _, pf := range compiledPresets() {
 				out = append(out, Spec{Format: f, Py: pf})
@@ -144,3 +147,24 @@ func (p *PyLogging) Open() (time.Time, bool) {
 
 // EndRecord implements Ender.
 func (p *PyLogging) EndRecord() { p.endRecord() }
+
+// timeNearStart reports whether a line has what a time is made of near its
+// start (a year, or hours and minutes), as every logging record's time
+// (asctime or created) puts there.
+func timeNearStart(line string) bool {
+	run := 0
+	for i := 0; i < len(line) && i < 48; i++ {
+		switch c := line[i]; {
+		case isDigit(c):
+			run++
+			if run == 4 {
+				return true
+			}
+		case c == ':' && run == 2 && i+2 < len(line) && isDigit(line[i+1]) && isDigit(line[i+2]):
+			return true
+		default:
+			run = 0
+		}
+	}
+	return false
+}

@@ -78,8 +78,10 @@ func runserverStarts(line string) bool {
 	if _, k, ok := bracketStamp(line); ok {
 		return parseRequestLine(strings.TrimLeft(line[k:], " "), nil) || strings.Contains(line, "Broken pipe")
 	}
-	if st, n, ok := scanLongDate(line); ok && n == len(line) && st.year > 0 {
-		return true
+	if len(line) >= 20 && isUpper(line[0]) {
+		if st, n, ok := scanLongDate(line); ok && n == len(line) && st.year > 0 {
+			return true
+		}
 	}
 	return isRunserverBanner(line) || parseRequestLog(line, nil, false)
 }
