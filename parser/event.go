@@ -63,13 +63,6 @@ const (
 	TagShutdown          Tag = "shutdown"
 )
 
-// What a proxy's error lines say of the app behind it.
-const (
-	TagUpstreamTimeout Tag = "upstream_timeout"
-	TagUpstreamRefused Tag = "upstream_refused"
-	TagUpstreamClosed  Tag = "upstream_closed"
-)
-
 // Exception is one exception of a Python traceback.
 type Exception struct {
 	Class string

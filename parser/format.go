@@ -20,7 +20,6 @@ const (
 	// lines), written when the app's response went out.
 	FamilyAccess   Family = "access"
 	FamilyGunicorn Family = "gunicorn"
-	FamilyUWSGI    Family = "uwsgi"
 	// FamilyProxy: a reverse proxy in front of the app (nginx): its access
 	// lines report the same requests as the app's, and its error log says
 	// when the app did not answer.

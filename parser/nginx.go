@@ -70,6 +70,13 @@ func baseName(name string) string {
 	return name[strings.LastIndexByte(name, '/')+1:]
 }
 
+// What a proxy's error lines say of the app behind it.
+const (
+	TagUpstreamTimeout Tag = "upstream_timeout"
+	TagUpstreamRefused Tag = "upstream_refused"
+	TagUpstreamClosed  Tag = "upstream_closed"
+)
+
 var nginxLevels = []string{"debug", "info", "notice", "warn", "error", "crit", "alert", "emerg"}
 
 // nginxErrorHead reads "2026/11/30 21:11:12 [error] 4482#4482: ".

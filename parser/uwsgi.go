@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// FamilyUWSGI is uWSGI's log: its request lines, and its own lines that
+// say a worker was killed (HARAKIRI).
+const FamilyUWSGI Family = "uwsgi"
+
 func init() {
 	register(&Format{
 		Name:   "uwsgi",

@@ -103,11 +103,30 @@ type program struct {
 	lines   []string
 	at      []time.Time // the collector's time of each line
 	timed   []bool      // whether the line has a time of its own
+	// continues: the lines without a time go on the record before them (a
+	// logging record's traceback), rather than being records of their own
+	// (runserver's error records, written before their access line).
+	continues bool
 }
 
 type capture struct {
 	progs []*program // in the order of a deployment's services
 	kept  []*file    // files that stay as they are
+	zone  *time.Location
+}
+
+// takeKept turns a kept file into a program's output (its lines written to
+// a stream rather than a file of their own).
+func (c *capture) takeKept(name, service, ident, stream string, pid int) *program {
+	for i, f := range c.kept {
+		if f.name == name {
+			c.kept = append(c.kept[:i], c.kept[i+1:]...)
+			p := &program{name: name, service: service, ident: ident, stream: stream, pid: pid, lines: f.lines, continues: true}
+			p.at, p.timed = collectorTimes(f.lines, c.zone)
+			return p
+		}
+	}
+	return nil
 }
 
 type file struct {
@@ -143,7 +162,7 @@ func load(dir string, zone *time.Location) (*capture, error) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	c := &capture{}
+	c := &capture{zone: zone}
 	for _, s := range services {
 		lines, ok := files[s.file]
 		if !ok {
@@ -181,6 +200,8 @@ var (
 	bracketTime = regexp.MustCompile(`^\[(\d\d/\w{3}/\d{4} \d\d:\d\d:\d\d)(,\d{3})?\]`)
 	bannerTime  = regexp.MustCompile(`^(\w+ \d\d, \d{4} - \d\d:\d\d:\d\d)$`)
 	utcTime     = regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC `)
+	// django_errors.log's verbose records: ERROR 2026-11-27 00:15:17,087 …
+	asctime = regexp.MustCompile(`^[A-Z]+ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) `)
 )
 
 func ownTime(line string, zone *time.Location) (time.Time, bool) {
@@ -200,6 +221,12 @@ func ownTime(line string, zone *time.Location) (time.Time, bool) {
 	if m := utcTime.FindStringSubmatch(line); m != nil {
 		t, err := time.Parse("2006-01-02 15:04:05.000", m[1])
 		return t, err == nil
+	}
+	if m := asctime.FindStringSubmatch(line); m != nil {
+		t, err := time.ParseInLocation("2006-01-02 15:04:05", m[1], zone)
+		var ms int
+		fmt.Sscanf(m[2], "%d", &ms)
+		return t.Add(time.Duration(ms) * time.Millisecond), err == nil
 	}
 	return time.Time{}, false
 }
@@ -263,7 +290,7 @@ func merged(progs []*program) []line {
 		for {
 			out = append(out, line{p, next[best]})
 			next[best]++
-			if next[best] >= len(p.lines) || p.timed[next[best]] || p.timed[next[best]-1] {
+			if next[best] >= len(p.lines) || p.timed[next[best]] || !p.continues && p.timed[next[best]-1] {
 				break
 			}
 		}
@@ -499,6 +526,36 @@ func All() []Shape {
 					}
 					return []string{fmt.Sprintf("%s %s: %s", l.at().UTC().Format("2006-01-02T15:04:05.000000-07:00"), dyno, l.text())}
 				})
+			}},
+		{Name: "app-stderr", Doc: "Django's error records on the app's stderr as well as in django_errors.log's stead: a console handler with the " +
+			"verbose formatter writes each record, traceback and all, to the stderr runserver writes its access lines and its own records to",
+			make: func(c *capture, out string) (Map, error) {
+				web := []*program{}
+				for _, p := range c.progs {
+					if p.service == "web-1" {
+						web = append(web, p)
+					}
+				}
+				if p := c.takeKept("django_errors.log", "web-1", "ahsp-web", "stderr", 28488); p != nil {
+					web = append(web, p)
+				}
+				w := &writer{name: "app.err.log", m: Map{}}
+				for _, l := range merged(web) {
+					w.put(l.from(), l.text())
+				}
+				for _, p := range c.progs {
+					if p.service == "web-1" {
+						continue
+					}
+					pw := &writer{name: p.name, m: w.m}
+					for i, t := range p.lines {
+						pw.put(Pos{p.name, i + 1}, t)
+					}
+					if err := pw.save(out); err != nil {
+						return nil, err
+					}
+				}
+				return w.m, w.save(out)
 			}},
 		{Name: "one-stream", Doc: "several programs in one file with no envelope (a supervisor's, or a container's output kept by hand): " +
 			"runserver's stderr and stdout, PgBouncer's and PostgreSQL's lines, interleaved in the order they were written",
