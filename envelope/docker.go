@@ -214,7 +214,7 @@ var desktopKind = lineKind("docker desktop", true,
 		}
 		r := Record{Text: cutSpace(line[19:]), Precision: time.Second}
 		if c != nil {
-			r.Stamp = c.Date(y, mo, d, h, mi, s, 0)
+			r.Stamp, r.Naive = c.Date(y, mo, d, h, mi, s, 0), true
 		}
 		return r, true
 	})

@@ -21,6 +21,9 @@ type Record struct {
 	// envelope gives no time); Precision its resolution.
 	Stamp     time.Time
 	Precision time.Duration
+	// Naive: the collector wrote the time without a zone; Stamp was read
+	// in the file's zone, as the program's naive times are.
+	Naive bool
 	// Label names the program or service the envelope says wrote the line
 	// ("pgbouncer-1", "gunicorn", "app[web.1]"); "" when it names none.
 	Label string

@@ -25,7 +25,7 @@ var syslogKind = lineKind("syslog", true,
 		}
 		r.Precision = prec
 		if c != nil {
-			r.Stamp = c.Date(0, mo, d, h, mi, s, nsec)
+			r.Stamp, r.Naive = c.Date(0, mo, d, h, mi, s, nsec), true
 		}
 		return r, true
 	})

@@ -121,11 +121,12 @@ func (d *Demux) add(spec Spec) *Part {
 }
 
 // labelled adds a label to a source's name: x.log[web-1], or within one
-// already labelled, x.log[web-1/django].
+// already labelled, x.log[web-1:django] (not a slash, which would make the
+// name a path where reports print its base).
 func labelled(name, label string) string {
 	if strings.HasSuffix(name, "]") {
 		if i := strings.LastIndexByte(name, '['); i > 0 {
-			return name[:len(name)-1] + "/" + label + "]"
+			return name[:len(name)-1] + ":" + label + "]"
 		}
 	}
 	return name + "[" + label + "]"
@@ -193,7 +194,7 @@ func (d *Demux) Feed(l Line) {
 	if len(d.parts) == 1 && text != "" && (text[0] == ' ' || text[0] == '\t') {
 		// No format's record starts indented: a stream of one program
 		// hands its traceback lines straight on.
-		d.parts[0].Parser.Feed(l)
+		d.feed(d.parts[0], l)
 		return
 	}
 	d.feeding = l.Num
@@ -226,7 +227,7 @@ func (d *Demux) Feed(l Line) {
 	switch {
 	case len(d.parts) == 1:
 		// One program: its parser decides, as it would alone.
-		d.parts[0].Parser.Feed(l)
+		d.feed(d.parts[0], l)
 	case strings.TrimSpace(text) == "":
 	default:
 		delete(d.meta, l.Num)
@@ -251,7 +252,7 @@ func looseFormat(text string) *Format {
 // they share a pipe).
 func (d *Demux) continued(l Line, text string) bool {
 	if d.open != nil && continues(d.open.Parser, text) {
-		d.open.Parser.Feed(l)
+		d.feed(d.open, l)
 		return true
 	}
 	for i := len(d.parts) - 1; i >= 0; i-- {
@@ -260,11 +261,23 @@ func (d *Demux) continued(l Line, text string) bool {
 			continue
 		}
 		if c, ok := p.Parser.(Continuer); ok && c.Continues(text) {
-			p.Parser.Feed(l)
+			d.feed(p, l)
 			return true
 		}
 	}
 	return false
+}
+
+// feed hands a line to one program's parser, its clock told the time the
+// collector recorded for it when that time has a zone.
+func (d *Demux) feed(p *Part, l Line) {
+	if l.Stamp.IsZero() || l.StampNaive {
+		p.Parser.Feed(l)
+		return
+	}
+	p.Clock.lineStamp = l.Stamp
+	p.Parser.Feed(l)
+	p.Clock.lineStamp = time.Time{}
 }
 
 func (d *Demux) start(p *Part, l Line) {
@@ -277,7 +290,7 @@ func (d *Demux) start(p *Part, l Line) {
 		}
 	}
 	d.open = p
-	p.Parser.Feed(l)
+	d.feed(p, l)
 	if len(d.parts) > 1 {
 		if t, ok := p.Parser.Open(); ok {
 			d.tick(p, t, l.Num)

@@ -195,6 +195,10 @@ type Line struct {
 	// file is the program's own; StampPrecision its resolution.
 	Stamp          time.Time
 	StampPrecision time.Duration
+	// StampNaive: the collector wrote its time without a zone (classic
+	// syslog, journald's short output), so it says nothing of the zone of
+	// the program's own times.
+	StampNaive bool
 }
 
 // Parser is fed lines of one source in order. Feed may complete zero or more

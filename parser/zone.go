@@ -46,6 +46,13 @@ type Clock struct {
 	// their own, so a caller can tell whether the source's zone matters.
 	Naive, Zoned int
 
+	// lineStamp is the zoned time a collector recorded for the line being
+	// read (set by Demux while it feeds the line): each naive time read
+	// then is tallied by how far its wall clock is from it.
+	lineStamp time.Time
+	offsets   *[offsetSlots]int32
+	offAway   int
+
 	mu     sync.Mutex
 	warned map[string]bool
 	fixed  map[string]*time.Location
@@ -103,6 +110,9 @@ func (c *Clock) instant(st stamp, line int) time.Time {
 		c.Zoned++
 	default:
 		c.Naive++
+		if !c.lineStamp.IsZero() {
+			c.tallyOffset(st)
+		}
 	}
 	return time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, st.nsec, loc)
 }
@@ -149,4 +159,52 @@ func (c *Clock) zoneFor(st stamp, line int) *time.Location {
 			c.Source, line, st.zone, c.Loc, c.Source))
 	}
 	return c.Loc
+}
+
+// Offsets are tallied in 15-minute steps (every zone in use is a multiple)
+// up to 14 hours either side of UTC.
+const (
+	offsetStep  = 15 * time.Minute
+	offsetMax   = 56 // 14 h
+	offsetSlots = 2*offsetMax + 1
+)
+
+// tallyOffset counts a naive time by its wall clock's distance from the
+// collector's time for the line, to the nearest step: a collector records
+// the line milliseconds after the program wrote it, so the distance is
+// the program's zone offset.
+func (c *Clock) tallyOffset(st stamp) {
+	wall := time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, st.nsec, time.UTC)
+	d := wall.Sub(c.lineStamp)
+	half := offsetStep / 2
+	if d < 0 {
+		half = -half
+	}
+	k := int((d + half) / offsetStep)
+	if k < -offsetMax || k > offsetMax {
+		c.offAway++
+		return
+	}
+	if c.offsets == nil {
+		c.offsets = new([offsetSlots]int32)
+	}
+	c.offsets[k+offsetMax]++
+}
+
+// ZoneFromCollector is the zone offset of the naive times read with a
+// collector's zoned time beside them (docker, CRI, journald json) that
+// most agree on: agree of the compared times are that far east of UTC.
+func (c *Clock) ZoneFromCollector() (offset time.Duration, agree, compared int) {
+	compared = c.offAway
+	if c.offsets == nil {
+		return 0, 0, compared
+	}
+	best := 0
+	for i, n := range c.offsets {
+		compared += int(n)
+		if n > c.offsets[best] {
+			best = i
+		}
+	}
+	return time.Duration(best-offsetMax) * offsetStep, int(c.offsets[best]), compared
 }

@@ -200,6 +200,15 @@ type JSONClock struct {
 	Matched    int      `json:"failures_matched"`
 	Against    []string `json:"against"`
 	Note       string   `json:"note,omitempty"`
+	// Collector is set when the offset came from the times the collector
+	// recorded for the source's lines: Agree of Compared naive times were
+	// that far from them.
+	Collector string `json:"collector,omitempty"`
+	Agree     int    `json:"collector_agree,omitempty"`
+	Compared  int    `json:"collector_compared,omitempty"`
+	// CollectorTimes: the offset is of the collector's own naive times
+	// (journald's short output, classic syslog), not a program's.
+	CollectorTimes bool `json:"collector_times,omitempty"`
 }
 
 // JSONLoad is the anchors per Locust user count.
@@ -322,7 +331,7 @@ func SummaryJSON(r *Run) JSONSummary {
 		e := &c.Estimate
 		s.Clocks = append(s.Clocks, JSONClock{File: c.File, Applied: c.Applied, Offset: verdict.ZoneName(e.Offset), Score: e.Score,
 			NextOffset: verdict.ZoneName(e.NextOffset), NextScore: e.Next, Seconds: e.Seconds, Failures: e.Failures, Matched: e.Matched,
-			Against: e.Against, Note: c.Note})
+			Against: e.Against, Note: c.Note, Collector: c.Collector, Agree: c.Agree, Compared: c.Compared, CollectorTimes: c.CollectorTimes})
 	}
 	for _, src := range r.Sources {
 		js := JSONSource{File: src.File, Format: src.Format, Envelope: src.Envelope, Zone: src.Zone, Events: src.Events, Unparsed: src.Unparsed, Outside: r.Outside[src.File]}
@@ -330,7 +339,7 @@ func SummaryJSON(r *Run) JSONSummary {
 			js.Gaps = append(js.Gaps, []string{stamp(g.From, time.Millisecond), stamp(g.To, time.Millisecond)})
 		}
 		if src.Events > 0 {
-			js.First, js.Last = stamp(src.First, time.Millisecond), stamp(src.Last, time.Millisecond)
+			js.First, js.Last = stamp(src.First, time.Millisecond), stamp(src.Last.In(src.First.Location()), time.Millisecond)
 		}
 		s.Sources = append(s.Sources, js)
 	}

@@ -99,7 +99,11 @@ func (m *Markdown) Finish(r *Run) error {
 	}
 	for _, c := range r.Clocks {
 		if c.Applied {
-			fmt.Fprintf(w, "\n`%s`: zone %s estimated from the logs (fit %.2f).", filepath.Base(c.File), verdict.ZoneName(c.Estimate.Offset), c.Estimate.Score)
+			what := "zone"
+			if c.CollectorTimes {
+				what = "zone of " + c.Collector + "'s times"
+			}
+			fmt.Fprintf(w, "\n`%s`: %s %s, %s.", filepath.Base(c.File), what, verdict.ZoneName(c.Estimate.Offset), c.Basis())
 		}
 	}
 	w.WriteString("\n\n")

@@ -79,6 +79,23 @@ type ClockReport struct {
 	// says why not otherwise.
 	Applied bool
 	Note    string
+	// Collector, when set, is the envelope whose zoned times for the
+	// source's lines gave the offset: Agree of the Compared naive times
+	// were that far from them. The activity fields of Estimate are unset.
+	Collector       string
+	Agree, Compared int
+	// CollectorTimes: the estimate is of the times the collector wrote
+	// without a zone (journald's short output, classic syslog), which date
+	// the lines that carry none of their own, not of a program's.
+	CollectorTimes bool
+}
+
+// Basis says in a few words what an applied estimate rests on.
+func (c *ClockReport) Basis() string {
+	if c.Collector != "" && !c.CollectorTimes {
+		return fmt.Sprintf("from the times %s recorded for its lines", c.Collector)
+	}
+	return fmt.Sprintf("estimated from the logs (fit %.2f)", c.Estimate.Score)
 }
 
 // Renderer writes chains, then a summary.

@@ -177,7 +177,7 @@ func (t *Text) Finish(r *Run) error {
 		}
 		fmt.Fprintf(w, ", %d events", src.Events)
 		if src.Events > 0 {
-			fmt.Fprintf(w, ", %s to %s", stamp(src.First, time.Second), stamp(src.Last, time.Second))
+			fmt.Fprintf(w, ", %s to %s", stamp(src.First, time.Second), stamp(src.Last.In(src.First.Location()), time.Second))
 		}
 		if src.Zone != "" {
 			fmt.Fprintf(w, ", naive times in %s", src.Zone)
@@ -333,9 +333,21 @@ func writeClocks(w *bufio.Writer, clocks []ClockReport) {
 	for _, c := range clocks {
 		e := &c.Estimate
 		fmt.Fprintf(w, "  %s: ", filepath.Base(c.File))
+		whose := "naive times"
+		if c.CollectorTimes {
+			whose = "the times " + c.Collector + " wrote without a zone"
+		}
+		if c.Collector != "" && !c.CollectorTimes && c.Applied {
+			fmt.Fprintf(w, "%s read as %s, %s (%d of %d naive times are that far from them)\n",
+				whose, verdict.ZoneName(e.Offset), c.Basis(), c.Agree, c.Compared)
+			continue
+		}
 		if c.Applied {
-			fmt.Fprintf(w, "naive times read as %s, estimated", verdict.ZoneName(e.Offset))
+			fmt.Fprintf(w, "%s read as %s, estimated", whose, verdict.ZoneName(e.Offset))
 		} else {
+			if c.CollectorTimes {
+				fmt.Fprintf(w, "%s: ", whose)
+			}
 			fmt.Fprintf(w, "%s", c.Note)
 		}
 		if e.Seconds > 0 && len(e.Against) > 0 {

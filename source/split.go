@@ -79,6 +79,23 @@ func NewSplitter(name string, sample []string, opts *Options, modTime time.Time,
 // Envelope is how a collector wrapped the file's lines, or nil.
 func (s *Splitter) Envelope() *envelope.Kind { return s.kind }
 
+// NaiveStamps reports whether the collector wrote its times without a zone
+// (classic syslog, journald's short output): events dated by them are no
+// surer than the program's own naive times.
+func (s *Splitter) NaiveStamps() bool { return s.envClock != nil && s.envClock.Naive > 0 }
+
+// EnvelopeClock reads the collector's times, when they need one (no zone
+// or no year); nil otherwise.
+func (s *Splitter) EnvelopeClock() *parser.Clock { return s.envClock }
+
+// SetEnvelopeZone sets the zone of the collector's naive times; it must
+// come before the first line is read.
+func (s *Splitter) SetEnvelopeZone(loc *time.Location) {
+	if s.envClock != nil {
+		s.envClock.Loc = loc
+	}
+}
+
 func (s *Splitter) clockFor(name string) *parser.Clock {
 	loc := s.zones[name]
 	if loc == nil {
@@ -168,7 +185,7 @@ func (s *Splitter) route(r envelope.Record) {
 		kv = append(kv, "pid", r.PID)
 	}
 	d.Annotate(r.Num, kv...)
-	d.Feed(parser.Line{Num: r.Num, Text: r.Text, Stamp: r.Stamp, StampPrecision: r.Precision})
+	d.Feed(parser.Line{Num: r.Num, Text: r.Text, Stamp: r.Stamp, StampPrecision: r.Precision, StampNaive: r.Naive})
 }
 
 // Flush implements parser.Parser.

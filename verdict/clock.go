@@ -15,6 +15,7 @@ type Activity struct {
 	Name     string
 	Seconds  map[int64]int
 	Failures []int64
+	Events   int
 }
 
 // NewActivity starts a survey of one source.
@@ -26,9 +27,28 @@ func NewActivity(name string) *Activity {
 func (a *Activity) Event(ev *parser.Event) {
 	sec := ev.Time.Unix()
 	a.Seconds[sec]++
+	a.Events++
 	if failure(ev) {
 		a.Failures = append(a.Failures, sec)
 	}
+}
+
+// Shifted is the activity as it is once its naive times are read offset
+// east of UTC rather than as UTC.
+func (a *Activity) Shifted(offset time.Duration) *Activity {
+	if a == nil {
+		return nil
+	}
+	shift := int64(offset / time.Second)
+	b := &Activity{Name: a.Name, Seconds: make(map[int64]int, len(a.Seconds)), Events: a.Events}
+	for s, n := range a.Seconds {
+		b.Seconds[s-shift] = n
+	}
+	b.Failures = make([]int64, len(a.Failures))
+	for i, s := range a.Failures {
+		b.Failures[i] = s - shift
+	}
+	return b
 }
 
 // failure tells the events that go with a failed request in any log: a 5xx
@@ -73,14 +93,22 @@ const (
 )
 
 // EstimateOffset finds the zone offset of src against refs, sources whose
-// times are sure. It is sure when the best offset fits well and clearly
-// better than any other.
+// times are sure (nil ones are skipped; one source may come as several).
+// It is sure when the best offset fits well and clearly better than any
+// other.
 func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: len(src.Failures)}
 	active := map[int64]bool{}
 	var fails []int64
+	named := map[string]bool{}
 	for _, r := range refs {
-		est.Against = append(est.Against, r.Name)
+		if r == nil {
+			continue
+		}
+		if !named[r.Name] {
+			named[r.Name] = true
+			est.Against = append(est.Against, r.Name)
+		}
 		for s := range r.Seconds {
 			active[s] = true
 		}

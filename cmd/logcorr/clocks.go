@@ -40,19 +40,55 @@ func (f *matchFlags) anyZoneToFind(streams []*source.Stream) bool {
 type surveyed struct {
 	stream *source.Stream
 	name   string
-	act    *verdict.Activity
+	// own is its activity by the times it wrote itself; stamped by the
+	// zoned times its collector recorded for lines that carry none.
+	own, stamped *verdict.Activity
+	// collector names the envelope whose zoned times the source's lines
+	// carry, if any; clock tallied its naive times against them.
+	collector string
+	clock     *parser.Clock
+	// sure counts its times that are sure: written with a zone, or taken
+	// from a collector's zoned time for the line.
+	sure int
+	// envelope: this is not a program's times but the collector's own,
+	// written without a zone (journald's short output, classic syslog),
+	// for the lines that have no time of their own.
+	envelope bool
+}
+
+// Of the naive times read beside a collector's zoned times, at least
+// collectorMin (or all of them) and collectorShare must agree on one
+// offset for it to be the source's zone: a few lines buffered for
+// minutes, or written while the host's clock stepped, may disagree.
+const (
+	collectorMin   = 5
+	collectorShare = 0.9
+)
+
+// zoneFromCollector is the source's zone as the times its collector
+// recorded for its lines show it: the naive times are that far from them.
+func (sv *surveyed) zoneFromCollector() (report.ClockReport, bool) {
+	off, agree, compared := sv.clock.ZoneFromCollector()
+	cr := report.ClockReport{File: sv.name, Collector: sv.collector, Agree: agree, Compared: compared,
+		Estimate: verdict.Estimate{Source: sv.name, Offset: off, Sure: true}}
+	enough := compared >= collectorMin || (compared > 0 && agree == compared)
+	return cr, enough && float64(agree) >= collectorShare*float64(compared)
 }
 
 // estimateClocks finds the zone of each source of naive times the user gave
-// no zone for, from when it was active and failed next to sources that
-// write their zone (PgBouncer, PostgreSQL, Locust's history). A sure
-// estimate becomes the source's zone; otherwise the local zone stays, and
-// the report says why. It reads those files a second time; stdin cannot be.
+// no zone for. Beside a collector's zoned times (docker, CRI, journald
+// json), the distance from them is the zone. Otherwise it is found from
+// when the source was active and failed next to sources whose times are
+// sure (PgBouncer, PostgreSQL, Locust's history, and the sources placed
+// so far): a sure estimate becomes the source's zone; otherwise the local
+// zone stays, and the report says why. It reads those files a second
+// time; stdin cannot be.
 func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Stream, cat *catalog, lr *locust.Run) []report.ClockReport {
 	if !f.anyZoneToFind(streams) {
 		return nil
 	}
-	var todo, refs []*surveyed
+	var todo []*surveyed
+	var refs []*verdict.Activity
 	for _, s := range streams {
 		if s.Input.Path == source.Stdin {
 			continue
@@ -64,53 +100,88 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 		for _, sv := range parts {
 			c := sv.clock
 			switch {
-			case c.Zoned > 0 && c.Naive*10 <= c.Zoned:
-				refs = append(refs, &sv.surveyed)
+			case sv.sure > 0 && c.Naive*10 <= sv.sure:
+				refs = append(refs, sv.own, sv.stamped)
 			case c.Naive > c.Zoned && !f.zoneGiven(sv.name):
-				todo = append(todo, &sv.surveyed)
+				todo = append(todo, sv)
+			case sv.stamped != nil:
+				refs = append(refs, sv.stamped)
 			}
 		}
 	}
 	if len(todo) == 0 {
 		return nil
 	}
-	refActs := make([]*verdict.Activity, 0, len(refs)+1)
-	for _, r := range refs {
-		refActs = append(refActs, r.act)
-	}
 	if h := historyActivity(lr); h != nil {
-		refActs = append(refActs, h)
+		refs = append(refs, h)
+	}
+	found := map[*surveyed]report.ClockReport{}
+	placed := func(sv *surveyed, cr report.ClockReport) {
+		sv.apply(cr.Estimate.Offset, cat)
+		cr.Applied = true
+		found[sv] = cr
+		// Placed, its times are as sure as the estimate: they help
+		// place the others.
+		refs = append(refs, sv.own.Shifted(cr.Estimate.Offset), sv.stamped)
+	}
+	for _, sv := range todo {
+		if cr, ok := sv.zoneFromCollector(); ok {
+			placed(sv, cr)
+		}
+	}
+	// Each round may place sources that the next can be set against.
+	for progress := true; progress; {
+		progress = false
+		for _, sv := range todo {
+			if _, done := found[sv]; done {
+				continue
+			}
+			est, ok := verdict.EstimateOffset(sv.own, refs)
+			cr := report.ClockReport{File: sv.name, Estimate: est}
+			if sv.envelope {
+				cr.Collector, cr.CollectorTimes = sv.collector, true
+			}
+			if ok && est.Sure {
+				placed(sv, cr)
+				progress = true
+			}
+		}
 	}
 	var out []report.ClockReport
 	for _, sv := range todo {
-		est, ok := verdict.EstimateOffset(sv.act, refActs)
+		if cr, ok := found[sv]; ok {
+			out = append(out, cr)
+			continue
+		}
+		est, ok := verdict.EstimateOffset(sv.own, refs)
 		cr := report.ClockReport{File: sv.name, Estimate: est}
-		switch {
-		case !ok:
-			cr.Note = "no log with zoned times overlaps it to compare with; read in the local zone (name its zone with --tz)"
-		case !est.Sure:
+		if sv.envelope {
+			cr.Collector, cr.CollectorTimes = sv.collector, true
+		}
+		if ok {
 			cr.Note = "no offset fits clearly; read in the local zone (name its zone with --tz)"
-		default:
-			loc := time.FixedZone(verdict.ZoneName(est.Offset), int(est.Offset/time.Second))
-			sv.stream.SetZone(sv.name, loc)
-			cat.estimated[sv.name] = true
-			cr.Applied = true
+		} else {
+			cr.Note = "no log with zoned times overlaps it to compare with; read in the local zone (name its zone with --tz)"
 		}
 		out = append(out, cr)
 	}
 	return out
 }
 
-// surveyedPart is a logical source surveyed, with the clock that counted
-// its naive and zoned times.
-type surveyedPart struct {
-	surveyed
-	clock *parser.Clock
+// apply makes an estimated offset the zone of the source's naive times.
+func (sv *surveyed) apply(offset time.Duration, cat *catalog) {
+	loc := time.FixedZone(verdict.ZoneName(offset), int(offset/time.Second))
+	if sv.envelope {
+		sv.stream.Splitter().SetEnvelopeZone(loc)
+		return
+	}
+	sv.stream.SetZone(sv.name, loc)
+	cat.estimated[sv.name] = true
 }
 
 // survey reads a file once more, its naive times as UTC, for each of its
 // logical sources' activity and how many of its timestamps were naive.
-func survey(s *source.Stream, opts *source.Options) ([]surveyedPart, bool) {
+func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
 	o := *opts
 	o.Loc, o.Zones, o.Warn, o.Read, o.OnPart = time.UTC, nil, nil, nil, nil
 	again, err := source.Open(s.Input, &o)
@@ -118,26 +189,54 @@ func survey(s *source.Stream, opts *source.Options) ([]surveyedPart, bool) {
 		return nil, false
 	}
 	defer again.Close()
-	acts := map[string]*verdict.Activity{}
+	split := again.Splitter()
+	own := map[string]*verdict.Activity{}
+	stamped := map[string]*verdict.Activity{}
+	count := func(acts map[string]*verdict.Activity, name string, ev *parser.Event) {
+		act := acts[name]
+		if act == nil {
+			act = verdict.NewActivity(name)
+			acts[name] = act
+		}
+		act.Event(ev)
+	}
 	for {
 		ev, err := again.Next()
 		if err != nil {
 			break
 		}
-		act := acts[ev.Source]
-		if act == nil {
-			act = verdict.NewActivity(ev.Source)
-			acts[ev.Source] = act
+		switch {
+		case !ev.Stamped:
+			count(own, ev.Source, &ev)
+		case split.NaiveStamps():
+			// The collector's naive times go by its own zone, the
+			// host's, which need not be its programs': they are
+			// surveyed as one source of their own.
+			count(stamped, s.Input.Name, &ev)
+		default:
+			count(stamped, ev.Source, &ev)
 		}
-		act.Event(&ev)
 	}
-	var out []surveyedPart
+	collector := ""
+	if k := split.Envelope(); k != nil {
+		collector = k.Name
+	}
+	var out []*surveyed
 	for _, p := range again.Parts() {
-		act := acts[p.Name]
-		if act == nil {
-			act = verdict.NewActivity(p.Name)
+		sv := &surveyed{stream: s, name: p.Name, own: own[p.Name], collector: collector, clock: p.Clock, sure: p.Clock.Zoned}
+		if sv.own == nil {
+			sv.own = verdict.NewActivity(p.Name)
 		}
-		out = append(out, surveyedPart{surveyed{stream: s, name: p.Name, act: act}, p.Clock})
+		if !split.NaiveStamps() {
+			if sv.stamped = stamped[p.Name]; sv.stamped != nil {
+				sv.sure += sv.stamped.Events
+			}
+		}
+		out = append(out, sv)
+	}
+	if act := stamped[s.Input.Name]; act != nil && split.NaiveStamps() {
+		out = append(out, &surveyed{stream: s, name: s.Input.Name, own: act, collector: collector,
+			clock: split.EnvelopeClock(), envelope: true})
 	}
 	return out, true
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,19 +65,30 @@ func TestJSONMatchesSchema(t *testing.T) {
 			assert.NoError(t, doc.Validate(decodeJSON(t, []byte(out))))
 		})
 	}
-	t.Run("a compose shape: envelope, collector's times", func(t *testing.T) {
-		shape, ok := shapes.Named("compose-t")
-		require.True(t, ok)
-		dir := t.TempDir()
-		jakarta, err := time.LoadLocation("Asia/Jakarta")
-		require.NoError(t, err)
-		_, err = shape.Make("testdata/login-storm-psycopg2/logs", dir, jakarta)
-		require.NoError(t, err)
-		code, out, errOut := runCLI(t, "", "analyze", "--format", "json", "--tz", "Asia/Jakarta", dir)
-		require.Equal(t, exitOK, code, errOut)
-		assert.Contains(t, out, `"docker compose logs"`)
-		assert.NoError(t, doc.Validate(decodeJSON(t, []byte(out))))
-	})
+	for _, c := range []struct {
+		shape string
+		args  []string
+		want  string
+	}{
+		{"compose-t", []string{"--tz", "Asia/Jakarta"}, `"docker compose logs"`},
+		{"compose-t", nil, `"collector_agree"`},
+		{"journald-short", nil, `"collector_times"`},
+	} {
+		t.Run(fmt.Sprintf("shape %s %v", c.shape, c.args), func(t *testing.T) {
+			shape, ok := shapes.Named(c.shape)
+			require.True(t, ok)
+			dir := t.TempDir()
+			jakarta, err := time.LoadLocation("Asia/Jakarta")
+			require.NoError(t, err)
+			_, err = shape.Make("testdata/login-storm-psycopg2/logs", dir, jakarta)
+			require.NoError(t, err)
+			args := append(append([]string{"analyze", "--format", "json"}, c.args...), dir)
+			code, out, errOut := runCLI(t, "", args...)
+			require.Equal(t, exitOK, code, errOut)
+			assert.Contains(t, out, c.want)
+			assert.NoError(t, doc.Validate(decodeJSON(t, []byte(out))))
+		})
+	}
 }
 
 // TestSchemaRejects: the schema is strict enough to catch drift.

@@ -23,7 +23,10 @@ import (
 // docker, compose, Kubernetes, journald, syslog, Heroku, or several
 // programs in one stream, as testdata/shapes makes them) with no flag but
 // the zone, and expects the chains of the bare files: the same anchors,
-// causes and evidence lines, wherever the shape put those lines.
+// causes and evidence lines, wherever the shape put those lines. Then
+// again with no flag at all: each program's zone is found from the times
+// its collector recorded or from when it was busy, and the chains are the
+// same.
 func TestShapes(t *testing.T) {
 	const logs = "../../testdata/login-storm-psycopg2/logs"
 	jakarta, err := time.LoadLocation("Asia/Jakarta")
@@ -45,29 +48,55 @@ func TestShapes(t *testing.T) {
 			for from, to := range m {
 				back[to] = from
 			}
-			doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
-			assert.Equal(t, bare.ByCause, doc.ByCause, "anchors by cause")
-			got := shapeKeys(t, doc.Chains, func(file string, line int) (shapes.Pos, bool) {
-				f, _ := parser.SplitLabel(file)
-				p, ok := back[shapes.Pos{File: filepath.Base(f), Line: line}]
-				return p, ok
-			}, shape.Coarse)
 			want := want
 			if shape.Coarse {
 				want = wantCoarse
 			}
-			missing, extra := diffKeys(want, got)
-			assert.Empty(t, missing, "chains of the bare files not found")
-			assert.Empty(t, extra, "chains the bare files do not give")
-			for _, s := range doc.Sources {
-				if strings.HasPrefix(s.Format, "locust") {
-					continue
+			for _, flags := range [][]string{{"--tz", "Asia/Jakarta"}, nil} {
+				doc := analyzeJSON(t, append(flags, dir)...)
+				what := strings.Join(flags, " ")
+				if what == "" {
+					what = "no --tz"
 				}
-				assert.Zero(t, s.Unparsed, "%s (%s): every line read", s.File, s.Format)
+				assert.Equal(t, bare.ByCause, doc.ByCause, "%s: anchors by cause", what)
+				got := shapeKeys(t, doc.Chains, func(file string, line int) (shapes.Pos, bool) {
+					f, _ := parser.SplitLabel(file)
+					p, ok := back[shapes.Pos{File: filepath.Base(f), Line: line}]
+					return p, ok
+				}, shape.Coarse)
+				missing, extra := diffKeys(want, got)
+				assert.Empty(t, missing, "%s: chains of the bare files not found", what)
+				assert.Empty(t, extra, "%s: chains the bare files do not give", what)
+				for _, s := range doc.Sources {
+					if strings.HasPrefix(s.Format, "locust") {
+						continue
+					}
+					assert.Zero(t, s.Unparsed, "%s: %s (%s): every line read", what, s.File, s.Format)
+				}
+				if flags == nil {
+					fromCollector := 0
+					for _, c := range doc.Clocks {
+						assert.True(t, c.Applied, "%s: a zone found for %s: %s", what, c.File, c.Note)
+						assert.Equal(t, "UTC+07:00", c.Offset, "%s: %s", what, c.File)
+						if c.Collector != "" && !c.CollectorTimes {
+							fromCollector++
+							assert.Equal(t, c.Compared, c.Agree, "%s: %s: every naive time as far from its collector's", what, c.File)
+						}
+					}
+					if zonedStamps[shape.Name] {
+						assert.NotZero(t, fromCollector, "%s: the app's zone taken from the collector's times", what)
+					}
+				}
 			}
 		})
 	}
 }
+
+// zonedStamps are the shapes whose collector records a zoned time for each
+// of the app's lines.
+var zonedStamps = map[string]bool{"docker-t": true, "compose-t": true, "docker-json": true, "cri": true,
+	"journald-short-iso": true, "journald-short-iso-precise": true, "journald-json": true, "journald-export": true,
+	"syslog-5424": true, "heroku": true}
 
 // shapeKeys describes chains by the capture's own lines: anchor, cause and
 // evidence, each line mapped back to where it was in the capture. coarse
