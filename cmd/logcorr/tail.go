@@ -244,6 +244,27 @@ func (t *tailer) flushQuiet(now time.Time) {
 	}
 }
 
+// newTailer follows the command's paths on the clock now.
+func (c *tailCmd) newTailer(e *env, opts *source.Options, pl *pipeline, cat *catalog, now func() time.Time) *tailer {
+	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), cat: cat,
+		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, now: now}
+	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace, Now: now}, t)
+	t.live.Tap = pl.count
+	return t
+}
+
+// step reads what the files gained and hands out what is settled.
+func (t *tailer) step() {
+	// Every file is read to its end after polled: a log silent since
+	// before then has been silent that long, however long the others
+	// took to read (a big chunk of one must not make the rest look quiet,
+	// and their next lines late).
+	polled := t.now()
+	t.fol.Poll()
+	t.flushQuiet(polled)
+	t.live.Tick(polled)
+}
+
 func (c *tailCmd) Run(e *env) error {
 	cfg, opts, err := c.setup(e)
 	if err != nil {
@@ -262,10 +283,7 @@ func (c *tailCmd) Run(e *env) error {
 	cat := newCatalog()
 	cat.coverage = pl.coverage
 	opts.OnPart = cat.found
-	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), cat: cat,
-		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, now: time.Now}
-	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace}, t)
-	t.live.Tap = pl.count
+	t := c.newTailer(e, opts, pl, cat, time.Now)
 
 	ticker := time.NewTicker(c.Interval)
 	defer ticker.Stop()
@@ -276,10 +294,7 @@ func (c *tailCmd) Run(e *env) error {
 		stop = timer.C
 	}
 	for running := true; running && pl.renderErr == nil; {
-		t.fol.Poll()
-		now := time.Now()
-		t.flushQuiet(now)
-		t.live.Tick(now)
+		t.step()
 		select {
 		case <-e.ctx.Done():
 			running = false

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -23,6 +24,7 @@ import (
 	"github.com/logcorr/logcorr/replay"
 	"github.com/logcorr/logcorr/report"
 	"github.com/logcorr/logcorr/testdata/shapes"
+	"github.com/logcorr/logcorr/verdict"
 )
 
 // No goroutine may outlive a command, tail included.
@@ -433,4 +435,71 @@ func TestTailReadsShapes(t *testing.T) {
 			assert.NotEmpty(t, chains)
 		})
 	}
+}
+
+// TestTailSlowReadKeepsOthersHolding: one file's big chunk can take longer
+// to read than --idle (a burst during a load test, a slow machine). The
+// logs read before it in the same poll were not silent all that time, only
+// unread: they must keep holding chains back, or their next lines come
+// after the chains they belong in. The clock moves 10 ms per look at it,
+// so reading the app's and PgBouncer's lines takes far longer than --idle;
+// auth_debug.log, read first, has only its first 200 lines, and the rest
+// comes on the next poll. The chains must be analyze's.
+func TestTailSlowReadKeepsOthersHolding(t *testing.T) {
+	const logs = "../../testdata/login-storm-psycopg2/logs"
+	dir := t.TempDir()
+	var authRest string
+	for _, name := range []string{"auth_debug.log", "django_errors.log", "pgbouncer.log", "runserver_8000.err.log"} {
+		b, err := os.ReadFile(filepath.Join(logs, name))
+		require.NoError(t, err)
+		if name == "auth_debug.log" {
+			lines := strings.SplitAfter(string(b), "\n")
+			b, authRest = []byte(strings.Join(lines[:200], "")), strings.Join(lines[200:], "")
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	}
+	clock := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time {
+		clock = clock.Add(10 * time.Millisecond)
+		return clock
+	}
+	var stdout, stderr bytes.Buffer
+	e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr}
+	var flags cli
+	p, err := kong.New(&flags, kong.Vars{"version": version})
+	require.NoError(t, err)
+	_, err = p.Parse([]string{"tail", "--tz", "Asia/Jakarta", "--from-start", "--idle", "5s", "--format", "json", dir})
+	require.NoError(t, err)
+	c := &flags.Tail
+	cfg, opts, err := c.setup(e)
+	require.NoError(t, err)
+	pl := newPipeline(cfg, report.New(c.Format, &stdout, report.Options{Live: true}), verdict.NewCoverage(nil))
+	cat := newCatalog()
+	cat.coverage = pl.coverage
+	opts.OnPart = cat.found
+	tl := c.newTailer(e, opts, pl, cat, now)
+
+	start := clock
+	tl.step()
+	require.Greater(t, clock.Sub(start), 10*c.Idle, "the first poll took far longer than --idle")
+	f, err := os.OpenFile(filepath.Join(dir, "auth_debug.log"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(authRest)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	tl.step()
+	tl.fol.Close()
+	tl.live.Close()
+
+	var chains []report.JSONChain
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		var l tailLine
+		require.NoError(t, json.Unmarshal([]byte(line), &l))
+		require.Equal(t, "chain", l.Type)
+		chains = append(chains, l.JSONChain)
+	}
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
+	require.Len(t, doc.Chains, 388)
+	rel := func(file string, gen int) string { return filepath.Base(file) }
+	assert.Equal(t, chainKeys(doc.Chains, rel), chainKeys(chains, rel))
 }
