@@ -41,6 +41,7 @@ func TestShapes(t *testing.T) {
 
 	for _, shape := range shapes.All() {
 		t.Run(shape.Name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			m, err := shape.Make(logs, dir, jakarta)
 			require.NoError(t, err)
