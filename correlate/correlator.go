@@ -212,9 +212,25 @@ func (c *Correlator) assemble(ev parser.Event) {
 // give the same chains; the summary counts it.
 func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 	var best *group
+	// confirmed: best holds a record written while the report's request
+	// ran; such a request beats one that has none yet, whatever their
+	// order (two failures of one second, whose app server's lines say
+	// only the second, would otherwise swap their reports).
+	confirmed := false
 	earliest := ev.Began().Add(-lateSlop)
+	latest := ev.Time.Add(max(ev.Precision, lateSlop))
 	consider := func(g *group) {
-		if best != nil && best.seq < g.seq || g.firstExact().Before(earliest) || !c.reaches(ev, g.first) {
+		if g.firstExact().Before(earliest) || !c.reaches(ev, g.first) {
+			return
+		}
+		// Django records a failure while the request runs, before the
+		// response leaves: a request recorded after this report was
+		// written is another one.
+		rec, recorded := g.firstRecorded()
+		if recorded && rec.After(latest) {
+			return
+		}
+		if best != nil && (confirmed && !recorded || confirmed == recorded && best.seq < g.seq) {
 			return
 		}
 		if ev.Time.After(c.deadline(g)) {
@@ -224,7 +240,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 		} else if !c.accepts(g, ev) {
 			return
 		}
-		best = g
+		best, confirmed = g, recorded
 	}
 	for _, g := range c.open {
 		consider(g)
@@ -425,6 +441,23 @@ func (g *group) firstExact() time.Time {
 		return g.first.Add(time.Second)
 	}
 	return t
+}
+
+// firstRecorded is the time of the request's earliest record written while
+// it ran (Django's "Internal Server Error: /path") that has a time of its
+// own to the millisecond; false when it has none.
+func (g *group) firstRecorded() (time.Time, bool) {
+	var t time.Time
+	for i := range g.reports {
+		r := &g.reports[i]
+		if r.Kind != parser.KindRequestLog || r.Proxy || r.TimeInferred() || r.Stamped || r.Precision >= time.Second {
+			continue
+		}
+		if t.IsZero() || r.Time.Before(t) {
+			t = r.Time
+		}
+	}
+	return t, !t.IsZero()
 }
 
 // Advance tells the correlator that no event earlier than wm will come

@@ -205,6 +205,41 @@ func matchChains(t *testing.T, chains []report.JSONChain, truth []truthRequest, 
 	return matched
 }
 
+// checkOneRequest asserts that a chain's reports are one request's: a
+// record that states how long its request ran (auth_debug.log's dur_ms,
+// written as the response left) ran around the chain's error records, which
+// Django writes while the request runs. Two failures of one second swap
+// otherwise, when the app server's lines give only the second.
+func checkOneRequest(t *testing.T, doc analyzeDoc) {
+	t.Helper()
+	for _, c := range doc.Chains {
+		// The anchor is an access line in every capture: the records are
+		// among the request's other reports.
+		var links []report.JSONLink
+		for _, l := range c.Evidence {
+			if l.Role == "request" {
+				links = append(links, l)
+			}
+		}
+		for _, timed := range links {
+			if timed.Kind != "record" || timed.DurationMS == 0 {
+				continue
+			}
+			end := parseStamp(t, timed.Time)
+			began := end.Add(-time.Duration(timed.DurationMS) * time.Millisecond)
+			for _, rec := range links {
+				if rec.Kind != "request_log" || rec.TimeInferred || rec.TimeStamped || rec.Proxy {
+					continue
+				}
+				at := parseStamp(t, rec.Time)
+				assert.False(t, at.Before(began.Add(-10*time.Millisecond)) || at.After(end.Add(10*time.Millisecond)),
+					"%s:%d (%s to %s) and %s:%d (%s) in one chain", filepath.Base(timed.File), timed.Line, began.Format("15:04:05.000"),
+					end.Format("15:04:05.000"), filepath.Base(rec.File), rec.Line, at.Format("15:04:05.000"))
+			}
+		}
+	}
+}
+
 // checkChains asserts what every analyze run must hold: each evidence line
 // cited once, pool-timeout chains cite a query_wait_timeout line inside their
 // window, and no chain of another cause cites one.
@@ -374,18 +409,21 @@ func recordsAfterAccess(t *testing.T, capture, dir string) {
 
 // TestAnalyzeAgainstTruth runs analyze as a user would on real captures and
 // scores it against what the app recorded of every request.
+// truthCase is a capture to score, as it is or changed.
+type truthCase struct {
+	name    string
+	capture string
+	skip    []string // logs left out
+	rewrite func([]byte) []byte
+	split   string // a log cut in two files in the middle of a traceback
+	noPgb   bool
+	// reorder rewrites the copied logs (Django 1.8's order).
+	reorder func(t *testing.T, capture, dir string)
+}
+
 func TestAnalyzeAgainstTruth(t *testing.T) {
 	const shipped = "../../testdata/login-storm-psycopg2"
-	tests := []struct {
-		name    string
-		capture string
-		skip    []string // logs left out
-		rewrite func([]byte) []byte
-		split   string // a log cut in two files in the middle of a traceback
-		noPgb   bool
-		// reorder rewrites the copied logs (Django 1.8's order).
-		reorder func(t *testing.T, capture, dir string)
-	}{
+	tests := []truthCase{
 		{name: "shipped capture", capture: shipped},
 		{name: "without auth_debug.log", capture: shipped, skip: []string{"auth_debug.log"}},
 		{name: "without pgbouncer.log", capture: shipped, skip: []string{"pgbouncer.log"}, noPgb: true},
@@ -410,6 +448,14 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		{name: "uWSGI, JSON errors log, pool pressure", capture: "../../testdata/captures/uwsgi-json-pool"},
 		{name: "DEBUG off, requests over a minute", capture: "../../testdata/captures/debug-off-long"},
 	}
+	// Captures that are not shipped (a lab run of another shape) are
+	// scored the same way: LOGCORR_CAPTURES lists their folders, each
+	// with logs/ and truth/ as the lab writes them.
+	for _, dir := range filepath.SplitList(os.Getenv("LOGCORR_CAPTURES")) {
+		if dir != "" {
+			tests = append(tests, truthCase{name: "from LOGCORR_CAPTURES: " + filepath.Base(dir), capture: dir})
+		}
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			truth := loginFailures(t, tc.capture)
@@ -430,6 +476,7 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 			assert.Equal(t, countCauses(truth, !tc.noPgb), doc.ByCause, "anchors by cause")
 			assert.Zero(t, doc.Unexplained)
 			checkChains(t, doc, 20*time.Second, 5*time.Second)
+			checkOneRequest(t, doc)
 			matched := matchChains(t, doc.Chains, truth, !tc.noPgb)
 			assert.Equal(t, len(truth), matched, "chains matched one-to-one to truth requests of the same cause")
 			checkHypotheses(t, doc, truth, !tc.noPgb)
