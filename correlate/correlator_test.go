@@ -421,3 +421,45 @@ func TestSinceUntil(t *testing.T) {
 		})
 	}
 }
+
+// TestTimedReportJoinsItsRecordedRequest: two failures of one second, as
+// uwsgi-nginx-console-json has them at 05:53:19. uWSGI dates its request
+// lines by the second they began, so the request that failed second can be
+// the first made; auth_debug.log's line (its own time and dur_ms) must join
+// the request whose error record was written while it ran, not the oldest.
+func TestTimedReportJoinsItsRecordedRequest(t *testing.T) {
+	uwsgi := func(line int, sec float64, took time.Duration, pid string) parser.Event {
+		ev := access(line, sec, 500)
+		ev.Source, ev.Duration = "uwsgi.log", took
+		ev.Fields = map[string]string{"pid": pid}
+		return ev
+	}
+	record := func(line int, sec float64, pid string) parser.Event {
+		ev := errRecord("django_errors.log", line, sec, redisDown)
+		ev.Fields = map[string]string{"process": pid}
+		return ev
+	}
+	timed := func(line int, sec float64, took time.Duration) parser.Event {
+		ev := authLine(line, sec)
+		ev.Duration = took
+		return ev
+	}
+	chains, sum := correlateAll(DefaultConfig(),
+		uwsgi(1902, 0.019, 19*time.Millisecond, "22793"),
+		uwsgi(1810, 0.030, 30*time.Millisecond, "22791"),
+		record(10, 0.707, "22791"),
+		timed(530, 0.728, 29*time.Millisecond),
+		record(11, 0.881, "22793"),
+		timed(536, 0.896, 17*time.Millisecond),
+	)
+	require.Len(t, chains, 2)
+	assert.Equal(t, 2, sum.Anchors)
+	got := map[int][]int{}
+	for _, ch := range chains {
+		for _, l := range ch.Evidence {
+			got[ch.Anchor.Line] = append(got[ch.Anchor.Line], l.Event.Line)
+		}
+	}
+	assert.ElementsMatch(t, []int{10, 530}, got[1810], "the request recorded at .707 gets the auth line of the request that began at .699")
+	assert.ElementsMatch(t, []int{11, 536}, got[1902], "the request recorded at .881 gets the auth line of the request that began at .879")
+}

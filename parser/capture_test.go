@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -258,4 +259,51 @@ func TestDetectLeavesOthersAlone(t *testing.T) {
 		_, ok := parser.Detect(lines)
 		assert.False(t, ok, name)
 	}
+}
+
+// TestUWSGIRequestLinesInWriteOrder: uWSGI writes a request line when the
+// request ends and dates it by the second it began, so start plus duration
+// can put a line before one written earlier (four failures in one second,
+// 05:54:04 in uwsgi-nginx-console-json). Read with the app's records on the
+// same log, each line is dated no earlier than what was written before it,
+// within the second its start allows.
+func TestUWSGIRequestLinesInWriteOrder(t *testing.T) {
+	lines := readLines(t, "../testdata/captures/uwsgi-nginx-console-json/logs/uwsgi.log")
+	jakarta := time.FixedZone("WIB", 7*3600)
+	var evs []parser.Event
+	d := parser.NewDemux("uwsgi.log", func(name string) *parser.Clock { return parser.NewClock(name, jakarta, nil) },
+		func(ev parser.Event) { evs = append(evs, ev) })
+	_, ok := d.Start(lines[:200])
+	require.True(t, ok)
+	for i, l := range lines {
+		d.Feed(parser.Line{Num: i + 1, Text: l})
+	}
+	d.Flush()
+
+	var written time.Time
+	requests, moved := 0, 0
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Line < evs[j].Line })
+	for _, ev := range evs {
+		if ev.Kind != parser.KindAccess {
+			if ev.Precision < time.Second && ev.Time.After(written) {
+				written = ev.Time
+			}
+			continue
+		}
+		requests++
+		first := ev.Time.Add(-ev.Duration).Truncate(time.Second).Add(ev.Duration)
+		assert.False(t, ev.Time.Before(first), "line %d dated before its start's second plus its duration", ev.Line)
+		assert.True(t, ev.Time.Before(first.Add(time.Second)), "line %d dated past the second its start allows", ev.Line)
+		if written.After(first) && written.Before(first.Add(time.Second)) {
+			assert.False(t, ev.Time.Before(written), "line %d dated before a line written earlier", ev.Line)
+		}
+		if ev.Time.After(first) {
+			moved++
+		}
+		if ev.Time.After(written) {
+			written = ev.Time
+		}
+	}
+	require.Greater(t, requests, 6000)
+	assert.Greater(t, moved, requests/10, "the write order dates many lines closer than their start's second")
 }

@@ -170,6 +170,20 @@ type UWSGI struct {
 	last    time.Time
 	lastNum int
 	pending []Event
+	// written is the latest a line of the stream was known written: a
+	// request line is written when its request ended, after every line
+	// before it, so its end is no earlier (a closer date than its start's
+	// second plus its duration, which can put two failures of one second
+	// in the wrong order).
+	written time.Time
+}
+
+// TimeSeen implements TimeTaker: another program's timed line in the same
+// stream was written before the lines after it.
+func (p *UWSGI) TimeSeen(t time.Time, _ int) {
+	if t.After(p.written) {
+		p.written = t
+	}
 }
 
 // Feed implements Parser.
@@ -178,8 +192,15 @@ func (p *UWSGI) Feed(l Line) {
 	var r uwsgiRequest
 	if _, ok := parseUWSGIRequest(line, &r); ok {
 		start := p.clock.instant(r.start, l.Num)
-		// The line is written when the request ended: it is dated so.
-		ev := Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Time: start.Add(r.took), Precision: time.Second,
+		// The line is written when the request ended: it is dated so,
+		// and no earlier than the lines written before it, as long as
+		// that stays within the second its start gives.
+		end := start.Add(r.took)
+		if p.written.After(end) && p.written.Before(end.Add(time.Second)) {
+			end = p.written
+		}
+		p.TimeSeen(end, l.Num)
+		ev := Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Time: end, Precision: time.Second,
 			Kind: KindAccess, Level: accessLevel(r.status), Text: line, Message: line, Status: r.status, Duration: r.took}
 		if isToken(r.method) {
 			ev.Method, ev.Path = r.method, urlPath(r.uri)

@@ -447,6 +447,7 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		{name: "uWSGI behind nginx, JSON errors log", capture: "../../testdata/captures/uwsgi-nginx-json"},
 		{name: "uWSGI, JSON errors log, pool pressure", capture: "../../testdata/captures/uwsgi-json-pool"},
 		{name: "DEBUG off, requests over a minute", capture: "../../testdata/captures/debug-off-long"},
+		{name: "uWSGI behind nginx, errors on its log and in JSON, four failures in one second", capture: "../../testdata/captures/uwsgi-nginx-console-json"},
 	}
 	// Captures that are not shipped (a lab run of another shape) are
 	// scored the same way: LOGCORR_CAPTURES lists their folders, each
