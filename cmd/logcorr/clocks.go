@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -162,6 +163,10 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 			cr.Note = "no offset fits clearly; read in the local zone (name its zone with --tz)"
 		} else {
 			cr.Note = "no log with zoned times overlaps it to compare with; read in the local zone (name its zone with --tz)"
+		}
+		if off, agree, compared := sv.clock.ZoneFromCollector(); compared > 0 && !sv.envelope {
+			cr.Note = fmt.Sprintf("%s; only %d of its %d naive times are %s from the times %s recorded for them",
+				cr.Note, agree, compared, verdict.ZoneName(off), sv.collector)
 		}
 		out = append(out, cr)
 	}

@@ -189,3 +189,52 @@ func TestYearlessCopiedLater(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, errOut, "journal.log: its times carry no year; took 2027 from the file's modification time (2027-12-02), as no other log read gives one")
 }
+
+// TestCollectorTimesDisagree: when the collector's times do not agree on
+// one offset from the app's (here every other web-1 line recorded three
+// hours late, as a host whose clock stepped would), they do not decide the
+// zone: it is found from when the app was busy, as for a bare file. (The
+// records dated by those times are as wrong as they are: the chains are
+// not the bare files'.)
+func TestCollectorTimesDisagree(t *testing.T) {
+	const logs = "../../testdata/login-storm-psycopg2/logs"
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	shape, ok := shapes.Named("compose-t")
+	require.True(t, ok)
+	dir := t.TempDir()
+	_, err = shape.Make(logs, dir, jakarta)
+	require.NoError(t, err)
+	path := filepath.Join(dir, "compose.log")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(string(b), "\n")
+	web := 0
+	for i, l := range lines {
+		prefix, rest, ok := strings.Cut(l, "| ")
+		if !ok || strings.TrimSpace(prefix) != "web-1" {
+			continue
+		}
+		if web++; web%2 == 0 {
+			stamp, text, _ := strings.Cut(rest, " ")
+			at, err := time.Parse(time.RFC3339Nano, stamp)
+			require.NoError(t, err)
+			lines[i] = prefix + "| " + at.Add(3*time.Hour).Format(time.RFC3339Nano) + " " + text
+		}
+	}
+	require.Greater(t, web, 1000)
+	require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644))
+
+	doc := analyzeJSON(t, dir)
+	var webClock *report.JSONClock
+	for i := range doc.Clocks {
+		if strings.HasSuffix(doc.Clocks[i].File, "compose.log[web-1]") {
+			webClock = &doc.Clocks[i]
+		}
+	}
+	require.NotNil(t, webClock)
+	assert.True(t, webClock.Applied)
+	assert.Equal(t, "UTC+07:00", webClock.Offset)
+	assert.Empty(t, webClock.Collector, "not from the collector's times")
+	assert.Greater(t, webClock.Score, 0.9)
+}
