@@ -38,7 +38,7 @@ Examples:
   logcorr tail --tz Asia/Jakarta --from-start --duration 2m logs/runserver.err.log logs/pgbouncer.log
   logcorr tail --format json logs/ | jq -c 'select(.type == "chain") | .cause'
 
-Exit status: 0 when stopped by Ctrl-C, SIGTERM or --duration (with
+Exit status: 0 when stopped by Ctrl-C, SIGTERM, SIGHUP or --duration (with
 --exit-code, 1 when anchors were found); 2 on bad usage.`
 }
 

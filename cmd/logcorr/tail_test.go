@@ -222,7 +222,7 @@ func TestTailDatesRecordsLikeAnalyze(t *testing.T) {
 	}
 }
 
-// TestTailSIGINT runs the binary, interrupts it, and expects the remaining
+// TestTailSIGINT runs the binary, signals it to stop, and expects the remaining
 // chains, the summary and exit status 0.
 func TestTailSIGINT(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "logcorr")
@@ -233,15 +233,21 @@ func TestTailSIGINT(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"),
 		[]byte("[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 145\n"), 0o644))
-	cmd := exec.Command(bin, "tail", "--tz", "UTC", "--from-start", dir)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Start())
-	time.Sleep(500 * time.Millisecond)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	require.NoError(t, cmd.Wait(), stderr.String())
-	assert.Contains(t, stdout.String(), "#1 POST /accounts/login/ 500")
-	assert.Contains(t, stdout.String(), "Summary: 1 anchor ")
+	// SIGTERM is how a supervisor stops it, SIGHUP how a closing
+	// terminal does: each ends tail as Ctrl-C does.
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(bin, "tail", "--tz", "UTC", "--from-start", dir)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			require.NoError(t, cmd.Start())
+			time.Sleep(500 * time.Millisecond)
+			require.NoError(t, cmd.Process.Signal(sig))
+			require.NoError(t, cmd.Wait(), stderr.String())
+			assert.Contains(t, stdout.String(), "#1 POST /accounts/login/ 500")
+			assert.Contains(t, stdout.String(), "Summary: 1 anchor ")
+		})
+	}
 }
 
 // TestTailDuration: --duration stops tail by itself, with the summary.
