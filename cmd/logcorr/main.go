@@ -133,6 +133,12 @@ func main() {
 	// load test) must not cost tail's chains and summary when stdout goes
 	// to a file.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		// The first signal asks for the last chains and the summary; a
+		// second one, while they are being made, stops at once.
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

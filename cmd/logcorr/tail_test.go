@@ -509,3 +509,36 @@ func TestTailSlowReadKeepsOthersHolding(t *testing.T) {
 	rel := func(file string, gen int) string { return filepath.Base(file) }
 	assert.Equal(t, chainKeys(doc.Chains, rel), chainKeys(chains, rel))
 }
+
+// TestTailSecondInterrupt: the first Ctrl-C asks for the last chains and
+// the summary, which can take a while far behind (here about 45 MB read
+// from the start); a second Ctrl-C stops at once.
+func TestTailSecondInterrupt(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "logcorr")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	dir := t.TempDir()
+	b, err := os.ReadFile("../../testdata/login-storm-psycopg2/logs/runserver_8000.err.log")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"), bytes.Repeat(b, 10), 0o644))
+
+	alone := exec.Command(bin, "tail", "--tz", "Asia/Jakarta", "--from-start", "--duration", "100ms", dir)
+	start := time.Now()
+	require.NoError(t, alone.Run())
+	whole := time.Since(start)
+	require.Greater(t, whole, time.Second, "reading the backlog takes a while")
+
+	cmd := exec.Command(bin, "tail", "--tz", "Asia/Jakarta", "--from-start", dir)
+	require.NoError(t, cmd.Start())
+	start = time.Now()
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	err = cmd.Wait()
+	took := time.Since(start)
+	require.Error(t, err, "stopped by the second signal, not finished")
+	assert.Less(t, took, whole/2, "stopped at once (%s; the whole backlog took %s)", took, whole)
+}
