@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -107,11 +108,8 @@ type Follower struct {
 type seenFile struct {
 	info os.FileInfo
 	head []byte
+	dir  string
 }
-
-// maxFinished bounds what is remembered of finished generations; a
-// rotation renames the newest ones, which are what a scan meets.
-const maxFinished = 256
 
 // New follows files and the files in folders; paths need not exist yet.
 func New(paths []string, opts Options, h Handler) *Follower {
@@ -165,6 +163,7 @@ func (f *Follower) scanFolders() {
 		if err != nil {
 			continue
 		}
+		f.forgetGone(dir, entries)
 		names := map[string]bool{}
 		for _, e := range entries {
 			names[e.Name()] = true
@@ -250,14 +249,62 @@ func (f *Follower) readBefore(name string) bool {
 	return false
 }
 
+// remember keeps a finished generation's identity for as long as its file
+// is in its folder: however many rotations leave files there, under names
+// logcorr may not know as rotated ones, none is taken for a new file.
 func (f *Follower) remember(g *Gen) {
-	if g.info == nil {
+	dir := filepath.Dir(g.Path)
+	if g.info == nil || !slices.ContainsFunc(f.folders, func(d string) bool { return filepath.Clean(d) == dir }) {
+		return // only a folder's scan could take it for a new file
+	}
+	f.finished = append(f.finished, seenFile{info: g.info, head: g.head, dir: dir})
+}
+
+// forgetGone drops what is remembered of finished files of a folder that
+// are no longer in it (removed by the rotation's retention), once more are
+// remembered than the folder holds: memory stays within the folder's size.
+func (f *Follower) forgetGone(dir string, entries []os.DirEntry) {
+	dir = filepath.Clean(dir)
+	n := 0
+	for _, s := range f.finished {
+		if s.dir == dir {
+			n++
+		}
+	}
+	if n <= len(entries) {
 		return
 	}
-	if len(f.finished) == maxFinished {
-		f.finished = f.finished[1:]
+	var infos []os.FileInfo
+	keep := f.finished[:0]
+	for _, s := range f.finished {
+		if s.dir == dir {
+			if infos == nil {
+				infos = make([]os.FileInfo, 0, len(entries))
+				for _, e := range entries {
+					if fi, err := os.Stat(filepath.Join(dir, e.Name())); err == nil {
+						infos = append(infos, fi)
+					}
+				}
+			}
+			if !containsFile(infos, s.info) {
+				continue
+			}
+		}
+		keep = append(keep, s)
 	}
-	f.finished = append(f.finished, seenFile{info: g.info, head: g.head})
+	for i := len(keep); i < len(f.finished); i++ {
+		f.finished[i] = seenFile{}
+	}
+	f.finished = keep
+}
+
+func containsFile(infos []os.FileInfo, fi os.FileInfo) bool {
+	for _, x := range infos {
+		if os.SameFile(x, fi) {
+			return true
+		}
+	}
+	return false
 }
 
 // Poll looks at every followed file once and hands on what is new.

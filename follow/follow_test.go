@@ -364,3 +364,43 @@ func TestNewFileWithUnreadRotations(t *testing.T) {
 	assert.Len(t, warned, 1, "said once: %q", rec.notices)
 	f.Close()
 }
+
+// TestManyRotationsUnrecognisedNames: a rotation scheme whose names logcorr
+// does not know as rotated siblings (x-00001.log, x-00002.log, …) leaves the
+// old files in the folder; each is read once however many there are, and
+// none again later as a new file. What is remembered of them goes with
+// them when the rotation's retention removes them.
+func TestManyRotationsUnrecognisedNames(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	f := newFollower([]string{dir + string(filepath.Separator)}, true, rec, c)
+	defer f.Close()
+	seen := map[string]int{}
+	const rotations = 300
+	for i := 1; i <= rotations; i++ {
+		w, err := os.OpenFile(log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		require.NoError(t, err)
+		write(t, w, fmt.Sprintf("line %d\n", i))
+		require.NoError(t, w.Close())
+		f.Poll()
+		require.NoError(t, os.Rename(log, filepath.Join(dir, fmt.Sprintf("x-%05d.log", i))))
+		f.Poll()
+		c.t = c.t.Add(3 * time.Second) // past the grace period: each is finished
+		f.Poll()
+		for _, g := range rec.take() {
+			if _, text, ok := strings.Cut(g, " line "); ok && !strings.HasPrefix(g, "open") {
+				seen[text]++
+			}
+		}
+	}
+	for i := 1; i <= rotations; i++ {
+		assert.Equal(t, 1, seen[fmt.Sprint(i)], "line %d handed on once", i)
+	}
+	require.Len(t, f.finished, rotations)
+	for i := 1; i <= rotations-10; i++ {
+		require.NoError(t, os.Remove(filepath.Join(dir, fmt.Sprintf("x-%05d.log", i))))
+	}
+	f.Poll()
+	assert.LessOrEqual(t, len(f.finished), 10, "only the files still there are remembered")
+	assert.Empty(t, rec.take())
+}
