@@ -235,8 +235,13 @@ func (f *Follower) readBefore(name string) bool {
 		}
 	}
 	for _, s := range f.finished {
-		if !os.SameFile(fi, s.info) || len(s.head) == 0 {
+		if !os.SameFile(fi, s.info) {
 			continue
+		}
+		if len(s.head) == 0 {
+			// It was empty: still empty, it is that file (nothing to
+			// read); with lines, a new file took its identity.
+			return fi.Size() == 0
 		}
 		file, err := OpenShared(name)
 		if err != nil {

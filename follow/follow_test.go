@@ -404,3 +404,40 @@ func TestManyRotationsUnrecognisedNames(t *testing.T) {
 	assert.LessOrEqual(t, len(f.finished), 10, "only the files still there are remembered")
 	assert.Empty(t, rec.take())
 }
+
+// TestEmptyRotatedFilesLetGo: a log rotated while empty leaves an empty
+// file; it is not taken for a new log to follow (holding a descriptor on
+// each), yet a file that later appears in its place with lines is read.
+func TestEmptyRotatedFilesLetGo(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	f := newFollower([]string{dir}, true, rec, c)
+	defer f.Close()
+	for i := 1; i <= 20; i++ {
+		w, err := os.OpenFile(log, os.O_CREATE|os.O_WRONLY, 0o644)
+		require.NoError(t, err)
+		require.NoError(t, w.Close())
+		f.Poll()
+		require.NoError(t, os.Rename(log, filepath.Join(dir, fmt.Sprintf("x-%05d.log", i))))
+		f.Poll()
+		c.t = c.t.Add(3 * time.Second)
+		f.Poll()
+	}
+	held := 0
+	for _, p := range f.files {
+		for _, g := range append(p.draining, p.cur) {
+			if g != nil && g.held != nil {
+				held++
+			}
+		}
+	}
+	assert.LessOrEqual(t, held, 1, "a descriptor on x.log at most, none on the empty rotated files")
+	rec.take()
+
+	last := filepath.Join(dir, "x-00020.log")
+	require.NoError(t, os.Remove(last))
+	w := create(t, last)
+	write(t, w, "a new file with lines\n")
+	f.Poll()
+	assert.Contains(t, rec.take(), "x-00020.log#1:1 a new file with lines")
+}
