@@ -402,11 +402,13 @@ func (f *Follower) open(p *path, atEnd, appeared bool) {
 	info, err := file.Stat()
 	if err == nil && info.IsDir() {
 		// A folder that did not exist when following began: follow the
-		// files in it from now on.
+		// files in it from now on, and the path again should it become a
+		// file once more.
 		file.Close()
-		p.ignored = true
-		f.folders = append(f.folders, p.name)
-		f.h.Notice(p.name, fmt.Sprintf("%s: folder appeared; following the files in it", p.name))
+		if !slices.Contains(f.folders, p.name) {
+			f.folders = append(f.folders, p.name)
+			f.h.Notice(p.name, fmt.Sprintf("%s: folder appeared; following the files in it", p.name))
+		}
 		return
 	}
 	if err != nil {

@@ -441,3 +441,32 @@ func TestEmptyRotatedFilesLetGo(t *testing.T) {
 	f.Poll()
 	assert.Contains(t, rec.take(), "x-00020.log#1:1 a new file with lines")
 }
+
+// TestFileBecomesFolderAndFileAgain: a followed path that turns into a
+// folder is followed as one; when it is a file again, that file is read.
+func TestFileBecomesFolderAndFileAgain(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	write(t, w, "first file\n")
+	f := newFollower([]string{log}, true, rec, c)
+	defer f.Close()
+	f.Poll()
+	require.NoError(t, os.Remove(log))
+	require.NoError(t, os.Mkdir(log, 0o755))
+	inner := create(t, filepath.Join(log, "in.log"))
+	write(t, inner, "inside the folder\n")
+	f.Poll()
+	c.t = c.t.Add(3 * time.Second)
+	f.Poll()
+	f.Poll()
+	require.NoError(t, os.RemoveAll(log))
+	again := create(t, log)
+	write(t, again, "a file again\n")
+	f.Poll()
+	got := strings.Join(rec.take(), "\n")
+	assert.Contains(t, got, "x.log#1:1 first file")
+	assert.Contains(t, got, "x.log/in.log#1:1 inside the folder")
+	assert.Contains(t, got, "x.log#2:1 a file again")
+	assert.Equal(t, 1, strings.Count(strings.Join(rec.notices, "\n"), "folder appeared"))
+}
