@@ -49,7 +49,25 @@ type LiveSource struct {
 	moved time.Time
 	done  bool
 	seq   uint64
+	// behind: its file holds lines not read yet; holding: its parser
+	// holds events back (a record waiting for the line that dates it).
+	// Either way, however long since its time moved, it is not quiet.
+	behind, holding bool
 }
+
+// SetHolding says whether the source's parser holds events back, which
+// will come dated no earlier than its newest: the watermark waits for
+// them, so that they are not late (analyze has them at the end of input).
+func (s *LiveSource) SetHolding(b bool) { s.holding = b }
+
+// SetBehind says whether the source's file holds lines not read yet: a
+// source behind holds the watermark at its newest event, so that being
+// behind delays chains and never changes them.
+func (s *LiveSource) SetBehind(b bool) { s.behind = b }
+
+// Newest is the time of the newest event the source has produced; false
+// before its first.
+func (s *LiveSource) Newest() (time.Time, bool) { return s.newest, s.hasEvents }
 
 // NewLive drives corr; slack and idle as described on Live.
 func NewLive(corr *Correlator, slack, idle time.Duration) *Live {
@@ -110,7 +128,7 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 		if est := s.newest.Add(max(quiet, 0)); est.After(estNow) {
 			estNow = est
 		}
-		if quiet > l.idle {
+		if quiet > l.idle && !s.behind && !s.holding {
 			anyQuiet = true
 			continue
 		}
@@ -127,6 +145,13 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// Queued counts the events read and not yet handed to the correlator.
+func (l *Live) Queued() int { return len(l.ready) }
+
+// Settled is the watermark the correlator was last advanced to (zero
+// before the first).
+func (l *Live) Settled() time.Time { return l.wm }
 
 // Tick hands the correlator every event up to the watermark and advances it.
 func (l *Live) Tick(now time.Time) {

@@ -48,7 +48,14 @@ type Gen struct {
 	skipPartial bool   // started in the middle of a line
 	draining    bool
 	lastGrowth  time.Time
+	// behind: the last read stopped at the read limit, short of what the
+	// file held.
+	behind bool
 }
+
+// Behind reports whether the generation's file held more than its last
+// read took (the follower's read limit): lines are on disk, unread.
+func (g *Gen) Behind() bool { return g.behind }
 
 // Handler receives what the follower finds. Calls come from Poll, in file
 // order for each generation.
@@ -75,6 +82,14 @@ type Options struct {
 	Grace time.Duration
 	// Now is the clock, for tests.
 	Now func() time.Time
+	// ReadLimit, when positive, is about the most a Poll reads of one
+	// generation (whole lines, at least one): a follower far behind then
+	// hands on a backlog a bounded piece at a time, and Behind says so.
+	ReadLimit int64
+	// Hold, when set, is asked before each Poll reads a path's current
+	// generation: true leaves the path unread this time (a file whose
+	// lines are already ahead of the others').
+	Hold func(g *Gen) bool
 }
 
 type path struct {
@@ -319,7 +334,7 @@ func (f *Follower) Poll() {
 	f.started = true
 	for _, name := range f.order {
 		p := f.files[name]
-		if p.ignored {
+		if p.ignored || p.cur != nil && len(p.draining) == 0 && f.opts.Hold != nil && f.opts.Hold(p.cur) {
 			continue
 		}
 		f.pollPath(p, initial)
@@ -496,7 +511,7 @@ func (f *Follower) handleTruncation(p *path, g *Gen) {
 	case g.off == 0:
 		f.h.Notice(p.name, fmt.Sprintf("%s: truncated", p.name))
 	case ok:
-		n := f.readPath(g, copyName)
+		n := f.readPath(g, copyName, 0)
 		f.h.Notice(p.name, fmt.Sprintf("%s: truncated; read %d lines written before that from its copy %s", p.name, n, filepath.Base(copyName)))
 	default:
 		f.h.Notice(p.name, fmt.Sprintf("%s: truncated; lines written after line %d and before the truncation may be lost (no rotated copy found next to it)", p.name, g.lines))
@@ -548,7 +563,7 @@ func (f *Follower) drain(p *path) {
 		if f.read(g) > 0 {
 			g.lastGrowth = f.opts.Now()
 		}
-		if f.opts.Now().Sub(g.lastGrowth) < f.opts.Grace {
+		if g.behind || f.opts.Now().Sub(g.lastGrowth) < f.opts.Grace {
 			keep = append(keep, g)
 			continue
 		}
@@ -611,7 +626,7 @@ func (f *Follower) read(g *Gen) int {
 		return 0
 	}
 	if name, ok := stablePath(g); ok {
-		return f.readPath(g, name)
+		return f.readPath(g, name, f.opts.ReadLimit)
 	}
 	return f.readHeld(g, fi.Size())
 }
@@ -619,7 +634,12 @@ func (f *Follower) read(g *Gen) int {
 // readHeld reads a removed file's complete lines through the descriptor
 // held on it, where the system has no name for it (Windows).
 func (f *Follower) readHeld(g *Gen, size int64) int {
-	data := readAt(g.held, g.off, int(min(size-g.off, 64<<20)))
+	most := int64(64 << 20)
+	if f.opts.ReadLimit > 0 {
+		most = f.opts.ReadLimit
+	}
+	data := readAt(g.held, g.off, int(min(size-g.off, most)))
+	g.behind = size-g.off > most
 	end := bytes.LastIndexByte(data, '\n')
 	n := 0
 	for _, text := range strings.SplitAfter(string(data[:end+1]), "\n") {
@@ -641,10 +661,11 @@ func (f *Follower) readHeld(g *Gen, size int64) int {
 }
 
 // readPath reads name from the generation's offset with nxadm/tail in one
-// pass and hands on complete lines. The pass ends at the end of the file;
-// its last line is held back unless the file shows its newline, so a line
-// still being written is never handed on in two pieces.
-func (f *Follower) readPath(g *Gen, name string) int {
+// pass and hands on complete lines. The pass ends at the end of the file,
+// or once it has handed on limit bytes (when positive); its last line is
+// held back unless the file shows its newline, so a line still being
+// written is never handed on in two pieces.
+func (f *Follower) readPath(g *Gen, name string, limit int64) int {
 	t, err := tail.TailFile(name, tail.Config{
 		Location:      &tail.SeekInfo{Offset: g.off, Whence: io.SeekStart},
 		MustExist:     true,
@@ -656,6 +677,8 @@ func (f *Follower) readPath(g *Gen, name string) int {
 	}
 	src, _ := OpenShared(name)
 	n := 0
+	from := g.off
+	g.behind = false
 	var pending *tail.Line
 	hand := func(l *tail.Line) {
 		g.off = l.SeekInfo.Offset
@@ -674,6 +697,13 @@ func (f *Follower) readPath(g *Gen, name string) int {
 		}
 		if pending != nil {
 			hand(pending)
+			if limit > 0 && g.off-from >= limit {
+				// The line after it came: it ended. The rest waits
+				// for the next read.
+				g.behind, pending = true, nil
+				_ = t.Stop()
+				break
+			}
 		}
 		pending = l
 	}
@@ -700,8 +730,9 @@ func (g *Gen) keepTail(text string) {
 }
 
 // Close hands on what is left and releases every file. Rotated-away files
-// are read to their end without waiting for the grace period; a line still
-// being written is left out.
+// are read to their end without waiting for the grace period (with a read
+// limit, one more piece of each, and a notice of what is left unread); a
+// line still being written is left out.
 func (f *Follower) Close() {
 	for _, name := range f.order {
 		p := f.files[name]
@@ -709,14 +740,62 @@ func (f *Follower) Close() {
 			continue
 		}
 		if p.cur != nil {
-			f.read(p.cur)
 			p.draining = append(p.draining, p.cur)
 			p.cur = nil
 		}
 		for _, g := range p.draining {
 			f.read(g)
+			if g.behind {
+				f.h.Notice(g.Path, fmt.Sprintf("%s: stopped %s short of its end (tail was that far behind); read it with logcorr analyze", g.Path, unreadSize(g)))
+			}
 			f.finish(g, false)
 		}
 		p.draining = nil
 	}
+}
+
+// Behind reports whether the last Poll left lines on disk unread (it read
+// up to the read limit from some file).
+func (f *Follower) Behind() bool {
+	for _, p := range f.files {
+		for _, g := range append(p.draining, p.cur) {
+			if g != nil && g.behind {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Unread is how much the followed files hold past what was read.
+func (f *Follower) Unread() int64 {
+	var n int64
+	for _, p := range f.files {
+		for _, g := range append(p.draining, p.cur) {
+			if g != nil {
+				n += g.unread()
+			}
+		}
+	}
+	return n
+}
+
+func (g *Gen) unread() int64 {
+	if g.held == nil {
+		return 0
+	}
+	fi, err := g.held.Stat()
+	if err != nil || fi.Size() < g.off {
+		return 0
+	}
+	return fi.Size() - g.off
+}
+
+// unreadSize says how much of a generation's file is left to read.
+func unreadSize(g *Gen) string {
+	n := g.unread()
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

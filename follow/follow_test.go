@@ -470,3 +470,33 @@ func TestFileBecomesFolderAndFileAgain(t *testing.T) {
 	assert.Contains(t, got, "x.log#2:1 a file again")
 	assert.Equal(t, 1, strings.Count(strings.Join(rec.notices, "\n"), "folder appeared"))
 }
+
+// TestReadLimit: with a read limit, a Poll hands on about that much of a
+// file, whole lines, and says it is behind until the rest is read; Close
+// names what it leaves unread.
+func TestReadLimit(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	for i := 1; i <= 100; i++ {
+		write(t, w, fmt.Sprintf("line %03d ..........\n", i)) // 20 bytes
+	}
+	f := New([]string{log}, Options{FromStart: true, Grace: 2 * time.Second, Now: c.now, ReadLimit: 200}, rec)
+	f.Poll()
+	got := rec.take()
+	assert.Equal(t, "open x.log#1", got[0])
+	assert.Len(t, got[1:], 10, "200 bytes: ten lines")
+	assert.Equal(t, "x.log#1:10 line 010 ..........", got[len(got)-1])
+	assert.True(t, f.Behind())
+	assert.Equal(t, int64(1800), f.Unread())
+	for i := 0; i < 7; i++ {
+		f.Poll()
+	}
+	assert.Len(t, rec.take(), 70)
+	assert.True(t, f.Behind())
+	f.Close()
+	got = rec.take()
+	assert.Len(t, got, 11, "one piece more, then the close")
+	assert.Equal(t, log+": stopped 200 bytes short of its end (tail was that far behind); read it with logcorr analyze",
+		rec.notices[len(rec.notices)-1])
+}

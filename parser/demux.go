@@ -368,6 +368,25 @@ func (d *Demux) Open() (time.Time, bool) {
 	return d.open.Parser.Open()
 }
 
+// Holding implements Holder: the earliest time any program of the stream
+// holds events back for. A record held open is not counted: it ends at the
+// next record or a pause, and Open reports it.
+func (d *Demux) Holding() (time.Time, bool) {
+	var at time.Time
+	held := false
+	take := func(t time.Time, ok bool) {
+		if ok && (!held || t.Before(at)) {
+			at, held = t, true
+		}
+	}
+	for _, p := range d.parts {
+		if h, ok := p.Parser.(Holder); ok {
+			take(h.Holding())
+		}
+	}
+	return at, held
+}
+
 // LeftOutOf says what a flushed demuxed stream left out, per program.
 func (d *Demux) LeftOutOf() []string {
 	var out []string

@@ -215,6 +215,15 @@ type Parser interface {
 	Open() (time.Time, bool)
 }
 
+// Holder is a Parser that can hold events back for longer than a record
+// stays open (runserver's error records wait for the line that dates
+// them): Holding reports whether it holds any, and the earliest time they
+// can take. A follower keeps a source that holds events from counting as
+// quiet, so that they are not late when they come.
+type Holder interface {
+	Holding() (time.Time, bool)
+}
+
 // Pauser is a Parser told that its stream has paused, without ending: a
 // follower's record must not wait past its window for the next line. A
 // Python logging file hands on the record it holds open, and takes the

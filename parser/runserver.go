@@ -386,5 +386,14 @@ func (p *Runserver) LeftOut() string {
 // timestamped line, so none it holds has a time yet.
 func (p *Runserver) Open() (time.Time, bool) { return time.Time{}, false }
 
+// Holding implements Holder: records waiting for a time take the next
+// timed line's, or at the end the last one's.
+func (p *Runserver) Holding() (time.Time, bool) {
+	if (p.rec == nil && len(p.pending) == 0) || p.lastNum == 0 {
+		return time.Time{}, false
+	}
+	return p.last, true
+}
+
 // EndRecord implements Ender.
 func (p *Runserver) EndRecord() { p.endRecord() }

@@ -233,6 +233,19 @@ func (s *Splitter) Open() (time.Time, bool) {
 	return s.last.Open()
 }
 
+// Holding is the earliest time any program of the file holds events back
+// for (see parser.Holder).
+func (s *Splitter) Holding() (time.Time, bool) {
+	var at time.Time
+	held := false
+	for _, d := range s.order {
+		if t, ok := d.Holding(); ok && (!held || t.Before(at)) {
+			at, held = t, true
+		}
+	}
+	return at, held
+}
+
 // Parts are the logical sources found so far, in the order found.
 func (s *Splitter) Parts() []*parser.Part {
 	var out []*parser.Part

@@ -205,3 +205,29 @@ func BenchmarkTailLatency(b *testing.B) {
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "latency-ms")
 	b.ReportMetric(float64(worst.Milliseconds()), "max-latency-ms")
 }
+
+// BenchmarkTailBehind reports MB/s and the peak heap of tail far behind:
+// --from-start on 1, 10 and 40 copies of the shipped capture, stopped at
+// once and told to read all that is there before its summary, so that the
+// whole backlog goes through the bounded pieces. Beside BenchmarkAnalyze
+// on the same input: memory must stay flat as the backlog grows.
+func BenchmarkTailBehind(b *testing.B) {
+	for _, copies := range []int{1, 10, 40} {
+		b.Run(fmt.Sprintf("copies=%d", copies), func(b *testing.B) {
+			dir, size := benchInput(b, copies)
+			b.SetBytes(size)
+			b.ResetTimer()
+			var peak uint64
+			for i := 0; i < b.N; i++ {
+				p := peakHeap(func() {
+					args := []string{"tail", "--tz", "Asia/Jakarta", "--from-start", "--duration", "1ms", "--stop-within", "1h", "--format", "json", dir}
+					if code := run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+						b.Fatalf("exit %d", code)
+					}
+				})
+				peak = max(peak, p)
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+		})
+	}
+}

@@ -17,12 +17,13 @@ import (
 
 type tailCmd struct {
 	matchFlags
-	FromStart bool          `name:"from-start" help:"Read files that already exist from their beginning (default: from their end)."`
-	Interval  time.Duration `name:"interval" default:"100ms" help:"How often files are checked for new lines, rotation and truncation."`
-	Idle      time.Duration `name:"idle" default:"5s" help:"A log silent this long stops holding chains back (docs/tail.md)."`
-	Grace     time.Duration `name:"grace" default:"2s" help:"Keep reading a rotated-away file this long after it last grew."`
-	Duration  time.Duration `name:"duration" help:"Stop after this long (default: until Ctrl-C)."`
-	Paths     []string      `arg:"" name:"PATH" predictor:"file" help:"Log files or folders to follow; they need not exist yet."`
+	FromStart  bool          `name:"from-start" help:"Read files that already exist from their beginning (default: from their end)."`
+	Interval   time.Duration `name:"interval" default:"100ms" help:"How often files are checked for new lines, rotation and truncation."`
+	Idle       time.Duration `name:"idle" default:"5s" help:"A log silent this long stops holding chains back (docs/tail.md)."`
+	Grace      time.Duration `name:"grace" default:"2s" help:"Keep reading a rotated-away file this long after it last grew."`
+	Duration   time.Duration `name:"duration" help:"Stop after this long (default: until Ctrl-C)."`
+	StopWithin time.Duration `name:"stop-within" default:"1s" help:"When stopping far behind, read what the files hold for at most this long before the summary; what is left is named on stderr."`
+	Paths      []string      `arg:"" name:"PATH" predictor:"file" help:"Log files or folders to follow; they need not exist yet."`
 }
 
 func (tailCmd) Help() string {
@@ -76,6 +77,13 @@ type tailer struct {
 	files   []string
 	skipped []string
 	now     func() time.Time
+	// slowest is the newest line of the slowest file behind, at the
+	// start of the poll; zero when none is.
+	slowest time.Time
+	// behindSince is when tail last fell behind; saidBehind whether
+	// stderr has been told.
+	behindSince time.Time
+	saidBehind  bool
 }
 
 // detectLimit is how many lines a new, empty-at-first file may show before
@@ -235,8 +243,10 @@ func (t *tailer) Closed(g *follow.Gen) {
 // they hold open, so that it is not held past its window; a parser that
 // can pause (parser.Pauser) decides what a pause means to it.
 func (t *tailer) flushQuiet(now time.Time) {
-	for _, tg := range t.gens {
-		if tg.split == nil || tg.flushed || now.Sub(tg.lastLine) < lineWait {
+	for g, tg := range t.gens {
+		// A file with lines still unread is behind, not silent: the
+		// record it holds open may go on in them.
+		if tg.split == nil || tg.flushed || g.Behind() || now.Sub(tg.lastLine) < lineWait {
 			continue
 		}
 		tg.split.Pause()
@@ -248,21 +258,97 @@ func (t *tailer) flushQuiet(now time.Time) {
 func (c *tailCmd) newTailer(e *env, opts *source.Options, pl *pipeline, cat *catalog, now func() time.Time) *tailer {
 	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), cat: cat,
 		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, now: now}
-	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace, Now: now}, t)
+	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace, Now: now,
+		ReadLimit: readLimit, Hold: t.ahead}, t)
 	t.live.Tap = pl.count
 	return t
 }
 
-// step reads what the files gained and hands out what is settled.
-func (t *tailer) step() {
-	// Every file is read to its end after polled: a log silent since
-	// before then has been silent that long, however long the others
-	// took to read (a big chunk of one must not make the rest look quiet,
-	// and their next lines late).
+// A poll reads about readLimit of each file at most: far behind (a burst,
+// a starved process, --from-start on big logs), tail takes the backlog a
+// piece at a time, handing out chains between pieces, rather than holding
+// all of it at once. A file whose lines are already holdAhead of the
+// watermark is not read while others are behind: its events would only
+// wait.
+// They are variables so that tests can scale them to a short capture.
+var (
+	readLimit int64 = 1 << 20
+	holdAhead       = time.Minute
+)
+
+// behindNotice is how long tail must stay behind before it says so.
+const behindNotice = 5 * time.Second
+
+// noteBehind says on stderr when tail has been behind for a while (lines
+// on disk unread, chains delayed), and when it has caught up.
+func (t *tailer) noteBehind(behind bool) {
+	now := t.now()
+	switch {
+	case behind && t.behindSince.IsZero():
+		t.behindSince = now
+	case behind && !t.saidBehind && now.Sub(t.behindSince) >= behindNotice:
+		t.saidBehind = true
+		t.e.warn(fmt.Sprintf("behind: %s on disk not read yet; chains come as it is read, in the order analyze gives them", sizeOf(t.fol.Unread())))
+	case !behind && !t.behindSince.IsZero():
+		if t.saidBehind {
+			t.e.warn(fmt.Sprintf("caught up after %s behind", now.Sub(t.behindSince).Round(time.Second)))
+		}
+		t.behindSince, t.saidBehind = time.Time{}, false
+	}
+}
+
+func sizeOf(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d KB", (n+1023)/1024)
+}
+
+// ahead tells the follower to leave a file unread this poll: its newest
+// line is far ahead of the slowest file that is behind, which is never
+// left unread, so reading always gets on.
+func (t *tailer) ahead(g *follow.Gen) bool {
+	tg := t.gens[g]
+	if tg == nil || tg.src == nil || t.slowest.IsZero() {
+		return false
+	}
+	newest, ok := tg.src.Newest()
+	return ok && newest.After(t.slowest.Add(holdAhead))
+}
+
+// noteSlowest finds the newest line of the slowest file that is behind.
+func (t *tailer) noteSlowest() {
+	t.slowest = time.Time{}
+	for g, tg := range t.gens {
+		if tg.src == nil || !g.Behind() {
+			continue
+		}
+		if newest, ok := tg.src.Newest(); ok && (t.slowest.IsZero() || newest.Before(t.slowest)) {
+			t.slowest = newest
+		}
+	}
+}
+
+// step reads what the files gained and hands out what is settled; it
+// reports whether lines are left on disk unread (tail is behind).
+func (t *tailer) step() bool {
+	// Every file is read after polled: a log silent since before then
+	// has been silent that long, however long the others took to read (a
+	// big chunk of one must not make the rest look quiet, and their next
+	// lines late).
 	polled := t.now()
+	t.noteSlowest()
 	t.fol.Poll()
+	for g, tg := range t.gens {
+		if tg.src != nil {
+			tg.src.SetBehind(g.Behind())
+			_, holding := tg.split.Holding()
+			tg.src.SetHolding(holding)
+		}
+	}
 	t.flushQuiet(polled)
 	t.live.Tick(polled)
+	return t.fol.Behind()
 }
 
 func (c *tailCmd) Run(e *env) error {
@@ -270,8 +356,8 @@ func (c *tailCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	if c.Interval <= 0 || c.Idle <= 0 || c.Grace <= 0 || c.Duration < 0 {
-		return errors.New("--interval, --idle and --grace must be positive, --duration not negative")
+	if c.Interval <= 0 || c.Idle <= 0 || c.Grace <= 0 || c.Duration < 0 || c.StopWithin < 0 {
+		return errors.New("--interval, --idle and --grace must be positive, --duration and --stop-within not negative")
 	}
 	for _, p := range c.Paths {
 		if p == source.Stdin {
@@ -294,7 +380,19 @@ func (c *tailCmd) Run(e *env) error {
 		stop = timer.C
 	}
 	for running := true; running && pl.renderErr == nil; {
-		t.step()
+		behind := t.step()
+		t.noteBehind(behind)
+		if behind {
+			// The next piece at once, unless told to stop.
+			select {
+			case <-e.ctx.Done():
+				running = false
+			case <-stop:
+				running = false
+			default:
+			}
+			continue
+		}
 		select {
 		case <-e.ctx.Done():
 			running = false
@@ -303,8 +401,11 @@ func (c *tailCmd) Run(e *env) error {
 		case <-ticker.C:
 		}
 	}
-	// Stopping: read what is there, end every record, and hand out every
-	// chain left, as analyze does at the end of its files.
+	// Stopping: read what is there (far behind, for --stop-within at
+	// most), end every record, and hand out every chain left, as analyze
+	// does at the end of its files.
+	for until := time.Now().Add(c.StopWithin); time.Now().Before(until) && t.step(); {
+	}
 	t.fol.Close()
 	t.live.Close()
 	run.Summary = pl.corr.Summary()

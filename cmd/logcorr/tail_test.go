@@ -443,27 +443,26 @@ func TestTailReadsShapes(t *testing.T) {
 	}
 }
 
-// TestTailSlowReadKeepsOthersHolding: one file's big chunk can take longer
-// to read than --idle (a burst during a load test, a slow machine). The
-// logs read before it in the same poll were not silent all that time, only
-// unread: they must keep holding chains back, or their next lines come
-// after the chains they belong in. The clock moves 10 ms per look at it,
-// so reading the app's and PgBouncer's lines takes far longer than --idle;
-// auth_debug.log, read first, has only its first 200 lines, and the rest
-// comes on the next poll. The chains must be analyze's.
-func TestTailSlowReadKeepsOthersHolding(t *testing.T) {
+// TestTailFarBehind: tail far behind its files (a burst, a starved
+// process, --from-start on big logs) reads them a bounded piece at a time,
+// handing out chains between pieces: the chains are analyze's, events
+// waiting in memory stay a fraction of the backlog, and stderr says it is
+// behind and when it caught up. The clock moves 10 ms per look, so
+// reading takes far longer than --idle: a log read in an early piece must
+// not count as quiet while others are read. A minute of quiet before
+// Ctrl-C changes nothing.
+func TestTailFarBehind(t *testing.T) {
 	const logs = "../../testdata/login-storm-psycopg2/logs"
 	dir := t.TempDir()
-	var authRest string
 	for _, name := range []string{"auth_debug.log", "django_errors.log", "pgbouncer.log", "runserver_8000.err.log"} {
 		b, err := os.ReadFile(filepath.Join(logs, name))
 		require.NoError(t, err)
-		if name == "auth_debug.log" {
-			lines := strings.SplitAfter(string(b), "\n")
-			b, authRest = []byte(strings.Join(lines[:200], "")), strings.Join(lines[200:], "")
-		}
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
 	}
+	defer func(limit int64, ahead time.Duration) { readLimit, holdAhead = limit, ahead }(readLimit, holdAhead)
+	// The capture spans 100 s: pieces and lookahead are scaled to it.
+	readLimit, holdAhead = 64<<10, 5*time.Second
+
 	clock := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time {
 		clock = clock.Add(10 * time.Millisecond)
@@ -485,19 +484,28 @@ func TestTailSlowReadKeepsOthersHolding(t *testing.T) {
 	opts.OnPart = cat.found
 	tl := c.newTailer(e, opts, pl, cat, now)
 
-	start := clock
-	tl.step()
-	require.Greater(t, clock.Sub(start), 10*c.Idle, "the first poll took far longer than --idle")
-	f, err := os.OpenFile(filepath.Join(dir, "auth_debug.log"), os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString(authRest)
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
-	tl.step()
+	start, steps, most := clock, 0, 0
+	for {
+		behind := tl.step()
+		tl.noteBehind(behind)
+		steps++
+		most = max(most, tl.live.Queued())
+		if !behind {
+			break
+		}
+	}
+	require.Greater(t, clock.Sub(start), 10*c.Idle, "reading took far longer than --idle")
+	// The logs stay quiet for a minute before Ctrl-C: the requests the
+	// server never answered (their records wait for an access line) must
+	// end as at the end of analyze's input, not as requests of their own.
+	for quiet := clock; clock.Sub(quiet) < time.Minute; {
+		tl.noteBehind(tl.step())
+	}
 	tl.fol.Close()
 	tl.live.Close()
 
 	var chains []report.JSONChain
+	events := 0
 	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
 		var l tailLine
 		require.NoError(t, json.Unmarshal([]byte(line), &l))
@@ -505,9 +513,16 @@ func TestTailSlowReadKeepsOthersHolding(t *testing.T) {
 		chains = append(chains, l.JSONChain)
 	}
 	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
+	for _, s := range doc.Sources {
+		events += s.Events
+	}
 	require.Len(t, doc.Chains, 388)
 	rel := func(file string, gen int) string { return filepath.Base(file) }
 	assert.Equal(t, chainKeys(doc.Chains, rel), chainKeys(chains, rel))
+	assert.Greater(t, steps, 50, "read in pieces")
+	assert.Less(t, most, events/4, "at most %d of %d events waited at once", most, events)
+	assert.Contains(t, stderr.String(), "behind: ")
+	assert.Contains(t, stderr.String(), "caught up after ")
 }
 
 // TestTailSecondInterrupt: the first Ctrl-C asks for the last chains and
@@ -541,4 +556,23 @@ func TestTailSecondInterrupt(t *testing.T) {
 	took := time.Since(start)
 	require.Error(t, err, "stopped by the second signal, not finished")
 	assert.Less(t, took, whole/2, "stopped at once (%s; the whole backlog took %s)", took, whole)
+}
+
+// TestTailStopWithin: stopped far behind, tail reads on for --stop-within
+// at most, then prints the summary of what it read and names the files it
+// stopped short of the end of.
+func TestTailStopWithin(t *testing.T) {
+	logs := "../../testdata/login-storm-psycopg2/logs"
+	start := time.Now()
+	code, out, errOut := runCLI(t, "", "tail", "--tz", "Asia/Jakarta", "--format", "json", "--from-start", "--duration", "1ms", "--stop-within", "0s", logs)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	_, sum := parseNDJSON(t, out)
+	for _, s := range sum.Sources {
+		if strings.HasSuffix(s.File, "runserver_8000.err.log") {
+			assert.Less(t, s.Events, 2807, "only what was read")
+		}
+	}
+	assert.Regexp(t, `runserver_8000\.err\.log: stopped [0-9.]+ MB short of its end \(tail was that far behind\); read it with logcorr analyze`, errOut)
+	assert.NotContains(t, errOut, "auth_debug.log: stopped", "a file read to its end is not named")
 }
