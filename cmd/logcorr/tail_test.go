@@ -100,7 +100,7 @@ func TestTailMatchesAnalyzeThroughRotation(t *testing.T) {
 	jakarta, err := time.LoadLocation("Asia/Jakarta")
 	require.NoError(t, err)
 	live := filepath.Join(t.TempDir(), "live")
-	stop := startTail(t, "--tz", "Asia/Jakarta", "--format", "json", "--interval", "50ms", "--grace", "500ms", live)
+	stop := startTail(t, "--tz", "Asia/Jakarta", "--format", "json", "--interval", "50ms", "--grace", "500ms", "--stop-within", "1m", live)
 	time.Sleep(200 * time.Millisecond)
 	require.NoError(t, os.Mkdir(live, 0o755))
 
@@ -339,7 +339,7 @@ func TestTailNotHeldByUntimedLines(t *testing.T) {
 // check and the load table, the pool, and what each source held.
 func TestTailSummaryMatchesAnalyze(t *testing.T) {
 	logs := "../../testdata/login-storm-psycopg2/logs"
-	code, out, errOut := runCLI(t, "", "tail", "--tz", "Asia/Jakarta", "--format", "json", "--from-start", "--duration", "1500ms", logs)
+	code, out, errOut := runCLI(t, "", "tail", "--tz", "Asia/Jakarta", "--format", "json", "--from-start", "--duration", "1500ms", "--stop-within", "1m", logs)
 	require.Equal(t, exitOK, code, errOut)
 	_, live := parseNDJSON(t, out)
 	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", logs)
@@ -405,7 +405,7 @@ func TestTailReadsShapes(t *testing.T) {
 			_, err := shape.Make("../../testdata/login-storm-psycopg2/logs", src, jakarta)
 			require.NoError(t, err)
 			live := t.TempDir()
-			stop := startTail(t, "--tz", "Asia/Jakarta", "--format", "json", "--interval", "20ms", "--idle", "5s", live)
+			stop := startTail(t, "--tz", "Asia/Jakarta", "--format", "json", "--interval", "20ms", "--idle", "5s", "--stop-within", "1m", live)
 			entries, err := os.ReadDir(src)
 			require.NoError(t, err)
 			files := map[string][]byte{}
@@ -539,13 +539,13 @@ func TestTailSecondInterrupt(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"), bytes.Repeat(b, 10), 0o644))
 
-	alone := exec.Command(bin, "tail", "--tz", "Asia/Jakarta", "--from-start", "--duration", "100ms", dir)
+	alone := exec.Command(bin, "tail", "--tz", "Asia/Jakarta", "--from-start", "--duration", "100ms", "--stop-within", "1h", dir)
 	start := time.Now()
 	require.NoError(t, alone.Run())
 	whole := time.Since(start)
 	require.Greater(t, whole, time.Second, "reading the backlog takes a while")
 
-	cmd := exec.Command(bin, "tail", "--tz", "Asia/Jakarta", "--from-start", dir)
+	cmd := exec.Command(bin, "tail", "--tz", "Asia/Jakarta", "--from-start", "--stop-within", "1h", dir)
 	require.NoError(t, cmd.Start())
 	start = time.Now()
 	time.Sleep(200 * time.Millisecond)
