@@ -149,10 +149,6 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 // Queued counts the events read and not yet handed to the correlator.
 func (l *Live) Queued() int { return len(l.ready) }
 
-// Settled is the watermark the correlator was last advanced to (zero
-// before the first).
-func (l *Live) Settled() time.Time { return l.wm }
-
 // Tick hands the correlator every event up to the watermark and advances it.
 func (l *Live) Tick(now time.Time) {
 	wm, ok := l.Watermark(now)

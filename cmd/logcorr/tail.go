@@ -268,9 +268,8 @@ func (c *tailCmd) newTailer(e *env, opts *source.Options, pl *pipeline, cat *cat
 // a starved process, --from-start on big logs), tail takes the backlog a
 // piece at a time, handing out chains between pieces, rather than holding
 // all of it at once. A file whose lines are already holdAhead of the
-// watermark is not read while others are behind: its events would only
-// wait.
-// They are variables so that tests can scale them to a short capture.
+// slowest file still behind is not read: its events would only wait. They
+// are variables so that tests can scale them to a short capture.
 var (
 	readLimit int64 = 1 << 20
 	holdAhead       = time.Minute
