@@ -2,7 +2,6 @@ package parser
 
 import (
 	"strings"
-	"time"
 )
 
 func init() {
@@ -20,7 +19,7 @@ func init() {
 			_, ok := decodeLogfmt(line)
 			return ok
 		},
-		build: func(_ Spec, c *Clock, emit Emit) Parser { return &Logfmt{clock: c, emit: emit} },
+		build: func(_ Spec, c *Clock, emit Emit) Parser { return &Logfmt{clock: c, openRecord: openRecord{emit: emit}} },
 	})
 }
 
@@ -111,10 +110,8 @@ func isMessageKey(k string) bool {
 // Logfmt parses key=value records; a Python logging format written as
 // key=value puts a record's traceback on the lines after it.
 type Logfmt struct {
-	clock    *Clock
-	emit     Emit
-	rec      *Event
-	tb       traceback
+	clock *Clock
+	openRecord
 	unparsed int
 }
 
@@ -138,37 +135,8 @@ func (p *Logfmt) Feed(l Line) {
 		p.unparsed++
 		return
 	}
-	p.rec = &ev
-	p.tb.reset()
+	p.hold(ev)
 }
-
-func (p *Logfmt) endRecord() {
-	if p.rec == nil {
-		return
-	}
-	if p.rec.Exc == nil {
-		p.tb.finish(p.rec)
-	}
-	p.emit(*p.rec)
-	p.rec = nil
-}
-
-// Flush implements Parser.
-func (p *Logfmt) Flush() { p.endRecord() }
-
-// EndRecord implements Ender.
-func (p *Logfmt) EndRecord() { p.endRecord() }
-
-// Continues implements Continuer.
-func (p *Logfmt) Continues(line string) bool { return p.rec != nil && p.tb.takes(line) }
 
 // Unparsed implements Parser.
 func (p *Logfmt) Unparsed() int { return p.unparsed }
-
-// Open implements Parser.
-func (p *Logfmt) Open() (time.Time, bool) {
-	if p.rec == nil {
-		return time.Time{}, false
-	}
-	return p.rec.Time, true
-}

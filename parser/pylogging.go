@@ -1,18 +1,13 @@
 package parser
 
-import "time"
-
 // PyLogging parses a file written by Python's logging with a known format:
 // a record is a line that matches the format, and every line after it that
 // does not (a traceback, a multi-line message) belongs to it.
 type PyLogging struct {
 	format *PyFormat
 	clock  *Clock
-	emit   Emit
-
-	rec *Event
-	tb  traceback
-	m   pyMatch
+	openRecord
+	m pyMatch
 
 	unparsed int
 	// paused: the record was handed on by Pause; lines continuing it are
@@ -22,7 +17,7 @@ type PyLogging struct {
 
 // NewPyLogging returns a parser for one file written with format.
 func NewPyLogging(format *PyFormat, clock *Clock, emit Emit) *PyLogging {
-	return &PyLogging{format: format, clock: clock, emit: emit}
+	return &PyLogging{format: format, clock: clock, openRecord: openRecord{emit: emit}}
 }
 
 func init() {
@@ -90,8 +85,7 @@ func (p *PyLogging) Feed(l Line) {
 		ev.setField(p.m.fields[i].k, p.m.fields[i].v)
 	}
 	classifyMessage(&ev)
-	p.rec = &ev
-	p.tb.reset()
+	p.hold(ev)
 }
 
 // classifyMessage recognises what a record's message reports: an access
@@ -108,24 +102,6 @@ func classifyMessage(ev *Event) {
 	}
 }
 
-func (p *PyLogging) endRecord() {
-	if p.rec == nil {
-		return
-	}
-	p.tb.finish(p.rec)
-	p.emit(*p.rec)
-	p.rec = nil
-}
-
-// Flush implements Parser.
-func (p *PyLogging) Flush() { p.endRecord() }
-
-// Continues implements Continuer: only traceback lines continue a record
-// in a stream other programs write to.
-func (p *PyLogging) Continues(line string) bool {
-	return p.rec != nil && p.tb.takes(line)
-}
-
 // Pause implements Pauser.
 func (p *PyLogging) Pause() {
 	if p.rec != nil {
@@ -136,17 +112,6 @@ func (p *PyLogging) Pause() {
 
 // Unparsed implements Parser.
 func (p *PyLogging) Unparsed() int { return p.unparsed }
-
-// Open implements Parser.
-func (p *PyLogging) Open() (time.Time, bool) {
-	if p.rec == nil {
-		return time.Time{}, false
-	}
-	return p.rec.Time, true
-}
-
-// EndRecord implements Ender.
-func (p *PyLogging) EndRecord() { p.endRecord() }
 
 // timeNearStart reports whether a line has what a time is made of near its
 // start (a year, or hours and minutes), as every logging record's time

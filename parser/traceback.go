@@ -1,6 +1,9 @@
 package parser
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 const (
 	causeMarker   = "The above exception was the direct cause of the following exception:"
@@ -152,4 +155,47 @@ func (t *traceback) finish(ev *Event) {
 		first := t.excs[0]
 		ev.Root = &first
 	}
+}
+
+// openRecord is a record held open while the lines after it may be its
+// traceback: the parsers of formats whose records can carry one (Python
+// logging, logfmt, uvicorn) embed it for their Parser, Continuer and Ender
+// methods.
+type openRecord struct {
+	emit Emit
+	rec  *Event
+	tb   traceback
+}
+
+// hold opens a record; the one open before must have been ended.
+func (o *openRecord) hold(ev Event) {
+	o.rec = &ev
+	o.tb.reset()
+}
+
+func (o *openRecord) endRecord() {
+	if o.rec == nil {
+		return
+	}
+	o.tb.finish(o.rec)
+	o.emit(*o.rec)
+	o.rec = nil
+}
+
+// Flush implements Parser.
+func (o *openRecord) Flush() { o.endRecord() }
+
+// EndRecord implements Ender.
+func (o *openRecord) EndRecord() { o.endRecord() }
+
+// Continues implements Continuer: only traceback lines continue a record
+// in a stream other programs write to.
+func (o *openRecord) Continues(line string) bool { return o.rec != nil && o.tb.takes(line) }
+
+// Open implements Parser.
+func (o *openRecord) Open() (time.Time, bool) {
+	if o.rec == nil {
+		return time.Time{}, false
+	}
+	return o.rec.Time, true
 }

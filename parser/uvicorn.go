@@ -3,7 +3,6 @@ package parser
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 func init() {
@@ -21,7 +20,9 @@ func init() {
 			_, _, ok := uvicornHead(line)
 			return ok
 		},
-		build: func(_ Spec, c *Clock, emit Emit) Parser { return &Uvicorn{clock: c, emit: emit} },
+		build: func(_ Spec, c *Clock, emit Emit) Parser {
+			return &Uvicorn{clock: c, openRecord: openRecord{emit: emit}}
+		},
 	})
 }
 
@@ -49,10 +50,8 @@ func uvicornHead(line string) (level string, msgAt int, ok bool) {
 
 // Uvicorn parses uvicorn's log.
 type Uvicorn struct {
-	clock    *Clock
-	emit     Emit
-	rec      *Event
-	tb       traceback
+	clock *Clock
+	openRecord
 	unparsed int
 	// Untimed counts records no collector dated.
 	Untimed int
@@ -87,27 +86,8 @@ func (p *Uvicorn) Feed(l Line) {
 			ev.setField("client", ev.Message[:dash])
 		}
 	}
-	p.rec = &ev
-	p.tb.reset()
+	p.hold(ev)
 }
-
-func (p *Uvicorn) endRecord() {
-	if p.rec == nil {
-		return
-	}
-	p.tb.finish(p.rec)
-	p.emit(*p.rec)
-	p.rec = nil
-}
-
-// Flush implements Parser.
-func (p *Uvicorn) Flush() { p.endRecord() }
-
-// EndRecord implements Ender.
-func (p *Uvicorn) EndRecord() { p.endRecord() }
-
-// Continues implements Continuer.
-func (p *Uvicorn) Continues(line string) bool { return p.rec != nil && p.tb.takes(line) }
 
 // Unparsed implements Parser.
 func (p *Uvicorn) Unparsed() int { return p.unparsed }
@@ -118,14 +98,6 @@ func (p *Uvicorn) LeftOut() string {
 		return untimedNote(p.Untimed, "uvicorn writes no time and no collector dated them")
 	}
 	return ""
-}
-
-// Open implements Parser.
-func (p *Uvicorn) Open() (time.Time, bool) {
-	if p.rec == nil {
-		return time.Time{}, false
-	}
-	return p.rec.Time, true
 }
 
 func untimedNote(n int, why string) string {
