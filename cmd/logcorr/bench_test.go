@@ -120,6 +120,12 @@ func peakHeap(f func()) uint64 {
 // 40 copies of the shipped capture (9 MB to 370 MB): memory must stay flat as
 // the input grows, since the correlator keeps only its window.
 func BenchmarkAnalyze(b *testing.B) {
+	benchCopies(b, func(dir string) []string { return []string{"analyze", "--tz", "Asia/Jakarta", dir} })
+}
+
+// benchCopies runs logcorr with args over 1, 10 and 40 copies of the
+// shipped capture and reports MB/s and the peak heap.
+func benchCopies(b *testing.B, args func(dir string) []string) {
 	for _, copies := range []int{1, 10, 40} {
 		b.Run(fmt.Sprintf("copies=%d", copies), func(b *testing.B) {
 			dir, size := benchInput(b, copies)
@@ -128,7 +134,7 @@ func BenchmarkAnalyze(b *testing.B) {
 			var peak uint64
 			for i := 0; i < b.N; i++ {
 				p := peakHeap(func() {
-					if code := run(context.Background(), []string{"analyze", "--tz", "Asia/Jakarta", dir}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+					if code := run(context.Background(), args(dir), strings.NewReader(""), io.Discard, io.Discard); code != 0 {
 						b.Fatalf("exit %d", code)
 					}
 				})
@@ -212,22 +218,7 @@ func BenchmarkTailLatency(b *testing.B) {
 // whole backlog goes through the bounded pieces. Beside BenchmarkAnalyze
 // on the same input: memory must stay flat as the backlog grows.
 func BenchmarkTailBehind(b *testing.B) {
-	for _, copies := range []int{1, 10, 40} {
-		b.Run(fmt.Sprintf("copies=%d", copies), func(b *testing.B) {
-			dir, size := benchInput(b, copies)
-			b.SetBytes(size)
-			b.ResetTimer()
-			var peak uint64
-			for i := 0; i < b.N; i++ {
-				p := peakHeap(func() {
-					args := []string{"tail", "--tz", "Asia/Jakarta", "--from-start", "--duration", "1ms", "--stop-within", "1h", "--format", "json", dir}
-					if code := run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
-						b.Fatalf("exit %d", code)
-					}
-				})
-				peak = max(peak, p)
-			}
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
-		})
-	}
+	benchCopies(b, func(dir string) []string {
+		return []string{"tail", "--tz", "Asia/Jakarta", "--from-start", "--duration", "1ms", "--stop-within", "1h", "--format", "json", dir}
+	})
 }

@@ -225,10 +225,7 @@ func TestTailDatesRecordsLikeAnalyze(t *testing.T) {
 // TestTailSIGINT runs the binary, signals it to stop, and expects the remaining
 // chains, the summary and exit status 0.
 func TestTailSIGINT(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "logcorr")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin := buildLogcorr(t)
 
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"),
@@ -529,10 +526,7 @@ func TestTailFarBehind(t *testing.T) {
 // the summary, which can take a while far behind (here about 45 MB read
 // from the start); a second Ctrl-C stops at once.
 func TestTailSecondInterrupt(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "logcorr")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin := buildLogcorr(t)
 
 	dir := t.TempDir()
 	b, err := os.ReadFile("../../testdata/login-storm-psycopg2/logs/runserver_8000.err.log")
@@ -575,4 +569,13 @@ func TestTailStopWithin(t *testing.T) {
 	}
 	assert.Regexp(t, `runserver_8000\.err\.log: stopped [0-9.]+ MB short of its end \(tail was that far behind\); read it with logcorr analyze`, errOut)
 	assert.NotContains(t, errOut, "auth_debug.log: stopped", "a file read to its end is not named")
+}
+
+// buildLogcorr builds the binary, for tests that signal a real process.
+func buildLogcorr(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "logcorr")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	return bin
 }
