@@ -14,8 +14,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/logcorr/logcorr/testdata/shapes"
 )
 
 // schemaFor compiles one definition of docs/logcorr.schema.json, with
@@ -75,13 +73,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 		{"journald-short", nil, `"collector_times"`},
 	} {
 		t.Run(fmt.Sprintf("shape %s %v", c.shape, c.args), func(t *testing.T) {
-			shape, ok := shapes.Named(c.shape)
-			require.True(t, ok)
-			dir := t.TempDir()
-			jakarta, err := time.LoadLocation("Asia/Jakarta")
-			require.NoError(t, err)
-			_, err = shape.Make("testdata/login-storm-psycopg2/logs", dir, jakarta)
-			require.NoError(t, err)
+			dir := shapedCapture(t, namedShape(t, c.shape))
 			args := append(append([]string{"analyze", "--format", "json"}, c.args...), dir)
 			code, out, errOut := runCLI(t, "", args...)
 			require.Equal(t, exitOK, code, errOut)

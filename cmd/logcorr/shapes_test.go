@@ -93,6 +93,36 @@ func TestShapes(t *testing.T) {
 	}
 }
 
+// shippedLogs is the shipped capture's folder, absolute so that tests that
+// change directory find it too.
+var shippedLogs = func() string {
+	abs, err := filepath.Abs("../../testdata/login-storm-psycopg2/logs")
+	if err != nil {
+		panic(err)
+	}
+	return abs
+}()
+
+// namedShape is one of testdata/shapes by name.
+func namedShape(t *testing.T, name string) shapes.Shape {
+	t.Helper()
+	shape, ok := shapes.Named(name)
+	require.True(t, ok, name)
+	return shape
+}
+
+// shapedCapture writes a shape of the shipped capture into a new folder,
+// with the capture's naive times in its zone, and says where.
+func shapedCapture(t *testing.T, shape shapes.Shape) string {
+	t.Helper()
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	_, err = shape.Make(shippedLogs, dir, jakarta)
+	require.NoError(t, err)
+	return dir
+}
+
 // zonedStamps are the shapes whose collector records a zoned time for each
 // of the app's lines.
 var zonedStamps = map[string]bool{"docker-t": true, "compose-t": true, "docker-json": true, "cri": true,
@@ -160,14 +190,9 @@ func diffKeys(a, b []string) (onlyA, onlyB []string) {
 // take the file's year, and says that.
 func TestYearlessCopiedLater(t *testing.T) {
 	const logs = "../../testdata/login-storm-psycopg2/logs"
-	jakarta, err := time.LoadLocation("Asia/Jakarta")
-	require.NoError(t, err)
-	shape, ok := shapes.Named("journald-short")
-	require.True(t, ok)
+	shape := namedShape(t, "journald-short")
 	shape.ModTime = time.Date(2027, 12, 2, 9, 0, 0, 0, time.UTC)
-	dir := t.TempDir()
-	_, err = shape.Make(logs, dir, jakarta)
-	require.NoError(t, err)
+	dir := shapedCapture(t, shape)
 
 	bare := analyzeJSON(t, "--tz", "Asia/Jakarta", logs)
 	code, out, errOut := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "--format", "json", dir)
@@ -197,14 +222,7 @@ func TestYearlessCopiedLater(t *testing.T) {
 // records dated by those times are as wrong as they are: the chains are
 // not the bare files'.)
 func TestCollectorTimesDisagree(t *testing.T) {
-	const logs = "../../testdata/login-storm-psycopg2/logs"
-	jakarta, err := time.LoadLocation("Asia/Jakarta")
-	require.NoError(t, err)
-	shape, ok := shapes.Named("compose-t")
-	require.True(t, ok)
-	dir := t.TempDir()
-	_, err = shape.Make(logs, dir, jakarta)
-	require.NoError(t, err)
+	dir := shapedCapture(t, namedShape(t, "compose-t"))
 	path := filepath.Join(dir, "compose.log")
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)

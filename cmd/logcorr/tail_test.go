@@ -23,7 +23,6 @@ import (
 
 	"github.com/logcorr/logcorr/replay"
 	"github.com/logcorr/logcorr/report"
-	"github.com/logcorr/logcorr/testdata/shapes"
 	"github.com/logcorr/logcorr/verdict"
 )
 
@@ -392,15 +391,9 @@ func TestTailLocustFilesWrittenLive(t *testing.T) {
 // prints for the files once written. (--idle is long: a source read late
 // under load is issue 9's matter, not the envelopes'.)
 func TestTailReadsShapes(t *testing.T) {
-	jakarta, err := time.LoadLocation("Asia/Jakarta")
-	require.NoError(t, err)
 	for _, name := range []string{"compose-t", "cri", "journald-json"} {
 		t.Run(name, func(t *testing.T) {
-			shape, ok := shapes.Named(name)
-			require.True(t, ok)
-			src := t.TempDir()
-			_, err := shape.Make("../../testdata/login-storm-psycopg2/logs", src, jakarta)
-			require.NoError(t, err)
+			src := shapedCapture(t, namedShape(t, name))
 			live := t.TempDir()
 			stop := startTail(t, "--tz", "Asia/Jakarta", "--format", "json", "--interval", "20ms", "--idle", "5s", "--stop-within", "1m", live)
 			entries, err := os.ReadDir(src)
