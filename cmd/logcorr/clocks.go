@@ -130,7 +130,9 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 			placed(sv, cr)
 		}
 	}
-	// Each round may place sources that the next can be set against.
+	// Each round may place sources that the next can be set against; the
+	// last round, which placed none, says why the rest stay unplaced.
+	unplaced := map[*surveyed]report.ClockReport{}
 	for progress := true; progress; {
 		progress = false
 		for _, sv := range todo {
@@ -142,33 +144,30 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 			if sv.envelope {
 				cr.Collector, cr.CollectorTimes = sv.collector, true
 			}
-			if ok && est.Sure {
+			switch {
+			case ok && est.Sure:
 				placed(sv, cr)
 				progress = true
+				continue
+			case ok:
+				cr.Note = "no offset fits clearly; read in the local zone (name its zone with --tz)"
+			default:
+				cr.Note = "no log with zoned times overlaps it to compare with; read in the local zone (name its zone with --tz)"
 			}
+			if off, agree, compared := sv.clock.ZoneFromCollector(); compared > 0 && !sv.envelope {
+				cr.Note = fmt.Sprintf("%s; only %d of its %d naive times are %s from the times %s recorded for them",
+					cr.Note, agree, compared, verdict.ZoneName(off), sv.collector)
+			}
+			unplaced[sv] = cr
 		}
 	}
-	var out []report.ClockReport
+	out := make([]report.ClockReport, 0, len(todo))
 	for _, sv := range todo {
 		if cr, ok := found[sv]; ok {
 			out = append(out, cr)
-			continue
-		}
-		est, ok := verdict.EstimateOffset(sv.own, refs)
-		cr := report.ClockReport{File: sv.name, Estimate: est}
-		if sv.envelope {
-			cr.Collector, cr.CollectorTimes = sv.collector, true
-		}
-		if ok {
-			cr.Note = "no offset fits clearly; read in the local zone (name its zone with --tz)"
 		} else {
-			cr.Note = "no log with zoned times overlaps it to compare with; read in the local zone (name its zone with --tz)"
+			out = append(out, unplaced[sv])
 		}
-		if off, agree, compared := sv.clock.ZoneFromCollector(); compared > 0 && !sv.envelope {
-			cr.Note = fmt.Sprintf("%s; only %d of its %d naive times are %s from the times %s recorded for them",
-				cr.Note, agree, compared, verdict.ZoneName(off), sv.collector)
-		}
-		out = append(out, cr)
 	}
 	return out
 }
