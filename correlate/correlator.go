@@ -87,6 +87,9 @@ type Summary struct {
 	ByHypothesis map[string]int
 	// Signs counts cause events seen, by cause, whether or not claimed.
 	Signs map[string]int
+	// Wait is how long, at the end, chains waited past their window for
+	// events their files wrote late (AddAt); 0 when none came late.
+	Wait time.Duration
 }
 
 type sign struct {
@@ -160,6 +163,39 @@ func (c *Correlator) Add(ev parser.Event) *Cause {
 	}
 	return cause
 }
+
+// AddAt takes an event placed at key in the merged order (Merge.Key, Live),
+// after Settle(key): every event still to come is placed at or after it.
+// An event placed later than its time (it came late in its file: holder)
+// makes the correlator wait that much longer before it closes windows
+// (up to MaxWait), so that events that late are still in time for the
+// chains they belong to.
+func (c *Correlator) AddAt(ev parser.Event, key time.Time) *Cause {
+	c.Settle(key)
+	if late := key.Sub(ev.Time); late > c.sum.Wait {
+		grown := (late + waitStep - 1) / waitStep * waitStep
+		c.sum.Wait = min(grown, MaxWait)
+	}
+	return c.Add(ev)
+}
+
+// Settle tells the correlator that no event still to come is placed before
+// key; it moves on to just before key less its wait. What an event that
+// came late finds (a chain out already, or not yet) thus depends on the
+// order of events alone, never on how often a caller settles, and analyze
+// and tail agree.
+func (c *Correlator) Settle(key time.Time) {
+	c.Advance(key.Add(-c.sum.Wait - time.Nanosecond))
+}
+
+// MaxWait bounds how long chains wait past their window for events that
+// files wrote late: a file minutes out of order would otherwise hold every
+// chain, and its evidence in memory, that long.
+const MaxWait = 15 * time.Second
+
+// waitStep rounds a grown wait up, so that lateness creeping up a few
+// milliseconds at a time does not find each chain out already.
+const waitStep = 250 * time.Millisecond
 
 func (c *Correlator) addSign(s *sign) {
 	n := len(c.signs)

@@ -262,7 +262,7 @@ func (s *sliceSource) Next() (parser.Event, error) {
 func TestMergeOrdersWithinSlack(t *testing.T) {
 	a := &sliceSource{evs: []parser.Event{{Line: 1, Time: at(1)}, {Line: 2, Time: at(3)}, {Line: 3, Time: at(2.5)}, {Line: 4, Time: at(6)}}}
 	b := &sliceSource{evs: []parser.Event{{Line: 10, Time: at(2)}, {Line: 11, Time: at(2)}, {Line: 12, Time: at(5)}}, err: errors.New("b.log:4: broken")}
-	m := NewMerge(2*time.Second, a, b)
+	m := NewMerge(a, b)
 	var failed []int
 	m.OnError = func(i int, err error) { failed = append(failed, i) }
 	var lines []int

@@ -11,19 +11,20 @@ import (
 // by event time, never by arrival time, so that it hands out the chains
 // analyze hands out for the same lines.
 //
-// The watermark is the minimum, over the sources that have produced
-// events and have not ended, of the newest event time each has produced,
-// less the slack (lines within one log are that much out of order). Events
-// up to the watermark are handed to the correlator in time order, then the
-// correlator is advanced to it. A source whose event time has not moved on
-// for Idle is taken to be quiet, not behind: it stops holding the
-// watermark back and counts as being at "now", which is the freshest
-// source's newest event plus the wall-clock time since it last moved on.
-// Reading lines is not moving on: Locust's console writes untimed stats
-// tables all through a test, and would otherwise pin the watermark to the
-// test's first second. While any source's time is moving on, the
-// watermark follows the slowest of those; when all are quiet, it moves on
-// with the wall clock, so chains still come out.
+// Each source places its events as Merge does (holder): by time, held for
+// the file's disorder. The watermark is the minimum, over the sources that
+// have produced events and have not ended, of the earliest place each
+// source's next event can have. Events placed before the watermark are
+// handed to the correlator in order, then the correlator is advanced to
+// it. A source whose event time has not moved on for Idle is taken to be
+// quiet, not behind: it stops holding the watermark back and counts as
+// being at "now", which is the freshest source's newest event plus the
+// wall-clock time since it last moved on. Reading lines is not moving on:
+// Locust's console writes untimed stats tables all through a test, and
+// would otherwise pin the watermark to the test's first second. While any
+// source's time is moving on, the watermark follows the slowest of those;
+// when all are quiet, it moves on with the wall clock, so chains still
+// come out.
 type Live struct {
 	// Tap, when set, sees every event once the correlator has it, with
 	// the cause it shows (Correlator.Add).
@@ -49,6 +50,7 @@ type LiveSource struct {
 	moved time.Time
 	done  bool
 	seq   uint64
+	hold  holder
 	// behind: its file holds lines not read yet; holding: its parser
 	// holds events back (a record waiting for the line that dates it).
 	// Either way, however long since its time moved, it is not quiet.
@@ -87,8 +89,8 @@ func (s *LiveSource) Touch(now time.Time) { s.lastLine = now }
 
 // Seen records that the source has read a line of time t whose event is
 // still being assembled (a record held open until the next begins): the
-// source has got that far, and the event will come before the watermark,
-// which keeps the slack below, can pass it.
+// source's time has moved on, though its events are placed, and the
+// watermark moved, only as they come (analyze sees no open records).
 func (s *LiveSource) Seen(t time.Time) {
 	s.advance(t)
 }
@@ -104,17 +106,20 @@ func (s *LiveSource) advance(t time.Time) {
 func (s *LiveSource) Push(ev parser.Event) {
 	s.advance(ev.Time)
 	s.seq++
-	heap.Push(&s.live.ready, liveItem{ev: ev, name: s.name, gen: s.gen, seq: s.seq})
+	heap.Push(&s.live.ready, liveItem{ev: ev, key: s.hold.key(ev.Time), name: s.name, gen: s.gen, seq: s.seq})
 }
+
+// Disorder says how far out of order the source's events came.
+func (s *LiveSource) Disorder() Disorder { return s.hold.d }
 
 // Done says the source will push nothing more.
 func (s *LiveSource) Done() { s.done = true }
 
-// Watermark is how far event time has got, and false while no source has
-// produced an event.
+// Watermark is how far event time has got: no event still to come is
+// placed before it. False while no source has produced an event.
 func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 	var active, estNow time.Time
-	anyActive, anyQuiet := false, false
+	anyActive, anyQuiet, unplaced := false, false, false
 	keep := l.srcs[:0]
 	for _, s := range l.srcs {
 		if s.done {
@@ -132,14 +137,21 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 			anyQuiet = true
 			continue
 		}
-		if !anyActive || s.newest.Before(active) {
-			active, anyActive = s.newest, true
+		if !s.hold.started {
+			// Only open records so far: nothing placed, nothing settled.
+			unplaced = true
+			continue
+		}
+		if settled := s.hold.settled(); !anyActive || settled.Before(active) {
+			active, anyActive = settled, true
 		}
 	}
 	l.srcs = keep
 	switch {
+	case unplaced:
+		return time.Time{}, false
 	case anyActive:
-		return active.Add(-l.slack), true
+		return active, true
 	case anyQuiet:
 		return estNow.Add(-l.slack), true
 	}
@@ -155,16 +167,18 @@ func (l *Live) Tick(now time.Time) {
 	if !ok && len(l.srcs) > 0 {
 		return // sources that have not spoken yet may still say anything
 	}
-	for len(l.ready) > 0 && (!ok || !l.ready[0].ev.Time.After(wm)) {
-		ev := heap.Pop(&l.ready).(liveItem).ev
-		l.add(ev)
-		if !ok && ev.Time.After(wm) {
-			wm = ev.Time // every source ended: all that is queued goes
+	for len(l.ready) > 0 && (!ok || l.ready[0].key.Before(wm)) {
+		it := heap.Pop(&l.ready).(liveItem)
+		l.add(it.ev, it.key)
+		if !ok && it.key.After(wm) {
+			wm = it.key // every source ended: all that is queued goes
 		}
 	}
 	if wm.After(l.wm) {
 		l.wm = wm
-		l.corr.Advance(wm)
+		// Events still to come are placed at wm or later: AddAt moves
+		// the correlator to just before their place, and so does this.
+		l.corr.Advance(wm.Add(-time.Nanosecond))
 	}
 }
 
@@ -172,13 +186,14 @@ func (l *Live) Tick(now time.Time) {
 // end of saved files.
 func (l *Live) Close() {
 	for len(l.ready) > 0 {
-		l.add(heap.Pop(&l.ready).(liveItem).ev)
+		it := heap.Pop(&l.ready).(liveItem)
+		l.add(it.ev, it.key)
 	}
 	l.corr.Close()
 }
 
-func (l *Live) add(ev parser.Event) {
-	cause := l.corr.Add(ev)
+func (l *Live) add(ev parser.Event, key time.Time) {
+	cause := l.corr.AddAt(ev, key)
 	if l.Tap != nil {
 		l.Tap(&ev, cause)
 	}
@@ -186,20 +201,21 @@ func (l *Live) add(ev parser.Event) {
 
 type liveItem struct {
 	ev   parser.Event
+	key  time.Time
 	name string
 	gen  int
 	seq  uint64
 }
 
-// liveHeap orders like Merge: time, then log, older generations first, then
-// file order.
+// liveHeap orders like Merge: place (holder), then log, older generations
+// first, then file order.
 type liveHeap []liveItem
 
 func (h liveHeap) Len() int { return len(h) }
 func (h liveHeap) Less(i, j int) bool {
 	a, b := &h[i], &h[j]
-	if !a.ev.Time.Equal(b.ev.Time) {
-		return a.ev.Time.Before(b.ev.Time)
+	if !a.key.Equal(b.key) {
+		return a.key.Before(b.key)
 	}
 	if a.name != b.name {
 		return a.name < b.name

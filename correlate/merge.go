@@ -16,10 +16,11 @@ type Source interface {
 
 // Merge yields the events of several sources in time order. Lines of one file
 // are not strictly in time order (threads write them), so each source is read
-// ahead until its newest event is Slack past the one handed out; events later
-// than that still come out, just out of order, and the correlator takes them.
+// ahead until its newest event is its hold past the one handed out: at first
+// DefaultSlack, more for a file that shows it needs more (holder); events
+// later than that still come out, just out of order, and the correlator
+// takes them.
 type Merge struct {
-	Slack time.Duration
 	// OnError is told of a source's read error; the source then counts as
 	// ended, and what it yielded before stays.
 	OnError func(src int, err error)
@@ -27,11 +28,13 @@ type Merge struct {
 	srcs  []*reorder
 	ready mergeHeap
 	init  bool
+	// key is where the event last handed out was placed.
+	key time.Time
 }
 
-// NewMerge merges sources with the given slack.
-func NewMerge(slack time.Duration, sources ...Source) *Merge {
-	m := &Merge{Slack: slack}
+// NewMerge merges sources.
+func NewMerge(sources ...Source) *Merge {
+	m := &Merge{}
 	for _, s := range sources {
 		m.srcs = append(m.srcs, &reorder{src: s})
 	}
@@ -52,14 +55,22 @@ func (m *Merge) Next() (parser.Event, error) {
 	top := m.ready[0]
 	ev := m.srcs[top.src].pop()
 	heap.Pop(&m.ready)
+	m.key = top.t
 	m.refill(top.src)
 	return ev, nil
 }
 
+// Key is where the event Next last returned was placed in time order: its
+// time, or later when it came late (holder). Correlator.AddAt takes it.
+func (m *Merge) Key() time.Time { return m.key }
+
+// Disorder says how far out of order source i's events came.
+func (m *Merge) Disorder(i int) Disorder { return m.srcs[i].hold.d }
+
 // refill puts a source's next event, if any, among the candidates.
 func (m *Merge) refill(i int) {
 	r := m.srcs[i]
-	if err := r.fill(m.Slack); err != nil && m.OnError != nil {
+	if err := r.fill(); err != nil && m.OnError != nil {
 		m.OnError(i, err)
 	}
 	if len(r.buf) > 0 {
@@ -68,15 +79,15 @@ func (m *Merge) refill(i int) {
 			r.name, r.named = name, true
 			r.log, r.age = parser.RotatedFrom(name)
 		}
-		heap.Push(&m.ready, mergeItem{src: i, log: r.log, rank: -r.age, t: r.buf[0].ev.Time, seq: r.buf[0].seq})
+		heap.Push(&m.ready, mergeItem{src: i, log: r.log, rank: -r.age, t: r.buf[0].key, seq: r.buf[0].seq})
 	}
 }
 
 type mergeItem struct {
 	src  int
 	log  string
-	rank int // newer files of a log rank higher
-	t    time.Time
+	rank int       // newer files of a log rank higher
+	t    time.Time // the key
 	seq  uint64
 }
 
@@ -112,13 +123,13 @@ func (h *mergeHeap) Pop() any {
 	return x
 }
 
-// reorder holds one source's read-ahead, ordered by time then file order.
+// reorder holds one source's read-ahead, ordered by key then file order.
 type reorder struct {
-	src    Source
-	buf    eventHeap
-	newest time.Time
-	seq    uint64
-	done   bool
+	src  Source
+	buf  eventHeap
+	hold holder
+	seq  uint64
+	done bool
 	// name is the file the source's events come from, log and age what
 	// parser.RotatedFrom says of it.
 	name, log string
@@ -126,8 +137,10 @@ type reorder struct {
 	named     bool
 }
 
-func (r *reorder) fill(slack time.Duration) error {
-	for !r.done && (len(r.buf) == 0 || !r.buf[0].ev.Time.Add(slack).Before(r.newest)) {
+// fill reads until the earliest event held is settled: no event still to
+// come can go before it.
+func (r *reorder) fill() error {
+	for !r.done && (len(r.buf) == 0 || !r.buf[0].key.Before(r.hold.settled())) {
 		ev, err := r.src.Next()
 		if err != nil {
 			r.done = true
@@ -136,11 +149,8 @@ func (r *reorder) fill(slack time.Duration) error {
 			}
 			return err
 		}
-		if ev.Time.After(r.newest) {
-			r.newest = ev.Time
-		}
 		r.seq++
-		heap.Push(&r.buf, seqEvent{ev: ev, seq: r.seq})
+		heap.Push(&r.buf, seqEvent{ev: ev, key: r.hold.key(ev.Time), seq: r.seq})
 	}
 	return nil
 }
@@ -151,6 +161,7 @@ func (r *reorder) pop() parser.Event {
 
 type seqEvent struct {
 	ev  parser.Event
+	key time.Time
 	seq uint64
 }
 
@@ -158,8 +169,8 @@ type eventHeap []seqEvent
 
 func (h eventHeap) Len() int { return len(h) }
 func (h eventHeap) Less(i, j int) bool {
-	if !h[i].ev.Time.Equal(h[j].ev.Time) {
-		return h[i].ev.Time.Before(h[j].ev.Time)
+	if !h[i].key.Equal(h[j].key) {
+		return h[i].key.Before(h[j].key)
 	}
 	return h[i].seq < h[j].seq
 }

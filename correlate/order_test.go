@@ -2,7 +2,10 @@ package correlate_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
+	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -15,11 +18,14 @@ import (
 	"github.com/logcorr/logcorr/source"
 )
 
-// captureEvents reads the shipped capture in merged time order, as analyze does.
-func captureEvents(t *testing.T) []parser.Event {
+const shipped = "../testdata/login-storm-psycopg2/logs"
+
+// captureEvents reads a capture's logs in merged order, as analyze does,
+// with the place Merge gave each event.
+func captureEvents(t *testing.T, logs string) (evs []parser.Event, keys []time.Time) {
 	jakarta, err := time.LoadLocation("Asia/Jakarta")
 	require.NoError(t, err)
-	ins, err := source.Expand([]string{"../testdata/login-storm-psycopg2/logs"})
+	ins, err := source.Expand([]string{logs})
 	require.NoError(t, err)
 	opts := &source.Options{Loc: jakarta}
 	var srcs []correlate.Source
@@ -31,14 +37,14 @@ func captureEvents(t *testing.T) []parser.Event {
 		t.Cleanup(func() { s.Close() })
 		srcs = append(srcs, s)
 	}
-	m := correlate.NewMerge(correlate.DefaultSlack, srcs...)
-	var evs []parser.Event
+	m := correlate.NewMerge(srcs...)
 	for {
 		ev, err := m.Next()
 		if errors.Is(err, io.EOF) {
-			return evs
+			return evs, keys
 		}
 		evs = append(evs, ev)
+		keys = append(keys, m.Key())
 	}
 }
 
@@ -54,7 +60,7 @@ func chainKey(ch correlate.Chain) string {
 // and their order only, not on how often the watermark moves; this is what
 // lets tail print the chains analyze prints.
 func TestSameChainsWhateverTheWatermarkSteps(t *testing.T) {
-	evs := captureEvents(t)
+	evs, _ := captureEvents(t, shipped)
 	require.Greater(t, len(evs), 10000)
 	run := func(every int, lag time.Duration) []string {
 		var keys []string
@@ -78,11 +84,11 @@ func TestSameChainsWhateverTheWatermarkSteps(t *testing.T) {
 	}
 }
 
-// fileOrder reads each source of the shipped capture in file order.
-func fileOrder(t *testing.T) map[string][]parser.Event {
+// fileOrder reads each source of a capture in file order.
+func fileOrder(t *testing.T, logs string) map[string][]parser.Event {
 	jakarta, err := time.LoadLocation("Asia/Jakarta")
 	require.NoError(t, err)
-	ins, err := source.Expand([]string{"../testdata/login-storm-psycopg2/logs"})
+	ins, err := source.Expand([]string{logs})
 	require.NoError(t, err)
 	out := map[string][]parser.Event{}
 	for _, in := range ins {
@@ -106,15 +112,8 @@ func fileOrder(t *testing.T) map[string][]parser.Event {
 // are written (each poll reads what each file holds up to a moment, in file
 // order) and asserts the chains are those of the saved files.
 func TestLiveMatchesAnalyze(t *testing.T) {
-	var want []string
-	c := correlate.New(correlate.DefaultConfig(), func(ch correlate.Chain) { want = append(want, chainKey(ch)) })
-	for _, ev := range captureEvents(t) {
-		c.Add(ev)
-		c.Advance(ev.Time.Add(-correlate.DefaultSlack))
-	}
-	c.Close()
-
-	files := fileOrder(t)
+	want, _ := mergedChains(t, shipped)
+	files := fileOrder(t, shipped)
 	var got []string
 	live := correlate.NewLive(correlate.New(correlate.DefaultConfig(), func(ch correlate.Chain) { got = append(got, chainKey(ch)) }),
 		correlate.DefaultSlack, 5*time.Second)
@@ -146,4 +145,71 @@ func TestLiveMatchesAnalyze(t *testing.T) {
 	live.Close()
 	assert.Equal(t, want, got)
 	assert.Greater(t, before, 300, "chains come out as their windows close, not at the end")
+}
+
+// mergedChains are the chains analyze builds from a capture's logs.
+func mergedChains(t *testing.T, logs string) ([]string, correlate.Summary) {
+	var keys []string
+	c := correlate.New(correlate.DefaultConfig(), func(ch correlate.Chain) { keys = append(keys, chainKey(ch)) })
+	evs, places := captureEvents(t, logs)
+	for i, ev := range evs {
+		c.AddAt(ev, places[i])
+	}
+	c.Close()
+	return keys, c.Summary()
+}
+
+// TestLiveMatchesMergeOutOfOrder follows a capture whose Django error log
+// is written up to 20 s out of order (records dated when their request
+// began, written when it ended, under pool pressure): each poll reads a
+// random number of each file's events and ticks at a random moment. The
+// chains, evidence included, and the wait must be those of the saved files
+// whatever the interleaving.
+func TestLiveMatchesMergeOutOfOrder(t *testing.T) {
+	const logs = "../testdata/captures/gunicorn-nginx-pool/logs"
+	want, sum := mergedChains(t, logs)
+	require.NotEmpty(t, want)
+	require.Positive(t, sum.Wait, "the capture holds lines written late")
+	files := fileOrder(t, logs)
+	var names []string
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for seed := int64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(uint64(seed), 0))
+			var got []string
+			corr := correlate.New(correlate.DefaultConfig(), func(ch correlate.Chain) { got = append(got, chainKey(ch)) })
+			live := correlate.NewLive(corr, correlate.DefaultSlack, time.Hour)
+			wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+			srcs := map[string]*correlate.LiveSource{}
+			pos := map[string]int{}
+			for left := true; left; {
+				left = false
+				for _, name := range names {
+					evs := files[name]
+					for n := rnd.IntN(200); n > 0 && pos[name] < len(evs); n-- {
+						if srcs[name] == nil {
+							srcs[name] = live.Source(name, 1, wall)
+						}
+						srcs[name].Push(evs[pos[name]])
+						pos[name]++
+					}
+					if pos[name] < len(evs) {
+						left = true
+					} else if srcs[name] != nil {
+						srcs[name].Done()
+					}
+					if rnd.IntN(3) == 0 {
+						wall = wall.Add(10 * time.Millisecond)
+						live.Tick(wall)
+					}
+				}
+			}
+			live.Close()
+			assert.Equal(t, want, got)
+			assert.Equal(t, sum, corr.Summary())
+		})
+	}
 }

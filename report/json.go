@@ -139,6 +139,10 @@ type JSONSource struct {
 	Events   int        `json:"events"`
 	Unparsed int        `json:"unparsed"`
 	Gaps     [][]string `json:"gaps,omitempty"`
+	// OutOfOrder counts events that came more than the 2 s slack behind
+	// the newest before them in their file, OutOfOrderMS the most.
+	OutOfOrder   int   `json:"out_of_order,omitempty"`
+	OutOfOrderMS int64 `json:"out_of_order_ms,omitempty"`
 	// Outside counts unexplained anchors whose window this log was silent over.
 	Outside int    `json:"silent_over_anchors,omitempty"`
 	First   string `json:"first,omitempty"`
@@ -168,8 +172,11 @@ type JSONSummary struct {
 	Unexplained int            `json:"unexplained"`
 	// LateReports counts reports that came after their request's chain
 	// (its response, when it ran longer than --same-request) and joined it.
-	LateReports int              `json:"late_reports,omitempty"`
-	Hypotheses  []JSONHypothesis `json:"hypotheses"`
+	LateReports int `json:"late_reports,omitempty"`
+	// WaitMS is how long chains waited past their window for lines their
+	// logs wrote out of order (out_of_order in sources).
+	WaitMS     int64            `json:"wait_ms,omitempty"`
+	Hypotheses []JSONHypothesis `json:"hypotheses"`
 	// Uncatalogued counts unexplained anchors by their own exception class.
 	Uncatalogued map[string]int `json:"uncatalogued"`
 	Paths        []string       `json:"paths"`
@@ -268,7 +275,7 @@ type JSONFinding struct {
 // SummaryJSON converts a run's summary to its JSON form.
 func SummaryJSON(r *Run) JSONSummary {
 	s := JSONSummary{Anchors: r.Summary.Anchors, ByCause: r.Summary.ByCause, Unexplained: r.Summary.Unexplained, LateReports: r.Summary.Late,
-		Paths: r.Config.Paths, BeforeMS: r.Config.Before.Milliseconds(), AfterMS: r.Config.After.Milliseconds(),
+		WaitMS: r.Summary.Wait.Milliseconds(), Paths: r.Config.Paths, BeforeMS: r.Config.Before.Milliseconds(), AfterMS: r.Config.After.Milliseconds(),
 		Sources: []JSONSource{}, Skipped: r.Skipped}
 	if s.ByCause == nil {
 		s.ByCause = map[string]int{}
@@ -334,7 +341,8 @@ func SummaryJSON(r *Run) JSONSummary {
 			Against: e.Against, Note: c.Note, Collector: c.Collector, Agree: c.Agree, Compared: c.Compared, CollectorTimes: c.CollectorTimes})
 	}
 	for _, src := range r.Sources {
-		js := JSONSource{File: src.File, Format: src.Format, Envelope: src.Envelope, Zone: src.Zone, Events: src.Events, Unparsed: src.Unparsed, Outside: r.Outside[src.File]}
+		js := JSONSource{File: src.File, Format: src.Format, Envelope: src.Envelope, Zone: src.Zone, Events: src.Events, Unparsed: src.Unparsed, Outside: r.Outside[src.File],
+			OutOfOrder: src.Disorder.Late, OutOfOrderMS: src.Disorder.Worst.Milliseconds()}
 		for _, g := range src.Gaps {
 			js.Gaps = append(js.Gaps, []string{stamp(g.From, time.Millisecond), stamp(g.To, time.Millisecond)})
 		}

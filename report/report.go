@@ -26,9 +26,12 @@ type SourceInfo struct {
 	// Unparsed counts lines the parser could not place.
 	Unparsed int
 	// Gaps are stretches of 30 s or more in which it wrote nothing.
-	Gaps  []verdict.Gap
-	First time.Time
-	Last  time.Time
+	Gaps []verdict.Gap
+	// Disorder is how far out of order the file's events came; it is
+	// the file's, given with its first source.
+	Disorder correlate.Disorder
+	First    time.Time
+	Last     time.Time
 }
 
 // Run describes what was analysed, for the summary.

@@ -164,6 +164,7 @@ func (t *Text) Finish(r *Run) error {
 		fmt.Fprintf(w, "  %s came after their request's chain (the request ran longer than --same-request) and joined it\n",
 			count(s.Late, "response line"))
 	}
+	writeDisorder(w, r)
 	writeHypotheses(w, &r.Hypotheses, t.pal)
 	writeLoad(w, r)
 	writePressure(w, r.Pressure)
@@ -185,6 +186,9 @@ func (t *Text) Finish(r *Run) error {
 		if src.Unparsed > 0 {
 			fmt.Fprintf(w, ", %d lines not understood", src.Unparsed)
 		}
+		if d := src.Disorder; d.Late > 0 {
+			fmt.Fprintf(w, ", %s out of order by up to %s", count(d.Late, "event"), seconds(d.Worst))
+		}
 		for _, g := range src.Gaps {
 			fmt.Fprintf(w, ", silent from %s to %s", stamp(g.From, time.Second), stamp(g.To, time.Second))
 		}
@@ -197,6 +201,26 @@ func (t *Text) Finish(r *Run) error {
 		fmt.Fprintf(w, "  %s: skipped\n", sk)
 	}
 	return w.Flush()
+}
+
+// writeDisorder says how long chains waited for lines written out of order,
+// and which logs wrote lines later than that: chains citing them may lack
+// what those lines would have added.
+func writeDisorder(w *bufio.Writer, r *Run) {
+	if r.Summary.Wait == 0 {
+		return
+	}
+	var worse []string
+	for _, src := range r.Sources {
+		if d := src.Disorder; d.Late > 0 && d.Worst > r.Summary.Wait+correlate.DefaultSlack {
+			worse = append(worse, fmt.Sprintf("%s (%s)", src.File, seconds(d.Worst)))
+		}
+	}
+	fmt.Fprintf(w, "  chains waited %s past their window for lines logged out of order (see Sources)", seconds(r.Summary.Wait))
+	if len(worse) > 0 {
+		fmt.Fprintf(w, "; later still, not waited for: %s", strings.Join(worse, ", "))
+	}
+	w.WriteByte('\n')
 }
 
 // NewText returns a text renderer; color adds terminal colours.
@@ -381,4 +405,12 @@ func Verdict(r *Run) string {
 		parts = append(parts, fmt.Sprintf("%d (%.0f%%) explained by no catalogued cause", n, 100*float64(n)/float64(total)))
 	}
 	return fmt.Sprintf("of %s, %s", count(total, "anchor"), strings.Join(parts, "; "))
+}
+
+// seconds is a duration as people say it: "20.8 s", "250 ms".
+func seconds(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }

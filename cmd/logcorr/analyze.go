@@ -288,7 +288,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	pl := newPipeline(cfg, report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e)}), verdict.NewCoverage(cat.kinds()))
 	cat.coverage = pl.coverage
 	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, cat, lr)
-	merge := correlate.NewMerge(correlate.DefaultSlack, srcs...)
+	merge := correlate.NewMerge(srcs...)
 	merge.OnError = func(i int, err error) {
 		e.warn(err.Error())
 		failed = true
@@ -298,11 +298,14 @@ func (a *analyzeCmd) Run(e *env) error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		pl.add(ev)
-		pl.corr.Advance(ev.Time.Add(-correlate.DefaultSlack))
+		pl.add(ev, merge.Key())
 	}
 	pl.corr.Close()
 	run.Summary = pl.corr.Summary()
+	merged := map[*source.Stream]int{}
+	for i, s := range streams {
+		merged[s] = i
+	}
 	for _, en := range entries {
 		if en.stream == nil {
 			run.Sources = append(run.Sources, en.csv)
@@ -311,6 +314,9 @@ func (a *analyzeCmd) Run(e *env) error {
 		for i, p := range en.stream.Parts() {
 			info := cat.describe(p, en.stream.Splitter(), i == 0)
 			info.Gaps = pl.coverage.Gaps(p.Name)
+			if i == 0 {
+				info.Disorder = merge.Disorder(merged[en.stream])
+			}
 			run.Sources = append(run.Sources, *info)
 		}
 	}

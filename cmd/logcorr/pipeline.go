@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/logcorr/logcorr/correlate"
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
@@ -36,9 +38,10 @@ func (p *pipeline) chain(ch correlate.Chain) {
 	}
 }
 
-// add hands an event to the correlator and counts it.
-func (p *pipeline) add(ev parser.Event) {
-	p.count(&ev, p.corr.Add(ev))
+// add hands the correlator an event placed at key (correlate.Merge) and
+// counts it.
+func (p *pipeline) add(ev parser.Event, key time.Time) {
+	p.count(&ev, p.corr.AddAt(ev, key))
 }
 
 // count is correlate.Live's Tap: the traffic of the --since/--until range,

@@ -76,7 +76,9 @@ type tailer struct {
 	// files are the paths read, in the order their format was found.
 	files   []string
 	skipped []string
-	now     func() time.Time
+	// disorder is each path's, over its generations.
+	disorder map[string]correlate.Disorder
+	now      func() time.Time
 	// slowest is the newest line of the slowest file behind, at the
 	// start of the poll; zero when none is.
 	slowest time.Time
@@ -229,6 +231,10 @@ func (t *tailer) Closed(g *follow.Gen) {
 	if tg.split != nil {
 		tg.split.Flush()
 		tg.src.Done()
+		d, gen := t.disorder[g.Path], tg.src.Disorder()
+		d.Late += gen.Late
+		d.Worst = max(d.Worst, gen.Worst)
+		t.disorder[g.Path] = d
 		for i, p := range tg.split.Parts() {
 			t.cat.describe(p, tg.split, i == 0)
 		}
@@ -257,7 +263,7 @@ func (t *tailer) flushQuiet(now time.Time) {
 // newTailer follows the command's paths on the clock now.
 func (c *tailCmd) newTailer(e *env, opts *source.Options, pl *pipeline, cat *catalog, now func() time.Time) *tailer {
 	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), cat: cat,
-		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, now: now}
+		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, disorder: map[string]correlate.Disorder{}, now: now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace, Now: now,
 		ReadLimit: readLimit, Hold: t.ahead}, t)
 	t.live.Tap = pl.count
@@ -409,9 +415,12 @@ func (c *tailCmd) Run(e *env) error {
 	t.live.Close()
 	run.Summary = pl.corr.Summary()
 	for _, f := range t.files {
-		for _, name := range cat.ofFile(f) {
+		for i, name := range cat.ofFile(f) {
 			info := cat.infos[name]
 			info.Gaps = pl.coverage.Gaps(name)
+			if i == 0 {
+				info.Disorder = t.disorder[f]
+			}
 			run.Sources = append(run.Sources, *info)
 		}
 	}

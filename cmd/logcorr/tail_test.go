@@ -572,3 +572,48 @@ func buildLogcorr(t *testing.T) string {
 	require.NoError(t, err, string(out))
 	return bin
 }
+
+// TestTailMatchesAnalyzeOutOfOrder follows, from their start and a small
+// piece at a time, lab captures whose Django error records are written up
+// to 21 s after the time they carry (dated when the request began, written
+// when it ended). tail's chains, every evidence line included, must be
+// analyze's, and both must say which logs were out of order and how long
+// chains waited for them.
+func TestTailMatchesAnalyzeOutOfOrder(t *testing.T) {
+	defer func(limit int64) { readLimit = limit }(readLimit)
+	readLimit = 16 << 10
+	for _, capture := range []string{"gunicorn-nginx-pool", "uwsgi-json-pool"} {
+		t.Run(capture, func(t *testing.T) {
+			logs := filepath.Join("../../testdata/captures", capture, "logs")
+			dir := t.TempDir()
+			names, err := filepath.Glob(filepath.Join(logs, "*.log.gz"))
+			require.NoError(t, err)
+			for _, name := range names {
+				plain := strings.TrimSuffix(filepath.Base(name), ".gz")
+				require.NoError(t, os.WriteFile(filepath.Join(dir, plain), readMaybeGz(t, name), 0o644))
+			}
+			doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
+			require.NotEmpty(t, doc.Chains)
+			require.Positive(t, doc.WaitMS, "the capture has lines written late")
+
+			code, out, errOut := runCLI(t, "", "tail", "--tz", "Asia/Jakarta", "--format", "json", "--from-start",
+				"--interval", "10ms", "--duration", "300ms", "--stop-within", "1m", dir)
+			require.Equal(t, exitOK, code, errOut)
+			chains, live := parseNDJSON(t, out)
+			rel := func(file string, gen int) string { return filepath.Base(file) }
+			assert.Equal(t, chainKeys(doc.Chains, rel), chainKeys(chains, rel))
+			assert.Equal(t, doc.WaitMS, live.WaitMS)
+			disorder := func(srcs []report.JSONSource) map[string]string {
+				out := map[string]string{}
+				for _, s := range srcs {
+					if s.OutOfOrder > 0 {
+						out[filepath.Base(s.File)] = fmt.Sprintf("%d up to %d ms", s.OutOfOrder, s.OutOfOrderMS)
+					}
+				}
+				return out
+			}
+			assert.Contains(t, disorder(doc.Sources), "django_errors.log")
+			assert.Equal(t, disorder(doc.Sources), disorder(live.Sources))
+		})
+	}
+}

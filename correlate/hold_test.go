@@ -1,0 +1,73 @@
+package correlate
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+// TestHolderKeys: an event within DefaultSlack of its file's newest keeps
+// its time as its place; one further behind goes where the file wrote it,
+// at the earliest place still open, and is counted with how far behind it
+// was.
+func TestHolderKeys(t *testing.T) {
+	at := func(s float64) time.Time {
+		return time.Date(2026, 12, 1, 4, 26, 0, 0, time.UTC).Add(time.Duration(s * float64(time.Second)))
+	}
+	for _, tc := range []struct {
+		name  string
+		times []float64
+		keys  []float64
+		want  Disorder
+	}{
+		{"in order", []float64{0, 1, 2, 3}, []float64{0, 1, 2, 3}, Disorder{}},
+		{"within the slack", []float64{0, 5, 3.5, 3, 6}, []float64{0, 5, 3.5, 3, 6}, Disorder{}},
+		{"exactly the slack behind", []float64{0, 5, 3}, []float64{0, 5, 3}, Disorder{}},
+		{"written when its request ended", []float64{10, 12, 30, 11.5, 31}, []float64{10, 12, 30, 28, 31}, Disorder{Late: 1, Worst: 18500 * time.Millisecond}},
+		{"several late, the worst kept", []float64{0, 10, 7, 20, 2}, []float64{0, 10, 8, 20, 18}, Disorder{Late: 2, Worst: 18 * time.Second}},
+		{"a late event does not move the floor back", []float64{0, 10, 1, 8.5}, []float64{0, 10, 8, 8.5}, Disorder{Late: 1, Worst: 9 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var h holder
+			var keys []time.Time
+			for _, s := range tc.times {
+				keys = append(keys, h.key(at(s)))
+			}
+			var want []time.Time
+			for _, s := range tc.keys {
+				want = append(want, at(s))
+			}
+			assert.Equal(t, want, keys)
+			assert.Equal(t, tc.want, h.d)
+			for i := 1; i < len(keys); i++ {
+				assert.False(t, keys[i].Before(keys[i-1].Add(-DefaultSlack)), "places never fall more than the slack back")
+			}
+		})
+	}
+}
+
+// TestWaitGrowsWithLateness: a correlator handed an event placed later than
+// its time waits that much longer (in steps, up to MaxWait) before it
+// closes windows, so that the next event as late still finds its chain
+// open.
+func TestWaitGrowsWithLateness(t *testing.T) {
+	base := time.Date(2026, 12, 1, 4, 26, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		late time.Duration
+		want time.Duration
+	}{
+		{0, 0},
+		{100 * time.Millisecond, 250 * time.Millisecond},
+		{3350 * time.Millisecond, 3500 * time.Millisecond},
+		{time.Minute, MaxWait},
+	} {
+		c := New(DefaultConfig(), func(Chain) {})
+		c.AddAt(parser.Event{Time: base, Source: "a.log"}, base.Add(tc.late))
+		assert.Equal(t, tc.want, c.Summary().Wait, "an event %s late", tc.late)
+		c.Settle(base.Add(2 * time.Minute))
+		assert.Equal(t, base.Add(2*time.Minute-tc.want-time.Nanosecond), c.wm, "settled less the wait")
+	}
+}
