@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -34,10 +35,16 @@ const (
 	Recreate Mode = "recreate"
 )
 
-// Rotation rotates one file once, after a fraction of its lines.
+// Rotation rotates one file once, after a fraction of its lines, or again
+// and again (a rotation storm) every so long.
 type Rotation struct {
 	Mode Mode
 	At   float64 // 0 < At < 1
+	// Every, when positive, rotates the file each time this much wall-clock
+	// time has passed since the last rotation (At is then unused). Rotated
+	// files are numbered as logrotate numbers them: NAME.1 is the newest,
+	// and each rotation moves the older ones up by one.
+	Every time.Duration
 }
 
 // lagLines is how many lines a writer still writes to the old file after a
@@ -55,6 +62,19 @@ type Plan struct {
 	SplitEvery int
 	// Loc is the zone of naive timestamps, for the pace across files.
 	Loc *time.Location
+	// Loops replays the files this many times (0 or 1: once), each time
+	// with every timestamp moved on past the end of the time before, so
+	// that a short capture makes a long run of real-looking load.
+	Loops int
+	// Keep, when set, is a folder where files removed by a Recreate
+	// rotation are kept (hard-linked before the removal, which then only
+	// takes their name), so that what was written can be read whole
+	// afterwards.
+	Keep string
+	// Started, when set, is told when the first line is written (wall
+	// clock) and the time it carries: a line of time t is due at
+	// wall + (t - first) / Speed.
+	Started func(wall, first time.Time)
 }
 
 // FileReport tells how many lines each generation of a file received:
@@ -101,6 +121,7 @@ func Run(ctx context.Context, src string, names []string, dst string, plan Plan)
 	}
 	// Files keep their own order; across files, lines go by due time.
 	sort.SliceStable(all, func(a, b int) bool { return all[a].due.Before(all[b].due) })
+	all = loop(all, plan.Loops)
 
 	ws := make([]*writer, len(names))
 	reports := make([]FileReport, len(names))
@@ -111,7 +132,11 @@ func Run(ctx context.Context, src string, names []string, dst string, plan Plan)
 				total++
 			}
 		}
-		w, err := newWriter(filepath.Join(dst, n), plan.Rotate[n], total)
+		rot, ok := plan.Rotate[n]
+		if !ok {
+			rot = plan.Rotate["*"]
+		}
+		w, err := newWriter(filepath.Join(dst, n), rot, total, plan.Keep)
 		if err != nil {
 			return nil, err
 		}
@@ -120,6 +145,9 @@ func Run(ctx context.Context, src string, names []string, dst string, plan Plan)
 		reports[i].Name = n
 	}
 	start, t0 := time.Now(), all[0].due
+	if plan.Started != nil {
+		plan.Started(start, t0)
+	}
 	for k, l := range all {
 		if plan.Speed > 0 {
 			wait := time.Until(start.Add(time.Duration(float64(l.due.Sub(t0)) / plan.Speed)))
@@ -139,6 +167,68 @@ func Run(ctx context.Context, src string, names []string, dst string, plan Plan)
 		}
 	}
 	return collect(ws, reports), nil
+}
+
+// loop repeats a schedule n times, each copy's times (when the lines are
+// due, and the timestamps in them) moved on past the end of the one before.
+func loop(all []line, n int) []line {
+	if n <= 1 || len(all) == 0 {
+		return all
+	}
+	span := all[len(all)-1].due.Sub(all[0].due).Truncate(time.Second) + 2*time.Second
+	out := make([]line, 0, len(all)*n)
+	for k := 0; k < n; k++ {
+		d := time.Duration(k) * span
+		for _, l := range all {
+			l.due = l.due.Add(d)
+			if d > 0 {
+				l.text = Shift(l.text, d)
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// The timestamps Shift moves: ISO dates (Python logging, PgBouncer,
+// PostgreSQL) near the start of a line, the common log format's (runserver,
+// nginx, gunicorn's access log) near its start, and runserver's banner.
+var (
+	isoStamp = regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d`)
+	clfStamp = regexp.MustCompile(`\d\d/[A-Z][a-z]{2}/\d{4}[ :]\d\d:\d\d:\d\d`)
+	// runserver's banner: "November 27, 2026 - 00:15:02".
+	bannerStamp = regexp.MustCompile(`^[A-Z][a-z]+ \d\d?, \d{4} - \d\d:\d\d:\d\d$`)
+)
+
+// Shift moves a line's timestamp on by d, keeping its form (and anything
+// after the seconds: milliseconds, zone); a line without one it knows is
+// left as it is.
+func Shift(line string, d time.Duration) string {
+	if loc := isoStamp.FindStringIndex(line); loc != nil && loc[0] < 40 {
+		layout := "2006-01-02 15:04:05"
+		if line[loc[0]+10] == 'T' {
+			layout = "2006-01-02T15:04:05"
+		}
+		if t, err := time.Parse(layout, line[loc[0]:loc[1]]); err == nil {
+			return line[:loc[0]] + t.Add(d).Format(layout) + line[loc[1]:]
+		}
+	}
+	if loc := clfStamp.FindStringIndex(line); loc != nil && loc[0] < 60 {
+		layout := "02/Jan/2006 15:04:05"
+		if line[loc[0]+11] == ':' {
+			layout = "02/Jan/2006:15:04:05"
+		}
+		if t, err := time.Parse(layout, line[loc[0]:loc[1]]); err == nil {
+			return line[:loc[0]] + t.Add(d).Format(layout) + line[loc[1]:]
+		}
+	}
+	if bannerStamp.MatchString(line) {
+		const layout = "January 2, 2006 - 15:04:05"
+		if t, err := time.Parse(layout, line); err == nil {
+			return t.Add(d).Format(layout)
+		}
+	}
+	return line
 }
 
 func checkDestination(src string, names []string, dst string) error {
@@ -218,7 +308,7 @@ func schedule(name string, loc *time.Location) ([]line, error) {
 	return out, nil
 }
 
-// writer writes one file and rotates it once.
+// writer writes one file and rotates it once, or every so long.
 type writer struct {
 	name    string
 	f       *os.File
@@ -229,18 +319,21 @@ type writer struct {
 	at      int // rotate after this many lines
 	written int
 	gens    []int
+	// last is when the file was last rotated (or created), for Every.
+	last time.Time
+	keep string
 }
 
 func create(name string) (*os.File, error) {
 	return os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_TRUNC, 0o644)
 }
 
-func newWriter(name string, rot Rotation, total int) (*writer, error) {
+func newWriter(name string, rot Rotation, total int, keep string) (*writer, error) {
 	f, err := create(name)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{name: name, f: f, rot: rot, at: -1, gens: []int{0}}
+	w := &writer{name: name, f: f, rot: rot, at: -1, gens: []int{0}, last: time.Now(), keep: keep}
 	if rot.Mode != "" && rot.At > 0 && rot.At < 1 {
 		w.at = int(rot.At * float64(total))
 	}
@@ -249,7 +342,11 @@ func newWriter(name string, rot Rotation, total int) (*writer, error) {
 
 func (w *writer) write(l line, split bool) error {
 	text := l.text
-	if w.written >= w.at && w.at >= 0 && !w.rotated && l.starts {
+	due := w.written >= w.at && w.at >= 0 && !w.rotated
+	if w.rot.Every > 0 {
+		due = time.Since(w.last) >= w.rot.Every
+	}
+	if due && l.starts {
 		if err := w.rotate(); err != nil {
 			return err
 		}
@@ -279,7 +376,21 @@ func (w *writer) write(l line, split bool) error {
 }
 
 func (w *writer) rotate() error {
-	w.rotated = true
+	w.rotated, w.last = true, time.Now()
+	if w.old != nil {
+		// Rotated again before its writer reopened the path: it has
+		// reopened it by now.
+		w.old.Close()
+		w.old = nil
+	}
+	if w.rot.Every > 0 && w.rot.Mode != Recreate {
+		// logrotate's numbering: the older rotated files move up one.
+		for k := len(w.gens) - 1; k >= 1; k-- {
+			if err := os.Rename(fmt.Sprintf("%s.%d", w.name, k), fmt.Sprintf("%s.%d", w.name, k+1)); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
 	switch w.rot.Mode {
 	case Rename, Recreate:
 		if runtime.GOOS == "windows" {
@@ -292,6 +403,12 @@ func (w *writer) rotate() error {
 		if w.rot.Mode == Rename {
 			err = os.Rename(w.name, w.name+".1")
 		} else {
+			if w.keep != "" {
+				kept := filepath.Join(w.keep, fmt.Sprintf("%s.removed-%d", filepath.Base(w.name), len(w.gens)))
+				if err := os.Link(w.name, kept); err != nil {
+					return err
+				}
+			}
 			err = os.Remove(w.name)
 		}
 		if err != nil {
@@ -331,14 +448,29 @@ func (w *writer) close() {
 	w.f.Close()
 }
 
-// ParseRotation reads "NAME=MODE@FRACTION", e.g. "pgbouncer.log=copytruncate@0.5".
+// ParseRotation reads "NAME=MODE@FRACTION" (once), e.g.
+// "pgbouncer.log=copytruncate@0.5", or "NAME=MODE/EVERY" (again and
+// again), e.g. "pgbouncer.log=rename/200ms"; NAME "*" stands for every
+// file without a rotation of its own.
 func ParseRotation(s string) (string, Rotation, error) {
 	name, rest, ok := strings.Cut(s, "=")
+	if mode, every, storm := strings.Cut(rest, "/"); ok && storm {
+		d, err := time.ParseDuration(every)
+		if err != nil || d <= 0 {
+			return "", Rotation{}, fmt.Errorf("rotation %q: want NAME=MODE/EVERY, e.g. pgbouncer.log=rename/200ms", s)
+		}
+		switch Mode(mode) {
+		case Rename, CopyTruncate, Recreate:
+		default:
+			return "", Rotation{}, fmt.Errorf("rotation %q: mode must be %s, %s or %s", s, Rename, CopyTruncate, Recreate)
+		}
+		return name, Rotation{Mode: Mode(mode), Every: d}, nil
+	}
 	mode, at, ok2 := strings.Cut(rest, "@")
 	var frac float64
 	_, err := fmt.Sscanf(at, "%g", &frac)
 	if !ok || !ok2 || err != nil || frac <= 0 || frac >= 1 {
-		return "", Rotation{}, fmt.Errorf("rotation %q: want NAME=MODE@FRACTION, e.g. pgbouncer.log=copytruncate@0.5", s)
+		return "", Rotation{}, fmt.Errorf("rotation %q: want NAME=MODE@FRACTION, e.g. pgbouncer.log=copytruncate@0.5, or NAME=MODE/EVERY, e.g. pgbouncer.log=rename/200ms", s)
 	}
 	switch Mode(mode) {
 	case Rename, CopyTruncate, Recreate:

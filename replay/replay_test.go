@@ -2,8 +2,11 @@ package replay
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +69,80 @@ func TestRunRotates(t *testing.T) {
 			assert.Equal(t, mode == Recreate, got.Removed)
 			_, err = os.Stat(filepath.Join(dst, "runserver.err.log.1"))
 			assert.Equal(t, mode != Recreate, err == nil, "a rotated copy exists unless it was removed")
+		})
+	}
+}
+
+func TestShift(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"2026-11-27 00:15:05,123 WARNING auth_debug: user=a", "2026-11-27 00:17:05,123 WARNING auth_debug: user=a"},
+		{"2026-11-26 17:15:05.120 UTC [1] LOG C-0x1: db/app@127.0.0.1:4000 login attempt", "2026-11-26 17:17:05.120 UTC [1] LOG C-0x1: db/app@127.0.0.1:4000 login attempt"},
+		{"ERROR 2026-12-01 04:26:44,562 log 20754 1399 Internal Server Error: /accounts/login/", "ERROR 2026-12-01 04:28:44,562 log 20754 1399 Internal Server Error: /accounts/login/"},
+		{"{\"asctime\": \"2026-12-01T23:59:05\", \"levelname\": \"ERROR\"}", "{\"asctime\": \"2026-12-02T00:01:05\", \"levelname\": \"ERROR\"}"},
+		{"[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 145", "[27/Nov/2026 00:17:05] \"POST /accounts/login/ HTTP/1.1\" 500 145"},
+		{"127.0.0.1 - - [30/Nov/2026:21:27:25 +0000] \"POST /accounts/login/ HTTP/1.1\" 500 145", "127.0.0.1 - - [30/Nov/2026:21:29:25 +0000] \"POST /accounts/login/ HTTP/1.1\" 500 145"},
+		{"November 27, 2026 - 23:59:02", "November 28, 2026 - 00:01:02"},
+		{"Traceback (most recent call last):", "Traceback (most recent call last):"},
+	} {
+		assert.Equal(t, tc.want, Shift(tc.line, 2*time.Minute), tc.line)
+	}
+}
+
+// TestRunLoops: each loop writes every line again, its timestamp moved on
+// past the end of the loop before.
+func TestRunLoops(t *testing.T) {
+	src, dst := writeSource(t), t.TempDir()
+	reports, err := Run(context.Background(), src, []string{"runserver.err.log"}, dst, Plan{Loc: time.UTC, Loops: 3})
+	require.NoError(t, err)
+	require.Len(t, reports, 1)
+	assert.Equal(t, []int{9}, reports[0].Lines)
+	b, err := os.ReadFile(filepath.Join(dst, "runserver.err.log"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 9)
+	assert.True(t, strings.HasPrefix(lines[3], "[27/Nov/2026 00:15:09]"), lines[3])
+	assert.True(t, strings.HasPrefix(lines[8], "[27/Nov/2026 00:15:15]"), lines[8])
+}
+
+// TestRotationStorm rotates a file every few milliseconds while writing it
+// as fast as possible: every line is in exactly one file, numbered as
+// logrotate numbers them (the newest rotated file is .1), or kept aside when
+// the rotation removed it.
+func TestRotationStorm(t *testing.T) {
+	src := t.TempDir()
+	var text strings.Builder
+	base := time.Date(2026, 11, 27, 0, 15, 0, 0, time.UTC)
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&text, "[%s] \"GET /%d HTTP/1.1\" 200 1\n", base.Add(time.Duration(i)*time.Second).Format("02/Jan/2006 15:04:05"), i)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(src, "app.log"), []byte(text.String()), 0o644))
+	for _, mode := range []Mode{Rename, CopyTruncate, Recreate} {
+		t.Run(string(mode), func(t *testing.T) {
+			dst, keep := t.TempDir(), t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			reports, err := Run(ctx, src, []string{"app.log"}, dst, Plan{Loc: time.UTC, Speed: 3000 / 0.3,
+				Rotate: map[string]Rotation{"*": {Mode: mode, Every: 20 * time.Millisecond}}, Keep: keep})
+			require.NoError(t, err)
+			require.Greater(t, len(reports[0].Lines), 3, "rotated again and again")
+			var all []string
+			for _, dir := range []string{dst, keep} {
+				names, err := filepath.Glob(filepath.Join(dir, "app.log*"))
+				require.NoError(t, err)
+				for _, n := range names {
+					b, err := os.ReadFile(n)
+					require.NoError(t, err)
+					all = append(all, strings.Split(strings.TrimSpace(string(b)), "\n")...)
+				}
+			}
+			sort.Strings(all)
+			want := strings.Split(strings.TrimSpace(text.String()), "\n")
+			sort.Strings(want)
+			assert.Equal(t, want, all, "every line once")
+			if mode != Recreate {
+				_, err := os.Stat(filepath.Join(dst, fmt.Sprintf("app.log.%d", len(reports[0].Lines)-1)))
+				assert.NoError(t, err, "the oldest file has the highest number")
+			}
 		})
 	}
 }

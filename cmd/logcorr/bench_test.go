@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -16,32 +15,12 @@ import (
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/replay"
 )
 
 // The large input is the shipped capture repeated with its times moved on by
-// two minutes per copy, written once under the temp dir and reused: a real
-// mix of lines, as large as asked, never committed.
-var (
-	isoStamp = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`)
-	clfStamp = regexp.MustCompile(`\d\d/[A-Z][a-z]{2}/\d{4} \d\d:\d\d:\d\d`)
-)
-
-func shiftLine(line string, d time.Duration) string {
-	if loc := isoStamp.FindStringIndex(line); loc != nil && loc[0] < 40 {
-		t, err := time.Parse("2006-01-02 15:04:05", line[loc[0]:loc[1]])
-		if err == nil {
-			return line[:loc[0]] + t.Add(d).Format("2006-01-02 15:04:05") + line[loc[1]:]
-		}
-	}
-	if loc := clfStamp.FindStringIndex(line); loc != nil && loc[0] < 4 {
-		t, err := time.Parse("02/Jan/2006 15:04:05", line[loc[0]:loc[1]])
-		if err == nil {
-			return line[:loc[0]] + t.Add(d).Format("02/Jan/2006 15:04:05") + line[loc[1]:]
-		}
-	}
-	return line
-}
-
+// two minutes per copy (replay.Shift), written once under the temp dir and
+// reused: a real mix of lines, as large as asked, never committed.
 func benchInput(b testing.TB, copies int) (string, int64) {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("logcorr-bench-%d", copies))
 	src := "../../testdata/login-storm-psycopg2/logs"
@@ -65,7 +44,7 @@ func benchInput(b testing.TB, copies int) (string, int64) {
 			for c := 0; c < copies; c++ {
 				d := time.Duration(c) * 2 * time.Minute
 				for _, l := range lines {
-					w.WriteString(shiftLine(l, d))
+					w.WriteString(replay.Shift(l, d))
 					w.WriteByte('\n')
 				}
 			}

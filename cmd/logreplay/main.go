@@ -33,7 +33,9 @@ func main() {
 	speed := flag.Float64("speed", 1, "pace: 1 is the original, 10 ten times faster, 0 as fast as possible")
 	tz := flag.String("tz", "Local", "zone of the logs' naive timestamps (to keep the files in step)")
 	split := flag.Int("split-every", 0, "write every n-th line in two pieces (0: never)")
-	flag.Var(rot, "rotate", "NAME=MODE@FRACTION: rotate NAME after that fraction of its lines; MODE is rename, copytruncate or recreate (repeatable)")
+	loops := flag.Int("loops", 1, "replay the files this many times, each time with their timestamps moved on past the last")
+	keep := flag.String("keep", "", "folder where files a recreate rotation removes are kept (hard-linked), to read everything written afterwards")
+	flag.Var(rot, "rotate", "NAME=MODE@FRACTION: rotate NAME once, after that fraction of its lines; NAME=MODE/EVERY: rotate it every EVERY (e.g. 200ms), numbering as logrotate; NAME * is every file; MODE is rename, copytruncate or recreate (repeatable)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), `usage: logreplay [flags] SOURCE-FOLDER DEST-FOLDER FILE...
 
@@ -63,13 +65,13 @@ their timestamps give, e.g. next to "logcorr tail DEST-FOLDER":
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	reports, err := replay.Run(ctx, src, flag.Args()[2:], dst, replay.Plan{Speed: *speed, Rotate: rot, SplitEvery: *split, Loc: loc})
+	reports, err := replay.Run(ctx, src, flag.Args()[2:], dst, replay.Plan{Speed: *speed, Rotate: rot, SplitEvery: *split, Loc: loc, Loops: *loops, Keep: *keep})
 	for _, r := range reports {
 		var parts []string
 		for i, n := range r.Lines {
 			name := r.Name
-			if i < len(r.Lines)-1 {
-				name += ".1"
+			if age := len(r.Lines) - 1 - i; age > 0 {
+				name += fmt.Sprintf(".%d", age)
 				if r.Removed {
 					name = r.Name + " (removed)"
 				}
