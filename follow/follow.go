@@ -93,9 +93,13 @@ type Options struct {
 }
 
 type path struct {
-	name     string
-	folder   bool // found in a followed folder
-	cur      *Gen
+	name   string
+	folder bool // found in a followed folder
+	cur    *Gen
+	// rotated is the generation last rotated away while no file had the
+	// path's name: the files rotated after it are caught up on once one
+	// has.
+	rotated  *Gen
 	draining []*Gen
 	gens     int
 	missing  bool // a notice about its absence was given
@@ -116,6 +120,9 @@ type Follower struct {
 	// it (x.log.1, x-20261126.log) and hand on its lines a second time.
 	finished []seenFile
 	warned   map[string]bool // rotated siblings already reported unread
+	// began is when following began, by the clock files are stamped
+	// with: rotated files written since are lines to read, older are not.
+	began time.Time
 }
 
 // seenFile identifies a file read before: by identity, and by its first
@@ -134,7 +141,7 @@ func New(paths []string, opts Options, h Handler) *Follower {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	f := &Follower{opts: opts, h: h, files: map[string]*path{}, warned: map[string]bool{}}
+	f := &Follower{opts: opts, h: h, files: map[string]*path{}, warned: map[string]bool{}, began: time.Now()}
 	for _, p := range paths {
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 			f.folders = append(f.folders, p)
@@ -209,8 +216,8 @@ func (f *Follower) scanFolders() {
 }
 
 // warnUnreadSiblings reports rotated siblings of a file that appeared while
-// following: when the file was rotated before the first look at it, its
-// first lines are in a sibling that is not read.
+// following, written before following began: they are not read, and may
+// hold lines of it from before (those written since are read with it).
 func (f *Follower) warnUnreadSiblings(dir, name string, entries []os.DirEntry) {
 	for _, e := range entries {
 		sib := e.Name()
@@ -218,8 +225,8 @@ func (f *Follower) warnUnreadSiblings(dir, name string, entries []os.DirEntry) {
 			continue
 		}
 		full := filepath.Join(dir, sib)
-		if f.readBefore(full) {
-			continue
+		if fi, err := os.Stat(full); err != nil || !fi.ModTime().Before(f.began) || f.readBefore(full) {
+			continue // written since following began: read with the file
 		}
 		f.warned[sib] = true
 		f.h.Notice(filepath.Join(dir, name), fmt.Sprintf("%s: %s next to it was not read and may hold its first lines (rotated before they could be followed); read it with logcorr analyze", filepath.Join(dir, name), sib))
@@ -242,6 +249,19 @@ func (f *Follower) readBefore(name string) bool {
 	if err != nil {
 		return false
 	}
+	return f.known(fi, func(n int) []byte {
+		file, err := OpenShared(name)
+		if err != nil {
+			return nil
+		}
+		defer file.Close()
+		return readAt(file, 0, n)
+	})
+}
+
+// known reports whether a file (fi its description, head its first n
+// bytes) is one being read, or read to its end.
+func (f *Follower) known(fi os.FileInfo, head func(n int) []byte) bool {
 	for _, p := range f.files {
 		for _, g := range append(p.draining, p.cur) {
 			if g != nil && g.info != nil && os.SameFile(fi, g.info) {
@@ -258,13 +278,7 @@ func (f *Follower) readBefore(name string) bool {
 			// read); with lines, a new file took its identity.
 			return fi.Size() == 0
 		}
-		file, err := OpenShared(name)
-		if err != nil {
-			return false
-		}
-		same := bytes.Equal(readAt(file, 0, len(s.head)), s.head)
-		file.Close()
-		return same
+		return bytes.Equal(head(len(s.head)), s.head)
 	}
 	return false
 }
@@ -344,7 +358,22 @@ func (f *Follower) Poll() {
 
 func (f *Follower) pollPath(p *path, initial bool) {
 	if p.cur == nil {
-		f.open(p, initial && !f.opts.FromStart, !initial)
+		file, info, ok := f.openFile(p)
+		if !ok {
+			return
+		}
+		switch {
+		case p.rotated != nil:
+			f.catchUp(p, p.rotated, nil, info, nil)
+			p.rotated = nil
+		case !initial && p.gens == 0:
+			// A file that appeared while following, rotated before the
+			// first look at it: its first lines are in rotated files
+			// written since following began.
+			f.readRotated(p, f.rotatedSince(p, f.began, func(fi os.FileInfo, _ *os.File) bool { return os.SameFile(fi, info) }),
+				nil, "rotated before it was first seen")
+		}
+		f.start(p, file, info, initial && !f.opts.FromStart, !initial)
 		return
 	}
 	g := p.cur
@@ -367,7 +396,16 @@ func (f *Follower) pollPath(p *path, initial bool) {
 			what = "removed and created anew"
 		}
 		f.h.Notice(p.name, fmt.Sprintf("%s: %s; reading the rest of the old file for %s after it stops growing", p.name, what, f.opts.Grace))
-		f.open(p, false, true)
+		// The path's file now is opened before the files rotated in
+		// between are looked for: rotated again meanwhile, it is known
+		// by what it is, and none between is left out.
+		file, info, ok := f.openFile(p)
+		if !ok {
+			p.rotated = g
+			return
+		}
+		f.catchUp(p, g, nil, info, nil)
+		f.start(p, file, info, false, true)
 		return
 	}
 	if f.truncated(g) {
@@ -395,12 +433,19 @@ func (f *Follower) nameTaken(g *Gen) bool {
 // open starts a generation of p: from the file's end with atEnd, and named
 // a new file when it appeared after following began.
 func (f *Follower) open(p *path, atEnd, appeared bool) {
+	if file, info, ok := f.openFile(p); ok {
+		f.start(p, file, info, atEnd, appeared)
+	}
+}
+
+// openFile opens the file p names, if it is one that can be followed.
+func (f *Follower) openFile(p *path) (*os.File, os.FileInfo, bool) {
 	if fi, err := os.Stat(p.name); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
 		// A pipe has no size to follow and no end to start from, and
 		// opening one waits for its writer.
 		p.ignored = true
 		f.h.Notice(p.name, fmt.Sprintf("%s: not a regular file (a pipe?); tail follows files, so read a stream with logcorr analyze", p.name))
-		return
+		return nil, nil, false
 	}
 	file, err := OpenShared(p.name)
 	if err != nil {
@@ -412,7 +457,7 @@ func (f *Follower) open(p *path, atEnd, appeared bool) {
 				f.h.Notice(p.name, fmt.Sprintf("%s: cannot open (%v); will try again", p.name, err))
 			}
 		}
-		return
+		return nil, nil, false
 	}
 	info, err := file.Stat()
 	if err == nil && info.IsDir() {
@@ -424,12 +469,17 @@ func (f *Follower) open(p *path, atEnd, appeared bool) {
 			f.folders = append(f.folders, p.name)
 			f.h.Notice(p.name, fmt.Sprintf("%s: folder appeared; following the files in it", p.name))
 		}
-		return
+		return nil, nil, false
 	}
 	if err != nil {
 		file.Close()
-		return
+		return nil, nil, false
 	}
+	return file, info, true
+}
+
+// start makes the file opened for p its next generation and reads it.
+func (f *Follower) start(p *path, file *os.File, info os.FileInfo, atEnd, appeared bool) {
 	p.gens++
 	g := &Gen{Path: p.name, N: p.gens, held: file, info: info}
 	what := "reading from its start"
@@ -466,21 +516,11 @@ func (f *Follower) startAtEnd(g *Gen) {
 	}
 	g.off = pos
 	g.skipPartial = last != '\n'
-	g.growHead()
+	g.head = readAt(g.held, 0, int(min(pos, 256)))
 	// The bytes before the start stand for lines handed on: a copy made by
 	// a copytruncate before the first new line is read is found by them.
 	from := max(0, pos-256)
 	g.tail = readAt(g.held, from, int(pos-from))
-}
-
-// growHead keeps the generation's first bytes (up to 256) of what was read,
-// growing them as the file does: a head taken while the file was empty or
-// short would miss a truncation that was refilled past the read offset.
-func (g *Gen) growHead() {
-	if g.held == nil || int64(len(g.head)) >= min(g.off, 256) {
-		return
-	}
-	g.head = readAt(g.held, 0, int(min(g.off, 256)))
 }
 
 func readAt(file *os.File, off int64, n int) []byte {
@@ -490,7 +530,8 @@ func readAt(file *os.File, off int64, n int) []byte {
 }
 
 // truncated reports whether a generation's file shrank below what was read,
-// or was emptied and refilled past it (its first bytes changed).
+// or was emptied and refilled past it (its first bytes, or those before the
+// offset, changed).
 func (f *Follower) truncated(g *Gen) bool {
 	fi, err := g.held.Stat()
 	if err != nil {
@@ -499,7 +540,14 @@ func (f *Follower) truncated(g *Gen) bool {
 	if fi.Size() < g.off {
 		return true
 	}
-	return len(g.head) > 0 && !bytes.Equal(readAt(g.held, 0, len(g.head)), g.head)
+	if len(g.head) > 0 && !bytes.Equal(readAt(g.held, 0, len(g.head)), g.head) {
+		return true
+	}
+	// Emptied and refilled past the offset with the same first bytes (a
+	// log that starts with a banner): the bytes before the offset are no
+	// longer the last ones handed on.
+	n := int64(len(g.tail))
+	return n > 0 && n <= g.off && !bytes.Equal(readAt(g.held, g.off-n, int(n)), g.tail)
 }
 
 // handleTruncation ends a generation whose file was truncated in place
@@ -507,33 +555,157 @@ func (f *Follower) truncated(g *Gen) bool {
 // the truncation are in the copy logrotate made: they are read from there
 // when the copy is found; otherwise the loss is reported.
 func (f *Follower) handleTruncation(p *path, g *Gen) {
-	switch copyName, ok := f.findCopy(g); {
+	cp, ok := f.findCopy(g)
+	switch {
 	case g.off == 0:
 		f.h.Notice(p.name, fmt.Sprintf("%s: truncated", p.name))
 	case ok:
-		n := f.readPath(g, copyName, 0)
-		f.h.Notice(p.name, fmt.Sprintf("%s: truncated; read %d lines written before that from its copy %s", p.name, n, filepath.Base(copyName)))
+		n := 0
+		if name, named := stableName(cp.file, cp.info, cp.name); named {
+			n = f.readPath(g, name, 0)
+		}
+		f.h.Notice(p.name, fmt.Sprintf("%s: truncated; read %d lines written before that from its copy %s", p.name, n, filepath.Base(cp.name)))
 	default:
 		f.h.Notice(p.name, fmt.Sprintf("%s: truncated; lines written after line %d and before the truncation may be lost (no rotated copy found next to it)", p.name, g.lines))
 	}
 	f.h.Closed(g)
+	newest := cp.info
+	if ok {
+		newest = f.catchUp(p, g, newest, g.info, nil)
+		cp.file.Close()
+	}
 	p.gens++
 	ng := &Gen{Path: p.name, N: p.gens, held: g.held, info: g.info}
 	g.held = nil
 	p.cur = ng
 	f.h.Opened(ng)
 	f.read(ng)
+	if ok {
+		// Truncated again between the look for copies and that read:
+		// the copy it made holds lines from before those just read. A
+		// copy made since holds those lines too: it is ng's, found when
+		// ng is seen truncated.
+		f.catchUp(p, g, newest, g.info, ng)
+	}
+}
+
+// catchUp reads the files rotation made of p's log after generation g and
+// before the path's file now: rotated again and again between two looks (a
+// storm, a starved reader), they were never seen under the path's name.
+// They are found by what they are not (a file read before, by identity and
+// first bytes), among the rotated siblings newer than g, and read, oldest
+// first, as generations of their own. holder is the file that holds g's
+// lines now (a copytruncate's copy); nil finds it by g's descriptor. next
+// is the path's file now, opened already, if any. It returns the newest file
+// read (holder when none was). A copy of what cur has read is no missed
+// file: it is cur's own end.
+func (f *Follower) catchUp(p *path, g *Gen, holder, next os.FileInfo, cur *Gen) (newest os.FileInfo) {
+	return f.readRotated(p, f.missed(p, g, holder, next, cur), holder, "rotated more than once between two looks")
+}
+
+// readRotated reads rotated files of p, in order, as generations of their
+// own, saying why; it returns the last (newest when there is none).
+func (f *Follower) readRotated(p *path, files []rotatedFile, newest os.FileInfo, why string) os.FileInfo {
+	for _, c := range files {
+		newest = c.info
+		p.gens++
+		g := &Gen{Path: p.name, N: p.gens, held: c.file, info: c.info, draining: true, lastGrowth: f.opts.Now()}
+		f.h.Notice(p.name, fmt.Sprintf("%s: %s; reading %s (%s) too", p.name, why, filepath.Base(c.name), sizeOf(c.info.Size())))
+		f.h.Opened(g)
+		f.read(g)
+		p.draining = append(p.draining, g)
+	}
+	return newest
+}
+
+// rotatedFile is a rotated sibling found, opened at once: rotation goes on
+// renaming files while they are looked at, so a name is only good for
+// opening, and the descriptor says what file it was.
+type rotatedFile struct {
+	name string
+	file *os.File
+	info os.FileInfo
+	age  int
+}
+
+// missed opens, oldest first, the rotated siblings of p's file written after
+// the file holding generation g's lines that no generation has read. Their
+// last writes tell: a writer goes on to a new file once it has done with
+// the old one (a copy is made after the one before).
+func (f *Follower) missed(p *path, g *Gen, holder, next os.FileInfo, cur *Gen) []rotatedFile {
+	if holder == nil {
+		holder = g.info // its last write unknown once closed: read more, not less
+		if g.held != nil {
+			if fi, err := g.held.Stat(); err == nil {
+				holder = fi
+			}
+		}
+	}
+	if holder == nil {
+		return nil
+	}
+	return f.rotatedSince(p, holder.ModTime(), func(fi os.FileInfo, file *os.File) bool {
+		return os.SameFile(fi, holder) || next != nil && os.SameFile(fi, next) || cur != nil && cur.copiedTo(file, fi)
+	})
+}
+
+// rotatedSince opens, oldest first, the rotated siblings of p's file written
+// since a moment that no generation has read, except those skip names.
+func (f *Follower) rotatedSince(p *path, since time.Time, skip func(os.FileInfo, *os.File) bool) []rotatedFile {
+	dir, base := filepath.Dir(p.name), filepath.Base(p.name)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var found []rotatedFile
+	for _, e := range entries {
+		n := e.Name()
+		log, age := parser.RotatedFrom(n)
+		if e.IsDir() || log != base || age == 0 || isCompressed(n) {
+			continue
+		}
+		full := filepath.Join(dir, n)
+		file, err := OpenShared(full)
+		if err != nil {
+			continue
+		}
+		fi, err := file.Stat()
+		if err != nil || fi.ModTime().Before(since) || skip(fi, file) ||
+			f.known(fi, func(n int) []byte { return readAt(file, 0, n) }) ||
+			slices.ContainsFunc(found, func(r rotatedFile) bool { return os.SameFile(r.info, fi) }) {
+			file.Close()
+			continue
+		}
+		found = append(found, rotatedFile{full, file, fi, age})
+	}
+	// Oldest first: by last write, then by number (a name's number may
+	// have moved on meanwhile; the write times have not).
+	sort.Slice(found, func(i, j int) bool {
+		if mi, mj := found[i].info.ModTime(), found[j].info.ModTime(); !mi.Equal(mj) {
+			return mi.Before(mj)
+		}
+		return found[i].age > found[j].age
+	})
+	return found
+}
+
+func sizeOf(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // findCopy looks next to a truncated file for the copy that ends what was
-// read: its bytes before the read offset are the last ones handed on.
-func (f *Follower) findCopy(g *Gen) (string, bool) {
+// read: its bytes before the read offset are the last ones handed on. The
+// copy is returned open: rotation may rename it before it is read.
+func (f *Follower) findCopy(g *Gen) (rotatedFile, bool) {
 	dir, base := filepath.Dir(g.Path), filepath.Base(g.Path)
 	entries, err := os.ReadDir(dir)
 	if err != nil || g.off == 0 || len(g.tail) == 0 {
 		// Without the bytes last handed on, any long enough file would
 		// match, an older rotation too: better to report the loss.
-		return "", false
+		return rotatedFile{}, false
 	}
 	for _, e := range entries {
 		n := e.Name()
@@ -545,14 +717,22 @@ func (f *Follower) findCopy(g *Gen) (string, bool) {
 			continue
 		}
 		fi, err := cand.Stat()
-		ok := err == nil && fi.Size() >= g.off &&
-			bytes.Equal(readAt(cand, g.off-int64(len(g.tail)), len(g.tail)), g.tail)
-		cand.Close()
-		if ok {
-			return filepath.Join(dir, n), true
+		if err == nil && g.copiedTo(cand, fi) {
+			return rotatedFile{name: filepath.Join(dir, n), file: cand, info: fi}, true
 		}
+		cand.Close()
 	}
-	return "", false
+	return rotatedFile{}, false
+}
+
+// copiedTo reports whether file holds what the generation has read: it
+// begins with the generation's first bytes, and the bytes before its offset
+// are the last ones it handed on (a log that ends alike each time, such as
+// Locust's stats tables, has copies with the same end).
+func (g *Gen) copiedTo(file *os.File, fi os.FileInfo) bool {
+	return g.off > 0 && len(g.tail) > 0 && fi.Size() >= g.off &&
+		bytes.Equal(readAt(file, g.off-int64(len(g.tail)), len(g.tail)), g.tail) &&
+		bytes.Equal(readAt(file, 0, len(g.head)), g.head)
 }
 
 // drain reads rotated-away generations until they have stopped growing
@@ -592,23 +772,26 @@ func (f *Follower) finish(g *Gen, partial bool) {
 }
 
 // stablePath names the file a generation holds in a way no rotation can
-// change, so that reading it by name reads that very file: the descriptor's
-// entry under /proc or /dev/fd. Elsewhere (Windows) it is the name the file
-// has now, found by identity; false when it has none (removed).
-func stablePath(g *Gen) (string, bool) {
+// change (stableName); false when it has none (removed, on Windows).
+func stablePath(g *Gen) (string, bool) { return stableName(g.held, g.info, g.Path) }
+
+// stableName names an open file so that reading it by name reads that very
+// file: the descriptor's entry under /proc or /dev/fd. Elsewhere (Windows)
+// it is the name the file has now, found by identity next to near.
+func stableName(file *os.File, info os.FileInfo, near string) (string, bool) {
 	switch runtime.GOOS {
 	case "linux", "android":
-		return fmt.Sprintf("/proc/self/fd/%d", g.held.Fd()), true
+		return fmt.Sprintf("/proc/self/fd/%d", file.Fd()), true
 	case "darwin", "freebsd", "netbsd", "openbsd", "dragonfly":
-		return fmt.Sprintf("/dev/fd/%d", g.held.Fd()), true
+		return fmt.Sprintf("/dev/fd/%d", file.Fd()), true
 	}
-	if fi, err := os.Stat(g.Path); err == nil && os.SameFile(fi, g.info) {
-		return g.Path, true
+	if fi, err := os.Stat(near); err == nil && os.SameFile(fi, info) {
+		return near, true
 	}
-	dir := filepath.Dir(g.Path)
+	dir := filepath.Dir(near)
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if fi, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && os.SameFile(fi, g.info) {
+		if fi, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && os.SameFile(fi, info) {
 			return filepath.Join(dir, e.Name()), true
 		}
 	}
@@ -649,7 +832,7 @@ func (f *Follower) readHeld(g *Gen, size int64) int {
 		g.off += int64(len(text))
 		g.lines++
 		text = strings.TrimSuffix(text, "\n")
-		g.keepTail(text)
+		g.keep(text)
 		if g.skipPartial {
 			g.skipPartial = false
 			continue
@@ -683,7 +866,7 @@ func (f *Follower) readPath(g *Gen, name string, limit int64) int {
 	hand := func(l *tail.Line) {
 		g.off = l.SeekInfo.Offset
 		g.lines++
-		g.keepTail(l.Text)
+		g.keep(l.Text)
 		if g.skipPartial {
 			g.skipPartial = false
 			return
@@ -716,11 +899,18 @@ func (f *Follower) readPath(g *Gen, name string, limit int64) int {
 	if src != nil {
 		src.Close()
 	}
-	g.growHead()
 	return n
 }
 
-func (g *Gen) keepTail(text string) {
+// keep keeps the first and the last bytes (256 each) the generation handed
+// on, as they were read: taken from the file again later, they could be
+// another file's, written after a truncation.
+func (g *Gen) keep(text string) {
+	if len(g.head) < 256 {
+		g.head = append(g.head, text...)
+		g.head = append(g.head, '\n')
+		g.head = g.head[:min(len(g.head), 256)]
+	}
 	t := append(g.tail, text...)
 	t = append(t, '\n')
 	if len(t) > 256 {
@@ -792,10 +982,4 @@ func (g *Gen) unread() int64 {
 }
 
 // unreadSize says how much of a generation's file is left to read.
-func unreadSize(g *Gen) string {
-	n := g.unread()
-	if n >= 1<<20 {
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
+func unreadSize(g *Gen) string { return sizeOf(g.unread()) }

@@ -344,25 +344,48 @@ func TestCopyTruncateBeforeTheFirstNewLine(t *testing.T) {
 }
 
 // TestNewFileWithUnreadRotations: a file that appears in a followed folder
-// already rotated has its first lines in a sibling that is not read; that
-// is said rather than passed over.
+// already rotated has its first lines in a rotated sibling. One written
+// since following began is read first, as the file's first generation; one
+// written before is not read, and that is said once rather than passed over.
 func TestNewFileWithUnreadRotations(t *testing.T) {
-	rec, c, dir := setup(t)
-	f := newFollower([]string{dir}, false, rec, c)
-	f.Poll()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.log.1"), []byte("a1\n"), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.log"), []byte("b1\n"), 0o644))
-	f.Poll()
-	f.Poll()
-	assert.Equal(t, []string{"open x.log#1", "x.log#1:1 b1"}, rec.take())
-	var warned []string
-	for _, n := range rec.notices {
-		if strings.Contains(n, "x.log.1 next to it was not read") {
-			warned = append(warned, n)
-		}
+	for _, tc := range []struct {
+		name   string
+		before bool
+		want   []string
+	}{
+		{"rotated since following began", false, []string{"open x.log#1", "x.log#1:1 a1", "open x.log#2", "x.log#2:1 b1", "close x.log#1"}},
+		{"rotated before", true, []string{"open x.log#1", "x.log#1:1 b1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, c, dir := setup(t)
+			f := newFollower([]string{dir}, false, rec, c)
+			f.Poll()
+			rotated := filepath.Join(dir, "x.log.1")
+			require.NoError(t, os.WriteFile(rotated, []byte("a1\n"), 0o644))
+			if tc.before {
+				hour := time.Now().Add(-time.Hour)
+				require.NoError(t, os.Chtimes(rotated, hour, hour))
+			}
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "x.log"), []byte("b1\n"), 0o644))
+			f.Poll()
+			f.Poll()
+			c.t = c.t.Add(3 * time.Second)
+			f.Poll()
+			assert.Equal(t, tc.want, rec.take())
+			var warned []string
+			for _, n := range rec.notices {
+				if strings.Contains(n, "x.log.1 next to it was not read") {
+					warned = append(warned, n)
+				}
+			}
+			if tc.before {
+				assert.Len(t, warned, 1, "said once: %q", rec.notices)
+			} else {
+				assert.Empty(t, warned, "read, not warned of")
+			}
+			f.Close()
+		})
 	}
-	assert.Len(t, warned, 1, "said once: %q", rec.notices)
-	f.Close()
 }
 
 // TestManyRotationsUnrecognisedNames: a rotation scheme whose names logcorr
@@ -499,4 +522,110 @@ func TestReadLimit(t *testing.T) {
 	assert.Len(t, got, 11, "one piece more, then the close")
 	assert.Equal(t, log+": stopped 200 bytes short of its end (tail was that far behind); read it with logcorr analyze",
 		rec.notices[len(rec.notices)-1])
+}
+
+// shift moves a log's rotated files up one, as logrotate does before it
+// rotates: x.log.2 becomes x.log.3, x.log.1 x.log.2.
+func shift(t *testing.T, log string, rotated int) {
+	for k := rotated; k >= 1; k-- {
+		require.NoError(t, os.Rename(fmt.Sprintf("%s.%d", log, k), fmt.Sprintf("%s.%d", log, k+1)))
+	}
+}
+
+// TestRotationsBetweenTwoLooks: a file rotated three times between two
+// looks (a rotation storm, a starved reader) leaves the files in between,
+// which the path never named while it was looked at. They are read, oldest
+// first, each once, as generations of their own, whether the rotation
+// renames the file or copies and truncates it.
+func TestRotationsBetweenTwoLooks(t *testing.T) {
+	for _, mode := range []string{"rename", "copytruncate"} {
+		t.Run(mode, func(t *testing.T) {
+			rec, c, dir := setup(t)
+			log := filepath.Join(dir, "x.log")
+			w := create(t, log)
+			write(t, w, "a1\n")
+			f := newFollower([]string{log}, true, rec, c)
+			f.Poll()
+			write(t, w, "a2\n")
+			for k, next := range []string{"b", "c", "d"} {
+				shift(t, log, k)
+				if mode == "rename" {
+					require.NoError(t, os.Rename(log, log+".1"))
+					w = create(t, log)
+				} else {
+					data, err := os.ReadFile(log)
+					require.NoError(t, err)
+					require.NoError(t, os.WriteFile(log+".1", data, 0o644))
+					require.NoError(t, w.Truncate(0))
+				}
+				// Each rotation a little later than the one before, as
+				// the files' write times tell.
+				time.Sleep(20 * time.Millisecond)
+				write(t, w, next+"1\n"+next+"2\n")
+			}
+			f.Poll()
+			c.t = c.t.Add(3 * time.Second)
+			f.Poll()
+			f.Close()
+			var lines []string
+			for _, l := range rec.take() {
+				if !strings.HasPrefix(l, "open ") && !strings.HasPrefix(l, "close ") {
+					lines = append(lines, l)
+				}
+			}
+			assert.Equal(t, []string{"x.log#1:1 a1", "x.log#1:2 a2", "x.log#2:1 b1", "x.log#2:2 b2", "x.log#3:1 c1", "x.log#3:2 c2", "x.log#4:1 d1", "x.log#4:2 d2"}, lines)
+			assert.NotEmpty(t, rec.notices)
+		})
+	}
+}
+
+// TestCopiesWithTheSameEnd: two copies a copytruncate made end with the
+// same bytes (a log that ends each time with the same table): the copy of
+// what was read is the one that also begins as it did.
+func TestCopiesWithTheSameEnd(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	const table = "| name | reqs |\n| login | 10 |\n"
+	write(t, w, "run 1\n"+table)
+	f := newFollower([]string{log}, true, rec, c)
+	f.Poll()
+	rec.take()
+	require.NoError(t, os.WriteFile(log+".1", []byte("run 1\n"+table), 0o644))
+	require.NoError(t, w.Truncate(0))
+	time.Sleep(20 * time.Millisecond)
+	write(t, w, "run 2\n"+table)
+	shift(t, log, 1)
+	require.NoError(t, os.WriteFile(log+".1", []byte("run 2\n"+table), 0o644))
+	require.NoError(t, w.Truncate(0))
+	write(t, w, "run 3\n")
+	f.Poll()
+	f.Close()
+	var lines []string
+	for _, l := range rec.take() {
+		if !strings.HasPrefix(l, "open ") && !strings.HasPrefix(l, "close ") {
+			lines = append(lines, l)
+		}
+	}
+	assert.Equal(t, []string{"x.log#2:1 run 2", "x.log#2:2 | name | reqs |", "x.log#2:3 | login | 10 |", "x.log#3:1 run 3"}, lines)
+}
+
+// TestTruncatedAndRefilledWithTheSameStart: a file emptied and refilled
+// past the read offset with the same first bytes (a banner) is noticed by
+// the bytes before the offset, and read anew from its start.
+func TestTruncatedAndRefilledWithTheSameStart(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	write(t, w, "Starting server\n00:15:02 first\n")
+	f := newFollower([]string{log}, true, rec, c)
+	f.Poll()
+	rec.take()
+	require.NoError(t, w.Truncate(0))
+	write(t, w, "Starting server\n00:16:47 again, a longer line\n")
+	f.Poll()
+	f.Close()
+	got := rec.take()
+	assert.Contains(t, got, "x.log#2:2 00:16:47 again, a longer line")
+	assert.Contains(t, strings.Join(rec.notices, "\n"), "truncated")
 }
