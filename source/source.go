@@ -31,6 +31,11 @@ type Input struct {
 	Path string
 	// FromFolder is set for files found in a folder rather than named.
 	FromFolder bool
+	// Like, when set, are the first lines of another file of the same log
+	// (the one rotation left it beside), to choose the format from when the
+	// file's own first lines show none: a rotated file can begin inside a
+	// record (Locust's stats tables, a traceback), as tail reads it.
+	Like []string
 }
 
 // Rule applies a value to the sources whose name matches a glob.

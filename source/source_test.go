@@ -129,3 +129,36 @@ func TestOpenDetectsFormatAndGzip(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotRecognised)
 	assert.Contains(t, err.Error(), "<stdin>")
 }
+
+// TestOpenLikeItsLog: a rotated file that begins inside a record (the rest
+// of a traceback, a Locust stats table) shows no format of its own; given
+// the first lines of another file of its log, it is read as that one is:
+// its records are events, the lines before the first are counted, not lost.
+func TestOpenLikeItsLog(t *testing.T) {
+	dir := t.TempDir()
+	rotated := filepath.Join(dir, "django_errors.log.1")
+	tail := strings.Repeat("  File \"/app/views.py\", line 10, in login\n    cache.get(key)\n", 4) +
+		"redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.\n"
+	require.NoError(t, os.WriteFile(rotated, []byte(tail+
+		"ERROR 2026-11-27 00:15:09,120 log 1 2 Internal Server Error: /accounts/login/\n"), 0o644))
+	opts := &Options{Loc: time.UTC}
+	_, err := Open(Input{Name: rotated, Path: rotated}, opts)
+	require.ErrorIs(t, err, ErrNotRecognised, "its own lines show no format")
+
+	like := []string{"ERROR 2026-11-27 00:15:05,206 log 1 2 Internal Server Error: /accounts/login/"}
+	s, err := Open(Input{Name: rotated, Path: rotated, Like: like}, opts)
+	require.NoError(t, err)
+	defer s.Close()
+	var evs []parser.Event
+	for {
+		ev, err := s.Next()
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		evs = append(evs, ev)
+	}
+	require.Len(t, evs, 1)
+	assert.Equal(t, 10, evs[0].Line)
+	assert.Equal(t, 9, s.Splitter().Foreign()+s.Parts()[0].Parser.Unparsed(), "the lines before the first record are counted")
+}

@@ -74,6 +74,10 @@ type Stream struct {
 	ModTime time.Time
 }
 
+// Head is the file's first lines, as read to choose its format, until the
+// first Next.
+func (s *Stream) Head() []string { return s.sample }
+
 // Open opens a source, reads its first lines and chooses its parser. stdin
 // is read when the input is "-"; gzip is recognised by its magic bytes, so
 // rotated logs (x.log.2.gz) need no flag.
@@ -137,12 +141,20 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 		size += len(l)
 	}
 	_, forced := opts.FormatFor(in.Name)
+	sample := s.sample
 	if !forced {
 		if err := mostlyALog(in.Name, s.sample, opts, modTime); err != nil {
-			return nil, err
+			if in.Like == nil {
+				return nil, err
+			}
+			sample = in.Like
 		}
 	}
-	split, err := NewSplitter(in.Name, s.sample, opts, modTime, func(ev parser.Event) { s.queue = append(s.queue, ev) })
+	emit := func(ev parser.Event) { s.queue = append(s.queue, ev) }
+	split, err := NewSplitter(in.Name, sample, opts, modTime, emit)
+	if errors.Is(err, ErrNotRecognised) && !forced && in.Like != nil {
+		split, err = NewSplitter(in.Name, in.Like, opts, modTime, emit)
+	}
 	if err != nil {
 		if s.err != nil {
 			return nil, s.err

@@ -187,6 +187,18 @@ func (f *matchFlags) exit(run *report.Run, failed bool) error {
 	return nil
 }
 
+// siblingHead is the first lines of a file opened already of the same log
+// as name (its rotated files, or the log itself), nil when there is none.
+func siblingHead(name string, streams []*source.Stream) []string {
+	log, _ := parser.RotatedFrom(name)
+	for _, s := range streams {
+		if l, _ := parser.RotatedFrom(s.Input.Name); l == log && filepath.Dir(s.Input.Name) == filepath.Dir(name) {
+			return s.Head()
+		}
+	}
+	return nil
+}
+
 // counted wraps a stream to count its sources' events for the summary.
 type counted struct {
 	s   *source.Stream
@@ -234,40 +246,73 @@ func (a *analyzeCmd) Run(e *env) error {
 			s.Close()
 		}
 	}()
-	for _, in := range inputs {
-		s, err := source.Open(in, opts)
-		if err != nil {
-			if errors.Is(err, source.ErrEmpty) {
-				e.warn(fmt.Sprintf("%s: empty, nothing to read", in.Name))
-				run.Skipped = append(run.Skipped, in.Name)
-				continue
-			}
-			if errors.Is(err, source.ErrNotRecognised) && in.Path != source.Stdin {
-				if kind := locustKind(in.Path); kind != "" {
-					if err := lr.ReadCSV(in.Path, kind); err != nil {
-						e.warn(err.Error())
-					}
-					entries = append(entries, entry{csv: report.SourceInfo{File: in.Name, Format: "locust " + string(kind)}})
-					continue
-				}
-			}
-			if errors.Is(err, source.ErrNotRecognised) && in.FromFolder {
-				e.warn(fmt.Sprintf("%s: skipped: %s", in.Name, strings.TrimPrefix(err.Error(), in.Name+": ")))
-				run.Skipped = append(run.Skipped, in.Name)
-				continue
-			}
-			if errors.Is(err, source.ErrNotRecognised) {
-				err = fmt.Errorf("%w (name its format with --parser %s=FORMAT)", err, in.Name)
-			}
-			e.warn(err.Error())
-			failed = true
-			continue
+	// refuse says why an input is not read, and keeps Locust's CSV files
+	// for the load test's figures.
+	refuse := func(in source.Input, err error) {
+		if errors.Is(err, source.ErrEmpty) {
+			e.warn(fmt.Sprintf("%s: empty, nothing to read", in.Name))
+			run.Skipped = append(run.Skipped, in.Name)
+			return
 		}
+		if errors.Is(err, source.ErrNotRecognised) && in.Path != source.Stdin {
+			if kind := locustKind(in.Path); kind != "" {
+				if err := lr.ReadCSV(in.Path, kind); err != nil {
+					e.warn(err.Error())
+				}
+				entries = append(entries, entry{csv: report.SourceInfo{File: in.Name, Format: "locust " + string(kind)}})
+				return
+			}
+		}
+		if errors.Is(err, source.ErrNotRecognised) && in.FromFolder {
+			e.warn(fmt.Sprintf("%s: skipped: %s", in.Name, strings.TrimPrefix(err.Error(), in.Name+": ")))
+			run.Skipped = append(run.Skipped, in.Name)
+			return
+		}
+		if errors.Is(err, source.ErrNotRecognised) {
+			err = fmt.Errorf("%w (name its format with --parser %s=FORMAT)", err, in.Name)
+		}
+		e.warn(err.Error())
+		failed = true
+	}
+	// accept reads a stream, in the place of entry at.
+	accept := func(in source.Input, s *source.Stream, at int) {
 		streams = append(streams, s)
-		entries = append(entries, entry{stream: s})
+		entries[at] = entry{stream: s}
 		if s.Spec.Family() == parser.FamilyLocust && in.Path != source.Stdin {
 			consoles = append(consoles, in.Path)
 		}
+	}
+	// A file of a rotated log can begin inside a record (a stats table, a
+	// traceback), which shows no format: it is read as another file of its
+	// log that shows one, once every file has been opened.
+	type unshownInput struct {
+		in  source.Input
+		err error
+		at  int
+	}
+	var unshown []unshownInput
+	for _, in := range inputs {
+		s, err := source.Open(in, opts)
+		if errors.Is(err, source.ErrNotRecognised) && in.Path != source.Stdin && locustKind(in.Path) == "" {
+			unshown = append(unshown, unshownInput{in, err, len(entries)})
+			entries = append(entries, entry{})
+			continue
+		}
+		if err != nil {
+			refuse(in, err)
+			continue
+		}
+		entries = append(entries, entry{})
+		accept(in, s, len(entries)-1)
+	}
+	for _, u := range unshown {
+		if u.in.Like = siblingHead(u.in.Name, streams); u.in.Like != nil {
+			if s, err := source.Open(u.in, opts); err == nil {
+				accept(u.in, s, u.at)
+				continue
+			}
+		}
+		refuse(u.in, u.err)
 	}
 	if len(streams) == 0 {
 		if !failed {
@@ -308,7 +353,9 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	for _, en := range entries {
 		if en.stream == nil {
-			run.Sources = append(run.Sources, en.csv)
+			if en.csv.File != "" {
+				run.Sources = append(run.Sources, en.csv)
+			}
 			continue
 		}
 		for i, p := range en.stream.Parts() {
