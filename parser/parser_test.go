@@ -121,6 +121,26 @@ func TestRunserverUntimedTail(t *testing.T) {
 	assert.Empty(t, LeftOut(NewPgBouncer(utcClock("pgb"), func(Event) {})))
 }
 
+// TestRunserverStdoutHoldsNothing: runserver's stdout ends with chatter
+// after its only timed line; the chatter takes the time before it at once,
+// so a followed stdout log holds nothing back (tail would otherwise wait
+// for a timed line that never comes). Chatter before any time waits for one.
+func TestRunserverStdoutHoldsNothing(t *testing.T) {
+	var evs []Event
+	p := NewRunserver(utcClock("rs"), func(ev Event) { evs = append(evs, ev) })
+	for i, l := range []string{"Performing system checks...", "", "System check identified no issues (0 silenced).",
+		"November 27, 2026 - 00:15:02", "Django version 3.2.25, using settings 'ahsp.settings'",
+		"Starting development server at http://127.0.0.1:8000/", "Quit the server with CONTROL-C."} {
+		p.Feed(Line{Num: i + 1, Text: l})
+	}
+	_, holding := p.Holding()
+	assert.False(t, holding, "nothing waits, before any flush")
+	require.Len(t, evs, 6)
+	for _, ev := range evs {
+		assert.Equal(t, time.Date(2026, 11, 27, 0, 15, 2, 0, time.UTC), ev.Time, ev.Text)
+	}
+}
+
 func TestExceptionGroup(t *testing.T) {
 	var evs []Event
 	p := NewRunserver(utcClock("rs"), func(ev Event) { evs = append(evs, ev) })

@@ -165,6 +165,15 @@ func (p *Runserver) Feed(l Line) {
 	case isRunserverBanner(line):
 		ev := Event{Line: num, EndLine: num, Kind: KindBanner, Text: line, Message: line, Level: "INFO"}
 		p.stampUntimed(&ev)
+		if !ev.Stamped && len(p.pending) == 0 && p.lastNum != 0 {
+			// Chatter needs no request's time: the time before it
+			// dates it, rather than a timed line that may never come
+			// (runserver's stdout ends with "Quit the server with
+			// CONTROL-C."), which would hold a followed log open.
+			ev.Time, ev.TimeFrom, ev.Precision = p.last, p.lastNum, time.Second
+			p.emitEvent(ev)
+			return
+		}
 		p.queue(ev)
 		return
 	}
