@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/logcorr/logcorr/parser"
 )
@@ -70,4 +71,27 @@ func TestWaitGrowsWithLateness(t *testing.T) {
 		c.Settle(base.Add(2 * time.Minute))
 		assert.Equal(t, base.Add(2*time.Minute-tc.want-time.Nanosecond), c.wm, "settled less the wait")
 	}
+}
+
+// TestOpenRecordsOnlyHoldLittle: a source whose only lines so far are
+// records held open (nothing placed yet) holds the watermark at about their
+// time, not at nothing: a followed file that begins with a long record must
+// not stop every chain until it ends.
+func TestOpenRecordsOnlyHoldLittle(t *testing.T) {
+	base := time.Date(2026, 11, 27, 0, 15, 0, 0, time.UTC)
+	live := NewLive(New(DefaultConfig(), func(Chain) {}), DefaultSlack, time.Hour)
+	wall := base
+	busy := live.Source("busy.log", 1, wall)
+	open := live.Source("open.log", 1, wall)
+	for i := 0; i < 30; i++ {
+		at := base.Add(time.Duration(i) * time.Second)
+		busy.Touch(wall)
+		busy.Push(parser.Event{Time: at, Source: "busy.log"})
+		open.Touch(wall)
+		open.Seen(at)
+		wall = wall.Add(time.Second)
+	}
+	wm, ok := live.Watermark(wall)
+	require.True(t, ok)
+	assert.Equal(t, base.Add(29*time.Second-DefaultSlack), wm)
 }

@@ -119,7 +119,7 @@ func (s *LiveSource) Done() { s.done = true }
 // placed before it. False while no source has produced an event.
 func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 	var active, estNow time.Time
-	anyActive, anyQuiet, unplaced := false, false, false
+	anyActive, anyQuiet := false, false
 	keep := l.srcs[:0]
 	for _, s := range l.srcs {
 		if s.done {
@@ -137,19 +137,18 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 			anyQuiet = true
 			continue
 		}
+		settled := s.hold.settled()
 		if !s.hold.started {
-			// Only open records so far: nothing placed, nothing settled.
-			unplaced = true
-			continue
+			// Only open records so far: the first event will be
+			// placed at its time, which is about the record's.
+			settled = s.newest.Add(-DefaultSlack)
 		}
-		if settled := s.hold.settled(); !anyActive || settled.Before(active) {
+		if !anyActive || settled.Before(active) {
 			active, anyActive = settled, true
 		}
 	}
 	l.srcs = keep
 	switch {
-	case unplaced:
-		return time.Time{}, false
 	case anyActive:
 		return active, true
 	case anyQuiet:
