@@ -508,6 +508,14 @@ func (c *Correlator) Advance(wm time.Time) {
 	c.evict()
 }
 
+// EndRequests completes every request still waiting for reports, as the
+// end of input does (one the server never answered has no more coming);
+// their chains come out as the watermark passes their windows.
+func (c *Correlator) EndRequests() {
+	c.closeGroups(true)
+	c.emitReady(false)
+}
+
 // Close hands out every chain left, as if event time had run to the end.
 func (c *Correlator) Close() {
 	c.closeGroups(true)

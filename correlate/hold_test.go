@@ -95,3 +95,45 @@ func TestOpenRecordsOnlyHoldLittle(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, base.Add(29*time.Second-DefaultSlack), wm)
 }
+
+// TestSilentLogHoldsByHowLateItsLinesCome: a log read to its end holds the
+// watermark back by how late its lines have come (its stamps against the
+// wall clock, offset and all), not for --idle: PostgreSQL's log, silent
+// between checkpoints, lets chains out at the pace of the busy logs; one
+// whose lines come 4 s after their stamps holds them that much longer.
+func TestSilentLogHoldsByHowLateItsLinesCome(t *testing.T) {
+	event := time.Date(2026, 11, 27, 0, 15, 0, 0, time.UTC)
+	offset := 96 * time.Hour // the logs' clock against the host's
+	for _, tc := range []struct {
+		name string
+		late time.Duration // how late the silent log's lines come
+		want time.Duration // how far the watermark is behind event time now
+	}{
+		{"timely", 0, DefaultSlack},
+		{"4 s late", 4 * time.Second, 4*time.Second + DefaultSlack},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			live := NewLive(New(DefaultConfig(), func(Chain) {}), DefaultSlack, time.Hour)
+			wall := event.Add(offset)
+			busy := live.Source("busy.log", 1, wall)
+			silent := live.Source("silent.log", 1, wall)
+			for _, s := range []*LiveSource{busy, silent} {
+				s.SetBehind(false)
+			}
+			// Its lines, a timely one first: the quickest tells the offset.
+			for _, late := range []time.Duration{0, tc.late} {
+				silent.Touch(wall)
+				silent.Push(parser.Event{Time: wall.Add(-offset - late), Source: "silent.log"})
+				wall = wall.Add(100 * time.Millisecond)
+			}
+			for i := 0; i < 100; i++ { // 10 s of a busy log, the other silent
+				busy.Touch(wall)
+				busy.Push(parser.Event{Time: wall.Add(-offset), Source: "busy.log"})
+				wall = wall.Add(100 * time.Millisecond)
+			}
+			wm, ok := live.Watermark(wall)
+			require.True(t, ok)
+			assert.Equal(t, wall.Add(-offset-tc.want), wm)
+		})
+	}
+}

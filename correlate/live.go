@@ -55,7 +55,47 @@ type LiveSource struct {
 	// holds events back (a record waiting for the line that dates it).
 	// Either way, however long since its time moved, it is not quiet.
 	behind, holding bool
+	// caughtUp: a read has found nothing left unread, so lines read now
+	// are read as they are written.
+	caughtUp bool
+	// lag keeps how long after their time the lines read as they were
+	// written were read (wall clock less event time, the clocks' offset
+	// included), over the last minute or two.
+	lag lagWindow
 }
+
+// lagWindow keeps how long after their stamps a source's lines were read
+// (wall clock less event time): the least ever, which is the clocks' offset
+// (and the quickest a line came), and the most over the current minute and
+// the one before, so that how late lines come now counts, not a burst long
+// past.
+type lagWindow struct {
+	since     time.Time // start of the current minute
+	cur, prev time.Duration
+	least     time.Duration
+	seen      bool
+}
+
+const lagSpan = time.Minute
+
+func (w *lagWindow) note(wall time.Time, lag time.Duration) {
+	switch {
+	case !w.seen:
+		w.since, w.cur, w.prev, w.least, w.seen = wall, lag, lag, lag, true
+	case wall.Sub(w.since) >= 2*lagSpan:
+		w.since, w.cur, w.prev = wall, lag, lag
+	case wall.Sub(w.since) >= lagSpan:
+		w.since, w.prev, w.cur = wall, w.cur, lag
+	}
+	w.cur = max(w.cur, lag)
+	w.least = min(w.least, lag)
+}
+
+// offset is the clocks' offset, as the quickest line tells it.
+func (w *lagWindow) offset() time.Duration { return w.least }
+
+// late is how much later than the quickest the latest line came lately.
+func (w *lagWindow) late() time.Duration { return max(w.cur, w.prev) - w.least }
 
 // SetHolding says whether the source's parser holds events back, which
 // will come dated no earlier than its newest: the watermark waits for
@@ -65,7 +105,10 @@ func (s *LiveSource) SetHolding(b bool) { s.holding = b }
 // SetBehind says whether the source's file holds lines not read yet: a
 // source behind holds the watermark at its newest event, so that being
 // behind delays chains and never changes them.
-func (s *LiveSource) SetBehind(b bool) { s.behind = b }
+func (s *LiveSource) SetBehind(b bool) {
+	s.behind = b
+	s.caughtUp = s.caughtUp || !b
+}
 
 // Newest is the time of the newest event the source has produced; false
 // before its first.
@@ -105,6 +148,12 @@ func (s *LiveSource) advance(t time.Time) {
 // Push queues one event of the source.
 func (s *LiveSource) Push(ev parser.Event) {
 	s.advance(ev.Time)
+	if s.caughtUp && !s.behind {
+		// Measured from the latest moment its stamp stands for (a
+		// second's stamp, the second's end): the slack below covers that
+		// much disorder already.
+		s.lag.note(s.lastLine, s.lastLine.Sub(ev.Time.Add(ev.Precision)))
+	}
 	s.seq++
 	heap.Push(&s.live.ready, liveItem{ev: ev, key: s.hold.key(ev.Time), name: s.name, gen: s.gen, seq: s.seq})
 }
@@ -142,6 +191,22 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 			// Only open records so far: the first event will be
 			// placed at its time, which is about the record's.
 			settled = s.newest.Add(-DefaultSlack)
+		}
+		if !s.behind && !s.holding && s.lag.seen {
+			// All it holds is read, and its lines have come at most
+			// lag after their time (the clocks' offset and their
+			// disorder included): what it writes next is stamped no
+			// earlier than now less that, less the slack, which
+			// covers a writer that falls further behind all at once
+			// (Python logging under load). A log silent for a while
+			// (PostgreSQL's, between checkpoints) then holds chains
+			// back no longer than its lines take to come, rather
+			// than for Idle, and a busy one by a second's stamp no
+			// more than one stamped to the millisecond.
+			margin := s.lag.late() + l.slack
+			if est := now.Add(-s.lag.offset() - margin); est.After(settled) {
+				settled = est
+			}
 		}
 		if !anyActive || settled.Before(active) {
 			active, anyActive = settled, true
@@ -184,11 +249,25 @@ func (l *Live) Tick(now time.Time) {
 // Close hands over everything queued and closes the correlator, as at the
 // end of saved files.
 func (l *Live) Close() {
+	l.drain()
+	l.corr.Close()
+}
+
+// End ends what the input holds open, as the end of saved files does,
+// without stopping: every event queued goes to the correlator, and every
+// request still waiting for reports is complete (Correlator.EndRequests).
+// Chains then come as the watermark passes their windows. For when every
+// log has gone quiet: a load test over, a server stopped mid-request.
+func (l *Live) End() {
+	l.drain()
+	l.corr.EndRequests()
+}
+
+func (l *Live) drain() {
 	for len(l.ready) > 0 {
 		it := heap.Pop(&l.ready).(liveItem)
 		l.add(it.ev, it.key)
 	}
-	l.corr.Close()
 }
 
 func (l *Live) add(ev parser.Event, key time.Time) {

@@ -86,6 +86,13 @@ type tailer struct {
 	// stderr has been told.
 	behindSince time.Time
 	saidBehind  bool
+	// lastLine is when any file last gave a line; ended says the records
+	// held since were ended as at the end of input (endQuiet).
+	lastLine time.Time
+	ended    bool
+	// endQuiet is how long every log must be silent for tail to end the
+	// records parsers hold, as analyze does at the end of its files.
+	endQuiet time.Duration
 }
 
 // detectLimit is how many lines a new, empty-at-first file may show before
@@ -193,6 +200,7 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 	}
 	now := t.now()
 	tg.lastLine, tg.flushed = now, false
+	t.lastLine, t.ended = now, false
 	if tg.split != nil {
 		tg.src.Touch(now)
 		tg.split.Feed(parser.Line{Num: num, Text: text})
@@ -263,7 +271,8 @@ func (t *tailer) flushQuiet(now time.Time) {
 // newTailer follows the command's paths on the clock now.
 func (c *tailCmd) newTailer(e *env, opts *source.Options, pl *pipeline, cat *catalog, now func() time.Time) *tailer {
 	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), cat: cat,
-		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, disorder: map[string]correlate.Disorder{}, now: now}
+		endQuiet: pl.cfg.After + correlate.DefaultSlack,
+		samples:  map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, disorder: map[string]correlate.Disorder{}, now: now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace, Now: now,
 		ReadLimit: readLimit, Hold: t.ahead}, t)
 	t.live.Tap = pl.count
@@ -352,8 +361,34 @@ func (t *tailer) step() bool {
 		}
 	}
 	t.flushQuiet(polled)
+	t.endWhenAllQuiet(polled)
 	t.live.Tick(polled)
 	return t.fol.Behind()
+}
+
+// endWhenAllQuiet ends what the input holds open, as the end of analyze's
+// files does, once every log has been silent for endQuiet: the records
+// parsers hold (runserver dates an error record by the timed line after
+// it, and a server stopped mid-request writes none) and the requests still
+// waiting for reports (those it never answered). Waiting for them would
+// hold the last chains until Ctrl-C, or a minute (--same-request). Should
+// the logs go on after such a silence, a report of a request begun before
+// it counts as a request of its own.
+func (t *tailer) endWhenAllQuiet(now time.Time) {
+	if t.ended || t.lastLine.IsZero() || now.Sub(t.lastLine) < t.endQuiet || t.fol.Behind() {
+		return
+	}
+	t.ended = true
+	for _, tg := range t.gens {
+		if tg.split == nil {
+			continue
+		}
+		if _, holding := tg.split.Holding(); holding {
+			tg.split.Flush()
+			tg.src.SetHolding(false)
+		}
+	}
+	t.live.End()
 }
 
 func (c *tailCmd) Run(e *env) error {

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/logcorr/logcorr/correlate"
 	"github.com/logcorr/logcorr/replay"
 	"github.com/logcorr/logcorr/report"
 	"github.com/logcorr/logcorr/verdict"
@@ -487,8 +488,14 @@ func TestTailFarBehind(t *testing.T) {
 	require.Greater(t, clock.Sub(start), 10*c.Idle, "reading took far longer than --idle")
 	// The logs stay quiet for a minute before Ctrl-C: the requests the
 	// server never answered (their records wait for an access line) must
-	// end as at the end of analyze's input, not as requests of their own.
-	for quiet := clock; clock.Sub(quiet) < time.Minute; {
+	// end as at the end of analyze's input, not as requests of their own,
+	// and once the logs are quiet, not at Ctrl-C or a minute later.
+	quiet := clock
+	for clock.Sub(quiet) < correlate.DefaultAfter+correlate.DefaultSlack+time.Second {
+		tl.noteBehind(tl.step())
+	}
+	soonAfter := strings.Count(stdout.String(), "\n")
+	for clock.Sub(quiet) < time.Minute {
 		tl.noteBehind(tl.step())
 	}
 	tl.fol.Close()
@@ -509,6 +516,7 @@ func TestTailFarBehind(t *testing.T) {
 	require.Len(t, doc.Chains, 388)
 	rel := func(file string, gen int) string { return filepath.Base(file) }
 	assert.Equal(t, chainKeys(doc.Chains, rel), chainKeys(chains, rel))
+	assert.Equal(t, len(doc.Chains), soonAfter, "every chain out within --after + slack + 1 s of the logs going quiet")
 	assert.Greater(t, steps, 50, "read in pieces")
 	assert.Less(t, most, events/4, "at most %d of %d events waited at once", most, events)
 	assert.Contains(t, stderr.String(), "behind: ")
