@@ -430,14 +430,6 @@ func (f *Follower) nameTaken(g *Gen) bool {
 	return false
 }
 
-// open starts a generation of p: from the file's end with atEnd, and named
-// a new file when it appeared after following began.
-func (f *Follower) open(p *path, atEnd, appeared bool) {
-	if file, info, ok := f.openFile(p); ok {
-		f.start(p, file, info, atEnd, appeared)
-	}
-}
-
 // openFile opens the file p names, if it is one that can be followed.
 func (f *Follower) openFile(p *path) (*os.File, os.FileInfo, bool) {
 	if fi, err := os.Stat(p.name); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
@@ -478,7 +470,9 @@ func (f *Follower) openFile(p *path) (*os.File, os.FileInfo, bool) {
 	return file, info, true
 }
 
-// start makes the file opened for p its next generation and reads it.
+// start makes the file opened for p its next generation and reads it: from
+// the file's end with atEnd, and named a new file when it appeared after
+// following began.
 func (f *Follower) start(p *path, file *os.File, info os.FileInfo, atEnd, appeared bool) {
 	p.gens++
 	g := &Gen{Path: p.name, N: p.gens, held: file, info: info}
