@@ -40,6 +40,17 @@ func (r *recorder) take() []string {
 	return got
 }
 
+// lines takes what was handed on, lines only.
+func (r *recorder) lines() []string {
+	var lines []string
+	for _, l := range r.take() {
+		if !strings.HasPrefix(l, "open ") && !strings.HasPrefix(l, "close ") {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
 // clock is a settable time for the grace period.
 type clock struct{ t time.Time }
 
@@ -567,13 +578,7 @@ func TestRotationsBetweenTwoLooks(t *testing.T) {
 			c.t = c.t.Add(3 * time.Second)
 			f.Poll()
 			f.Close()
-			var lines []string
-			for _, l := range rec.take() {
-				if !strings.HasPrefix(l, "open ") && !strings.HasPrefix(l, "close ") {
-					lines = append(lines, l)
-				}
-			}
-			assert.Equal(t, []string{"x.log#1:1 a1", "x.log#1:2 a2", "x.log#2:1 b1", "x.log#2:2 b2", "x.log#3:1 c1", "x.log#3:2 c2", "x.log#4:1 d1", "x.log#4:2 d2"}, lines)
+			assert.Equal(t, []string{"x.log#1:1 a1", "x.log#1:2 a2", "x.log#2:1 b1", "x.log#2:2 b2", "x.log#3:1 c1", "x.log#3:2 c2", "x.log#4:1 d1", "x.log#4:2 d2"}, rec.lines())
 			assert.NotEmpty(t, rec.notices)
 		})
 	}
@@ -601,13 +606,7 @@ func TestCopiesWithTheSameEnd(t *testing.T) {
 	write(t, w, "run 3\n")
 	f.Poll()
 	f.Close()
-	var lines []string
-	for _, l := range rec.take() {
-		if !strings.HasPrefix(l, "open ") && !strings.HasPrefix(l, "close ") {
-			lines = append(lines, l)
-		}
-	}
-	assert.Equal(t, []string{"x.log#2:1 run 2", "x.log#2:2 | name | reqs |", "x.log#2:3 | login | 10 |", "x.log#3:1 run 3"}, lines)
+	assert.Equal(t, []string{"x.log#2:1 run 2", "x.log#2:2 | name | reqs |", "x.log#2:3 | login | 10 |", "x.log#3:1 run 3"}, rec.lines())
 }
 
 // TestTruncatedAndRefilledWithTheSameStart: a file emptied and refilled

@@ -194,30 +194,35 @@ func loop(all []line, n int) []line {
 // PostgreSQL) near the start of a line, the common log format's (runserver,
 // nginx, gunicorn's access log) near its start, and runserver's banner.
 var (
-	isoStamp = regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d`)
-	clfStamp = regexp.MustCompile(`\d\d/[A-Z][a-z]{2}/\d{4}[ :]\d\d:\d\d:\d\d`)
+	stampForms = []stampForm{
+		{regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d`), 40, 10,
+			map[byte]string{' ': "2006-01-02 15:04:05", 'T': "2006-01-02T15:04:05"}},
+		{regexp.MustCompile(`\d\d/[A-Z][a-z]{2}/\d{4}[ :]\d\d:\d\d:\d\d`), 60, 11,
+			map[byte]string{' ': "02/Jan/2006 15:04:05", ':': "02/Jan/2006:15:04:05"}},
+	}
 	// runserver's banner: "November 27, 2026 - 00:15:02".
 	bannerStamp = regexp.MustCompile(`^[A-Z][a-z]+ \d\d?, \d{4} - \d\d:\d\d:\d\d$`)
 )
+
+// stampForm is a timestamp Shift moves: where in a line it may start, and
+// its layout by the byte that joins its date and time.
+type stampForm struct {
+	re      *regexp.Regexp
+	within  int
+	joinAt  int
+	layouts map[byte]string
+}
 
 // Shift moves a line's timestamp on by d, keeping its form (and anything
 // after the seconds: milliseconds, zone); a line without one it knows is
 // left as it is.
 func Shift(line string, d time.Duration) string {
-	if loc := isoStamp.FindStringIndex(line); loc != nil && loc[0] < 40 {
-		layout := "2006-01-02 15:04:05"
-		if line[loc[0]+10] == 'T' {
-			layout = "2006-01-02T15:04:05"
+	for _, f := range stampForms {
+		loc := f.re.FindStringIndex(line)
+		if loc == nil || loc[0] >= f.within {
+			continue
 		}
-		if t, err := time.Parse(layout, line[loc[0]:loc[1]]); err == nil {
-			return line[:loc[0]] + t.Add(d).Format(layout) + line[loc[1]:]
-		}
-	}
-	if loc := clfStamp.FindStringIndex(line); loc != nil && loc[0] < 60 {
-		layout := "02/Jan/2006 15:04:05"
-		if line[loc[0]+11] == ':' {
-			layout = "02/Jan/2006:15:04:05"
-		}
+		layout := f.layouts[line[loc[0]+f.joinAt]]
 		if t, err := time.Parse(layout, line[loc[0]:loc[1]]); err == nil {
 			return line[:loc[0]] + t.Add(d).Format(layout) + line[loc[1]:]
 		}
@@ -459,10 +464,8 @@ func ParseRotation(s string) (string, Rotation, error) {
 		if err != nil || d <= 0 {
 			return "", Rotation{}, fmt.Errorf("rotation %q: want NAME=MODE/EVERY, e.g. pgbouncer.log=rename/200ms", s)
 		}
-		switch Mode(mode) {
-		case Rename, CopyTruncate, Recreate:
-		default:
-			return "", Rotation{}, fmt.Errorf("rotation %q: mode must be %s, %s or %s", s, Rename, CopyTruncate, Recreate)
+		if err := knownMode(s, mode); err != nil {
+			return "", Rotation{}, err
 		}
 		return name, Rotation{Mode: Mode(mode), Every: d}, nil
 	}
@@ -472,10 +475,16 @@ func ParseRotation(s string) (string, Rotation, error) {
 	if !ok || !ok2 || err != nil || frac <= 0 || frac >= 1 {
 		return "", Rotation{}, fmt.Errorf("rotation %q: want NAME=MODE@FRACTION, e.g. pgbouncer.log=copytruncate@0.5, or NAME=MODE/EVERY, e.g. pgbouncer.log=rename/200ms", s)
 	}
-	switch Mode(mode) {
-	case Rename, CopyTruncate, Recreate:
-	default:
-		return "", Rotation{}, fmt.Errorf("rotation %q: mode must be %s, %s or %s", s, Rename, CopyTruncate, Recreate)
+	if err := knownMode(s, mode); err != nil {
+		return "", Rotation{}, err
 	}
 	return name, Rotation{Mode: Mode(mode), At: frac}, nil
+}
+
+func knownMode(rotation, mode string) error {
+	switch Mode(mode) {
+	case Rename, CopyTruncate, Recreate:
+		return nil
+	}
+	return fmt.Errorf("rotation %q: mode must be %s, %s or %s", rotation, Rename, CopyTruncate, Recreate)
 }
