@@ -51,10 +51,13 @@ var (
 )
 
 type stressCase struct {
-	name   string
-	speed  float64 // 0: as fast as the disk takes it
-	loops  int
-	rotate string // replay.ParseRotation's form, for every file
+	name  string
+	speed float64 // 0: as fast as the disk takes it
+	loops int
+	// burstMB, when set, loops the capture as often as it takes to write
+	// about that much.
+	burstMB int
+	rotate  string // replay.ParseRotation's form, for every file
 	// cpu is the share of each 100 ms tail may run; 0 is all of it.
 	cpu float64
 	// saved writes everything first, then follows it --from-start.
@@ -74,7 +77,7 @@ func TestStress(t *testing.T) {
 		{name: "copytruncate every 0.2 s at x100", speed: 100, loops: 2, rotate: "*=copytruncate/200ms"},
 		{name: "rename every 0.2 s at x100, starved to 20%", speed: 100, loops: 2, rotate: "*=rename/200ms", cpu: 0.2},
 		{name: "copytruncate every 0.2 s at x100, starved to 20%", speed: 100, loops: 2, rotate: "*=copytruncate/200ms", cpu: 0.2},
-		{name: "300 MB burst", speed: 0, loops: 33, maxRSS: 64},
+		{name: "300 MB burst", speed: 0, burstMB: 300, maxRSS: 64},
 		{name: "from the start of saved files", saved: true, loops: 8},
 		{name: "real pace", speed: 1, loops: 1, latency: true},
 	} {
@@ -113,6 +116,15 @@ func runStress(t *testing.T, bin, src string, names []string, sc stressCase) {
 	loc, err := time.LoadLocation(*stressTZ)
 	require.NoError(t, err)
 	dst := filepath.Join(t.TempDir(), "live")
+	if sc.burstMB > 0 {
+		var size int64
+		for _, n := range names {
+			fi, err := os.Stat(filepath.Join(src, n))
+			require.NoError(t, err)
+			size += fi.Size()
+		}
+		sc.loops = int((int64(sc.burstMB)<<20 + size - 1) / size)
+	}
 	plan := replay.Plan{Speed: sc.speed, Loops: sc.loops, Loc: loc}
 	if sc.rotate != "" {
 		name, rot, err := replay.ParseRotation(sc.rotate)
