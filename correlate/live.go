@@ -11,20 +11,21 @@ import (
 // by event time, never by arrival time, so that it hands out the chains
 // analyze hands out for the same lines.
 //
-// Each source places its events as Merge does (holder): by time, held for
-// the file's disorder. The watermark is the minimum, over the sources that
-// have produced events and have not ended, of the earliest place each
-// source's next event can have. Events placed before the watermark are
-// handed to the correlator in order, then the correlator is advanced to
-// it. A source whose event time has not moved on for Idle is taken to be
-// quiet, not behind: it stops holding the watermark back and counts as
-// being at "now", which is the freshest source's newest event plus the
-// wall-clock time since it last moved on. Reading lines is not moving on:
-// Locust's console writes untimed stats tables all through a test, and
-// would otherwise pin the watermark to the test's first second. While any
-// source's time is moving on, the watermark follows the slowest of those;
-// when all are quiet, it moves on with the wall clock, so chains still
-// come out.
+// Each source places its events as Merge does (holder): by their time, a
+// line more than the slack behind its file's newest where the file wrote
+// it. The watermark is the minimum, over the sources that have produced
+// events and have not ended, of the earliest place each source's next
+// event can have: its newest less the slack, or, for a source read to its
+// end, now less how late its lines have come less the slack (lagWindow).
+// Events placed before the watermark are handed to the correlator in
+// order, then the correlator is settled there. A source whose event time
+// has not moved on for Idle is taken to be quiet, not behind: it stops
+// holding the watermark back. Reading lines
+// is not moving on: Locust's console writes untimed stats tables all
+// through a test, and would otherwise pin the watermark to the test's
+// first second. When all are quiet, the watermark is "now", the freshest
+// source's newest event plus the wall-clock time since it last moved on,
+// less the slack, so chains still come out.
 type Live struct {
 	// Tap, when set, sees every event once the correlator has it, with
 	// the cause it shows (Correlator.Add).
@@ -240,9 +241,10 @@ func (l *Live) Tick(now time.Time) {
 	}
 	if wm.After(l.wm) {
 		l.wm = wm
-		// Events still to come are placed at wm or later: AddAt moves
-		// the correlator to just before their place, and so does this.
-		l.corr.Advance(wm.Add(-time.Nanosecond))
+		// Events still to come are placed at wm or later: AddAt settles
+		// the correlator at their place, and so does this, its wait for
+		// late lines and all.
+		l.corr.Settle(wm)
 	}
 }
 
