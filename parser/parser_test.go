@@ -307,6 +307,8 @@ func TestRotatedFrom(t *testing.T) {
 		{"app.log.2026-11-26_12-00", "app.log", 1},
 		{"runserver_8000.err.log", "runserver_8000.err.log", 0},
 		{"v1.2", "v1", 2},
+		{"logs/gunicorn_error.log.3[gunicorn]", "logs/gunicorn_error.log[gunicorn]", 3},
+		{"compose.log[web-1/django]", "compose.log[web-1/django]", 0},
 	}
 	for _, tc := range tests {
 		log, age := RotatedFrom(tc.name)

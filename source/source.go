@@ -36,6 +36,13 @@ type Input struct {
 	// file's own first lines show none: a rotated file can begin inside a
 	// record (Locust's stats tables, a traceback), as tail reads it.
 	Like []string
+	// Sample, when set, are the first lines of the oldest file of its
+	// log, to choose the format and the programs from before the file's
+	// own: every file of a rotated log is then read alike, its programs
+	// named alike, as tail reads every generation of a path with its
+	// first's (a file of two programs that begins with the second's lines
+	// would otherwise name them the other way round).
+	Sample []string
 }
 
 // Rule applies a value to the sources whose name matches a glob.

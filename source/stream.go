@@ -151,6 +151,11 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 		}
 	}
 	emit := func(ev parser.Event) { s.queue = append(s.queue, ev) }
+	if in.Sample != nil && !forced {
+		if split, err := NewSplitter(in.Name, in.Sample, opts, modTime, emit); err == nil {
+			return s.started(split, modTime, true), nil
+		}
+	}
 	split, err := NewSplitter(in.Name, sample, opts, modTime, emit)
 	if errors.Is(err, ErrNotRecognised) && !forced && in.Like != nil {
 		split, err = NewSplitter(in.Name, in.Like, opts, modTime, emit)
@@ -164,12 +169,36 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 		}
 		return nil, fmt.Errorf("%s: %w", in.Name, err)
 	}
+	return s.started(split, modTime, !forced), nil
+}
+
+func (s *Stream) started(split *Splitter, modTime time.Time, detected bool) *Stream {
 	s.split, s.ModTime = split, modTime
 	if parts := split.Parts(); len(parts) > 0 {
 		s.Spec = parts[0].Spec
 	}
-	s.Detected = !forced
-	return s, nil
+	s.Detected = detected
+	return s
+}
+
+// Head reads a file's first lines, as Open reads them to choose its format.
+func Head(path string) ([]string, error) {
+	f, err := OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	lr := NewLineReader(f)
+	var lines []string
+	for size := 0; len(lines) < sampleLines && size < sampleBytes; {
+		l, err := lr.Next()
+		if err != nil {
+			break
+		}
+		lines = append(lines, l)
+		size += len(l)
+	}
+	return lines, nil
 }
 
 func (s *Stream) lineError(err error) error {

@@ -187,6 +187,38 @@ func (f *matchFlags) exit(run *report.Run, failed bool) error {
 	return nil
 }
 
+// oldestOfLogs names, for each input that is one of several files of a
+// rotated log in the same folder, the oldest of them (the highest rotation
+// number; the first of a dated name's): the one tail met first.
+func oldestOfLogs(inputs []source.Input) map[string]string {
+	type logKey struct{ dir, log string }
+	files := map[logKey][]source.Input{}
+	for _, in := range inputs {
+		if in.Path == source.Stdin {
+			continue
+		}
+		log, _ := parser.RotatedFrom(filepath.Base(in.Name))
+		k := logKey{filepath.Dir(in.Name), log}
+		files[k] = append(files[k], in)
+	}
+	out := map[string]string{}
+	for _, group := range files {
+		if len(group) < 2 {
+			continue
+		}
+		oldest, most := group[0], -1
+		for _, in := range group {
+			if _, age := parser.RotatedFrom(filepath.Base(in.Name)); age > most {
+				oldest, most = in, age
+			}
+		}
+		for _, in := range group {
+			out[in.Name] = oldest.Path
+		}
+	}
+	return out
+}
+
 // siblingHead is the first lines of a file opened already of the same log
 // as name (its rotated files, or the log itself), nil when there is none.
 func siblingHead(name string, streams []*source.Stream) []string {
@@ -291,7 +323,11 @@ func (a *analyzeCmd) Run(e *env) error {
 		at  int
 	}
 	var unshown []unshownInput
+	oldest := oldestOfLogs(inputs)
 	for _, in := range inputs {
+		if o, ok := oldest[in.Name]; ok && o != in.Path {
+			in.Sample, _ = source.Head(o)
+		}
 		s, err := source.Open(in, opts)
 		if errors.Is(err, source.ErrNotRecognised) && in.Path != source.Stdin && locustKind(in.Path) == "" {
 			unshown = append(unshown, unshownInput{in, err, len(entries)})
