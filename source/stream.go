@@ -127,18 +127,12 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 	s.lines.OnLong = func(n int) {
 		opts.warn("%s:%d: line longer than %d bytes; the rest of it is ignored", in.Name, n, MaxLine)
 	}
-	size := 0
-	for len(s.sample) < sampleLines && size < sampleBytes {
-		l, err := s.lines.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				s.err = s.lineError(err)
-			}
-			s.eof = true
-			break
+	var err error
+	if s.sample, err = readSample(s.lines); err != nil {
+		if !errors.Is(err, io.EOF) {
+			s.err = s.lineError(err)
 		}
-		s.sample = append(s.sample, l)
-		size += len(l)
+		s.eof = true
 	}
 	_, forced := opts.FormatFor(in.Name)
 	sample := s.sample
@@ -188,12 +182,19 @@ func Head(path string) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	lr := NewLineReader(f)
+	lines, _ := readSample(NewLineReader(f))
+	return lines, nil
+}
+
+// readSample reads the first lines a format is chosen from (sampleLines,
+// sampleBytes at most), and the error that ended them early, io.EOF
+// included.
+func readSample(lr *LineReader) ([]string, error) {
 	var lines []string
 	for size := 0; len(lines) < sampleLines && size < sampleBytes; {
 		l, err := lr.Next()
 		if err != nil {
-			break
+			return lines, err
 		}
 		lines = append(lines, l)
 		size += len(l)

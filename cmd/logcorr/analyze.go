@@ -324,9 +324,13 @@ func (a *analyzeCmd) Run(e *env) error {
 	}
 	var unshown []unshownInput
 	oldest := oldestOfLogs(inputs)
+	heads := map[string][]string{} // read once for all the log's files
 	for _, in := range inputs {
 		if o, ok := oldest[in.Name]; ok && o != in.Path {
-			in.Sample, _ = source.Head(o)
+			if _, read := heads[o]; !read {
+				heads[o], _ = source.Head(o)
+			}
+			in.Sample = heads[o]
 		}
 		s, err := source.Open(in, opts)
 		if errors.Is(err, source.ErrNotRecognised) && in.Path != source.Stdin && locustKind(in.Path) == "" {

@@ -22,6 +22,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/replay"
 	"github.com/logcorr/logcorr/report"
 	"github.com/logcorr/logcorr/verdict"
@@ -624,4 +625,32 @@ func TestTailMatchesAnalyzeOutOfOrder(t *testing.T) {
 			assert.Equal(t, disorder(doc.Sources), disorder(live.Sources))
 		})
 	}
+}
+
+// TestRotatedLogReadAlike: a file of two programs (gunicorn's own lines and
+// Django's records on its stderr) rotated so that the live file begins with
+// Django's records is read with the oldest file's first lines, as tail
+// reads every generation of a path with its first's: both files name their
+// programs alike, and Django's reports of the two files are one log's.
+func TestRotatedLogReadAlike(t *testing.T) {
+	lines := strings.SplitAfter(string(readMaybeGz(t, "../../testdata/captures/gunicorn-nginx-pool/logs/gunicorn_error.log.gz")), "\n")
+	cut := 0
+	for i, l := range lines {
+		if i > 100 && strings.HasPrefix(l, "ERROR ") {
+			cut = i
+			break
+		}
+	}
+	require.Positive(t, cut)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "gunicorn_error.log.1"), []byte(strings.Join(lines[:cut], "")), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "gunicorn_error.log"), []byte(strings.Join(lines[cut:], "")), 0o644))
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
+	parts := map[string][]string{}
+	for _, s := range doc.Sources {
+		file, label := parser.SplitLabel(filepath.Base(s.File))
+		parts[file] = append(parts[file], label+" "+s.Format)
+	}
+	require.Len(t, parts, 2)
+	assert.Equal(t, parts["gunicorn_error.log.1"], parts["gunicorn_error.log"], "the programs named alike in both files")
 }
