@@ -62,6 +62,9 @@ type Plan struct {
 	SplitEvery int
 	// Loc is the zone of naive timestamps, for the pace across files.
 	Loc *time.Location
+	// Zones overrides Loc for files named here (by base name): nginx's
+	// error log, naive in UTC beside a Django app's naive local times.
+	Zones map[string]*time.Location
 	// Loops replays the files this many times (0 or 1: once), each time
 	// with every timestamp moved on past the end of the time before, so
 	// that a short capture makes a long run of real-looking load.
@@ -75,6 +78,34 @@ type Plan struct {
 	// clock) and the time it carries: a line of time t is due at
 	// wall + (t - first) / Speed.
 	Started func(wall, first time.Time)
+	// Clock, when set, stands in for the wall clock: a test drives a
+	// follower step by step on virtual time, so that latency is measured
+	// exactly and in no time.
+	Clock Clock
+}
+
+// Clock is the time a replay keeps.
+type Clock interface {
+	Now() time.Time
+	// SleepUntil returns once t has come, or early once ctx is done.
+	SleepUntil(ctx context.Context, t time.Time)
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) SleepUntil(ctx context.Context, t time.Time) {
+	wait := time.Until(t)
+	if wait <= 0 {
+		return
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-timer.C:
+	}
 }
 
 // FileReport tells how many lines each generation of a file received:
@@ -107,7 +138,11 @@ func Run(ctx context.Context, src string, names []string, dst string, plan Plan)
 	}
 	var all []line
 	for i, n := range names {
-		lines, err := schedule(filepath.Join(src, n), plan.Loc)
+		loc := plan.Loc
+		if z, ok := plan.Zones[n]; ok {
+			loc = z
+		}
+		lines, err := schedule(filepath.Join(src, n), loc)
 		if err != nil {
 			return nil, err
 		}
@@ -119,10 +154,26 @@ func Run(ctx context.Context, src string, names []string, dst string, plan Plan)
 	if len(all) == 0 {
 		return nil, errors.New("replay: nothing to write")
 	}
+	// A file with no time in it at all is written from the start.
+	var first time.Time
+	for _, l := range all {
+		if !l.due.IsZero() && (first.IsZero() || l.due.Before(first)) {
+			first = l.due
+		}
+	}
+	for i := range all {
+		if all[i].due.IsZero() {
+			all[i].due = first
+		}
+	}
 	// Files keep their own order; across files, lines go by due time.
 	sort.SliceStable(all, func(a, b int) bool { return all[a].due.Before(all[b].due) })
 	all = loop(all, plan.Loops)
 
+	clock := plan.Clock
+	if clock == nil {
+		clock = wallClock{}
+	}
 	ws := make([]*writer, len(names))
 	reports := make([]FileReport, len(names))
 	for i, n := range names {
@@ -136,7 +187,7 @@ func Run(ctx context.Context, src string, names []string, dst string, plan Plan)
 		if !ok {
 			rot = plan.Rotate["*"]
 		}
-		w, err := newWriter(filepath.Join(dst, n), rot, total, plan.Keep)
+		w, err := newWriter(filepath.Join(dst, n), rot, total, plan.Keep, clock)
 		if err != nil {
 			return nil, err
 		}
@@ -144,21 +195,15 @@ func Run(ctx context.Context, src string, names []string, dst string, plan Plan)
 		ws[i] = w
 		reports[i].Name = n
 	}
-	start, t0 := time.Now(), all[0].due
+	start, t0 := clock.Now(), all[0].due
 	if plan.Started != nil {
 		plan.Started(start, t0)
 	}
 	for k, l := range all {
 		if plan.Speed > 0 {
-			wait := time.Until(start.Add(time.Duration(float64(l.due.Sub(t0)) / plan.Speed)))
-			if wait > 0 {
-				select {
-				case <-ctx.Done():
-					return collect(ws, reports), nil
-				case <-time.After(wait):
-				}
-			}
-		} else if ctx.Err() != nil {
+			clock.SleepUntil(ctx, start.Add(time.Duration(float64(l.due.Sub(t0))/plan.Speed)))
+		}
+		if ctx.Err() != nil {
 			return collect(ws, reports), nil
 		}
 		split := plan.SplitEvery > 0 && k%plan.SplitEvery == plan.SplitEvery-1
@@ -287,23 +332,36 @@ func schedule(name string, loc *time.Location) ([]line, error) {
 	}
 	times := make([]time.Time, len(texts)+1)
 	starts := make([]bool, len(texts)+1)
-	d, ok := parser.Detect(texts[:min(len(texts), 2000)])
-	if ok {
-		p := d.Spec.New(parser.NewClock(name, loc, nil), func(ev parser.Event) {
-			if ev.Line < len(starts) {
-				starts[ev.Line] = true
-			}
-			for n := ev.Line; n <= ev.EndLine && n < len(times); n++ {
-				times[n] = ev.Time
-			}
-		})
-		for i, t := range texts {
-			p.Feed(parser.Line{Num: i + 1, Text: t})
+	// Read as logcorr reads it, so that a file of several programs
+	// (gunicorn's own lines before Django's records) is dated throughout.
+	var modTime time.Time
+	if fi, err := f.Stat(); err == nil {
+		modTime = fi.ModTime()
+	}
+	split, err := source.NewSplitter(name, texts[:min(len(texts), 2000)], &source.Options{Loc: loc}, modTime, func(ev parser.Event) {
+		if ev.Line < len(starts) {
+			starts[ev.Line] = true
 		}
-		p.Flush()
+		for n := ev.Line; n <= ev.EndLine && n < len(times); n++ {
+			times[n] = ev.Time
+		}
+	})
+	ok := err == nil
+	if ok {
+		for i, t := range texts {
+			split.Feed(parser.Line{Num: i + 1, Text: t})
+		}
+		split.Flush()
 	}
 	out := make([]line, len(texts))
+	// Lines before the first dated one (a banner) are due with it.
 	var due time.Time
+	for _, at := range times {
+		if !at.IsZero() {
+			due = at
+			break
+		}
+	}
 	for i, t := range texts {
 		if at := times[i+1]; at.After(due) {
 			due = at
@@ -325,20 +383,21 @@ type writer struct {
 	written int
 	gens    []int
 	// last is when the file was last rotated (or created), for Every.
-	last time.Time
-	keep string
+	last  time.Time
+	keep  string
+	clock Clock
 }
 
 func create(name string) (*os.File, error) {
 	return os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_TRUNC, 0o644)
 }
 
-func newWriter(name string, rot Rotation, total int, keep string) (*writer, error) {
+func newWriter(name string, rot Rotation, total int, keep string, clock Clock) (*writer, error) {
 	f, err := create(name)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{name: name, f: f, rot: rot, at: -1, gens: []int{0}, last: time.Now(), keep: keep}
+	w := &writer{name: name, f: f, rot: rot, at: -1, gens: []int{0}, last: clock.Now(), keep: keep, clock: clock}
 	if rot.Mode != "" && rot.At > 0 && rot.At < 1 {
 		w.at = int(rot.At * float64(total))
 	}
@@ -349,7 +408,7 @@ func (w *writer) write(l line, split bool) error {
 	text := l.text
 	due := w.written >= w.at && w.at >= 0 && !w.rotated
 	if w.rot.Every > 0 {
-		due = time.Since(w.last) >= w.rot.Every
+		due = w.clock.Now().Sub(w.last) >= w.rot.Every
 	}
 	if due && l.starts {
 		if err := w.rotate(); err != nil {
@@ -381,7 +440,7 @@ func (w *writer) write(l line, split bool) error {
 }
 
 func (w *writer) rotate() error {
-	w.rotated, w.last = true, time.Now()
+	w.rotated, w.last = true, w.clock.Now()
 	if w.old != nil {
 		// Rotated again before its writer reopened the path: it has
 		// reopened it by now.

@@ -146,3 +146,50 @@ func TestRotationStorm(t *testing.T) {
 		})
 	}
 }
+
+// virtualClock records when each line was written, on time that passes only
+// when the replay sleeps.
+type virtualClock struct{ now time.Time }
+
+func (c *virtualClock) Now() time.Time { return c.now }
+func (c *virtualClock) SleepUntil(_ context.Context, t time.Time) {
+	if t.After(c.now) {
+		c.now = t
+	}
+}
+
+// TestRunPaces: every line is due at its time, across files and zones
+// (nginx's error log naive in UTC beside an app's Jakarta times), and a
+// file of two programs (gunicorn's own lines, then Django's records) is
+// dated throughout, not written all at once before everything else.
+func TestRunPaces(t *testing.T) {
+	src := t.TempDir()
+	files := map[string]string{
+		"gunicorn_error.log": "[2026-11-30 21:26:05 +0000] [20745] [INFO] Starting gunicorn 20.1.0\n" +
+			"[2026-11-30 21:26:05 +0000] [20745] [INFO] Listening at: http://127.0.0.1:8001 (20745)\n" +
+			"ERROR 2026-12-01 04:26:07,000 log 20753 1399 Internal Server Error: /accounts/login/\n" +
+			"Traceback (most recent call last):\n" +
+			"ValueError: x\n" +
+			"ERROR 2026-12-01 04:26:09,000 log 20753 1399 Internal Server Error: /accounts/login/\n" +
+			"Traceback (most recent call last):\n" +
+			"ValueError: y\n",
+		"nginx_error.log": "2026/11/30 21:26:06 [error] 20751#20751: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: , request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:8001/\", host: \"127.0.0.1\"\n",
+	}
+	var names []string
+	for name, text := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(src, name), []byte(text), 0o644))
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	clock := &virtualClock{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	start := clock.now
+	var first time.Time
+	plan := Plan{Speed: 1, Loc: jakarta, Zones: map[string]*time.Location{"nginx_error.log": time.UTC}, Clock: clock,
+		Started: func(_, t time.Time) { first = t }}
+	_, err = Run(context.Background(), src, names, t.TempDir(), plan)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 11, 30, 21, 26, 5, 0, time.UTC), first.UTC(), "gunicorn's first line is the first due")
+	assert.Equal(t, 4*time.Second, clock.now.Sub(start), "the last record is due 4 s after the first line, nginx's between them")
+}

@@ -28,10 +28,38 @@ func (r rotations) Set(s string) error {
 	return err
 }
 
+// zones is -tz: ZONE for every file, or NAME=ZONE for one (repeatable).
+type zones struct {
+	all   *time.Location
+	named map[string]*time.Location
+}
+
+func (z *zones) String() string { return "Local" }
+func (z *zones) Set(s string) error {
+	name, zone, named := strings.Cut(s, "=")
+	if !named {
+		zone = name
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return fmt.Errorf("unknown time zone %q", zone)
+	}
+	if !named {
+		z.all = loc
+		return nil
+	}
+	if z.named == nil {
+		z.named = map[string]*time.Location{}
+	}
+	z.named[name] = loc
+	return nil
+}
+
 func main() {
 	rot := rotations{}
+	tz := &zones{all: time.Local}
 	speed := flag.Float64("speed", 1, "pace: 1 is the original, 10 ten times faster, 0 as fast as possible")
-	tz := flag.String("tz", "Local", "zone of the logs' naive timestamps (to keep the files in step)")
+	flag.Var(tz, "tz", "ZONE: zone of the logs' naive timestamps (to keep the files in step); NAME=ZONE: of file NAME's (repeatable)")
 	split := flag.Int("split-every", 0, "write every n-th line in two pieces (0: never)")
 	loops := flag.Int("loops", 1, "replay the files this many times, each time with their timestamps moved on past the last")
 	keep := flag.String("keep", "", "folder where files a recreate rotation removes are kept (hard-linked), to read everything written afterwards")
@@ -53,11 +81,6 @@ their timestamps give, e.g. next to "logcorr tail DEST-FOLDER":
 		flag.Usage()
 		os.Exit(2)
 	}
-	loc, err := time.LoadLocation(*tz)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "logreplay: unknown time zone %q\n", *tz)
-		os.Exit(2)
-	}
 	src, dst := flag.Arg(0), flag.Arg(1)
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		fmt.Fprintf(os.Stderr, "logreplay: %v\n", err)
@@ -65,7 +88,7 @@ their timestamps give, e.g. next to "logcorr tail DEST-FOLDER":
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	reports, err := replay.Run(ctx, src, flag.Args()[2:], dst, replay.Plan{Speed: *speed, Rotate: rot, SplitEvery: *split, Loc: loc, Loops: *loops, Keep: *keep})
+	reports, err := replay.Run(ctx, src, flag.Args()[2:], dst, replay.Plan{Speed: *speed, Rotate: rot, SplitEvery: *split, Loc: tz.all, Zones: tz.named, Loops: *loops, Keep: *keep})
 	for _, r := range reports {
 		var parts []string
 		for i, n := range r.Lines {
