@@ -508,12 +508,15 @@ func (c *Correlator) Advance(wm time.Time) {
 	c.evict()
 }
 
-// EndRequests completes every request still waiting for reports, as the
-// end of input does (one the server never answered has no more coming);
-// their chains come out as the watermark passes their windows.
+// EndRequests completes every request still waiting for reports and hands
+// out every chain, as the end of input does (one the server never answered
+// has no more coming), without waiting for lines written late: for when
+// every log has been quiet for longer than After, so that every window has
+// closed and nothing is being written. Evidence is kept for what may come
+// after all.
 func (c *Correlator) EndRequests() {
 	c.closeGroups(true)
-	c.emitReady(false)
+	c.emitReady(true)
 }
 
 // Close hands out every chain left, as if event time had run to the end.

@@ -359,8 +359,8 @@ func TestLiveLinesWithoutTime(t *testing.T) {
 		wall = wall.Add(time.Second)
 		app.Touch(wall)
 		app.Push(access(sec, float64(sec), 200))
-		console.Touch(wall) // a line of a stats table
-		console.Seen(at(0)) // held on the record it continues
+		console.Touch(wall)          // a line of a stats table
+		console.SetOpen(at(0), true) // held on the record it continues
 		wm, ok := l.Watermark(wall)
 		require.True(t, ok)
 		if sec <= 5 {

@@ -88,7 +88,7 @@ func TestOpenRecordsOnlyHoldLittle(t *testing.T) {
 		busy.Touch(wall)
 		busy.Push(parser.Event{Time: at, Source: "busy.log"})
 		open.Touch(wall)
-		open.Seen(at)
+		open.SetOpen(at, true)
 		wall = wall.Add(time.Second)
 	}
 	wm, ok := live.Watermark(wall)
@@ -97,10 +97,11 @@ func TestOpenRecordsOnlyHoldLittle(t *testing.T) {
 }
 
 // TestSilentLogHoldsByHowLateItsLinesCome: a log read to its end holds the
-// watermark back by how late its lines have come (its stamps against the
-// wall clock, offset and all), not for --idle: PostgreSQL's log, silent
-// between checkpoints, lets chains out at the pace of the busy logs; one
-// whose lines come 4 s after their stamps holds them that much longer.
+// watermark back by the slack, or by how late its lines have come if later
+// (its stamps against the wall clock, offset and all), not for --idle:
+// PostgreSQL's log, silent between checkpoints, lets chains out at the pace
+// of the busy logs; one whose lines come 4 s after their stamps holds them
+// 4 s.
 func TestSilentLogHoldsByHowLateItsLinesCome(t *testing.T) {
 	event := time.Date(2026, 11, 27, 0, 15, 0, 0, time.UTC)
 	offset := 96 * time.Hour // the logs' clock against the host's
@@ -110,7 +111,8 @@ func TestSilentLogHoldsByHowLateItsLinesCome(t *testing.T) {
 		want time.Duration // how far the watermark is behind event time now
 	}{
 		{"timely", 0, DefaultSlack},
-		{"4 s late", 4 * time.Second, 4*time.Second + DefaultSlack},
+		{"1 s late, within the slack", time.Second, DefaultSlack},
+		{"4 s late", 4 * time.Second, 4 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			live := NewLive(New(DefaultConfig(), func(Chain) {}), DefaultSlack, time.Hour)
@@ -120,11 +122,13 @@ func TestSilentLogHoldsByHowLateItsLinesCome(t *testing.T) {
 			for _, s := range []*LiveSource{busy, silent} {
 				s.SetBehind(false)
 			}
-			// Its lines, a timely one first: the quickest tells the offset.
+			// Its lines, a timely one first: the quickest tells the
+			// offset. The next comes late against the wall clock, not
+			// against the line before it, so it is placed at its time.
 			for _, late := range []time.Duration{0, tc.late} {
 				silent.Touch(wall)
 				silent.Push(parser.Event{Time: wall.Add(-offset - late), Source: "silent.log"})
-				wall = wall.Add(100 * time.Millisecond)
+				wall = wall.Add(5 * time.Second)
 			}
 			for i := 0; i < 100; i++ { // 10 s of a busy log, the other silent
 				busy.Touch(wall)
@@ -134,6 +138,89 @@ func TestSilentLogHoldsByHowLateItsLinesCome(t *testing.T) {
 			wm, ok := live.Watermark(wall)
 			require.True(t, ok)
 			assert.Equal(t, wall.Add(-offset-tc.want), wm)
+		})
+	}
+}
+
+// TestOpenRecordHoldsItsPlace: a record its parser holds open (a traceback
+// that ends only when the next record begins) keeps the watermark at its
+// place however long it stays open, even where its log is read to its end
+// and its lines have come on time: Django's last record of a burst, 1.5 s
+// behind the one before it, would otherwise be placed after the chains it
+// belongs to were out.
+func TestOpenRecordHoldsItsPlace(t *testing.T) {
+	event := time.Date(2026, 11, 27, 0, 15, 0, 0, time.UTC)
+	live := NewLive(New(DefaultConfig(), func(Chain) {}), DefaultSlack, time.Hour)
+	var overtaken []time.Time
+	live.Overtaken = func(_ string, ev *parser.Event, _ time.Duration) { overtaken = append(overtaken, ev.Time) }
+	wall := event
+	busy := live.Source("busy.log", 1, wall)
+	django := live.Source("django_errors.log", 1, wall)
+	for _, s := range []*LiveSource{busy, django} {
+		s.SetBehind(false)
+	}
+	django.Touch(wall)
+	django.Push(parser.Event{Time: wall, Source: "django_errors.log"})
+	held := wall.Add(500 * time.Millisecond)
+	django.SetOpen(held, true)
+	for i := 0; i < 100; i++ { // 10 s of the busy log
+		wall = wall.Add(100 * time.Millisecond)
+		busy.Touch(wall)
+		busy.Push(parser.Event{Time: wall, Source: "busy.log"})
+		live.Tick(wall)
+		wm, ok := live.Watermark(wall)
+		require.True(t, ok)
+		require.False(t, wm.After(held), "at %s the watermark passed the open record", wall.Sub(event))
+	}
+	// Ended by a pause: its event comes, then the parser holds nothing.
+	django.Push(parser.Event{Time: held, Source: "django_errors.log"})
+	django.SetOpen(time.Time{}, false)
+	live.Tick(wall)
+	assert.Empty(t, overtaken)
+	wm, _ := live.Watermark(wall)
+	assert.Equal(t, wall.Add(-DefaultSlack), wm, "once it ends, the slack again")
+}
+
+// TestOvertakenIsSaid: after a silence, a line later than its log's lines
+// have come and than the slack finds the watermark past its place; the
+// follower is told, so that it can say which line (tail does, on stderr).
+// One within the slack is in time.
+func TestOvertakenIsSaid(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		late time.Duration
+		said bool
+	}{
+		{"within the slack", 1500 * time.Millisecond, false},
+		{"past the slack", 3 * time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			event := time.Date(2026, 11, 27, 0, 15, 0, 0, time.UTC)
+			live := NewLive(New(DefaultConfig(), func(Chain) {}), DefaultSlack, time.Hour)
+			var said []time.Duration
+			live.Overtaken = func(_ string, _ *parser.Event, by time.Duration) { said = append(said, by) }
+			wall := event
+			busy := live.Source("busy.log", 1, wall)
+			silent := live.Source("silent.log", 1, wall)
+			for _, s := range []*LiveSource{busy, silent} {
+				s.SetBehind(false)
+			}
+			silent.Touch(wall)
+			silent.Push(parser.Event{Time: wall, Source: "silent.log"})
+			for i := 0; i < 100; i++ {
+				wall = wall.Add(100 * time.Millisecond)
+				busy.Touch(wall)
+				busy.Push(parser.Event{Time: wall, Source: "busy.log"})
+				live.Tick(wall)
+			}
+			silent.Touch(wall)
+			silent.Push(parser.Event{Time: wall.Add(-tc.late), Source: "silent.log"})
+			if !tc.said {
+				assert.Empty(t, said)
+				return
+			}
+			require.Len(t, said, 1)
+			assert.Equal(t, tc.late-DefaultSlack, said[0], "by how much: the watermark is the slack behind")
 		})
 	}
 }

@@ -16,7 +16,9 @@ import (
 // it. The watermark is the minimum, over the sources that have produced
 // events and have not ended, of the earliest place each source's next
 // event can have: its newest less the slack, or, for a source read to its
-// end, now less how late its lines have come less the slack (lagWindow).
+// end, now less the clocks' offset less the slack or how late its lines
+// have come, if later (lagWindow); never past a record its parser holds
+// open.
 // Events placed before the watermark are handed to the correlator in
 // order, then the correlator is settled there. A source whose event time
 // has not moved on for Idle is taken to be quiet, not behind: it stops
@@ -28,8 +30,13 @@ import (
 // less the slack, so chains still come out.
 type Live struct {
 	// Tap, when set, sees every event once the correlator has it, with
-	// the cause it shows (Correlator.Add).
-	Tap func(ev *parser.Event, cause *Cause)
+	// its place (holder) and the cause it shows (Correlator.AddAt).
+	Tap func(ev *parser.Event, key time.Time, cause *Cause)
+	// Overtaken, when set, is told of an event that came after the
+	// watermark had passed its place (by how much): a line later than
+	// its log had ever been, or than the slack, after a silence. Chains
+	// near it may already be out without it, where analyze has it.
+	Overtaken func(name string, ev *parser.Event, by time.Duration)
 
 	corr  *Correlator
 	slack time.Duration
@@ -56,9 +63,14 @@ type LiveSource struct {
 	// holds events back (a record waiting for the line that dates it).
 	// Either way, however long since its time moved, it is not quiet.
 	behind, holding bool
+	holdAt          time.Time
 	// caughtUp: a read has found nothing left unread, so lines read now
 	// are read as they are written.
 	caughtUp bool
+	// open is the time of the record its parser holds open, if hasOpen,
+	// and opened when its first line was read.
+	open, opened time.Time
+	hasOpen      bool
 	// lag keeps how long after their time the lines read as they were
 	// written were read (wall clock less event time, the clocks' offset
 	// included), over the last minute or two.
@@ -98,10 +110,11 @@ func (w *lagWindow) offset() time.Duration { return w.least }
 // late is how much later than the quickest the latest line came lately.
 func (w *lagWindow) late() time.Duration { return max(w.cur, w.prev) - w.least }
 
-// SetHolding says whether the source's parser holds events back, which
-// will come dated no earlier than its newest: the watermark waits for
-// them, so that they are not late (analyze has them at the end of input).
-func (s *LiveSource) SetHolding(b bool) { s.holding = b }
+// SetHolding says whether the source's parser holds events back, and the
+// earliest time they can take (parser.Holder): the watermark stays at or
+// before it until they come, so that they are not late (analyze has them
+// at the end of input), and the source is never quiet meanwhile.
+func (s *LiveSource) SetHolding(at time.Time, ok bool) { s.holdAt, s.holding = at, ok }
 
 // SetBehind says whether the source's file holds lines not read yet: a
 // source behind holds the watermark at its newest event, so that being
@@ -131,12 +144,19 @@ func (l *Live) Source(name string, gen int, now time.Time) *LiveSource {
 // the events and held records it yields are dated by it.
 func (s *LiveSource) Touch(now time.Time) { s.lastLine = now }
 
-// Seen records that the source has read a line of time t whose event is
-// still being assembled (a record held open until the next begins): the
-// source's time has moved on, though its events are placed, and the
-// watermark moved, only as they come (analyze sees no open records).
-func (s *LiveSource) Seen(t time.Time) {
-	s.advance(t)
+// SetOpen says whether the source's parser holds a record open (it ends
+// when the next begins, or at a pause), and its time. The source's time has
+// moved on to it, but the record is placed only once it ends: until then
+// the watermark stays at or before the place it will take, however long
+// the record stays open, since analyze places it there.
+func (s *LiveSource) SetOpen(t time.Time, ok bool) {
+	if ok && (!s.hasOpen || !t.Equal(s.open)) {
+		s.opened = s.lastLine
+	}
+	s.open, s.hasOpen = t, ok
+	if ok {
+		s.advance(t)
+	}
 }
 
 func (s *LiveSource) advance(t time.Time) {
@@ -149,14 +169,27 @@ func (s *LiveSource) advance(t time.Time) {
 // Push queues one event of the source.
 func (s *LiveSource) Push(ev parser.Event) {
 	s.advance(ev.Time)
+	key := s.hold.key(ev.Time)
 	if s.caughtUp && !s.behind {
-		// Measured from the latest moment its stamp stands for (a
-		// second's stamp, the second's end): the slack below covers that
-		// much disorder already.
-		s.lag.note(s.lastLine, s.lastLine.Sub(ev.Time.Add(ev.Precision)))
+		// Measured from the event's place, not its stamp: the
+		// watermark bounds places, and a line far behind its file
+		// (Django's record of a request, dated when it began) is
+		// placed where the file wrote it. From the stamp otherwise,
+		// as the holder measures disorder: a second's stamp comes up
+		// to a second after it, which the slack covers. A record held
+		// open came when its first line did, not when the next record
+		// ended it.
+		read := s.lastLine
+		if s.hasOpen && ev.Time.Equal(s.open) {
+			read = s.opened
+		}
+		s.lag.note(read, read.Sub(key))
 	}
 	s.seq++
-	heap.Push(&s.live.ready, liveItem{ev: ev, key: s.hold.key(ev.Time), name: s.name, gen: s.gen, seq: s.seq})
+	if key.Before(s.live.wm) && s.live.Overtaken != nil {
+		s.live.Overtaken(s.name, &ev, s.live.wm.Sub(key))
+	}
+	heap.Push(&s.live.ready, liveItem{ev: ev, key: key, name: s.name, gen: s.gen, seq: s.seq})
 }
 
 // Disorder says how far out of order the source's events came.
@@ -193,21 +226,36 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 			// placed at its time, which is about the record's.
 			settled = s.newest.Add(-DefaultSlack)
 		}
-		if !s.behind && !s.holding && s.lag.seen {
-			// All it holds is read, and its lines have come at most
-			// lag after their time (the clocks' offset and their
-			// disorder included): what it writes next is stamped no
-			// earlier than now less that, less the slack, which
-			// covers a writer that falls further behind all at once
-			// (Python logging under load). A log silent for a while
-			// (PostgreSQL's, between checkpoints) then holds chains
-			// back no longer than its lines take to come, rather
-			// than for Idle, and a busy one by a second's stamp no
-			// more than one stamped to the millisecond.
-			margin := s.lag.late() + l.slack
+		if !s.behind && s.lag.seen {
+			// All it holds is read (lines written since were written
+			// after now), and beyond the clocks' offset its lines
+			// have come at most late() after their stamps: what it
+			// writes next is stamped no earlier than now less the
+			// offset, less that or the slack, whichever is more, as
+			// within a file a line up to the slack behind is in time.
+			// A log silent for a while (PostgreSQL's, between
+			// checkpoints) then holds chains back no longer than its
+			// lines take to come, rather than for Idle. A line later
+			// than that after a silence is overtaken (Overtaken): said,
+			// never silently placed elsewhere.
+			margin := max(s.lag.late(), l.slack)
 			if est := now.Add(-s.lag.offset() - margin); est.After(settled) {
 				settled = est
 			}
+		}
+		if s.holding {
+			// Held events are placed no earlier than they can be
+			// dated, however long they are held.
+			settled = minTime(settled, maxTime(s.holdAt, s.hold.settled()))
+		}
+		if s.hasOpen {
+			// The open record is placed at its time, or at the file's
+			// floor then, which is no earlier than now.
+			at := s.open
+			if s.hold.started && s.hold.settled().After(at) {
+				at = s.hold.settled()
+			}
+			settled = minTime(settled, at)
 		}
 		if !anyActive || settled.Before(active) {
 			active, anyActive = settled, true
@@ -256,10 +304,10 @@ func (l *Live) Close() {
 }
 
 // End ends what the input holds open, as the end of saved files does,
-// without stopping: every event queued goes to the correlator, and every
-// request still waiting for reports is complete (Correlator.EndRequests).
-// Chains then come as the watermark passes their windows. For when every
-// log has gone quiet: a load test over, a server stopped mid-request.
+// without stopping: every event queued goes to the correlator, every
+// request still waiting for reports is complete, and every chain comes out
+// (Correlator.EndRequests). For when every log has been quiet for longer
+// than --after: a load test over, a server stopped mid-request.
 func (l *Live) End() {
 	l.drain()
 	l.corr.EndRequests()
@@ -275,7 +323,7 @@ func (l *Live) drain() {
 func (l *Live) add(ev parser.Event, key time.Time) {
 	cause := l.corr.AddAt(ev, key)
 	if l.Tap != nil {
-		l.Tap(&ev, cause)
+		l.Tap(&ev, key, cause)
 	}
 }
 
@@ -313,4 +361,18 @@ func (h *liveHeap) Pop() any {
 	old[len(old)-1] = liveItem{}
 	*h = old[:len(old)-1]
 	return x
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

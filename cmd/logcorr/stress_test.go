@@ -44,9 +44,12 @@ import (
 	"github.com/logcorr/logcorr/report"
 )
 
+const defaultStressCapture = "../../testdata/login-storm-psycopg2/logs"
+
 var (
-	stressCapture = flag.String("stress.capture", "../../testdata/login-storm-psycopg2/logs", "logs folder of the capture to replay (.gz files are read too)")
+	stressCapture = flag.String("stress.capture", defaultStressCapture, "logs folder of the capture to replay (.gz files are read too)")
 	stressTZ      = flag.String("stress.tz", "Asia/Jakarta", "zone of the capture's naive times")
+	stressUTC     = flag.String("stress.utc", "nginx_error.log", "comma-separated files whose naive times are UTC (the lab's nginx error log)")
 	stressOnly    = flag.String("stress.only", "", "run only scenarios whose name contains this")
 )
 
@@ -70,7 +73,7 @@ type stressCase struct {
 
 func TestStress(t *testing.T) {
 	bin := buildLogcorr(t)
-	src, names := stressSource(t, *stressCapture)
+	src, names := captureLogs(t, *stressCapture)
 	for _, sc := range []stressCase{
 		{name: "starved to 5% of a core at x100, 8 loops", speed: 100, loops: 8, cpu: 0.05},
 		{name: "rename every 0.2 s at x100", speed: 100, loops: 2, rotate: "*=rename/200ms"},
@@ -88,25 +91,6 @@ func TestStress(t *testing.T) {
 	}
 }
 
-// stressSource copies a capture's logs (not Locust's CSV files, which
-// Locust rewrites in place) into a folder replay can read.
-func stressSource(t *testing.T, logs string) (string, []string) {
-	dir := t.TempDir()
-	files, err := os.ReadDir(logs)
-	require.NoError(t, err)
-	var names []string
-	for _, f := range files {
-		name := strings.TrimSuffix(f.Name(), ".gz")
-		if f.IsDir() || strings.HasSuffix(name, ".csv") {
-			continue
-		}
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), readMaybeGz(t, filepath.Join(logs, f.Name())), 0o644))
-		names = append(names, name)
-	}
-	require.NotEmpty(t, names)
-	return dir, names
-}
-
 type arrival struct {
 	at   time.Time
 	line string
@@ -115,6 +99,14 @@ type arrival struct {
 func runStress(t *testing.T, bin, src string, names []string, sc stressCase) {
 	loc, err := time.LoadLocation(*stressTZ)
 	require.NoError(t, err)
+	tz := []string{"--tz", *stressTZ}
+	zones := map[string]*time.Location{}
+	for _, name := range strings.Split(*stressUTC, ",") {
+		if name != "" {
+			zones[name] = time.UTC
+			tz = append(tz, "--tz", name+"=UTC")
+		}
+	}
 	dst := filepath.Join(t.TempDir(), "live")
 	if sc.burstMB > 0 {
 		var size int64
@@ -125,7 +117,7 @@ func runStress(t *testing.T, bin, src string, names []string, sc stressCase) {
 		}
 		sc.loops = int((int64(sc.burstMB)<<20 + size - 1) / size)
 	}
-	plan := replay.Plan{Speed: sc.speed, Loops: sc.loops, Loc: loc}
+	plan := replay.Plan{Speed: sc.speed, Loops: sc.loops, Loc: loc, Zones: zones}
 	if sc.rotate != "" {
 		name, rot, err := replay.ParseRotation(sc.rotate)
 		require.NoError(t, err)
@@ -133,10 +125,10 @@ func runStress(t *testing.T, bin, src string, names []string, sc stressCase) {
 	}
 	var wall0, event0 time.Time
 	plan.Started = func(wall, first time.Time) { wall0, event0 = wall, first }
-	args := []string{"tail", "--tz", *stressTZ, "--format", "json", "--stop-within", "10m"}
+	args := append([]string{"tail"}, append(tz, "--format", "json", "--stop-within", "10m")...)
 	if sc.saved {
 		require.NoError(t, os.MkdirAll(dst, 0o755))
-		_, err := replay.Run(context.Background(), src, names, dst, replay.Plan{Loc: loc, Loops: sc.loops})
+		_, err := replay.Run(context.Background(), src, names, dst, replay.Plan{Loc: loc, Zones: zones, Loops: sc.loops})
 		require.NoError(t, err)
 		args = append(args, "--from-start")
 	}
@@ -232,7 +224,7 @@ func runStress(t *testing.T, bin, src string, names []string, sc stressCase) {
 			live = l.JSONSummary
 		}
 	}
-	doc := analyzeJSON(t, "--tz", *stressTZ, dst)
+	doc := analyzeJSON(t, append(tz, dst)...)
 	var bytes int64
 	files, _ := os.ReadDir(dst)
 	for _, f := range files {
@@ -352,10 +344,11 @@ func reportLatency(t *testing.T, chains []report.JSONChain, when []time.Time, wa
 	}
 	t.Logf("latency after window close, %d chains while the logs were written: p50 %s, p95 %s, max %s; %d chains after the last line, the last %s after it",
 		len(lat), pick(0.5), pick(0.95), lat[len(lat)-1].Round(10*time.Millisecond), after, last.Round(10*time.Millisecond))
-	// The target is slack + 0.5 s; the shipped capture's Django records
-	// come up to 1.5 s late, which a log read to its end adds to the
-	// slack (docs/tail.md has the figures). Past twice the slack, the
-	// watermark waits for something else: --idle, a held record.
-	assert.LessOrEqual(t, pick(0.95), 2*correlate.DefaultSlack, "p95 within twice the slack")
+	// On the shipped capture nothing but its window holds a chain; on
+	// others, requests begun earlier and lines written late can
+	// (TestTailLatencyAtRealPace tells them apart).
+	if *stressCapture == defaultStressCapture {
+		assert.LessOrEqual(t, pick(0.95), correlate.DefaultSlack+500*time.Millisecond, "p95 within the slack + 0.5 s")
+	}
 	assert.LessOrEqual(t, last, correlate.DefaultAfter+correlate.DefaultSlack+time.Second, "the last chains within --after + slack (+ 1 s) of the logs going quiet")
 }

@@ -93,6 +93,20 @@ type tailer struct {
 	// endQuiet is how long every log must be silent for tail to end the
 	// records parsers hold, as analyze does at the end of its files.
 	endQuiet time.Duration
+	// overtaken counts, per path, the lines that came after chains near
+	// them were out (correlate.Live.Overtaken).
+	overtaken map[string]int
+}
+
+// noteOvertaken says on stderr, at the first of a path's lines that came
+// after the chains near it were handed out, that those chains may lack it
+// where analyze would have it; the summary's stderr line gives the count.
+func (t *tailer) noteOvertaken(path string, ev *parser.Event, by time.Duration) {
+	t.overtaken[path]++
+	if t.overtaken[path] == 1 {
+		t.e.warn(fmt.Sprintf("%s:%d: came %s later than tail waited for its log (silent, then later than its lines had come); chains near it may lack it where analyze has it",
+			path, ev.Line, by.Round(time.Millisecond)))
+	}
 }
 
 // detectLimit is how many lines a new, empty-at-first file may show before
@@ -187,6 +201,7 @@ func (t *tailer) start(g *follow.Gen, tg *tailGen, sample []string) {
 	for _, l := range tg.pending {
 		tg.split.Feed(parser.Line{Num: l.num, Text: l.text})
 	}
+	tg.src.SetOpen(split.Open())
 	for _, n := range tg.notices {
 		t.e.warn(n)
 	}
@@ -204,9 +219,7 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 	if tg.split != nil {
 		tg.src.Touch(now)
 		tg.split.Feed(parser.Line{Num: num, Text: text})
-		if at, ok := tg.split.Open(); ok {
-			tg.src.Seen(at)
-		}
+		tg.src.SetOpen(tg.split.Open())
 		return
 	}
 	if len(tg.pending) == 0 && locust.KindOf(text) != "" {
@@ -264,6 +277,7 @@ func (t *tailer) flushQuiet(now time.Time) {
 			continue
 		}
 		tg.split.Pause()
+		tg.src.SetOpen(tg.split.Open())
 		tg.flushed = true
 	}
 }
@@ -275,7 +289,9 @@ func (c *tailCmd) newTailer(e *env, opts *source.Options, pl *pipeline, cat *cat
 		samples:  map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, disorder: map[string]correlate.Disorder{}, now: now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace, Now: now,
 		ReadLimit: readLimit, Hold: t.ahead}, t)
-	t.live.Tap = pl.count
+	t.live.Tap = func(ev *parser.Event, _ time.Time, cause *correlate.Cause) { pl.count(ev, cause) }
+	t.overtaken = map[string]int{}
+	t.live.Overtaken = t.noteOvertaken
 	return t
 }
 
@@ -356,8 +372,7 @@ func (t *tailer) step() bool {
 	for g, tg := range t.gens {
 		if tg.src != nil {
 			tg.src.SetBehind(g.Behind())
-			_, holding := tg.split.Holding()
-			tg.src.SetHolding(holding)
+			tg.src.SetHolding(tg.split.Holding())
 		}
 	}
 	t.flushQuiet(polled)
@@ -385,7 +400,8 @@ func (t *tailer) endWhenAllQuiet(now time.Time) {
 		}
 		if _, holding := tg.split.Holding(); holding {
 			tg.split.Flush()
-			tg.src.SetHolding(false)
+			tg.src.SetHolding(time.Time{}, false)
+			tg.src.SetOpen(tg.split.Open())
 		}
 	}
 	t.live.End()
@@ -448,6 +464,11 @@ func (c *tailCmd) Run(e *env) error {
 	}
 	t.fol.Close()
 	t.live.Close()
+	for _, f := range t.files {
+		if n := t.overtaken[f]; n > 1 {
+			e.warn(fmt.Sprintf("%s: %d lines came later than tail waited for them", f, n))
+		}
+	}
 	run.Summary = pl.corr.Summary()
 	for _, f := range t.files {
 		for i, name := range cat.ofFile(f) {

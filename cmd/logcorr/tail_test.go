@@ -461,20 +461,7 @@ func TestTailFarBehind(t *testing.T) {
 		return clock
 	}
 	var stdout, stderr bytes.Buffer
-	e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr}
-	var flags cli
-	p, err := kong.New(&flags, kong.Vars{"version": version})
-	require.NoError(t, err)
-	_, err = p.Parse([]string{"tail", "--tz", "Asia/Jakarta", "--from-start", "--idle", "5s", "--format", "json", dir})
-	require.NoError(t, err)
-	c := &flags.Tail
-	cfg, opts, err := c.setup(e)
-	require.NoError(t, err)
-	pl := newPipeline(cfg, report.New(c.Format, &stdout, report.Options{Live: true}), verdict.NewCoverage(nil))
-	cat := newCatalog()
-	cat.coverage = pl.coverage
-	opts.OnPart = cat.found
-	tl := c.newTailer(e, opts, pl, cat, now)
+	tl, c, _ := stepTailer(t, now, &stdout, &stderr, "--tz", "Asia/Jakarta", "--from-start", "--idle", "5s", "--format", "json", dir)
 
 	start, steps, most := clock, 0, 0
 	for {
@@ -522,6 +509,26 @@ func TestTailFarBehind(t *testing.T) {
 	assert.Less(t, most, events/4, "at most %d of %d events waited at once", most, events)
 	assert.Contains(t, stderr.String(), "behind: ")
 	assert.Contains(t, stderr.String(), "caught up after ")
+}
+
+// stepTailer makes the tailer tail's arguments ask for, on the clock now,
+// for a test to step (tailer.step) as tail's loop would; and the
+// correlator's configuration.
+func stepTailer(t *testing.T, now func() time.Time, stdout, stderr *bytes.Buffer, args ...string) (*tailer, *tailCmd, correlate.Config) {
+	e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
+	var flags cli
+	p, err := kong.New(&flags, kong.Vars{"version": version})
+	require.NoError(t, err)
+	_, err = p.Parse(append([]string{"tail"}, args...))
+	require.NoError(t, err)
+	c := &flags.Tail
+	cfg, opts, err := c.setup(e)
+	require.NoError(t, err)
+	pl := newPipeline(cfg, report.New(c.Format, stdout, report.Options{Live: true}), verdict.NewCoverage(nil))
+	cat := newCatalog()
+	cat.coverage = pl.coverage
+	opts.OnPart = cat.found
+	return c.newTailer(e, opts, pl, cat, now), c, cfg
 }
 
 // TestTailSecondInterrupt: the first Ctrl-C asks for the last chains and
