@@ -237,13 +237,19 @@ func loop(all []line, n int) []line {
 
 // The timestamps Shift moves: ISO dates (Python logging, PgBouncer,
 // PostgreSQL) near the start of a line, the common log format's (runserver,
-// nginx, gunicorn's access log) near its start, and runserver's banner.
+// nginx, gunicorn's access log) near its start, nginx's error log's, uWSGI's
+// request log's (after the request's vars), and runserver's banner. A loop
+// that left one unmoved would repeat its first time over and over.
 var (
 	stampForms = []stampForm{
 		{regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d`), 40, 10,
 			map[byte]string{' ': "2006-01-02 15:04:05", 'T': "2006-01-02T15:04:05"}},
 		{regexp.MustCompile(`\d\d/[A-Z][a-z]{2}/\d{4}[ :]\d\d:\d\d:\d\d`), 60, 11,
 			map[byte]string{' ': "02/Jan/2006 15:04:05", ':': "02/Jan/2006:15:04:05"}},
+		{regexp.MustCompile(`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`), 10, 10,
+			map[byte]string{' ': "2006/01/02 15:04:05"}},
+		{regexp.MustCompile(`[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}`), 200, 3,
+			map[byte]string{' ': "Mon Jan _2 15:04:05 2006"}},
 	}
 	// runserver's banner: "November 27, 2026 - 00:15:02".
 	bannerStamp = regexp.MustCompile(`^[A-Z][a-z]+ \d\d?, \d{4} - \d\d:\d\d:\d\d$`)

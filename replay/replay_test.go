@@ -82,6 +82,10 @@ func TestShift(t *testing.T) {
 		{"[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 145", "[27/Nov/2026 00:17:05] \"POST /accounts/login/ HTTP/1.1\" 500 145"},
 		{"127.0.0.1 - - [30/Nov/2026:21:27:25 +0000] \"POST /accounts/login/ HTTP/1.1\" 500 145", "127.0.0.1 - - [30/Nov/2026:21:29:25 +0000] \"POST /accounts/login/ HTTP/1.1\" 500 145"},
 		{"November 27, 2026 - 23:59:02", "November 28, 2026 - 00:01:02"},
+		{"2026/11/30 22:55:39 [error] 23368#23368: *1 connect() failed (111: Connection refused)", "2026/11/30 22:57:39 [error] 23368#23368: *1 connect() failed (111: Connection refused)"},
+		{"[pid: 22793|app: 0|req: 8/22] 127.0.0.1 () {36 vars in 558 bytes} [Tue Dec  1 05:59:04 2026] POST /accounts/login/ => generated 145 bytes in 96 msecs",
+			"[pid: 22793|app: 0|req: 8/22] 127.0.0.1 () {36 vars in 558 bytes} [Tue Dec  1 06:01:04 2026] POST /accounts/login/ => generated 145 bytes in 96 msecs"},
+		{"[pid: 1|app: 0|req: 8/22] 127.0.0.1 () {36 vars in 558 bytes} [Mon Nov 30 23:59:04 2026] GET /", "[pid: 1|app: 0|req: 8/22] 127.0.0.1 () {36 vars in 558 bytes} [Tue Dec  1 00:01:04 2026] GET /"},
 		{"Traceback (most recent call last):", "Traceback (most recent call last):"},
 	} {
 		assert.Equal(t, tc.want, Shift(tc.line, 2*time.Minute), tc.line)
