@@ -88,7 +88,8 @@ type Options struct {
 	ReadLimit int64
 	// Hold, when set, is asked before each Poll reads a path's current
 	// generation: true leaves the path unread this time (a file whose
-	// lines are already ahead of the others').
+	// lines are already ahead of the others'); Behind then says whether
+	// it has grown.
 	Hold func(g *Gen) bool
 }
 
@@ -348,7 +349,17 @@ func (f *Follower) Poll() {
 	f.started = true
 	for _, name := range f.order {
 		p := f.files[name]
-		if p.ignored || p.cur != nil && len(p.draining) == 0 && f.opts.Hold != nil && f.opts.Hold(p.cur) {
+		if p.ignored {
+			continue
+		}
+		if p.cur != nil && len(p.draining) == 0 && f.opts.Hold != nil && f.opts.Hold(p.cur) {
+			// Left unread, a file that has grown is behind: its
+			// source must not be taken for one read to its end.
+			if p.cur.held != nil {
+				if fi, err := p.cur.held.Stat(); err == nil && fi.Size() > p.cur.off {
+					p.cur.behind = true
+				}
+			}
 			continue
 		}
 		f.pollPath(p, initial)

@@ -535,6 +535,38 @@ func TestReadLimit(t *testing.T) {
 		rec.notices[len(rec.notices)-1])
 }
 
+// TestHeldFileIsBehind: a file the caller leaves unread (Hold: its lines
+// are far ahead of the others') is behind once it has grown, though its
+// last read reached its end: its lines are on disk, unread, and whoever
+// asks must not take the file for one read to its end.
+func TestHeldFileIsBehind(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	write(t, w, "line 1\n")
+	hold := false
+	var gen *Gen
+	f := New([]string{log}, Options{FromStart: true, Grace: 2 * time.Second, Now: c.now,
+		Hold: func(g *Gen) bool { gen = g; return hold }}, rec)
+	defer f.Close()
+	f.Poll()
+	f.Poll()
+	require.NotNil(t, gen)
+	assert.Equal(t, []string{"x.log#1:1 line 1"}, rec.lines())
+	assert.False(t, gen.Behind(), "read to its end")
+	hold = true
+	f.Poll()
+	assert.False(t, gen.Behind(), "held, but nothing new")
+	write(t, w, "line 2\n")
+	f.Poll()
+	assert.Empty(t, rec.lines())
+	assert.True(t, gen.Behind(), "held with a line on disk")
+	hold = false
+	f.Poll()
+	assert.Equal(t, []string{"x.log#1:2 line 2"}, rec.lines())
+	assert.False(t, gen.Behind())
+}
+
 // shift moves a log's rotated files up one, as logrotate does before it
 // rotates: x.log.2 becomes x.log.3, x.log.1 x.log.2.
 func shift(t *testing.T, log string, rotated int) {
