@@ -71,13 +71,13 @@ type LiveSource struct {
 	// and opened when its first line was read.
 	open, opened time.Time
 	hasOpen      bool
-	// lag keeps how long after their time the lines read as they were
+	// lag keeps how long after their place the lines read as they were
 	// written were read (wall clock less event time, the clocks' offset
 	// included), over the last minute or two.
 	lag lagWindow
 }
 
-// lagWindow keeps how long after their stamps a source's lines were read
+// lagWindow keeps how long after their places a source's lines were read
 // (wall clock less event time): the least ever, which is the clocks' offset
 // (and the quickest a line came), and the most over the current minute and
 // the one before, so that how late lines come now counts, not a burst long
@@ -229,8 +229,8 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 		if !s.behind && s.lag.seen {
 			// All it holds is read (lines written since were written
 			// after now), and beyond the clocks' offset its lines
-			// have come at most late() after their stamps: what it
-			// writes next is stamped no earlier than now less the
+			// have been read at most late() after their places: what
+			// it writes next is placed no earlier than now less the
 			// offset, less that or the slack, whichever is more, as
 			// within a file a line up to the slack behind is in time.
 			// A log silent for a while (PostgreSQL's, between
@@ -270,6 +270,10 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// Mark is the watermark the correlator was last settled at; false before
+// the first.
+func (l *Live) Mark() (time.Time, bool) { return l.wm, !l.wm.IsZero() }
 
 // Queued counts the events read and not yet handed to the correlator.
 func (l *Live) Queued() int { return len(l.ready) }

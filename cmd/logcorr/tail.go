@@ -79,9 +79,17 @@ type tailer struct {
 	// disorder is each path's, over its generations.
 	disorder map[string]correlate.Disorder
 	now      func() time.Time
-	// slowest is the newest line of the slowest file behind, at the
-	// start of the poll; zero when none is.
-	slowest time.Time
+	// slowest is the newest line of the slowest file behind (slowestGen),
+	// at the start of the poll; zero when none is. readTo is how far event
+	// time may be read ahead of: slowest, or the watermark if further back.
+	slowest, readTo time.Time
+	slowestGen      *follow.Gen
+	// mark is the watermark at the last poll, and marked when it last
+	// moved on (wall clock).
+	mark, marked time.Time
+	idle         time.Duration
+	// lines counts the lines read, to tell a step that read nothing.
+	lines int
 	// behindSince is when tail last fell behind; saidBehind whether
 	// stderr has been told.
 	behindSince time.Time
@@ -214,6 +222,7 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 		return // skipped while its lines were being read
 	}
 	now := t.now()
+	t.lines++
 	tg.lastLine, tg.flushed = now, false
 	t.lastLine, t.ended = now, false
 	if tg.split != nil {
@@ -285,8 +294,8 @@ func (t *tailer) flushQuiet(now time.Time) {
 // newTailer follows the command's paths on the clock now.
 func (c *tailCmd) newTailer(e *env, opts *source.Options, pl *pipeline, cat *catalog, now func() time.Time) *tailer {
 	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), cat: cat,
-		endQuiet: pl.cfg.After + correlate.DefaultSlack,
-		samples:  map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, disorder: map[string]correlate.Disorder{}, now: now}
+		endQuiet: pl.cfg.After + correlate.DefaultSlack, idle: c.Idle,
+		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, disorder: map[string]correlate.Disorder{}, now: now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace, Now: now,
 		ReadLimit: readLimit, Hold: t.ahead}, t)
 	t.live.Tap = func(ev *parser.Event, _ time.Time, cause *correlate.Cause) { pl.count(ev, cause) }
@@ -299,11 +308,13 @@ func (c *tailCmd) newTailer(e *env, opts *source.Options, pl *pipeline, cat *cat
 // a starved process, --from-start on big logs), tail takes the backlog a
 // piece at a time, handing out chains between pieces, rather than holding
 // all of it at once. A file whose lines are already holdAhead of the
-// slowest file still behind is not read: its events would only wait. They
-// are variables so that tests can scale them to a short capture.
+// slowest file still behind, or of the watermark (which a log read to its
+// end, or a record held, can keep further back), is not read: its events
+// would only wait. They are variables so that tests can scale them to a
+// short capture.
 var (
-	readLimit int64 = 1 << 20
-	holdAhead       = time.Minute
+	readLimit int64 = 256 << 10
+	holdAhead       = 30 * time.Second
 )
 
 // behindNotice is how long tail must stay behind before it says so.
@@ -335,27 +346,44 @@ func sizeOf(n int64) string {
 }
 
 // ahead tells the follower to leave a file unread this poll: its newest
-// line is far ahead of the slowest file that is behind, which is never
-// left unread, so reading always gets on.
+// line is far ahead of the slowest file that is behind, or of the
+// watermark. The slowest file behind is left unread only while the
+// watermark moves: reading always gets on, and a record held for a line
+// that never comes (a server stopped mid-request) holds it for --idle at
+// most.
 func (t *tailer) ahead(g *follow.Gen) bool {
 	tg := t.gens[g]
-	if tg == nil || tg.src == nil || t.slowest.IsZero() {
+	if tg == nil || tg.src == nil || t.readTo.IsZero() || g == t.slowestGen {
 		return false
 	}
 	newest, ok := tg.src.Newest()
-	return ok && newest.After(t.slowest.Add(holdAhead))
+	return ok && newest.After(t.readTo.Add(holdAhead))
 }
 
-// noteSlowest finds the newest line of the slowest file that is behind.
-func (t *tailer) noteSlowest() {
-	t.slowest = time.Time{}
+// noteSlowest finds the newest line of the slowest file that is behind,
+// and how far ahead of event time files may be read: a log read to its
+// end holds the watermark by the wall clock (its lines' lag) until it is
+// quiet, and what is read meanwhile would only wait in memory.
+func (t *tailer) noteSlowest(now time.Time) {
+	t.slowest, t.slowestGen, t.readTo = time.Time{}, nil, time.Time{}
 	for g, tg := range t.gens {
 		if tg.src == nil || !g.Behind() {
 			continue
 		}
 		if newest, ok := tg.src.Newest(); ok && (t.slowest.IsZero() || newest.Before(t.slowest)) {
-			t.slowest = newest
+			t.slowest, t.slowestGen = newest, g
 		}
+	}
+	t.readTo = t.slowest
+	wm, ok := t.live.Mark()
+	if !ok {
+		return
+	}
+	if wm.After(t.mark) {
+		t.mark, t.marked = wm, now
+	}
+	if !t.slowest.IsZero() && wm.Add(holdAhead).Before(t.slowest) && now.Sub(t.marked) < t.idle {
+		t.readTo, t.slowestGen = wm, nil
 	}
 }
 
@@ -367,7 +395,7 @@ func (t *tailer) step() bool {
 	// big chunk of one must not make the rest look quiet, and their next
 	// lines late).
 	polled := t.now()
-	t.noteSlowest()
+	t.noteSlowest(polled)
 	t.fol.Poll()
 	for g, tg := range t.gens {
 		if tg.src != nil {
@@ -436,10 +464,13 @@ func (c *tailCmd) Run(e *env) error {
 		stop = timer.C
 	}
 	for running := true; running && pl.renderErr == nil; {
+		read := t.lines
 		behind := t.step()
 		t.noteBehind(behind)
-		if behind {
-			// The next piece at once, unless told to stop.
+		if behind && t.lines > read {
+			// The next piece at once, unless told to stop. Behind with
+			// nothing read, every file waits for the watermark: the
+			// next look is the ticker's.
 			select {
 			case <-e.ctx.Done():
 				running = false
