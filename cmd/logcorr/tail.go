@@ -349,8 +349,9 @@ func sizeOf(n int64) string {
 // line is far ahead of the slowest file that is behind, or of the
 // watermark. The slowest file behind is left unread only while the
 // watermark moves: reading always gets on, and a record held for a line
-// that never comes (a server stopped mid-request) holds it for --idle at
-// most.
+// that never comes (a server stopped mid-request) holds it for twice
+// --idle at most (a log read to its end that holds the watermark is quiet
+// after --idle, and lets it move first).
 func (t *tailer) ahead(g *follow.Gen) bool {
 	tg := t.gens[g]
 	if tg == nil || tg.src == nil || t.readTo.IsZero() || g == t.slowestGen {
@@ -382,7 +383,7 @@ func (t *tailer) noteSlowest(now time.Time) {
 	if wm.After(t.mark) {
 		t.mark, t.marked = wm, now
 	}
-	if !t.slowest.IsZero() && wm.Add(holdAhead).Before(t.slowest) && now.Sub(t.marked) < t.idle {
+	if !t.slowest.IsZero() && wm.Add(holdAhead).Before(t.slowest) && now.Sub(t.marked) < 2*t.idle {
 		t.readTo, t.slowestGen = wm, nil
 	}
 }
