@@ -224,3 +224,31 @@ func TestOvertakenIsSaid(t *testing.T) {
 		})
 	}
 }
+
+// TestNewGenerationKeepsLag: the file a rotation leaves new starts with
+// what the one before it showed of how late the log's lines come, so that
+// once the old one is done, the new one, read to its end, holds the
+// watermark by the slack rather than at its newest less the slack.
+func TestNewGenerationKeepsLag(t *testing.T) {
+	event := time.Date(2026, 11, 27, 0, 15, 0, 0, time.UTC)
+	live := NewLive(New(DefaultConfig(), func(Chain) {}), DefaultSlack, time.Hour)
+	wall := event
+	first := live.Source("x.log", 1, wall)
+	first.SetBehind(false)
+	for i := 0; i < 10; i++ {
+		first.Touch(wall)
+		first.Push(parser.Event{Time: wall, Source: "x.log"})
+		wall = wall.Add(100 * time.Millisecond)
+	}
+	first.Done()
+	// Its first lines come in its first read, before it is known to be
+	// read to its end: they show nothing of how late lines come.
+	second := live.Source("x.log", 2, wall)
+	second.Touch(wall)
+	second.Push(parser.Event{Time: wall, Source: "x.log"})
+	second.SetBehind(false)
+	wall = wall.Add(time.Second)
+	wm, ok := live.Watermark(wall)
+	require.True(t, ok)
+	assert.Equal(t, wall.Add(-DefaultSlack), wm, "now less the slack, not its newest (a second ago) less the slack")
+}

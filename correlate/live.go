@@ -133,9 +133,18 @@ func NewLive(corr *Correlator, slack, idle time.Duration) *Live {
 	return &Live{corr: corr, slack: slack, idle: idle}
 }
 
-// Source registers a source; gen tells generations of one path apart.
+// Source registers a source; gen tells generations of one path apart. A
+// later generation starts with what the one before it showed of how late
+// the log's lines come: the same writer writes it, and a file new after a
+// rotation would otherwise hold the watermark at its newest less the slack
+// until its lines had shown it again.
 func (l *Live) Source(name string, gen int, now time.Time) *LiveSource {
 	s := &LiveSource{live: l, name: name, gen: gen, lastLine: now, moved: now}
+	for _, o := range l.srcs {
+		if o.name == name && o.gen < gen && o.lag.seen {
+			s.lag = o.lag
+		}
+	}
 	l.srcs = append(l.srcs, s)
 	return s
 }

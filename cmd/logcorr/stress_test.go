@@ -268,23 +268,6 @@ func runStress(t *testing.T, bin, src string, names []string, sc stressCase) {
 	}
 }
 
-// textKeys describes chains by the text of every line they cite: file
-// names and line numbers differ between a followed file's generations and
-// the files rotation leaves, the lines do not.
-func textKeys(chains []report.JSONChain) []string {
-	var keys []string
-	for _, c := range chains {
-		var ev []string
-		for _, l := range c.Evidence {
-			ev = append(ev, l.Text)
-		}
-		sort.Strings(ev)
-		keys = append(keys, c.Anchor.Text+" | "+c.Cause+" | "+strings.Join(ev, " | "))
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // eventsPerLog adds up each log's events over the files rotation made of it.
 func eventsPerLog(srcs []report.JSONSource) map[string]int {
 	out := map[string]int{}

@@ -55,6 +55,7 @@ type tailGen struct {
 	notices  []string      // notices held back until then
 	lastLine time.Time
 	flushed  bool
+	spoke    bool // a line has been read
 }
 
 type pendingLine struct {
@@ -223,6 +224,10 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 	}
 	now := t.now()
 	t.lines++
+	if !tg.spoke {
+		tg.spoke = true
+		t.endOlderRecords(g)
+	}
 	tg.lastLine, tg.flushed = now, false
 	t.lastLine, t.ended = now, false
 	if tg.split != nil {
@@ -288,6 +293,32 @@ func (t *tailer) flushQuiet(now time.Time) {
 		tg.split.Pause()
 		tg.src.SetOpen(tg.split.Open())
 		tg.flushed = true
+	}
+}
+
+// endOlderRecords ends the records the older generations of a path hold
+// once its new one has a line: the writer has gone on to the new file. A
+// record held open, written whole, does not go on in the old one; one held
+// for the line that dates it (runserver's) finds none there, and takes the
+// last time its file gave, as in analyze, where both end with their file.
+// Waiting for the old file's end (--grace) or a pause would hold the
+// watermark at them meanwhile.
+func (t *tailer) endOlderRecords(g *follow.Gen) {
+	for old, tg := range t.gens {
+		if old.Path != g.Path || old.N >= g.N || tg.split == nil {
+			continue
+		}
+		if _, holding := tg.split.Holding(); holding {
+			tg.split.Flush()
+			tg.src.SetHolding(time.Time{}, false)
+			tg.src.SetOpen(tg.split.Open())
+			continue
+		}
+		if _, open := tg.split.Open(); open && !tg.flushed {
+			tg.split.Pause()
+			tg.src.SetOpen(tg.split.Open())
+			tg.flushed = true
+		}
 	}
 }
 
