@@ -968,14 +968,16 @@ func (f *Follower) Unread() int64 {
 	for _, p := range f.files {
 		for _, g := range append(p.draining, p.cur) {
 			if g != nil {
-				n += g.unread()
+				n += g.Unread()
 			}
 		}
 	}
 	return n
 }
 
-func (g *Gen) unread() int64 {
+// Unread is how many bytes the generation's file holds past what was read
+// (0 once its file is closed).
+func (g *Gen) Unread() int64 {
 	if g.held == nil {
 		return 0
 	}
@@ -987,4 +989,4 @@ func (g *Gen) unread() int64 {
 }
 
 // unreadSize says how much of a generation's file is left to read.
-func unreadSize(g *Gen) string { return sizeOf(g.unread()) }
+func unreadSize(g *Gen) string { return sizeOf(g.Unread()) }

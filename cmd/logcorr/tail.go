@@ -56,6 +56,9 @@ type tailGen struct {
 	lastLine time.Time
 	flushed  bool
 	spoke    bool // a line has been read
+	// ended: its records were ended once a newer generation of its path
+	// had a line and it was read to its end (endOlderRecords).
+	ended bool
 }
 
 type pendingLine struct {
@@ -224,10 +227,7 @@ func (t *tailer) Line(g *follow.Gen, num int, text string) {
 	}
 	now := t.now()
 	t.lines++
-	if !tg.spoke {
-		tg.spoke = true
-		t.endOlderRecords(g)
-	}
+	tg.spoke = true
 	tg.lastLine, tg.flushed = now, false
 	t.lastLine, t.ended = now, false
 	if tg.split != nil {
@@ -297,28 +297,32 @@ func (t *tailer) flushQuiet(now time.Time) {
 }
 
 // endOlderRecords ends the records the older generations of a path hold
-// once its new one has a line: the writer has gone on to the new file. A
-// record held open, written whole, does not go on in the old one; one held
-// for the line that dates it (runserver's) finds none there, and takes the
-// last time its file gave, as in analyze, where both end with their file.
-// Waiting for the old file's end (--grace) or a pause would hold the
-// watermark at them meanwhile.
-func (t *tailer) endOlderRecords(g *follow.Gen) {
-	for old, tg := range t.gens {
-		if old.Path != g.Path || old.N >= g.N || tg.split == nil {
+// once a newer one has a line and they are read to their end: the writer
+// has gone on to the new file. A record held open, written whole, does not
+// go on in the old one; one held for the line that dates it (runserver's)
+// finds none there, and takes the last time its file gave, as in analyze,
+// where both end with their file. Waiting for the old file's end (--grace)
+// or a pause would hold the watermark at them meanwhile.
+func (t *tailer) endOlderRecords() {
+	spoke := map[string]int{}
+	for g, tg := range t.gens {
+		if tg.spoke && g.N > spoke[g.Path] {
+			spoke[g.Path] = g.N
+		}
+	}
+	for g, tg := range t.gens {
+		if tg.ended || tg.split == nil || g.N >= spoke[g.Path] || g.Unread() > 0 {
 			continue
 		}
+		tg.ended = true
 		if _, holding := tg.split.Holding(); holding {
 			tg.split.Flush()
 			tg.src.SetHolding(time.Time{}, false)
-			tg.src.SetOpen(tg.split.Open())
-			continue
-		}
-		if _, open := tg.split.Open(); open && !tg.flushed {
+		} else if _, open := tg.split.Open(); open && !tg.flushed {
 			tg.split.Pause()
-			tg.src.SetOpen(tg.split.Open())
 			tg.flushed = true
 		}
+		tg.src.SetOpen(tg.split.Open())
 	}
 }
 
@@ -436,6 +440,7 @@ func (t *tailer) step() bool {
 		}
 	}
 	t.flushQuiet(polled)
+	t.endOlderRecords()
 	t.endWhenAllQuiet(polled)
 	t.live.Tick(polled)
 	return t.fol.Behind()
