@@ -252,3 +252,50 @@ func TestNewGenerationKeepsLag(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, wall.Add(-DefaultSlack), wm, "now less the slack, not its newest (a second ago) less the slack")
 }
+
+// TestNewLogHoldsUntilItSpeaks: a log the follower has just found (its
+// path's first file) may still say anything: until it has an event, or for
+// --idle at most, event time stays where it is, so that its first lines,
+// found a look after the others', are not placed behind chains already
+// out. A file a rotation made does not: its lines follow its log's.
+func TestNewLogHoldsUntilItSpeaks(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		gen   int
+		holds bool
+	}{
+		{"a new log", 1, true},
+		{"a rotated log's new file", 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			event := time.Date(2026, 11, 27, 0, 15, 0, 0, time.UTC)
+			idle := 5 * time.Second
+			live := NewLive(New(DefaultConfig(), func(Chain) {}), DefaultSlack, idle)
+			wall := event
+			busy := live.Source("busy.log", 1, wall)
+			busy.Touch(wall)
+			busy.Push(parser.Event{Time: wall, Source: "busy.log"})
+			live.Tick(wall)
+			before, _ := live.Mark()
+			live.Source("new.log", tc.gen, wall)
+			for i := 0; i < 30; i++ {
+				wall = wall.Add(100 * time.Millisecond)
+				busy.Touch(wall)
+				busy.Push(parser.Event{Time: wall, Source: "busy.log"})
+				live.Tick(wall)
+			}
+			held, _ := live.Mark()
+			if tc.holds {
+				assert.Equal(t, before, held, "held where it was")
+			} else {
+				assert.Equal(t, wall.Add(-DefaultSlack), held)
+			}
+			wall = wall.Add(idle)
+			busy.Touch(wall)
+			busy.Push(parser.Event{Time: wall, Source: "busy.log"})
+			live.Tick(wall)
+			after, _ := live.Mark()
+			assert.Equal(t, wall.Add(-DefaultSlack), after, "not past --idle")
+		})
+	}
+}

@@ -67,6 +67,8 @@ type LiveSource struct {
 	// caughtUp: a read has found nothing left unread, so lines read now
 	// are read as they are written.
 	caughtUp bool
+	// registered is when the source was registered (wall clock).
+	registered time.Time
 	// open is the time of the record its parser holds open, if hasOpen,
 	// and opened when its first line was read.
 	open, opened time.Time
@@ -139,7 +141,7 @@ func NewLive(corr *Correlator, slack, idle time.Duration) *Live {
 // rotation would otherwise hold the watermark at its newest less the slack
 // until its lines had shown it again.
 func (l *Live) Source(name string, gen int, now time.Time) *LiveSource {
-	s := &LiveSource{live: l, name: name, gen: gen, lastLine: now, moved: now}
+	s := &LiveSource{live: l, name: name, gen: gen, lastLine: now, moved: now, registered: now}
 	for _, o := range l.srcs {
 		if o.name == name && o.gen < gen && o.lag.seen {
 			s.lag = o.lag
@@ -211,7 +213,7 @@ func (s *LiveSource) Done() { s.done = true }
 // placed before it. False while no source has produced an event.
 func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 	var active, estNow time.Time
-	anyActive, anyQuiet := false, false
+	anyActive, anyQuiet, unheard := false, false, false
 	keep := l.srcs[:0]
 	for _, s := range l.srcs {
 		if s.done {
@@ -219,6 +221,11 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 		}
 		keep = append(keep, s)
 		if !s.hasEvents {
+			// A log new to the follower may still say anything: the
+			// first file of its path (not one a rotation made, whose
+			// lines follow its log's) holds event time for --idle, as
+			// a silent one does, unless it speaks first.
+			unheard = unheard || s.gen == 1 && now.Sub(s.registered) <= l.idle
 			continue
 		}
 		quiet := now.Sub(s.moved)
@@ -272,6 +279,8 @@ func (l *Live) Watermark(now time.Time) (time.Time, bool) {
 	}
 	l.srcs = keep
 	switch {
+	case unheard:
+		return l.wm, !l.wm.IsZero()
 	case anyActive:
 		return active, true
 	case anyQuiet:

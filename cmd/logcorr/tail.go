@@ -141,6 +141,9 @@ func (t *tailer) Notice(path, msg string) {
 func (t *tailer) Opened(g *follow.Gen) {
 	tg := &tailGen{lastLine: t.now()}
 	t.gens[g] = tg
+	// Registered at once, before its format is known: until it speaks,
+	// the live order waits for it (correlate.Live.Watermark).
+	tg.src = t.live.Source(g.Path, g.N, t.now())
 	sample, known := t.samples[g.Path]
 	if !known {
 		head := headLines(g.Path)
@@ -172,6 +175,9 @@ func (t *tailer) skip(g *follow.Gen) {
 		t.e.warn(fmt.Sprintf("%s: skipped: not a log format logcorr reads (name its format with --parser %s=FORMAT)", g.Path, g.Path))
 	}
 	t.skipped = append(t.skipped, g.Path)
+	if tg := t.gens[g]; tg != nil && tg.src != nil {
+		tg.src.Done()
+	}
 	delete(t.gens, g)
 	t.fol.Ignore(g)
 }
@@ -198,7 +204,9 @@ func headLines(name string) []string {
 
 // start reads a generation with the reader its path's sample calls for.
 func (t *tailer) start(g *follow.Gen, tg *tailGen, sample []string) {
-	tg.src = t.live.Source(g.Path, g.N, t.now())
+	if tg.src == nil {
+		tg.src = t.live.Source(g.Path, g.N, t.now())
+	}
 	gen := g.N
 	split, err := source.NewSplitter(g.Path, sample, t.opts, t.now(), func(ev parser.Event) {
 		ev.Gen = gen
@@ -277,6 +285,7 @@ func (t *tailer) Closed(g *follow.Gen) {
 			t.e.warn(msg)
 		}
 	}
+	tg.src.Done()
 	delete(t.gens, g)
 }
 
@@ -434,7 +443,7 @@ func (t *tailer) step() bool {
 	t.noteSlowest(polled)
 	t.fol.Poll()
 	for g, tg := range t.gens {
-		if tg.src != nil {
+		if tg.split != nil {
 			tg.src.SetBehind(g.Behind())
 			tg.src.SetHolding(tg.split.Holding())
 		}

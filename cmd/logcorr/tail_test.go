@@ -429,6 +429,9 @@ func TestTailReadsShapes(t *testing.T) {
 			chains, _ := parseNDJSON(t, out)
 			doc := analyzeJSON(t, "--tz", "Asia/Jakarta", live)
 			rel := func(file string, gen int) string { return filepath.Base(file) }
+			if !assert.Equal(t, len(doc.Chains), len(chains), "chains; tail's stderr:\n%s", errOut) {
+				return
+			}
 			assert.Equal(t, chainKeys(doc.Chains, rel), chainKeys(chains, rel))
 			assert.NotEmpty(t, chains)
 		})
