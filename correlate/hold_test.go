@@ -165,9 +165,7 @@ func TestOpenRecordHoldsItsPlace(t *testing.T) {
 	django.SetOpen(held, true)
 	for i := 0; i < 100; i++ { // 10 s of the busy log
 		wall = wall.Add(100 * time.Millisecond)
-		busy.Touch(wall)
-		busy.Push(parser.Event{Time: wall, Source: "busy.log"})
-		live.Tick(wall)
+		speak(live, busy, wall)
 		wm, ok := live.Watermark(wall)
 		require.True(t, ok)
 		require.False(t, wm.After(held), "at %s the watermark passed the open record", wall.Sub(event))
@@ -209,9 +207,7 @@ func TestOvertakenIsSaid(t *testing.T) {
 			silent.Push(parser.Event{Time: wall, Source: "silent.log"})
 			for i := 0; i < 100; i++ {
 				wall = wall.Add(100 * time.Millisecond)
-				busy.Touch(wall)
-				busy.Push(parser.Event{Time: wall, Source: "busy.log"})
-				live.Tick(wall)
+				speak(live, busy, wall)
 			}
 			silent.Touch(wall)
 			silent.Push(parser.Event{Time: wall.Add(-tc.late), Source: "silent.log"})
@@ -273,16 +269,12 @@ func TestNewLogHoldsUntilItSpeaks(t *testing.T) {
 			live := NewLive(New(DefaultConfig(), func(Chain) {}), DefaultSlack, idle)
 			wall := event
 			busy := live.Source("busy.log", 1, wall)
-			busy.Touch(wall)
-			busy.Push(parser.Event{Time: wall, Source: "busy.log"})
-			live.Tick(wall)
+			speak(live, busy, wall)
 			before, _ := live.Mark()
 			live.Source("new.log", tc.gen, wall)
 			for i := 0; i < 30; i++ {
 				wall = wall.Add(100 * time.Millisecond)
-				busy.Touch(wall)
-				busy.Push(parser.Event{Time: wall, Source: "busy.log"})
-				live.Tick(wall)
+				speak(live, busy, wall)
 			}
 			held, _ := live.Mark()
 			if tc.holds {
@@ -291,11 +283,16 @@ func TestNewLogHoldsUntilItSpeaks(t *testing.T) {
 				assert.Equal(t, wall.Add(-DefaultSlack), held)
 			}
 			wall = wall.Add(idle)
-			busy.Touch(wall)
-			busy.Push(parser.Event{Time: wall, Source: "busy.log"})
-			live.Tick(wall)
+			speak(live, busy, wall)
 			after, _ := live.Mark()
 			assert.Equal(t, wall.Add(-DefaultSlack), after, "not past --idle")
 		})
 	}
+}
+
+// speak has a source read one line, stamped as it is read, and ticks live.
+func speak(live *Live, s *LiveSource, wall time.Time) {
+	s.Touch(wall)
+	s.Push(parser.Event{Time: wall, Source: s.name})
+	live.Tick(wall)
 }

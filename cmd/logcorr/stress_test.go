@@ -27,7 +27,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -304,7 +303,6 @@ func highWater(pid int) int64 {
 // slack, as at the end of analyze's input.
 func reportLatency(t *testing.T, chains []report.JSONChain, when []time.Time, wall0, event0 time.Time, speed float64, written time.Time) {
 	var lat []time.Duration
-	var slowest []string
 	after, last := 0, time.Duration(0)
 	for i, c := range chains {
 		if when[i].After(written) {
@@ -312,19 +310,12 @@ func reportLatency(t *testing.T, chains []report.JSONChain, when []time.Time, wa
 			last = max(last, when[i].Sub(written))
 			continue
 		}
-		at, err := time.Parse(time.RFC3339Nano, c.Anchor.Time)
-		require.NoError(t, err)
-		closes := wall0.Add(time.Duration(float64(at.Add(correlate.DefaultAfter).Sub(event0)) / speed))
-		d := when[i].Sub(closes)
-		lat = append(lat, d)
-		slowest = append(slowest, fmt.Sprintf("%s: anchor %s", d.Round(10*time.Millisecond), c.Anchor.Time))
+		closes := wall0.Add(time.Duration(float64(parseStamp(t, c.Anchor.Time).Add(correlate.DefaultAfter).Sub(event0)) / speed))
+		lat = append(lat, when[i].Sub(closes))
 	}
 	require.NotEmpty(t, lat)
 	slices.Sort(lat)
-	sort.Sort(sort.Reverse(sort.StringSlice(slowest)))
-	pick := func(q float64) time.Duration {
-		return lat[min(len(lat)-1, int(q*float64(len(lat))))].Round(10 * time.Millisecond)
-	}
+	pick := func(q float64) time.Duration { return quantile(lat, q).Round(10 * time.Millisecond) }
 	t.Logf("latency after window close, %d chains while the logs were written: p50 %s, p95 %s, max %s; %d chains after the last line, the last %s after it",
 		len(lat), pick(0.5), pick(0.95), lat[len(lat)-1].Round(10*time.Millisecond), after, last.Round(10*time.Millisecond))
 	// On the shipped capture nothing but its window holds a chain; on

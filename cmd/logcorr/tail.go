@@ -299,10 +299,25 @@ func (t *tailer) flushQuiet(now time.Time) {
 		if tg.split == nil || tg.flushed || g.Behind() || now.Sub(tg.lastLine) < lineWait {
 			continue
 		}
-		tg.split.Pause()
-		tg.src.SetOpen(tg.split.Open())
-		tg.flushed = true
+		tg.pause()
 	}
+}
+
+// pause ends the record the generation's parsers hold open, as a pause in
+// its lines does (parser.Pauser), and tells its live source.
+func (tg *tailGen) pause() {
+	tg.split.Pause()
+	tg.src.SetOpen(tg.split.Open())
+	tg.flushed = true
+}
+
+// endHeld dates the records the generation's parsers hold for a line to
+// date them by the last time its file gave, as the end of input does, and
+// tells its live source.
+func (tg *tailGen) endHeld() {
+	tg.split.Flush()
+	tg.src.SetHolding(time.Time{}, false)
+	tg.src.SetOpen(tg.split.Open())
 }
 
 // endOlderRecords ends the records the older generations of a path hold
@@ -325,13 +340,10 @@ func (t *tailer) endOlderRecords() {
 		}
 		tg.ended = true
 		if _, holding := tg.split.Holding(); holding {
-			tg.split.Flush()
-			tg.src.SetHolding(time.Time{}, false)
+			tg.endHeld()
 		} else if _, open := tg.split.Open(); open && !tg.flushed {
-			tg.split.Pause()
-			tg.flushed = true
+			tg.pause()
 		}
-		tg.src.SetOpen(tg.split.Open())
 	}
 }
 
@@ -473,9 +485,7 @@ func (t *tailer) endWhenAllQuiet(now time.Time) {
 			continue
 		}
 		if _, holding := tg.split.Holding(); holding {
-			tg.split.Flush()
-			tg.src.SetHolding(time.Time{}, false)
-			tg.src.SetOpen(tg.split.Open())
+			tg.endHeld()
 		}
 	}
 	t.live.End()
