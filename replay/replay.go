@@ -4,6 +4,7 @@
 package replay
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -552,4 +553,78 @@ func knownMode(rotation, mode string) error {
 		return nil
 	}
 	return fmt.Errorf("rotation %q: mode must be %s, %s or %s", rotation, Rename, CopyTruncate, Recreate)
+}
+
+// Repeat writes copies of a log's lines one after another, each copy's
+// timestamps moved on by step more than the one before: a large input of
+// real lines for benchmarks, deterministic for the same lines. Where each
+// line's timestamp sits is found once, so a gigabyte takes seconds.
+func Repeat(w io.Writer, lines []string, copies int, step time.Duration) error {
+	type stamped struct {
+		before, after string
+		t             time.Time
+		layout        string
+	}
+	plans := make([]stamped, len(lines))
+	for i, l := range lines {
+		plans[i] = stamped{before: l}
+		for _, f := range stampForms {
+			loc := f.re.FindStringIndex(l)
+			if loc == nil || loc[0] >= f.within {
+				continue
+			}
+			layout := f.layouts[l[loc[0]+f.joinAt]]
+			if t, err := time.Parse(layout, l[loc[0]:loc[1]]); err == nil {
+				plans[i] = stamped{before: l[:loc[0]], after: l[loc[1]:], t: t, layout: layout}
+				break
+			}
+		}
+		if plans[i].layout == "" && bannerStamp.MatchString(l) {
+			const layout = "January 2, 2006 - 15:04:05"
+			if t, err := time.Parse(layout, l); err == nil {
+				plans[i] = stamped{t: t, layout: layout}
+			}
+		}
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	var buf []byte
+	for c := 0; c < copies; c++ {
+		d := time.Duration(c) * step
+		for _, p := range plans {
+			buf = append(buf[:0], p.before...)
+			if p.layout != "" {
+				buf = p.t.Add(d).AppendFormat(buf, p.layout)
+				buf = append(buf, p.after...)
+			}
+			buf = append(buf, '\n')
+			if _, err := bw.Write(buf); err != nil {
+				return err
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+// RepeatFiles writes each named file of src into dst as copies of itself
+// (Repeat).
+func RepeatFiles(src, dst string, names []string, copies int, step time.Duration) error {
+	for _, n := range names {
+		raw, err := os.ReadFile(filepath.Join(src, n))
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+		f, err := os.Create(filepath.Join(dst, n))
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+		err = Repeat(f, lines, copies, step)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+	}
+	return nil
 }

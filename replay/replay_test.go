@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -196,4 +197,36 @@ func TestRunPaces(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(2026, 11, 30, 21, 26, 5, 0, time.UTC), first.UTC(), "gunicorn's first line is the first due")
 	assert.Equal(t, 4*time.Second, clock.now.Sub(start), "the last record is due 4 s after the first line, nginx's between them")
+}
+
+// Repeat must write what Shift makes of every line of every copy, for each
+// form of timestamp the shipped capture holds.
+func TestRepeatIsShiftCopied(t *testing.T) {
+	for _, name := range []string{"runserver_8000.err.log", "django_errors.log", "auth_debug.log", "pgbouncer.log"} {
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("../testdata/login-storm-psycopg2/logs", name))
+			require.NoError(t, err)
+			lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+			lines = lines[:min(len(lines), 3000)]
+			step := 2 * time.Minute
+			var got bytes.Buffer
+			require.NoError(t, Repeat(&got, lines, 3, step))
+			var want strings.Builder
+			for c := 0; c < 3; c++ {
+				for _, l := range lines {
+					want.WriteString(Shift(l, time.Duration(c)*step))
+					want.WriteByte('\n')
+				}
+			}
+			assert.Equal(t, want.String(), got.String())
+			out := strings.Split(got.String(), "\n")
+			moved := 0
+			for i := range lines {
+				if out[i] != out[len(lines)+i] {
+					moved++
+				}
+			}
+			assert.Positive(t, moved, "the second copy's times moved on")
+		})
+	}
 }

@@ -2,12 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,46 +24,23 @@ import (
 	"github.com/logcorr/logcorr/replay"
 )
 
-// The large input is the shipped capture repeated with its times moved on by
-// two minutes per copy (replay.Shift), written once under the temp dir and
-// reused: a real mix of lines, as large as asked, never committed.
+// The large input is the shipped capture repeated, each copy's times moved
+// on by two minutes (replay.Repeat): a real mix of lines, as large as asked,
+// deterministic, never committed. It is written once into
+// $LOGCORR_BENCH_DIR (default: the temp dir) and reused.
 func benchInput(b testing.TB, copies int) (string, int64) {
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("logcorr-bench-%d", copies))
-	src := "../../testdata/login-storm-psycopg2/logs"
-	names := []string{"runserver_8000.err.log", "django_errors.log", "auth_debug.log", "pgbouncer.log"}
-	var total int64
-	if _, err := os.Stat(filepath.Join(dir, "done")); err != nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			b.Fatal(err)
-		}
-		for _, n := range names {
-			raw, err := os.ReadFile(filepath.Join(src, n))
-			if err != nil {
-				b.Fatal(err)
-			}
-			lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
-			f, err := os.Create(filepath.Join(dir, n))
-			if err != nil {
-				b.Fatal(err)
-			}
-			w := bufio.NewWriter(f)
-			for c := 0; c < copies; c++ {
-				d := time.Duration(c) * 2 * time.Minute
-				for _, l := range lines {
-					w.WriteString(replay.Shift(l, d))
-					w.WriteByte('\n')
-				}
-			}
-			if err := w.Flush(); err != nil {
-				b.Fatal(err)
-			}
-			f.Close()
-		}
-		if err := os.WriteFile(filepath.Join(dir, "done"), nil, 0o644); err != nil {
+	root := os.Getenv("LOGCORR_BENCH_DIR")
+	if root == "" {
+		root = os.TempDir()
+	}
+	dir := filepath.Join(root, fmt.Sprintf("logcorr-bench-%d", copies))
+	if _, err := os.Stat(dir + ".done"); err != nil {
+		if err := writeCorpus(dir, copies); err != nil {
 			b.Fatal(err)
 		}
 	}
-	for _, n := range names {
+	var total int64
+	for _, n := range benchLogs {
 		fi, err := os.Stat(filepath.Join(dir, n))
 		if err != nil {
 			b.Fatal(err)
@@ -65,6 +48,18 @@ func benchInput(b testing.TB, copies int) (string, int64) {
 		total += fi.Size()
 	}
 	return dir, total
+}
+
+var benchLogs = []string{"runserver_8000.err.log", "django_errors.log", "auth_debug.log", "pgbouncer.log"}
+
+func writeCorpus(dir string, copies int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := replay.RepeatFiles("../../testdata/login-storm-psycopg2/logs", dir, benchLogs, copies, 2*time.Minute); err != nil {
+		return err
+	}
+	return os.WriteFile(dir+".done", nil, 0o644)
 }
 
 // peakHeap samples the heap while f runs; the GC keeps live data near
@@ -95,20 +90,52 @@ func peakHeap(f func()) uint64 {
 	return peak.Load()
 }
 
-// BenchmarkAnalyze reports MB/s and the peak heap of analyze over 1, 10 and
-// 40 copies of the shipped capture (9 MB to 370 MB): memory must stay flat as
-// the input grows, since the correlator keeps only its window.
-func BenchmarkAnalyze(b *testing.B) {
-	benchCopies(b, func(dir string) []string { return []string{"analyze", "--tz", "Asia/Jakarta", dir} })
+// Corpus sizes by name: copies of the shipped capture (9.5 MB each).
+var corpusCopies = map[string]int{"10MB": 1, "30MB": 3, "100MB": 11, "300MB": 32, "1GB": 106}
+
+var benchSizes = flag.String("bench.sizes", "10MB,100MB,1GB", "corpus sizes the Analyze and TailBehind benchmarks run on (of "+sizeNames()+")")
+
+func sizeNames() string {
+	names := make([]string, 0, len(corpusCopies))
+	for n := range corpusCopies {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return corpusCopies[names[i]] < corpusCopies[names[j]] })
+	return strings.Join(names, ", ")
 }
 
-// benchCopies runs logcorr with args over 1, 10 and 40 copies of the
-// shipped capture and reports MB/s and the peak heap.
+// BenchmarkAnalyze reports what analyze costs per format and corpus size:
+// MB/s, allocations per line, the peak heap in this process and the peak
+// RSS of the same run as a process of its own (a child of the test binary,
+// as a user runs it). Memory must stay flat as the input grows, since only
+// the window is kept.
+//
+//	go test ./cmd/logcorr -run '^$' -bench Analyze [-args -bench.sizes 10MB,1GB]
+func BenchmarkAnalyze(b *testing.B) {
+	for _, format := range []string{"json", "text"} {
+		b.Run(format, func(b *testing.B) {
+			benchCopies(b, func(dir string) []string {
+				return []string{"analyze", "--format", format, "--tz", "Asia/Jakarta", dir}
+			})
+		})
+	}
+}
+
+// benchCopies runs logcorr with args over the corpus sizes asked for and
+// reports MB/s, allocations per line, the peak heap and the peak RSS.
 func benchCopies(b *testing.B, args func(dir string) []string) {
-	for _, copies := range []int{1, 10, 40} {
-		b.Run(fmt.Sprintf("copies=%d", copies), func(b *testing.B) {
+	for _, size := range strings.Split(*benchSizes, ",") {
+		copies, ok := corpusCopies[size]
+		if !ok {
+			b.Fatalf("-bench.sizes: no corpus %q (%s)", size, sizeNames())
+		}
+		b.Run("size="+size, func(b *testing.B) {
 			dir, size := benchInput(b, copies)
+			lines := corpusLines(b, dir)
 			b.SetBytes(size)
+			b.ReportAllocs()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			b.ResetTimer()
 			var peak uint64
 			for i := 0; i < b.N; i++ {
@@ -119,9 +146,73 @@ func benchCopies(b *testing.B, args func(dir string) []string) {
 				})
 				peak = max(peak, p)
 			}
+			b.StopTimer()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/float64(lines), "allocs/line")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			if rss, ok := childPeakRSS(b, args(dir)); ok {
+				b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
+			}
 		})
 	}
+}
+
+// corpusLines counts a corpus's lines once (cached beside it).
+func corpusLines(b *testing.B, dir string) int64 {
+	if raw, err := os.ReadFile(dir + ".lines"); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64); err == nil {
+			return n
+		}
+	}
+	var n int64
+	buf := make([]byte, 1<<20)
+	for _, name := range benchLogs {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			k, err := f.Read(buf)
+			n += int64(bytes.Count(buf[:k], []byte{'\n'}))
+			if err != nil {
+				break
+			}
+		}
+		f.Close()
+	}
+	_ = os.WriteFile(dir+".lines", []byte(strconv.FormatInt(n, 10)), 0o644)
+	return n
+}
+
+// A benchmark's child: the test binary run again with LOGCORR_BENCH_CHILD
+// set runs logcorr with its arguments and exits, so that its peak RSS is
+// that run's alone.
+func init() {
+	if os.Getenv("LOGCORR_BENCH_CHILD") == "" {
+		return
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(os.Getenv("LOGCORR_BENCH_CHILD")), &args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Exit(run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard))
+}
+
+// childPeakRSS runs logcorr with args as a process of its own and returns
+// its peak resident set, where the system says it.
+func childPeakRSS(b *testing.B, args []string) (uint64, bool) {
+	enc, err := json.Marshal(args)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LOGCORR_BENCH_CHILD="+string(enc))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("logcorr %v as a process: %v", args, err)
+	}
+	return maxRSS(cmd.ProcessState)
 }
 
 // BenchmarkTailLatency measures how long tail takes to print a chain once

@@ -62,6 +62,8 @@ func main() {
 	flag.Var(tz, "tz", "ZONE: zone of the logs' naive timestamps (to keep the files in step); NAME=ZONE: of file NAME's (repeatable)")
 	split := flag.Int("split-every", 0, "write every n-th line in two pieces (0: never)")
 	loops := flag.Int("loops", 1, "replay the files this many times, each time with their timestamps moved on past the last")
+	copies := flag.Int("copies", 0, "write the files at once, this many copies one after another, each copy's timestamps moved on by -step (a large input for benchmarks); no pacing, no rotation")
+	step := flag.Duration("step", 2*time.Minute, "with -copies: how far each copy's timestamps move on from the one before")
 	keep := flag.String("keep", "", "folder where files a recreate rotation removes are kept (hard-linked), to read everything written afterwards")
 	flag.Var(rot, "rotate", "NAME=MODE@FRACTION: rotate NAME once, after that fraction of its lines; NAME=MODE/EVERY: rotate it every EVERY (e.g. 200ms), numbering as logrotate; NAME * is every file; MODE is rename, copytruncate or recreate (repeatable)")
 	flag.Usage = func() {
@@ -85,6 +87,13 @@ their timestamps give, e.g. next to "logcorr tail DEST-FOLDER":
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		fmt.Fprintf(os.Stderr, "logreplay: %v\n", err)
 		os.Exit(2)
+	}
+	if *copies > 0 {
+		if err := replay.RepeatFiles(src, dst, flag.Args()[2:], *copies, *step); err != nil {
+			fmt.Fprintf(os.Stderr, "logreplay: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
