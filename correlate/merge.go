@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/logcorr/logcorr/parser"
@@ -14,29 +15,59 @@ type Source interface {
 	Next() (parser.Event, error)
 }
 
+// Noticer is a Source that holds back its side effects (warnings, logical
+// sources found) while another goroutine reads it; Merge runs them, in the
+// order they happened, on its caller's goroutine just before the events
+// read after them, so stderr keeps a stable order whatever the scheduling.
+type Noticer interface {
+	Source
+	// HoldNotices makes the source queue its notices from now on.
+	HoldNotices()
+	// TakeNotices returns the notices queued since the last call.
+	TakeNotices() []func()
+}
+
 // Merge yields the events of several sources in time order. Lines of one file
 // are not strictly in time order (threads write them), so each source is read
 // ahead until its newest event is its hold past the one handed out: at first
 // DefaultSlack, more for a file that shows it needs more (holder); events
 // later than that still come out, just out of order, and the correlator
 // takes them.
+//
+// Each source is read, parsed and put in order by a goroutine of its own, a
+// few batches ahead of the merge, so that parsing uses every core while the
+// merge and what takes its events run on one. A source's order depends on
+// its own events alone, so the result is the same as reading them in turn.
 type Merge struct {
 	// OnError is told of a source's read error; the source then counts as
 	// ended, and what it yielded before stays.
 	OnError func(src int, err error)
 
-	srcs  []*reorder
-	ready mergeHeap
+	srcs  []*feed
+	ready []int // a heap of the sources with an event to hand out
 	init  bool
+	stop  chan struct{}
+	wg    sync.WaitGroup
 	// key is where the event last handed out was placed.
 	key time.Time
 }
 
+// Events pass between a source's goroutine and the merge in batches, so
+// that the hand-over costs little per event; a few batches in flight per
+// source bound the memory the read-ahead takes.
+const (
+	mergeBatch    = 256
+	mergeInFlight = 4
+)
+
 // NewMerge merges sources.
 func NewMerge(sources ...Source) *Merge {
-	m := &Merge{}
-	for _, s := range sources {
-		m.srcs = append(m.srcs, &reorder{src: s})
+	m := &Merge{stop: make(chan struct{})}
+	for i, s := range sources {
+		m.srcs = append(m.srcs, &feed{
+			index: i, r: &reorder{src: s},
+			full: make(chan *batch, mergeInFlight), free: make(chan *batch, mergeInFlight+1),
+		})
 	}
 	return m
 }
@@ -45,102 +76,214 @@ func NewMerge(sources ...Source) *Merge {
 func (m *Merge) Next() (parser.Event, error) {
 	if !m.init {
 		m.init = true
+		for _, f := range m.srcs {
+			if n, ok := f.r.src.(Noticer); ok {
+				n.HoldNotices()
+			}
+			m.wg.Add(1)
+			go func() {
+				defer m.wg.Done()
+				f.read(m.stop)
+			}()
+		}
 		for i := range m.srcs {
-			m.refill(i)
+			if m.refill(i) {
+				heap.Push(m, i)
+			}
 		}
 	}
 	if len(m.ready) == 0 {
 		return parser.Event{}, io.EOF
 	}
-	top := m.ready[0]
-	ev := m.srcs[top.src].pop()
-	heap.Pop(&m.ready)
-	m.key = top.t
-	m.refill(top.src)
+	i := m.ready[0]
+	f := m.srcs[i]
+	head := &f.cur.evs[f.pos]
+	ev, key := head.ev, head.key
+	*head = seqEvent{}
+	f.pos++
+	m.key = key
+	if m.refill(i) {
+		heap.Fix(m, 0)
+	} else {
+		heap.Pop(m)
+	}
 	return ev, nil
+}
+
+// Close stops the sources' goroutines of a merge left before its end.
+func (m *Merge) Close() {
+	select {
+	case <-m.stop:
+	default:
+		close(m.stop)
+	}
+	m.wg.Wait()
 }
 
 // Key is where the event Next last returned was placed in time order: its
 // time, or later when it came late (holder). Correlator.AddAt takes it.
 func (m *Merge) Key() time.Time { return m.key }
 
-// Disorder says how far out of order source i's events came.
-func (m *Merge) Disorder(i int) Disorder { return m.srcs[i].hold.d }
+// Disorder says how far out of order source i's events came; it is known
+// once the source has been read to its end.
+func (m *Merge) Disorder(i int) Disorder { return m.srcs[i].disorder }
 
-// refill puts a source's next event, if any, among the candidates.
-func (m *Merge) refill(i int) {
-	r := m.srcs[i]
-	if err := r.fill(); err != nil && m.OnError != nil {
-		m.OnError(i, err)
-	}
-	if len(r.buf) > 0 {
-		// A source is one file: its log and age are worked out once.
-		if name := r.buf[0].ev.Source; !r.named || name != r.name {
-			r.name, r.named = name, true
-			r.log, r.age = parser.RotatedFrom(name)
+// refill makes sure source i's next event, if any, is at hand, running the
+// notices and the read error that came before it; it says whether there is
+// one.
+func (m *Merge) refill(i int) bool {
+	f := m.srcs[i]
+	for f.cur == nil || f.pos == len(f.cur.evs) {
+		if f.cur != nil {
+			last := f.cur.last
+			f.free <- f.cur
+			f.cur, f.pos = nil, 0
+			if last {
+				return false
+			}
 		}
-		heap.Push(&m.ready, mergeItem{src: i, log: r.log, rank: -r.age, t: r.buf[0].key, seq: r.buf[0].seq})
+		b := <-f.full
+		for _, n := range b.notices {
+			n()
+		}
+		b.notices = nil
+		if b.err != nil && m.OnError != nil {
+			m.OnError(i, b.err)
+		}
+		if b.last {
+			f.disorder = b.disorder
+		}
+		f.cur = b
 	}
+	return true
 }
 
-type mergeItem struct {
-	src  int
-	log  string
-	rank int       // newer files of a log rank higher
-	t    time.Time // the key
-	seq  uint64
-}
-
-type mergeHeap []mergeItem
-
-func (h mergeHeap) Len() int { return len(h) }
+// The candidates' heap: heap.Interface over source indices, ordered by each
+// source's next event.
+func (m *Merge) Len() int { return len(m.ready) }
 
 // Less orders by time, then by log (not by position on the command line),
 // older rotated files first, so that live following, which meets the same
 // lines in other files and another order, hands the correlator the same
 // sequence.
-func (h mergeHeap) Less(i, j int) bool {
-	if !h[i].t.Equal(h[j].t) {
-		return h[i].t.Before(h[j].t)
+func (m *Merge) Less(a, b int) bool {
+	fa, fb := m.srcs[m.ready[a]], m.srcs[m.ready[b]]
+	x, y := &fa.cur.evs[fa.pos], &fb.cur.evs[fb.pos]
+	if !x.key.Equal(y.key) {
+		return x.key.Before(y.key)
 	}
-	if h[i].log != h[j].log {
-		return h[i].log < h[j].log
+	if x.log != y.log {
+		return x.log < y.log
 	}
-	if h[i].rank != h[j].rank {
-		return h[i].rank < h[j].rank
+	if x.rank != y.rank {
+		return x.rank < y.rank
 	}
-	if h[i].src != h[j].src {
-		return h[i].src < h[j].src
-	}
-	return h[i].seq < h[j].seq
+	return fa.index < fb.index
 }
-func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(mergeItem)) }
-func (h *mergeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
+func (m *Merge) Swap(a, b int) { m.ready[a], m.ready[b] = m.ready[b], m.ready[a] }
+func (m *Merge) Push(x any)    { m.ready = append(m.ready, x.(int)) }
+func (m *Merge) Pop() any {
+	x := m.ready[len(m.ready)-1]
+	m.ready = m.ready[:len(m.ready)-1]
 	return x
 }
 
+// feed is one source as the merge sees it: batches of its events in order,
+// filled by its goroutine.
+type feed struct {
+	index int
+	r     *reorder // the goroutine's alone
+	full  chan *batch
+	free  chan *batch
+	cur   *batch
+	pos   int
+	// disorder is the source's, from its last batch.
+	disorder Disorder
+}
+
+type batch struct {
+	evs []seqEvent
+	// notices ran on the source's side before evs[0] was read.
+	notices []func()
+	err     error
+	// last: the source has no more; disorder is its final measure.
+	last     bool
+	disorder Disorder
+}
+
+// read runs on the source's goroutine until the source ends or stop.
+func (f *feed) read(stop <-chan struct{}) {
+	noticer, _ := f.r.src.(Noticer)
+	made := 0
+	for {
+		var b *batch
+		select {
+		case b = <-f.free:
+			b.evs = b.evs[:0]
+		default:
+			if made < mergeInFlight+1 {
+				made++
+				b = &batch{evs: make([]seqEvent, 0, mergeBatch)}
+			} else {
+				select {
+				case b = <-f.free:
+					b.evs = b.evs[:0]
+				case <-stop:
+					return
+				}
+			}
+		}
+		b.err = nil
+		for len(b.evs) < mergeBatch {
+			if err := f.r.fill(); err != nil {
+				b.err = err
+			}
+			if f.r.held() == 0 {
+				b.last = true
+				b.disorder = f.r.hold.d
+				break
+			}
+			b.evs = append(b.evs, f.r.pop())
+			if b.err != nil {
+				break
+			}
+		}
+		if noticer != nil {
+			b.notices = noticer.TakeNotices()
+		}
+		select {
+		case f.full <- b:
+		case <-stop:
+			return
+		}
+		if b.last {
+			return
+		}
+	}
+}
+
 // reorder holds one source's read-ahead, ordered by key then file order.
+// Lines come nearly in order, so each is put in place from the back: a
+// line in order costs one comparison, a late one as many as it overtakes.
 type reorder struct {
 	src  Source
-	buf  eventHeap
+	buf  []seqEvent
+	head int // buf[head:] is held
 	hold holder
-	seq  uint64
 	done bool
-	// name is the file the source's events come from, log and age what
+	// name is the file the last event came from, log and rank what
 	// parser.RotatedFrom says of it.
 	name, log string
-	age       int
+	rank      int
 	named     bool
 }
+
+func (r *reorder) held() int { return len(r.buf) - r.head }
 
 // fill reads until the earliest event held is settled: no event still to
 // come can go before it.
 func (r *reorder) fill() error {
-	for !r.done && (len(r.buf) == 0 || !r.buf[0].key.Before(r.hold.settled())) {
+	for !r.done && (r.held() == 0 || !r.buf[r.head].key.Before(r.hold.settled())) {
 		ev, err := r.src.Next()
 		if err != nil {
 			r.done = true
@@ -149,37 +292,51 @@ func (r *reorder) fill() error {
 			}
 			return err
 		}
-		r.seq++
-		heap.Push(&r.buf, seqEvent{ev: ev, key: r.hold.key(ev.Time), seq: r.seq})
+		if !r.named || ev.Source != r.name {
+			// A source is one file, sometimes of several programs: its
+			// log and age are worked out when the name changes.
+			var age int
+			r.name, r.named = ev.Source, true
+			r.log, age = parser.RotatedFrom(ev.Source)
+			r.rank = -age // newer files of a log rank higher
+		}
+		r.insert(seqEvent{ev: ev, key: r.hold.key(ev.Time), log: r.log, rank: r.rank})
 	}
 	return nil
 }
 
-func (r *reorder) pop() parser.Event {
-	return heap.Pop(&r.buf).(seqEvent).ev
-}
-
-type seqEvent struct {
-	ev  parser.Event
-	key time.Time
-	seq uint64
-}
-
-type eventHeap []seqEvent
-
-func (h eventHeap) Len() int { return len(h) }
-func (h eventHeap) Less(i, j int) bool {
-	if !h[i].key.Equal(h[j].key) {
-		return h[i].key.Before(h[j].key)
+// insert puts e after every held event with a key not after its own (they
+// were read before it).
+func (r *reorder) insert(e seqEvent) {
+	r.buf = append(r.buf, seqEvent{})
+	i := len(r.buf) - 1
+	for i > r.head && e.key.Before(r.buf[i-1].key) {
+		r.buf[i] = r.buf[i-1]
+		i--
 	}
-	return h[i].seq < h[j].seq
+	r.buf[i] = e
 }
-func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *eventHeap) Push(x any)   { *h = append(*h, x.(seqEvent)) }
-func (h *eventHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = seqEvent{}
-	*h = old[:len(old)-1]
-	return x
+
+func (r *reorder) pop() seqEvent {
+	e := r.buf[r.head]
+	r.buf[r.head] = seqEvent{}
+	r.head++
+	switch {
+	case r.head == len(r.buf):
+		r.buf, r.head = r.buf[:0], 0
+	case r.head >= 1024 && 2*r.head >= len(r.buf):
+		n := copy(r.buf, r.buf[r.head:])
+		clear(r.buf[n:])
+		r.buf, r.head = r.buf[:n], 0
+	}
+	return e
+}
+
+// seqEvent is an event with its place (key) and its log's order (log,
+// rank), as Merge orders them.
+type seqEvent struct {
+	ev   parser.Event
+	key  time.Time
+	log  string
+	rank int
 }

@@ -68,6 +68,7 @@ type Stream struct {
 	queue  []parser.Event
 	head   int
 	warn   func(string, ...any)
+	notes  *notices
 	err    error
 	eof    bool
 	// ModTime is the file's modification time (now for stdin).
@@ -123,7 +124,18 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 		}
 		br = bufio.NewReaderSize(zr, 64<<10)
 	}
-	s := &Stream{Input: in, lines: NewLineReader(br), warn: opts.warn}
+	// The stream's notices go through its own queue, held while another
+	// goroutine reads it (HoldNotices).
+	notes := &notices{warn: opts.Warn, onPart: opts.OnPart}
+	own := *opts
+	if opts.Warn != nil {
+		own.Warn = notes.say
+	}
+	if opts.OnPart != nil {
+		own.OnPart = notes.found
+	}
+	opts = &own
+	s := &Stream{Input: in, lines: NewLineReader(br), warn: opts.warn, notes: notes}
 	s.lines.OnLong = func(n int) {
 		opts.warn("%s:%d: line longer than %d bytes; the rest of it is ignored", in.Name, n, MaxLine)
 	}
@@ -326,6 +338,42 @@ func (s *Stream) Close() error {
 		return s.file.Close()
 	}
 	return nil
+}
+
+// HoldNotices queues the stream's warnings and the logical sources it
+// finds from now on, for TakeNotices (correlate.Noticer).
+func (s *Stream) HoldNotices() { s.notes.held = true }
+
+// TakeNotices returns what HoldNotices queued, in order, to be run where
+// the stream's events are taken.
+func (s *Stream) TakeNotices() []func() {
+	q := s.notes.queue
+	s.notes.queue = nil
+	return q
+}
+
+// notices passes on a stream's warnings and found sources, or queues them.
+type notices struct {
+	warn   func(string)
+	onPart func(*parser.Part)
+	held   bool
+	queue  []func()
+}
+
+func (n *notices) say(msg string) {
+	if n.held {
+		n.queue = append(n.queue, func() { n.warn(msg) })
+		return
+	}
+	n.warn(msg)
+}
+
+func (n *notices) found(p *parser.Part) {
+	if n.held {
+		n.queue = append(n.queue, func() { n.onPart(p) })
+		return
+	}
+	n.onPart(p)
 }
 
 // countingReader tells how much each read took.

@@ -231,20 +231,6 @@ func siblingHead(name string, streams []*source.Stream) []string {
 	return nil
 }
 
-// counted wraps a stream to count its sources' events for the summary.
-type counted struct {
-	s   *source.Stream
-	cat *catalog
-}
-
-func (c *counted) Next() (parser.Event, error) {
-	ev, err := c.s.Next()
-	if err == nil {
-		c.cat.count(&ev)
-	}
-	return ev, err
-}
-
 func (a *analyzeCmd) Run(e *env) error {
 	cfg, opts, err := a.setup(e)
 	if err != nil {
@@ -363,7 +349,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	datedYears(e, opts, streams)
 	srcs := make([]correlate.Source, len(streams))
 	for i, s := range streams {
-		srcs[i] = &counted{s: s, cat: cat}
+		srcs[i] = s
 	}
 	passes := 1
 	if a.anyZoneToFind(streams) {
@@ -374,6 +360,7 @@ func (a *analyzeCmd) Run(e *env) error {
 	cat.coverage = pl.coverage
 	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, cat, lr)
 	merge := correlate.NewMerge(srcs...)
+	defer merge.Close()
 	merge.OnError = func(i int, err error) {
 		e.warn(err.Error())
 		failed = true
@@ -383,6 +370,7 @@ func (a *analyzeCmd) Run(e *env) error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		cat.count(&ev)
 		pl.add(ev, merge.Key())
 	}
 	pl.corr.Close()

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -16,8 +17,9 @@ import (
 // from then (counting the first lines, read to detect formats, would make
 // its first rate a burst of gigabytes a second).
 type progress struct {
-	e    *env
-	read int64
+	e *env
+	// read is added to by every file's reader, each on its goroutine.
+	read atomic.Int64
 	bar  *progressbar.ProgressBar
 }
 
@@ -25,7 +27,7 @@ func newProgress(e *env) *progress { return &progress{e: e} }
 
 // add is source.Options.Read.
 func (p *progress) add(n int) {
-	p.read += int64(n)
+	p.read.Add(int64(n))
 	if p.bar != nil {
 		_ = p.bar.Add64(int64(n))
 	}
@@ -47,7 +49,7 @@ func (p *progress) total(streams []*source.Stream, passes int) {
 		total += fi.Size() * int64(passes)
 	}
 	if total > 0 {
-		total = max(total-p.read, 1)
+		total = max(total-p.read.Load(), 1)
 	}
 	p.bar = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(p.e.stderr),
