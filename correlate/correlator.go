@@ -617,13 +617,19 @@ func (c *Correlator) evict() {
 // keepPast keeps a request whose chain is out, in order of its first
 // report (chains come out in anchor order, which is nearly that), with no
 // more of its reports than a late one is matched against.
+//
+// What it keeps of their text is copied: an event's strings share memory
+// with a whole block of its file (source.LineReader), and LateHorizon of
+// requests would otherwise hold that much of the input.
 func (c *Correlator) keepPast(g *group) {
+	g.path, g.method = strings.Clone(g.path), strings.Clone(g.method)
+	g.exc, g.root = keptException(g.exc), keptException(g.root)
 	for i := range g.reports {
 		r := &g.reports[i]
 		slim := parser.Event{Source: r.Source, Kind: r.Kind, Proxy: r.Proxy, Time: r.Time, Precision: r.Precision,
 			TimeFrom: r.TimeFrom, Stamped: r.Stamped}
 		if p := processOf(r); p != "" {
-			slim.Fields = map[string]string{"process": p}
+			slim.Fields = map[string]string{"process": strings.Clone(p)}
 		}
 		g.reports[i] = slim
 	}
@@ -634,6 +640,13 @@ func (c *Correlator) keepPast(g *group) {
 	c.past = append(c.past, nil)
 	copy(c.past[i+1:], c.past[i:])
 	c.past[i] = g
+}
+
+func keptException(e *parser.Exception) *parser.Exception {
+	if e == nil {
+		return nil
+	}
+	return &parser.Exception{Class: strings.Clone(e.Class), Message: strings.Clone(e.Message)}
 }
 
 // LateHorizon is how long after a request began a report stating its
@@ -727,9 +740,17 @@ func (c *Correlator) build(g *group) Chain {
 
 func (c *Correlator) count(ch *Chain) {
 	c.sum.Anchors++
-	c.sum.ByCause[ch.Cause]++
+	// Keys are copied when new: an event's strings share memory with a
+	// block of the input (source.LineReader) that the summary would keep.
+	bump := func(m map[string]int, k string) {
+		if _, ok := m[k]; !ok {
+			k = strings.Clone(k)
+		}
+		m[k]++
+	}
+	bump(c.sum.ByCause, ch.Cause)
 	if ch.Hypothesis != "" {
-		c.sum.ByHypothesis[ch.Hypothesis]++
+		bump(c.sum.ByHypothesis, ch.Hypothesis)
 	}
 	if ch.Basis == BasisNone {
 		c.sum.Unexplained++

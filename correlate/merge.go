@@ -56,8 +56,8 @@ type Merge struct {
 // that the hand-over costs little per event; a few batches in flight per
 // source bound the memory the read-ahead takes.
 const (
-	mergeBatch    = 256
-	mergeInFlight = 4
+	mergeBatch    = 128
+	mergeInFlight = 3
 )
 
 // NewMerge merges sources.

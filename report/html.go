@@ -49,7 +49,10 @@ func (h *HTML) Chain(c *correlate.Chain) error {
 	if method == "" {
 		method = "?"
 	}
-	hc := htmlChain{N: n, ID: fmt.Sprintf("chain-%d", n), Time: stamp(c.Time, c.Anchor.Precision), Cause: c.Cause,
+	// The page keeps every chain to the end: it copies what it keeps of the
+	// events, whose text shares memory with much more of the input
+	// (source.LineReader).
+	hc := htmlChain{N: n, ID: fmt.Sprintf("chain-%d", n), Time: stamp(c.Time, c.Anchor.Precision), Cause: strings.Clone(c.Cause),
 		Head:  fmt.Sprintf("%s %s %d, anchor %s:%d", method, c.Path, c.Status, filepath.Base(c.Anchor.Source), c.Anchor.Line),
 		Basis: basisText(c.Basis), Notes: c.Notes, at: c.Time}
 	hc.Evidence = append(hc.Evidence, fmt.Sprintf("anchor  %s:%d  %s", filepath.Base(c.Anchor.Source), c.Anchor.Line, c.Anchor.Text))

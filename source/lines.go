@@ -5,11 +5,18 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 )
 
 // MaxLine is the longest line kept whole; the rest of a longer line is
 // dropped with a notice, so one runaway line cannot exhaust memory.
 const MaxLine = 1 << 20
+
+// blockSize is how much LineReader reads at once. Each read's whole lines
+// become one string, and the lines are pieces of it: one allocation per
+// block instead of one per line. A line some event keeps holds its block,
+// so what keeps lines for the whole run must copy them (strings.Clone).
+const blockSize = 128 << 10
 
 // LineReader reads lines of any length from a reader, counting them and
 // the bytes consumed. Line terminators are removed; CR is left for the
@@ -18,6 +25,13 @@ type LineReader struct {
 	r     *bufio.Reader
 	num   int
 	bytes int64
+	// block holds whole lines read and not yet returned, from pos.
+	block string
+	pos   int
+	// chunk[:have] is read but not in a block: the start of a line.
+	chunk []byte
+	have  int
+	err   error // the read error after chunk[:have]
 	buf   []byte
 	// OnLong is told the number of a line cut at MaxLine.
 	OnLong func(line int)
@@ -39,13 +53,61 @@ func (l *LineReader) Line() int { return l.num }
 func (l *LineReader) Bytes() int64 { return l.bytes }
 
 // Next returns the next line. A last line without a newline is returned
-// too; io.EOF comes after it.
+// too; io.EOF comes after it. After a read error, the line read before it
+// is returned, then the error.
 func (l *LineReader) Next() (string, error) {
-	l.buf = l.buf[:0]
+	for {
+		if i := strings.IndexByte(l.block[l.pos:], '\n'); i >= 0 {
+			line := l.block[l.pos : l.pos+i]
+			l.pos += i + 1
+			l.num++
+			l.bytes += int64(i + 1)
+			return line, nil
+		}
+		l.block, l.pos = "", 0
+		if l.chunk == nil {
+			l.chunk = make([]byte, blockSize)
+		}
+		if l.err == nil && l.have < len(l.chunk) {
+			n, err := l.r.Read(l.chunk[l.have:])
+			l.have += n
+			l.err = err
+		}
+		if last := bytes.LastIndexByte(l.chunk[:l.have], '\n'); last >= 0 {
+			l.block = string(l.chunk[:last+1])
+			l.have = copy(l.chunk, l.chunk[last+1:l.have])
+			continue
+		}
+		if l.have == len(l.chunk) {
+			return l.long()
+		}
+		if l.err != nil {
+			if l.have > 0 {
+				line := string(l.chunk[:l.have])
+				l.bytes += int64(l.have)
+				l.have = 0
+				l.num++
+				return line, nil
+			}
+			return "", l.err
+		}
+	}
+}
+
+// long reads a line longer than a block, byte slices at a time, keeping
+// MaxLine bytes of it.
+func (l *LineReader) long() (string, error) {
+	l.buf = append(l.buf[:0], l.chunk[:l.have]...)
+	consumed := int64(l.have)
+	l.have = 0
 	cut := false
 	for {
-		chunk, err := l.r.ReadSlice('\n')
-		l.bytes += int64(len(chunk))
+		var chunk []byte
+		err := l.err
+		if err == nil {
+			chunk, err = l.r.ReadSlice('\n')
+		}
+		consumed += int64(len(chunk))
 		if !cut {
 			room := MaxLine - len(l.buf)
 			if len(chunk) > room {
@@ -58,15 +120,13 @@ func (l *LineReader) Next() (string, error) {
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		if err != nil && (len(l.buf) == 0 || !errors.Is(err, io.EOF)) {
-			if len(l.buf) > 0 {
-				// The line read before a failure is kept: nothing read is lost.
-				l.num++
-				return string(l.buf), nil
-			}
-			return "", err
-		}
+		l.bytes += consumed
 		l.num++
+		if err != nil {
+			// The line read before a failure (or the end) is kept: nothing
+			// read is lost; the error comes with the next call.
+			l.err = err
+		}
 		if cut && l.OnLong != nil {
 			l.OnLong(l.num)
 		}

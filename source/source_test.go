@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -70,29 +72,66 @@ func TestExpand(t *testing.T) {
 	assert.Equal(t, Input{Name: StdinName, Path: Stdin}, ins[2])
 }
 
+// TestLineReader reads the same text whole, a byte at a time, and up to a
+// failure: lines across its blocks, a line cut at MaxLine, CR kept, a last
+// line without newline, and what was read before a failure kept.
 func TestLineReader(t *testing.T) {
 	long := strings.Repeat("x", MaxLine+10)
-	in := "first\r\n\n" + long + "\nlast without newline"
-	lr := NewLineReader(strings.NewReader(in))
-	var cut []int
-	lr.OnLong = func(n int) { cut = append(cut, n) }
-	var got []string
-	for {
-		l, err := lr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		require.NoError(t, err)
-		got = append(got, l)
+	var many strings.Builder
+	for i := 0; many.Len() < 3*blockSize; i++ {
+		fmt.Fprintf(&many, "line %d %s\n", i, strings.Repeat("y", i%200))
 	}
-	require.Len(t, got, 4)
-	assert.Equal(t, "first\r", got[0], "CR is the parsers' to remove")
-	assert.Equal(t, "", got[1])
-	assert.Len(t, got[2], MaxLine)
-	assert.Equal(t, "last without newline", got[3])
-	assert.Equal(t, []int{3}, cut)
-	assert.Equal(t, int64(len(in)), lr.Bytes())
-	assert.Equal(t, 4, lr.Line())
+	text := "first\r\n\n" + many.String() + long + "\n" + many.String() + "last without newline"
+	want := strings.Split(text, "\n")
+	want[len(want)-1] = "last without newline"
+	longAt := 3 + strings.Count(many.String(), "\n")
+	broken := errors.New("disk gone")
+	for _, tc := range []struct {
+		name   string
+		reader io.Reader
+		upTo   int // bytes readable before broken; 0: all
+	}{
+		{"whole", strings.NewReader(text), 0},
+		{"half of what is asked at a time", iotest.HalfReader(strings.NewReader(text)), 0},
+		{"with its last data", iotest.DataErrReader(strings.NewReader(text)), 0},
+		{"failing within the long line", io.MultiReader(strings.NewReader(text[:len(text)/2]), iotest.ErrReader(broken)), len(text) / 2},
+		{"failing after a block", io.MultiReader(strings.NewReader(text[:blockSize+7]), iotest.ErrReader(broken)), blockSize + 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lr := NewLineReader(tc.reader)
+			var cut []int
+			lr.OnLong = func(n int) { cut = append(cut, n) }
+			var got []string
+			var err error
+			for {
+				var l string
+				if l, err = lr.Next(); err != nil {
+					break
+				}
+				got = append(got, l)
+			}
+			if tc.upTo == 0 {
+				require.ErrorIs(t, err, io.EOF)
+				require.Len(t, got, len(want))
+				assert.Equal(t, "first\r", got[0], "CR is the parsers' to remove")
+				assert.Len(t, got[longAt-1], MaxLine)
+				got[longAt-1] = long
+				assert.Equal(t, want, got)
+				assert.Equal(t, []int{longAt}, cut)
+				assert.Equal(t, int64(len(text)), lr.Bytes())
+				assert.Equal(t, len(want), lr.Line())
+				return
+			}
+			require.ErrorIs(t, err, broken)
+			read := text[:tc.upTo]
+			wantRead := strings.Split(strings.TrimSuffix(read, "\n"), "\n")
+			if len(got) >= longAt && len(got[longAt-1]) == MaxLine {
+				wantRead[longAt-1] = wantRead[longAt-1][:MaxLine]
+			}
+			assert.Equal(t, wantRead, got, "every line read before the failure, the last one cut short")
+			assert.Equal(t, int64(tc.upTo), lr.Bytes())
+		})
+	}
 }
 
 func TestOpenDetectsFormatAndGzip(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
@@ -68,6 +69,22 @@ type Tally struct {
 	// anchors counts anchors by route, and how many had an access line.
 	anchors map[Route]AnchorCount
 	marks   []Mark
+	// causes holds one copy of each cause name the marks use: a chain's
+	// strings share memory with a block of the input (source.LineReader).
+	causes map[string]string
+}
+
+// kept is the Tally's own copy of a cause name.
+func (t *Tally) kept(cause string) string {
+	if k, ok := t.causes[cause]; ok {
+		return k
+	}
+	if t.causes == nil {
+		t.causes = map[string]string{}
+	}
+	k := strings.Clone(cause)
+	t.causes[k] = k
+	return k
 }
 
 // Mark is one anchor on the timeline: when, and what caused it.
@@ -85,29 +102,34 @@ func NewTally() *Tally {
 // Chain adds one chain.
 func (t *Tally) Chain(ch *correlate.Chain) {
 	r := Route{ch.Method, ch.Path, ch.Status}
-	a := t.anchors[r]
+	a, seen := t.anchors[r]
+	if !seen {
+		r = r.kept()
+	}
 	a.Total++
 	if ch.Anchor.Kind == parser.KindAccess {
 		a.WithAccess++
 	}
 	t.anchors[r] = a
-	t.marks = append(t.marks, Mark{ch.Time, ch.Cause})
+	t.marks = append(t.marks, Mark{ch.Time, t.kept(ch.Cause)})
 	if ch.Hypothesis == "" {
 		t.unexplained++
 		var key parser.Exception
 		if ch.Exc != nil {
 			key = parser.Exception{Class: ch.Exc.Class, Message: ch.Exc.Message}
 			if ch.Exc.Class != "" {
-				t.uncatalogued[ch.Exc.Class]++
+				tally(t.uncatalogued, ch.Exc.Class, strings.Clone)
 			}
 		}
-		t.open[key]++
+		tally(t.open, key, func(e parser.Exception) parser.Exception {
+			return parser.Exception{Class: strings.Clone(e.Class), Message: strings.Clone(e.Message)}
+		})
 		return
 	}
 	h := t.byCause[ch.Hypothesis]
 	if h == nil {
 		h = &Hypothesis{}
-		t.byCause[ch.Hypothesis] = h
+		t.byCause[strings.Clone(ch.Hypothesis)] = h
 	}
 	h.Anchors++
 	if h.ByBasis == nil {

@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
@@ -72,12 +73,12 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 	}
 	switch {
 	case ev.Kind == parser.KindAccess && ev.IsResponse() && ev.Proxy:
-		t.proxied[Route{ev.Method, ev.Path, ev.Status}]++
+		tally(t.proxied, Route{ev.Method, ev.Path, ev.Status}, Route.kept)
 		if t.paths[ev.Path] {
 			t.perSecPrx[ev.Time.Unix()]++
 		}
 	case ev.Kind == parser.KindAccess && ev.IsResponse():
-		t.access[Route{ev.Method, ev.Path, ev.Status}]++
+		tally(t.access, Route{ev.Method, ev.Path, ev.Status}, Route.kept)
 		if t.paths[ev.Path] {
 			t.perSecAcc[ev.Time.Unix()]++
 		}
@@ -86,7 +87,7 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 		if ev.Exc != nil {
 			exc = ev.Exc.Class
 		}
-		t.records[recordKey{ev.Source, ev.Path, ev.Status, exc}]++
+		tally(t.records, recordKey{ev.Source, ev.Path, ev.Status, exc}, recordKey.kept)
 	case ev.IsResponse():
 		if t.paths[ev.Path] {
 			t.perSecResp[ev.Time.Unix()]++
@@ -159,3 +160,23 @@ func (t *Traffic) ResponsesPerSecond() map[int64]int {
 // SignsPerSecond returns, per cause, the lines showing it each second
 // (anchors' own records left out).
 func (t *Traffic) SignsPerSecond() map[string]map[int64]int { return t.signs }
+
+// tally counts k in m. A key new to m is copied first (keep): an event's
+// strings share memory with a whole block of the input (source.LineReader),
+// which a key kept for the run would hold.
+func tally[K comparable](m map[K]int, k K, keep func(K) K) {
+	if _, ok := m[k]; !ok {
+		k = keep(k)
+	}
+	m[k]++
+}
+
+func (r Route) kept() Route {
+	r.Method, r.Path = strings.Clone(r.Method), strings.Clone(r.Path)
+	return r
+}
+
+func (k recordKey) kept() recordKey {
+	k.File, k.Path, k.Exc = strings.Clone(k.File), strings.Clone(k.Path), strings.Clone(k.Exc)
+	return k
+}
