@@ -149,6 +149,7 @@ func benchCopies(b *testing.B, args func(dir string) []string) {
 			b.StopTimer()
 			runtime.ReadMemStats(&after)
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/float64(lines), "allocs/line")
+			b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 			if rss, ok := childPeakRSS(b, args(dir)); ok {
 				b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
