@@ -21,7 +21,10 @@ import (
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/replay"
+	"github.com/logcorr/logcorr/report"
+	"github.com/logcorr/logcorr/source"
 )
 
 // The large input is the shipped capture repeated, each copy's times moved
@@ -292,4 +295,125 @@ func BenchmarkTailBehind(b *testing.B) {
 	benchCopies(b, func(dir string) []string {
 		return []string{"tail", "--tz", "Asia/Jakarta", "--from-start", "--duration", "1ms", "--stop-within", "1h", "--format", "json", dir}
 	})
+}
+
+// BenchmarkStages measures each stage of analyze apart, on the 10 MB corpus
+// (the shipped capture's four logs) held in memory where a stage's input
+// is the one before's output, so a change shows where it moved time:
+// read+split (lines from files), parse (events from files, the reading
+// included), merge (events in time order), correlate (chains from merged
+// events) and each renderer (chains written out).
+func BenchmarkStages(b *testing.B) {
+	dir, size := benchInput(b, 1)
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		b.Fatal(err)
+	}
+	open := func(b *testing.B) []*source.Stream {
+		var streams []*source.Stream
+		for _, n := range benchLogs {
+			p := filepath.Join(dir, n)
+			s, err := source.Open(source.Input{Name: p, Path: p}, &source.Options{Loc: jakarta})
+			if err != nil {
+				b.Fatal(err)
+			}
+			streams = append(streams, s)
+		}
+		return streams
+	}
+	b.Run("read+split", func(b *testing.B) {
+		b.SetBytes(size)
+		for i := 0; i < b.N; i++ {
+			for _, n := range benchLogs {
+				f, err := os.Open(filepath.Join(dir, n))
+				if err != nil {
+					b.Fatal(err)
+				}
+				lr := source.NewLineReader(f)
+				for {
+					if _, err := lr.Next(); err != nil {
+						break
+					}
+				}
+				f.Close()
+			}
+		}
+	})
+	var perFile [][]parser.Event
+	b.Run("parse", func(b *testing.B) {
+		b.SetBytes(size)
+		for i := 0; i < b.N; i++ {
+			perFile = perFile[:0]
+			for _, s := range open(b) {
+				var evs []parser.Event
+				for {
+					ev, err := s.Next()
+					if err != nil {
+						break
+					}
+					evs = append(evs, ev)
+				}
+				s.Close()
+				perFile = append(perFile, evs)
+			}
+		}
+	})
+	var merged []parser.Event
+	var keys []time.Time
+	b.Run("merge", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			srcs := make([]correlate.Source, len(perFile))
+			for k, evs := range perFile {
+				srcs[k] = &eventList{evs: evs}
+			}
+			m := correlate.NewMerge(srcs...)
+			merged, keys = merged[:0], keys[:0]
+			for {
+				ev, err := m.Next()
+				if err != nil {
+					break
+				}
+				merged, keys = append(merged, ev), append(keys, m.Key())
+			}
+		}
+		b.ReportMetric(float64(len(merged))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	var chains []correlate.Chain
+	b.Run("correlate", func(b *testing.B) {
+		cfg := correlate.DefaultConfig()
+		for i := 0; i < b.N; i++ {
+			chains = chains[:0]
+			c := correlate.New(cfg, func(ch correlate.Chain) { chains = append(chains, ch) })
+			for k := range merged {
+				c.AddAt(merged[k], keys[k])
+			}
+			c.Close()
+		}
+		b.ReportMetric(float64(len(merged))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	for _, format := range []string{"json", "text", "markdown", "html"} {
+		b.Run("render/"+format, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				r := report.New(format, io.Discard, report.Options{})
+				for k := range chains {
+					if err := r.Chain(&chains[k]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(len(chains))*float64(b.N)/b.Elapsed().Seconds(), "chains/s")
+		})
+	}
+}
+
+// eventList is a source of events held in memory.
+type eventList struct{ evs []parser.Event }
+
+func (l *eventList) Next() (parser.Event, error) {
+	if len(l.evs) == 0 {
+		return parser.Event{}, io.EOF
+	}
+	ev := l.evs[0]
+	l.evs = l.evs[1:]
+	return ev, nil
 }
