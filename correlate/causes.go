@@ -280,27 +280,6 @@ func Merged(added []Cause, cat Catalogue) Catalogue {
 	return out
 }
 
-// signOf returns the cause an event shows, if any. A PgBouncer close or
-// pooler error counts by its reason; any other line by naming the cause in
-// its text or traceback, or by ending in one of its exceptions.
-func (cat Catalogue) signOf(ev *parser.Event) *Cause {
-	for i := range cat {
-		c := &cat[i]
-		if ev.Kind == parser.KindPgBouncer && (ev.Tag == parser.TagClosing || ev.Tag == parser.TagPoolerError) {
-			for _, r := range c.PgBouncerReasons {
-				if strings.HasPrefix(ev.Reason, r) {
-					return c
-				}
-			}
-			continue
-		}
-		if c.namedIn(ev) || c.raised(ev) {
-			return c
-		}
-	}
-	return nil
-}
-
 // namedIn reports whether an event's message or exceptions name the cause.
 func (c *Cause) namedIn(ev *parser.Event) bool {
 	for _, n := range c.Needles {

@@ -130,6 +130,10 @@ type Correlator struct {
 	seq  int
 	sum  Summary
 	logs map[string]string // by file, for sameLog
+	// needles finds the causes an event's text names; scratch is its
+	// result, reused event to event.
+	needles *needleSet
+	scratch causeMask
 	// nextFinal is the earliest time an open request can become final, so
 	// that Advance scans the open requests only when one can.
 	nextFinal time.Time
@@ -143,7 +147,9 @@ func New(cfg Config, out func(Chain)) *Correlator {
 	if cfg.Causes == nil {
 		cfg.Causes = Builtin
 	}
-	return &Correlator{cfg: cfg, out: out, logs: map[string]string{}, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}}}
+	needles := newNeedleSet(cfg.Causes)
+	return &Correlator{cfg: cfg, out: out, logs: map[string]string{}, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}},
+		needles: needles, scratch: needles.mask()}
 }
 
 // Add takes one event, and returns the cause it shows when it is a cause
@@ -154,7 +160,7 @@ func (c *Correlator) Add(ev parser.Event) *Cause {
 		c.assemble(ev)
 		return nil
 	}
-	cause := c.cfg.Causes.signOf(&ev)
+	cause := c.signOf(&ev)
 	if cause != nil {
 		if c.cfg.reaches(ev.Time) {
 			c.sum.Signs[cause.ID]++
@@ -662,16 +668,44 @@ const lateSlop = 10 * time.Millisecond
 // Summary returns the counts so far.
 func (c *Correlator) Summary() Summary { return c.sum }
 
+// signOf returns the cause an event shows, if any. A PgBouncer close or
+// pooler error counts by its reason; any other line by naming the cause in
+// its text or traceback, or by ending in one of its exceptions.
+func (c *Correlator) signOf(ev *parser.Event) *Cause {
+	if ev.Kind == parser.KindPgBouncer && (ev.Tag == parser.TagClosing || ev.Tag == parser.TagPoolerError) {
+		for i := range c.cfg.Causes {
+			cc := &c.cfg.Causes[i]
+			for _, r := range cc.PgBouncerReasons {
+				if strings.HasPrefix(ev.Reason, r) {
+					return cc
+				}
+			}
+		}
+		return nil
+	}
+	named := c.needles.named(ev, c.scratch)
+	for i := range c.cfg.Causes {
+		if cc := &c.cfg.Causes[i]; named.has(i) || cc.raised(ev) {
+			return cc
+		}
+	}
+	return nil
+}
+
 // namedBy finds the catalogued cause a request's own reports show: a text
 // that names it (byText), or its traceback ending or starting with one of
 // its exceptions. Catalogue order decides between several.
 func (c *Correlator) namedBy(g *group) (cause *Cause, byText bool) {
+	byReports := c.needles.mask()
+	for j := range g.reports {
+		for w, x := range c.needles.named(&g.reports[j], c.scratch) {
+			byReports[w] |= x
+		}
+	}
 	for i := range c.cfg.Causes {
 		cc := &c.cfg.Causes[i]
-		for j := range g.reports {
-			if cc.namedIn(&g.reports[j]) {
-				return cc, true
-			}
+		if byReports.has(i) {
+			return cc, true
 		}
 		for _, x := range cc.Exceptions {
 			if g.exc != nil && g.exc.Class == x || g.root != nil && g.root.Class == x {

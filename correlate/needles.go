@@ -1,0 +1,130 @@
+package correlate
+
+import "github.com/logcorr/logcorr/parser"
+
+// needleSet tells which causes' needles a text holds, for every cause of a
+// catalogue in one pass over the text: an Aho-Corasick automaton over
+// bytes, its transitions complete (a state's row names the state after
+// each byte). Every event is looked at for cause text, and every request's
+// reports again; one pass instead of one search per needle is the
+// difference that matters there.
+type needleSet struct {
+	next [][256]uint32
+	// out is, per state, the causes (bits, words per state) whose needle
+	// ends there, through the longest suffix links too; hit says a state has
+	// any.
+	out   []uint64
+	hit   []bool
+	words int
+	// always are the causes with an empty needle, which every text holds.
+	always []uint64
+}
+
+// causeMask is a set of a catalogue's causes by index.
+type causeMask []uint64
+
+func (m causeMask) has(i int) bool { return m[i/64]&(1<<(i%64)) != 0 }
+
+func (m causeMask) any() bool {
+	for _, w := range m {
+		if w != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func newNeedleSet(cat Catalogue) *needleSet {
+	n := &needleSet{words: (len(cat) + 63) / 64}
+	n.always = make([]uint64, n.words)
+	n.addState()
+	// The trie: goto edges only, 0 meaning none (the root is never a
+	// target of one).
+	for i := range cat {
+		for _, needle := range cat[i].Needles {
+			if needle == "" {
+				n.always[i/64] |= 1 << (i % 64)
+				continue
+			}
+			st := uint32(0)
+			for k := 0; k < len(needle); k++ {
+				b := needle[k]
+				if n.next[st][b] == 0 {
+					n.next[st][b] = n.addState()
+				}
+				st = n.next[st][b]
+			}
+			n.mark(st, i)
+		}
+	}
+	// Breadth first: a state's missing edges are its suffix link's, and it
+	// ends what its suffix link ends.
+	fail := make([]uint32, len(n.next))
+	var queue []uint32
+	for b := 0; b < 256; b++ {
+		if s := n.next[0][b]; s != 0 {
+			queue = append(queue, s)
+		}
+	}
+	for len(queue) > 0 {
+		st := queue[0]
+		queue = queue[1:]
+		f := fail[st]
+		for w := 0; w < n.words; w++ {
+			n.out[int(st)*n.words+w] |= n.out[int(f)*n.words+w]
+		}
+		n.hit[st] = n.hit[st] || n.hit[f]
+		for b := 0; b < 256; b++ {
+			if s := n.next[st][b]; s != 0 {
+				fail[s] = n.next[f][b]
+				queue = append(queue, s)
+			} else {
+				n.next[st][b] = n.next[f][b]
+			}
+		}
+	}
+	return n
+}
+
+func (n *needleSet) addState() uint32 {
+	n.next = append(n.next, [256]uint32{})
+	n.out = append(n.out, make([]uint64, n.words)...)
+	n.hit = append(n.hit, false)
+	return uint32(len(n.next) - 1)
+}
+
+func (n *needleSet) mark(st uint32, cause int) {
+	n.out[int(st)*n.words+cause/64] |= 1 << (cause % 64)
+	n.hit[st] = true
+}
+
+// scan adds to m the causes whose needles s holds.
+func (n *needleSet) scan(s string, m causeMask) {
+	st := uint32(0)
+	for i := 0; i < len(s); i++ {
+		st = n.next[st][s[i]]
+		if n.hit[st] {
+			out := n.out[int(st)*n.words : int(st+1)*n.words]
+			for w := range m {
+				m[w] |= out[w]
+			}
+		}
+	}
+}
+
+// mask is an empty set of the catalogue's causes.
+func (n *needleSet) mask() causeMask { return make(causeMask, n.words) }
+
+// named sets m to the causes whose needles an event's message or
+// exceptions hold (Cause.namedIn of every cause), and returns it.
+func (n *needleSet) named(ev *parser.Event, m causeMask) causeMask {
+	copy(m, n.always)
+	n.scan(ev.Message, m)
+	if ev.Exc != nil {
+		n.scan(ev.Exc.Message, m)
+	}
+	if ev.Root != nil {
+		n.scan(ev.Root.Message, m)
+	}
+	return m
+}
