@@ -19,6 +19,7 @@ import (
 type JSON struct {
 	w       *bufio.Writer
 	started bool
+	batch   bool
 }
 
 // NewJSON returns a JSON renderer.
@@ -127,7 +128,7 @@ func (j *JSON) Chain(c *correlate.Chain) error {
 	if err := enc.Encode(ChainJSON(c)); err != nil {
 		return err
 	}
-	return j.w.Flush()
+	return chainWritten(j.w, j.batch)
 }
 
 // JSONSource describes one source read.

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"time"
@@ -113,6 +114,28 @@ type Options struct {
 	Live bool
 	// Color adds terminal colours to text.
 	Color bool
+	// Batch writes text and JSON chains when a large buffer fills rather
+	// than each as it comes: for output no one watches (a file, a pipe)
+	// from inputs that end, where a write per chain only costs.
+	Batch bool
+}
+
+// chainBuffer is the writer text and JSON chains go through.
+func chainBuffer(w io.Writer, o Options) *bufio.Writer {
+	if o.Batch {
+		return bufio.NewWriterSize(w, 64<<10)
+	}
+	return bufio.NewWriter(w)
+}
+
+// chainWritten ends a chain: written out now, or left in the buffer when
+// batching (a failed write of an earlier piece still shows).
+func chainWritten(w *bufio.Writer, batch bool) error {
+	if batch {
+		_, err := w.Write(nil)
+		return err
+	}
+	return w.Flush()
 }
 
 // New returns the renderer for a format name ("text", "json", "markdown",
@@ -122,13 +145,13 @@ func New(format string, w io.Writer, o Options) Renderer {
 	case format == "json" && o.Live:
 		return NewNDJSON(w)
 	case format == "json":
-		return NewJSON(w)
+		return &JSON{w: chainBuffer(w, o), batch: o.Batch}
 	case format == "markdown":
 		return NewMarkdown(w)
 	case format == "html":
 		return NewHTML(w)
 	}
-	return NewText(w, o.Color)
+	return &Text{w: chainBuffer(w, o), pal: ansi(o.Color), batch: o.Batch}
 }
 
 // stamp writes an instant in the zone it was logged in, with the fraction

@@ -19,9 +19,10 @@ import (
 //	  anchor  runserver_8000.err.log:2210  [27/Nov/2026 00:15:15] "POST /accounts/login/ HTTP/1.1" 500 145
 //	  runserver_8000.err.log:2100  -0.412s~  Internal Server Error: /accounts/login/  (error record …)
 type Text struct {
-	w   *bufio.Writer
-	n   int
-	pal ansi
+	w     *bufio.Writer
+	n     int
+	pal   ansi
+	batch bool
 }
 
 // ansi colours text for a terminal with ANSI escapes, or leaves it plain.
@@ -90,7 +91,7 @@ func (t *Text) Chain(c *correlate.Chain) error {
 		fmt.Fprintf(w, "  %s:%d  %s  %s  %s\n", l.Event.Source, l.Event.Line, p.paint(dim, offset(l.Offset)+approx), text, p.paint(dim, "("+l.Why+")"))
 	}
 	w.WriteByte('\n')
-	return w.Flush()
+	return chainWritten(w, t.batch)
 }
 
 func basisText(b correlate.Basis) string {

@@ -356,7 +356,13 @@ func (a *analyzeCmd) Run(e *env) error {
 		passes = 2 // estimateClocks reads the files once more
 	}
 	prog.total(streams, passes)
-	pl := newPipeline(cfg, report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e)}), verdict.NewCoverage(cat.kinds()))
+	// Chains are written one by one where someone may watch them come: on
+	// a terminal, or from stdin, which may be a live pipe.
+	batch := !e.stdoutTerminal
+	for _, in := range inputs {
+		batch = batch && in.Path != source.Stdin
+	}
+	pl := newPipeline(cfg, report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e), Batch: batch}), verdict.NewCoverage(cat.kinds()))
 	cat.coverage = pl.coverage
 	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, cat, lr)
 	merge := correlate.NewMerge(srcs...)
