@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/logcorr/logcorr/locust"
@@ -90,12 +92,8 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 	}
 	var todo []*surveyed
 	var refs []*verdict.Activity
-	for _, s := range streams {
-		if s.Input.Path == source.Stdin {
-			continue
-		}
-		parts, ok := survey(s, opts)
-		if !ok {
+	for _, parts := range surveyAll(streams, opts) {
+		if parts == nil {
 			continue
 		}
 		for _, sv := range parts {
@@ -185,6 +183,34 @@ func (sv *surveyed) apply(offset time.Duration, cat *catalog) {
 
 // survey reads a file once more, its naive times as UTC, for each of its
 // logical sources' activity and how many of its timestamps were naive.
+// surveyAll surveys the streams read from files, as many at once as there
+// are cores (each reads its file once more, whole), and returns their parts
+// in the streams' order (nil for one not surveyed).
+func surveyAll(streams []*source.Stream, opts *source.Options) [][]*surveyed {
+	out := make([][]*surveyed, len(streams))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(streams)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if parts, ok := survey(streams[i], opts); ok {
+					out[i] = parts
+				}
+			}
+		}()
+	}
+	for i, s := range streams {
+		if s.Input.Path != source.Stdin {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
 func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
 	o := *opts
 	o.Loc, o.Zones, o.Warn, o.Read, o.OnPart = time.UTC, nil, nil, nil, nil

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Measures logcorr analyze end to end on corpora made from the shipped
+# capture (10 MB to 1 GB, written once under $LOGCORR_BENCH_DIR, default
+# /tmp), side by side with lnav indexing and ripgrep on the same files in
+# the same run, and writes the tables into docs/performance.md between its
+# "perf:" markers. Linux: it needs GNU time (/usr/bin/time); lnav and rg
+# are measured when installed.
+#
+#   scripts/perf.sh            # all sizes, best of 3 runs each
+#   RUNS=1 SIZES="10MB 100MB" scripts/perf.sh --print   # print, do not write the doc
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A copies=([10MB]=1 [30MB]=3 [100MB]=11 [300MB]=32 [1GB]=106)
+sizes=${SIZES:-"10MB 30MB 100MB 300MB 1GB"}
+runs=${RUNS:-3}
+root=${LOGCORR_BENCH_DIR:-/tmp}
+logs="runserver_8000.err.log django_errors.log auth_debug.log pgbouncer.log"
+print_only=false
+[ "${1:-}" = "--print" ] && print_only=true
+
+if [ ! -x /usr/bin/time ]; then
+  echo "perf.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2
+  exit 1
+fi
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go build -o "$bin/logcorr" ./cmd/logcorr
+go build -o "$bin/logreplay" ./cmd/logreplay
+
+# corpus SIZE: the folder, written once (the same files the benchmarks use).
+corpus() {
+  local n=${copies[$1]} dir="$root/logcorr-bench-${copies[$1]}"
+  if [ ! -e "$dir.done" ]; then
+    mkdir -p "$dir"
+    # shellcheck disable=SC2086
+    "$bin/logreplay" -copies "$n" testdata/login-storm-psycopg2/logs "$dir" $logs
+    touch "$dir.done"
+  fi
+  echo "$dir"
+}
+
+# measure CMD...: best wall time of $runs runs (page cache warm), with that
+# run's peak RSS and CPU time: "wall_s rss_kb cpu_s".
+measure() {
+  local best="" line
+  cat "${files[@]}" >/dev/null
+  for _ in $(seq "$runs"); do
+    line=$(/usr/bin/time -f "%e %M %U %S" "$@" 2>&1 >/dev/null | tail -1)
+    read -r wall rss user sys <<<"$line"
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
+    if [ -z "$best" ] || awk -v a="$wall" -v b="${best%% *}" 'BEGIN{exit !(a<b)}'; then
+      best="$wall $rss $cpu"
+    fi
+  done
+  echo "$best"
+}
+
+mbs() { awk -v b="$1" -v s="$2" 'BEGIN{ if (s > 0) printf "%.0f", b/1e6/s; else print "-" }'; }
+mb() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
+
+scaling="| corpus | bytes | lines | json: s | json: MB/s | json: peak RSS MB | json: CPU s | text: s | text: MB/s | text: peak RSS MB |
+|---|---|---|---|---|---|---|---|---|---|"
+peers=""
+for size in $sizes; do
+  dir=$(corpus "$size")
+  files=()
+  for l in $logs; do files+=("$dir/$l"); done
+  bytes=$(cat "${files[@]}" | wc -c)
+  lines=$(cat "${files[@]}" | wc -l)
+  read -r jw jr jc <<<"$(measure "$bin/logcorr" analyze --format json "$dir")"
+  read -r tw tr _ <<<"$(measure "$bin/logcorr" analyze "$dir")"
+  scaling+="
+| $size | $bytes | $lines | $jw | $(mbs "$bytes" "$jw") | $(mb "$jr") | $jc | $tw | $(mbs "$bytes" "$tw") | $(mb "$tr") |"
+  echo "$size: json ${jw}s ($(mbs "$bytes" "$jw") MB/s, $(mb "$jr") MB), text ${tw}s" >&2
+  last_dir=$dir last_bytes=$bytes last_size=$size
+done
+
+# Peers on the largest corpus.
+files=()
+for l in $logs; do files+=("$last_dir/$l"); done
+peers="| tool, on the $last_size corpus | what it does | s | MB/s | peak RSS MB | CPU s |
+|---|---|---|---|---|---|"
+row() {
+  read -r w r c <<<"$(measure "${@:3}")"
+  peers+="
+| $1 | $2 | $w | $(mbs "$last_bytes" "$w") | $(mb "$r") | $c |"
+}
+row "logcorr analyze --format json" "parse, correlate, chains and verdict" "$bin/logcorr" analyze --format json "$last_dir"
+row "logcorr analyze (text)" "the same, as text" "$bin/logcorr" analyze "$last_dir"
+if command -v lnav >/dev/null; then
+  row "lnav $(lnav -V | awk '{print $2}') -n" "index the files, count the lines (no correlation)" lnav -n -q -c ';SELECT count(*) FROM all_logs' "${files[@]}"
+fi
+if command -v rg >/dev/null; then
+  row "rg $(rg --version | head -1 | awk '{print $2}') -c query_wait_timeout" "count one string's lines" rg -c query_wait_timeout "${files[@]}"
+fi
+row "wc -l" "count lines" wc -l "${files[@]}"
+
+machine="$(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(go version | awk '{print $3}'), $(date -u +%Y-%m-%d)"
+if $print_only; then
+  printf '%s\n\n%s\n\n%s\n' "$machine" "$peers" "$scaling"
+  exit 0
+fi
+doc=docs/performance.md
+for m in machine peers scaling; do
+  grep -q "<!-- perf:$m -->" "$doc" || { echo "$doc: no perf:$m markers" >&2; exit 1; }
+done
+PERF_MACHINE=$machine PERF_PEERS=$peers PERF_SCALING=$scaling awk '
+  /<!-- perf:machine -->/ { print; print ENVIRON["PERF_MACHINE"]; skip = 1; next }
+  /<!-- perf:peers -->/   { print; print ENVIRON["PERF_PEERS"]; skip = 1; next }
+  /<!-- perf:scaling -->/ { print; print ENVIRON["PERF_SCALING"]; skip = 1; next }
+  /<!-- \/perf:/ { skip = 0 }
+  !skip { print }
+' "$doc" >"$doc.new"
+mv "$doc.new" "$doc"
+echo "wrote $doc" >&2
