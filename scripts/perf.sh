@@ -7,6 +7,7 @@
 # are measured when installed.
 #
 #   scripts/perf.sh            # all sizes, best of 3 runs each
+#   BEFORE=5f6f5b5 scripts/perf.sh   # with that revision's build beside
 #   RUNS=1 SIZES="10MB 100MB" scripts/perf.sh --print   # print, do not write the doc
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,11 @@ bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/logcorr" ./cmd/logcorr
 go build -o "$bin/logreplay" ./cmd/logreplay
+if [ -n "${BEFORE:-}" ]; then
+  git worktree add -q --detach "$bin/before" "$BEFORE"
+  (cd "$bin/before" && go build -o "$bin/logcorr-before" ./cmd/logcorr)
+  git worktree remove --force "$bin/before"
+fi
 
 # corpus SIZE: the folder, written once (the same files the benchmarks use).
 corpus() {
@@ -87,7 +93,11 @@ row() {
 | $1 | $2 | $w | $(mbs "$last_bytes" "$w") | $(mb "$r") | $c |"
 }
 row "logcorr analyze --format json" "parse, correlate, chains and verdict" "$bin/logcorr" analyze --format json "$last_dir"
-row "logcorr analyze (text)" "the same, as text" "$bin/logcorr" analyze "$last_dir"
+row "logcorr analyze --format json --tz Asia/Jakarta" "the same, zones given: no survey" "$bin/logcorr" analyze --format json --tz Asia/Jakarta "$last_dir"
+row "logcorr analyze (text)" "the same as the first, as text" "$bin/logcorr" analyze "$last_dir"
+if [ -n "${BEFORE:-}" ]; then
+  row "logcorr at $BEFORE, --format json" "the same, before this work" "$bin/logcorr-before" analyze --format json "$last_dir"
+fi
 if command -v lnav >/dev/null; then
   row "lnav $(lnav -V | awk '{print $2}') -n" "index the files, count the lines (no correlation)" lnav -n -q -c ';SELECT count(*) FROM all_logs' "${files[@]}"
 fi
