@@ -25,15 +25,6 @@ type causeMask []uint64
 
 func (m causeMask) has(i int) bool { return m[i/64]&(1<<(i%64)) != 0 }
 
-func (m causeMask) any() bool {
-	for _, w := range m {
-		if w != 0 {
-			return true
-		}
-	}
-	return false
-}
-
 func newNeedleSet(cat Catalogue) *needleSet {
 	n := &needleSet{words: (len(cat) + 63) / 64}
 	n.always = make([]uint64, n.words)
