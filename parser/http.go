@@ -98,10 +98,13 @@ func parseRequestLog(msg string, ev *Event, lenient bool) bool {
 	if msg == "" || msg[0] == ' ' || msg[0] == '\t' || !lenient && !isUpper(msg[0]) {
 		return false
 	}
-	i := strings.LastIndex(msg, ": /")
-	if i <= 0 || strings.IndexByte(msg[i+2:], ' ') >= 0 {
+	// The path ends the message and holds no space: the ": /" before it
+	// is where the last space is.
+	j := strings.LastIndexByte(msg, ' ')
+	if j < 2 || j+1 >= len(msg) || msg[j-1] != ':' || msg[j+1] != '/' {
 		return false
 	}
+	i := j - 1
 	reason := msg[:i]
 	if isDottedName(reason) {
 		return false // "module.Error: /path" is an exception line

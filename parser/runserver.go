@@ -75,8 +75,13 @@ func init() {
 // runserverStarts: an access line, a Broken pipe line, a banner, or a
 // django.request record (read strictly: the message is the whole line).
 func runserverStarts(line string) bool {
-	if _, k, ok := bracketStamp(line); ok {
-		return parseRequestLine(strings.TrimLeft(line[k:], " "), nil) || strings.Contains(line, "Broken pipe")
+	if line == "" {
+		return false
+	}
+	if line[0] == '[' {
+		if _, k, ok := bracketStamp(line); ok {
+			return parseRequestLine(strings.TrimLeft(line[k:], " "), nil) || strings.Contains(line, "Broken pipe")
+		}
 	}
 	if len(line) >= 20 && isUpper(line[0]) {
 		if st, n, ok := scanLongDate(line); ok && n == len(line) && st.year > 0 {
@@ -103,6 +108,9 @@ var runserverBanners = []string{
 }
 
 func isRunserverBanner(line string) bool {
+	if line == "" || !isUpper(line[0]) {
+		return false // every banner starts with a capital
+	}
 	for _, b := range runserverBanners {
 		if strings.HasPrefix(line, b) {
 			return true
@@ -129,29 +137,47 @@ func bracketStamp(line string) (stamp, int, bool) {
 func (p *Runserver) Feed(l Line) {
 	num, line := l.Num, Clean(l.Text)
 	p.stamp, p.stampPrec = l.Stamp, l.StampPrecision
-	if st, n, ok := bracketStamp(line); ok {
-		p.endRecord()
-		t := p.clock.instant(st, num)
-		ev := Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Text: line, Level: "INFO"}
-		msg := strings.TrimLeft(line[n:], " ")
-		ev.Message = msg
-		if parseRequestLine(msg, &ev) {
-			ev.Kind = KindAccess
-			ev.Level = accessLevel(ev.Status)
-			p.accessSeen(t, num, &ev)
-		} else {
-			p.timeKnown(t, num)
+	// The first byte rules out most lines (a traceback's) before a stamp
+	// is scanned: returning one costs more than the test.
+	if line != "" && line[0] == '[' {
+		if st, n, ok := bracketStamp(line); ok {
+			p.access(st, n, num, line)
+			return
 		}
-		p.emitEvent(ev)
-		return
 	}
-	if st, n, ok := scanLongDate(line); ok && n == len(line) {
-		p.endRecord()
-		t := p.clock.instant(st, num)
+	if line != "" && line[0] >= 'A' && line[0] <= 'Z' {
+		if st, n, ok := scanLongDate(line); ok && n == len(line) {
+			p.endRecord()
+			t := p.clock.instant(st, num)
+			p.timeKnown(t, num)
+			p.emitEvent(Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Kind: KindBanner, Text: line, Message: line, Level: "INFO"})
+			return
+		}
+	}
+	p.record(num, line)
+}
+
+// access reads a line that begins with a bracketed stamp: a request's
+// access line, or another timed line of the server's.
+func (p *Runserver) access(st stamp, n, num int, line string) {
+	p.endRecord()
+	t := p.clock.instant(st, num)
+	ev := Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Text: line, Level: "INFO"}
+	msg := strings.TrimLeft(line[n:], " ")
+	ev.Message = msg
+	if parseRequestLine(msg, &ev) {
+		ev.Kind = KindAccess
+		ev.Level = accessLevel(ev.Status)
+		p.accessSeen(t, num, &ev)
+	} else {
 		p.timeKnown(t, num)
-		p.emitEvent(Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Kind: KindBanner, Text: line, Message: line, Level: "INFO"})
-		return
 	}
+	p.emitEvent(ev)
+}
+
+// record reads a line with no stamp of its own: the start or the rest of
+// an error record, or the server's chatter.
+func (p *Runserver) record(num int, line string) {
 	if p.rec != nil && !p.startsRecord(line) {
 		if p.tb.add(line) {
 			p.rec.EndLine = num

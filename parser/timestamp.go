@@ -209,9 +209,17 @@ func scanStamp(s string, wantZoneWord bool) (stamp, int, bool) {
 // scanLongDate reads runserver's banner date, "November 27, 2026 - 00:15:02".
 func scanLongDate(s string) (stamp, int, bool) {
 	var st stamp
-	sp := 0
-	for sp < len(s) && s[sp] != ' ' {
+	// A month's name is 3 to 9 letters, capitalised: most lines (a
+	// traceback's) are ruled out before the name is looked up.
+	if len(s) == 0 || s[0] < 'A' || s[0] > 'Z' {
+		return st, 0, false
+	}
+	sp := 1
+	for sp < len(s) && sp <= 9 && s[sp] != ' ' {
 		sp++
+	}
+	if sp < 3 || sp > 9 {
+		return st, 0, false
 	}
 	st.month = monthFull[s[:sp]]
 	if st.month == 0 || sp+19 > len(s) || s[sp+3] != ',' || s[sp+9:sp+12] != " - " {
