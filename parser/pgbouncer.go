@@ -12,7 +12,9 @@ import (
 type PgBouncer struct {
 	clock *Clock
 	emit  Emit
-	cur   *Event
+	// cur is the record being read, while open.
+	cur  Event
+	open bool
 
 	unparsed int
 }
@@ -143,7 +145,7 @@ func untimedPgBouncer(line string) (level string, msgAt int, strong, known bool)
 // at the collector's stamp.
 func (p *PgBouncer) Feed(l Line) {
 	num, line := l.Num, Clean(l.Text)
-	if len(line) > 0 && line[0] == '\t' && p.cur != nil {
+	if len(line) > 0 && line[0] == '\t' && p.open {
 		p.cur.Message += "\n" + line[1:]
 		p.cur.EndLine = num
 		return
@@ -179,7 +181,8 @@ func (p *PgBouncer) Feed(l Line) {
 	}
 	ev.Message = msg
 	tagPgBouncer(&ev)
-	p.cur = &ev
+	// Held by value: a pointer would move every line's event to the heap.
+	p.cur, p.open = ev, true
 }
 
 // parseConnPrefix reads "C-0x55723b8e5660: ahsp/ahsp@127.0.0.1:43642 ".
@@ -283,9 +286,9 @@ func parseStats(s string, ev *Event) {
 }
 
 func (p *PgBouncer) flushCur() {
-	if p.cur != nil {
-		p.emit(*p.cur)
-		p.cur = nil
+	if p.open {
+		p.emit(p.cur)
+		p.cur, p.open = Event{}, false
 	}
 }
 
@@ -295,7 +298,7 @@ func (p *PgBouncer) Flush() { p.flushCur() }
 // Continues implements Continuer: a multi-line message goes on in
 // tab-indented lines.
 func (p *PgBouncer) Continues(line string) bool {
-	return p.cur != nil && line != "" && line[0] == '\t'
+	return p.open && line != "" && line[0] == '\t'
 }
 
 // Unparsed implements Parser.
@@ -303,7 +306,7 @@ func (p *PgBouncer) Unparsed() int { return p.unparsed }
 
 // Open implements Parser.
 func (p *PgBouncer) Open() (time.Time, bool) {
-	if p.cur == nil {
+	if !p.open {
 		return time.Time{}, false
 	}
 	return p.cur.Time, true
