@@ -200,7 +200,7 @@ func (s *LiveSource) Push(ev parser.Event) {
 	if key.Before(s.live.wm) && s.live.Overtaken != nil {
 		s.live.Overtaken(s.name, &ev, s.live.wm.Sub(key))
 	}
-	heap.Push(&s.live.ready, liveItem{ev: ev, key: key, name: s.name, gen: s.gen, seq: s.seq})
+	heap.Push(&s.live.ready, liveItem{ev: ev, at: placing{key: key, log: s.name, older: s.gen, tie: s.seq}})
 }
 
 // Disorder says how far out of order the source's events came.
@@ -302,11 +302,11 @@ func (l *Live) Tick(now time.Time) {
 	if !ok && len(l.srcs) > 0 {
 		return // sources that have not spoken yet may still say anything
 	}
-	for len(l.ready) > 0 && (!ok || l.ready[0].key.Before(wm)) {
+	for len(l.ready) > 0 && (!ok || l.ready[0].at.key.Before(wm)) {
 		it := heap.Pop(&l.ready).(liveItem)
-		l.add(it.ev, it.key)
-		if !ok && it.key.After(wm) {
-			wm = it.key // every source ended: all that is queued goes
+		l.add(it.ev, it.at.key)
+		if !ok && it.at.key.After(wm) {
+			wm = it.at.key // every source ended: all that is queued goes
 		}
 	}
 	if wm.After(l.wm) {
@@ -338,7 +338,7 @@ func (l *Live) End() {
 func (l *Live) drain() {
 	for len(l.ready) > 0 {
 		it := heap.Pop(&l.ready).(liveItem)
-		l.add(it.ev, it.key)
+		l.add(it.ev, it.at.key)
 	}
 }
 
@@ -350,33 +350,17 @@ func (l *Live) add(ev parser.Event, key time.Time) {
 }
 
 type liveItem struct {
-	ev   parser.Event
-	key  time.Time
-	name string
-	gen  int
-	seq  uint64
+	ev parser.Event
+	at placing // the log's generation counts up: older first
 }
 
-// liveHeap orders like Merge: place (holder), then log, older generations
-// first, then file order.
+// liveHeap orders like Merge (placing).
 type liveHeap []liveItem
 
-func (h liveHeap) Len() int { return len(h) }
-func (h liveHeap) Less(i, j int) bool {
-	a, b := &h[i], &h[j]
-	if !a.key.Equal(b.key) {
-		return a.key.Before(b.key)
-	}
-	if a.name != b.name {
-		return a.name < b.name
-	}
-	if a.gen != b.gen {
-		return a.gen < b.gen
-	}
-	return a.seq < b.seq
-}
-func (h liveHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *liveHeap) Push(x any)   { *h = append(*h, x.(liveItem)) }
+func (h liveHeap) Len() int           { return len(h) }
+func (h liveHeap) Less(i, j int) bool { return h[i].at.before(&h[j].at) }
+func (h liveHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *liveHeap) Push(x any)        { *h = append(*h, x.(liveItem)) }
 func (h *liveHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]

@@ -98,7 +98,7 @@ func (m *Merge) Next() (parser.Event, error) {
 	i := m.ready[0]
 	f := m.srcs[i]
 	head := &f.cur.evs[f.pos]
-	ev, key := head.ev, head.key
+	ev, key := head.ev, head.at.key
 	*head = seqEvent{}
 	f.pos++
 	m.key = key
@@ -162,23 +162,10 @@ func (m *Merge) refill(i int) bool {
 // source's next event.
 func (m *Merge) Len() int { return len(m.ready) }
 
-// Less orders by time, then by log (not by position on the command line),
-// older rotated files first, so that live following, which meets the same
-// lines in other files and another order, hands the correlator the same
-// sequence.
+// Less orders the sources by their next events' placing.
 func (m *Merge) Less(a, b int) bool {
 	fa, fb := m.srcs[m.ready[a]], m.srcs[m.ready[b]]
-	x, y := &fa.cur.evs[fa.pos], &fb.cur.evs[fb.pos]
-	if !x.key.Equal(y.key) {
-		return x.key.Before(y.key)
-	}
-	if x.log != y.log {
-		return x.log < y.log
-	}
-	if x.rank != y.rank {
-		return x.rank < y.rank
-	}
-	return fa.index < fb.index
+	return fa.cur.evs[fa.pos].at.before(&fb.cur.evs[fb.pos].at)
 }
 func (m *Merge) Swap(a, b int) { m.ready[a], m.ready[b] = m.ready[b], m.ready[a] }
 func (m *Merge) Push(x any)    { m.ready = append(m.ready, x.(int)) }
@@ -243,7 +230,9 @@ func (f *feed) read(stop <-chan struct{}) {
 				b.disorder = f.r.hold.d
 				break
 			}
-			b.evs = append(b.evs, f.r.pop())
+			e := f.r.pop()
+			e.at.tie = uint64(f.index)
+			b.evs = append(b.evs, e)
 			if b.err != nil {
 				break
 			}
@@ -283,7 +272,7 @@ func (r *reorder) held() int { return len(r.buf) - r.head }
 // fill reads until the earliest event held is settled: no event still to
 // come can go before it.
 func (r *reorder) fill() error {
-	for !r.done && (r.held() == 0 || !r.buf[r.head].key.Before(r.hold.settled())) {
+	for !r.done && (r.held() == 0 || !r.buf[r.head].at.key.Before(r.hold.settled())) {
 		ev, err := r.src.Next()
 		if err != nil {
 			r.done = true
@@ -300,7 +289,7 @@ func (r *reorder) fill() error {
 			r.log, age = parser.RotatedFrom(ev.Source)
 			r.rank = -age // newer files of a log rank higher
 		}
-		r.insert(seqEvent{ev: ev, key: r.hold.key(ev.Time), log: r.log, rank: r.rank})
+		r.insert(seqEvent{ev: ev, at: placing{key: r.hold.key(ev.Time), log: r.log, older: r.rank}})
 	}
 	return nil
 }
@@ -310,7 +299,7 @@ func (r *reorder) fill() error {
 func (r *reorder) insert(e seqEvent) {
 	r.buf = append(r.buf, seqEvent{})
 	i := len(r.buf) - 1
-	for i > r.head && e.key.Before(r.buf[i-1].key) {
+	for i > r.head && e.at.key.Before(r.buf[i-1].at.key) {
 		r.buf[i] = r.buf[i-1]
 		i--
 	}
@@ -332,11 +321,35 @@ func (r *reorder) pop() seqEvent {
 	return e
 }
 
-// seqEvent is an event with its place (key) and its log's order (log,
-// rank), as Merge orders them.
+// seqEvent is an event with where it goes in the merged order.
 type seqEvent struct {
-	ev   parser.Event
-	key  time.Time
-	log  string
-	rank int
+	ev parser.Event
+	at placing
+}
+
+// placing is where an event goes in the order analyze (Merge) and tail
+// (Live) hand events to the correlator: by place (its time, or later when
+// it came late in its file: holder), then by log, not by the position of
+// its file on the command line, older files of a log first, then by tie
+// (which source, or the order tail read them). Live following meets the
+// same lines in other files and another order; with this one rule the
+// correlator sees the same sequence.
+type placing struct {
+	key   time.Time
+	log   string
+	older int // smaller for an older file of the log
+	tie   uint64
+}
+
+func (a *placing) before(b *placing) bool {
+	if !a.key.Equal(b.key) {
+		return a.key.Before(b.key)
+	}
+	if a.log != b.log {
+		return a.log < b.log
+	}
+	if a.older != b.older {
+		return a.older < b.older
+	}
+	return a.tie < b.tie
 }
