@@ -269,6 +269,21 @@ type stampForm struct {
 // after the seconds: milliseconds, zone); a line without one it knows is
 // left as it is.
 func Shift(line string, d time.Duration) string {
+	if st, ok := findStamp(line); ok {
+		return st.before + st.t.Add(d).Format(st.layout) + st.after
+	}
+	return line
+}
+
+// stampAt is a line taken apart at its timestamp.
+type stampAt struct {
+	before, after string
+	t             time.Time
+	layout        string
+}
+
+// findStamp finds the timestamp Shift moves in a line.
+func findStamp(line string) (stampAt, bool) {
 	for _, f := range stampForms {
 		loc := f.re.FindStringIndex(line)
 		if loc == nil || loc[0] >= f.within {
@@ -276,16 +291,16 @@ func Shift(line string, d time.Duration) string {
 		}
 		layout := f.layouts[line[loc[0]+f.joinAt]]
 		if t, err := time.Parse(layout, line[loc[0]:loc[1]]); err == nil {
-			return line[:loc[0]] + t.Add(d).Format(layout) + line[loc[1]:]
+			return stampAt{before: line[:loc[0]], after: line[loc[1]:], t: t, layout: layout}, true
 		}
 	}
 	if bannerStamp.MatchString(line) {
 		const layout = "January 2, 2006 - 15:04:05"
 		if t, err := time.Parse(layout, line); err == nil {
-			return t.Add(d).Format(layout)
+			return stampAt{t: t, layout: layout}, true
 		}
 	}
-	return line
+	return stampAt{}, false
 }
 
 func checkDestination(src string, names []string, dst string) error {
@@ -560,30 +575,12 @@ func knownMode(rotation, mode string) error {
 // real lines for benchmarks, deterministic for the same lines. Where each
 // line's timestamp sits is found once, so a gigabyte takes seconds.
 func Repeat(w io.Writer, lines []string, copies int, step time.Duration) error {
-	type stamped struct {
-		before, after string
-		t             time.Time
-		layout        string
-	}
-	plans := make([]stamped, len(lines))
+	plans := make([]stampAt, len(lines))
 	for i, l := range lines {
-		plans[i] = stamped{before: l}
-		for _, f := range stampForms {
-			loc := f.re.FindStringIndex(l)
-			if loc == nil || loc[0] >= f.within {
-				continue
-			}
-			layout := f.layouts[l[loc[0]+f.joinAt]]
-			if t, err := time.Parse(layout, l[loc[0]:loc[1]]); err == nil {
-				plans[i] = stamped{before: l[:loc[0]], after: l[loc[1]:], t: t, layout: layout}
-				break
-			}
-		}
-		if plans[i].layout == "" && bannerStamp.MatchString(l) {
-			const layout = "January 2, 2006 - 15:04:05"
-			if t, err := time.Parse(layout, l); err == nil {
-				plans[i] = stamped{t: t, layout: layout}
-			}
+		if st, ok := findStamp(l); ok {
+			plans[i] = st
+		} else {
+			plans[i] = stampAt{before: l}
 		}
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
