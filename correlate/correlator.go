@@ -134,6 +134,8 @@ type Correlator struct {
 	// result, reused event to event.
 	needles *needleSet
 	scratch causeMask
+	// names are the summary's keys (bump).
+	names map[string]string
 	// nextFinal is the earliest time an open request can become final, so
 	// that Advance scans the open requests only when one can.
 	nextFinal time.Time
@@ -149,7 +151,7 @@ func New(cfg Config, out func(Chain)) *Correlator {
 	}
 	needles := newNeedleSet(cfg.Causes)
 	return &Correlator{cfg: cfg, out: out, logs: map[string]string{}, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}},
-		needles: needles, scratch: needles.mask()}
+		needles: needles, scratch: needles.mask(), names: map[string]string{}}
 }
 
 // Add takes one event, and returns the cause it shows when it is a cause
@@ -774,13 +776,16 @@ func (c *Correlator) build(g *group) Chain {
 
 func (c *Correlator) count(ch *Chain) {
 	c.sum.Anchors++
-	// Keys are copied when new: an event's strings share memory with a
-	// block of the input (source.LineReader) that the summary would keep.
+	// Keys are the correlator's own copies: an event's strings share memory
+	// with a block of the input (source.LineReader), and a map keeps the key
+	// of each assignment.
 	bump := func(m map[string]int, k string) {
-		if _, ok := m[k]; !ok {
-			k = strings.Clone(k)
+		kept, ok := c.names[k]
+		if !ok {
+			kept = strings.Clone(k)
+			c.names[kept] = kept
 		}
-		m[k]++
+		m[kept]++
 	}
 	bump(c.sum.ByCause, ch.Cause)
 	if ch.Hypothesis != "" {

@@ -69,22 +69,10 @@ type Tally struct {
 	// anchors counts anchors by route, and how many had an access line.
 	anchors map[Route]AnchorCount
 	marks   []Mark
-	// causes holds one copy of each cause name the marks use: a chain's
-	// strings share memory with a block of the input (source.LineReader).
-	causes map[string]string
-}
-
-// kept is the Tally's own copy of a cause name.
-func (t *Tally) kept(cause string) string {
-	if k, ok := t.causes[cause]; ok {
-		return k
-	}
-	if t.causes == nil {
-		t.causes = map[string]string{}
-	}
-	k := strings.Clone(cause)
-	t.causes[k] = k
-	return k
+	// What is kept for the run is copied (keeper).
+	routes *keeper[Route]
+	names  *keeper[string]
+	excs   *keeper[parser.Exception]
 }
 
 // Mark is one anchor on the timeline: when, and what caused it.
@@ -96,40 +84,38 @@ type Mark struct {
 // NewTally starts a table for a catalogue.
 func NewTally() *Tally {
 	return &Tally{byCause: map[string]*Hypothesis{}, uncatalogued: map[string]int{}, open: map[parser.Exception]int{},
-		anchors: map[Route]AnchorCount{}}
+		anchors: map[Route]AnchorCount{}, routes: newKeeper(Route.kept), names: newKeeper(strings.Clone),
+		excs: newKeeper(func(e parser.Exception) parser.Exception {
+			return parser.Exception{Class: strings.Clone(e.Class), Message: strings.Clone(e.Message)}
+		})}
 }
 
 // Chain adds one chain.
 func (t *Tally) Chain(ch *correlate.Chain) {
-	r := Route{ch.Method, ch.Path, ch.Status}
-	a, seen := t.anchors[r]
-	if !seen {
-		r = r.kept()
-	}
+	r := t.routes.of(Route{ch.Method, ch.Path, ch.Status})
+	a := t.anchors[r]
 	a.Total++
 	if ch.Anchor.Kind == parser.KindAccess {
 		a.WithAccess++
 	}
 	t.anchors[r] = a
-	t.marks = append(t.marks, Mark{ch.Time, t.kept(ch.Cause)})
+	t.marks = append(t.marks, Mark{ch.Time, t.names.of(ch.Cause)})
 	if ch.Hypothesis == "" {
 		t.unexplained++
 		var key parser.Exception
 		if ch.Exc != nil {
 			key = parser.Exception{Class: ch.Exc.Class, Message: ch.Exc.Message}
 			if ch.Exc.Class != "" {
-				tally(t.uncatalogued, ch.Exc.Class, strings.Clone)
+				t.uncatalogued[t.names.of(ch.Exc.Class)]++
 			}
 		}
-		tally(t.open, key, func(e parser.Exception) parser.Exception {
-			return parser.Exception{Class: strings.Clone(e.Class), Message: strings.Clone(e.Message)}
-		})
+		t.open[t.excs.of(key)]++
 		return
 	}
 	h := t.byCause[ch.Hypothesis]
 	if h == nil {
 		h = &Hypothesis{}
-		t.byCause[strings.Clone(ch.Hypothesis)] = h
+		t.byCause[t.names.of(ch.Hypothesis)] = h
 	}
 	h.Anchors++
 	if h.ByBasis == nil {

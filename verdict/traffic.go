@@ -50,12 +50,15 @@ type Traffic struct {
 	perSecResp map[int64]int // the same from other response lines (auth logs)
 	pool       []PoolSample
 	signs      map[string]map[int64]int // lines showing each cause, per second
+	routes     *keeper[Route]
+	recordKeys *keeper[recordKey]
 }
 
 // NewTraffic counts traffic; paths are the anchor paths.
 func NewTraffic(paths []string) *Traffic {
 	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, proxied: map[Route]int{}, perSecPrx: map[int64]int{}, records: map[recordKey]int{},
-		perSecAcc: map[int64]int{}, perSecResp: map[int64]int{}, signs: map[string]map[int64]int{}}
+		perSecAcc: map[int64]int{}, perSecResp: map[int64]int{}, signs: map[string]map[int64]int{},
+		routes: newKeeper(Route.kept), recordKeys: newKeeper(recordKey.kept)}
 	for _, p := range paths {
 		t.paths[p] = true
 	}
@@ -73,12 +76,12 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 	}
 	switch {
 	case ev.Kind == parser.KindAccess && ev.IsResponse() && ev.Proxy:
-		tally(t.proxied, Route{ev.Method, ev.Path, ev.Status}, Route.kept)
+		t.proxied[t.routes.of(Route{ev.Method, ev.Path, ev.Status})]++
 		if t.paths[ev.Path] {
 			t.perSecPrx[ev.Time.Unix()]++
 		}
 	case ev.Kind == parser.KindAccess && ev.IsResponse():
-		tally(t.access, Route{ev.Method, ev.Path, ev.Status}, Route.kept)
+		t.access[t.routes.of(Route{ev.Method, ev.Path, ev.Status})]++
 		if t.paths[ev.Path] {
 			t.perSecAcc[ev.Time.Unix()]++
 		}
@@ -87,7 +90,7 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 		if ev.Exc != nil {
 			exc = ev.Exc.Class
 		}
-		tally(t.records, recordKey{ev.Source, ev.Path, ev.Status, exc}, recordKey.kept)
+		t.records[t.recordKeys.of(recordKey{ev.Source, ev.Path, ev.Status, exc})]++
 	case ev.IsResponse():
 		if t.paths[ev.Path] {
 			t.perSecResp[ev.Time.Unix()]++
@@ -161,14 +164,27 @@ func (t *Traffic) ResponsesPerSecond() map[int64]int {
 // (anchors' own records left out).
 func (t *Traffic) SignsPerSecond() map[string]map[int64]int { return t.signs }
 
-// tally counts k in m. A key new to m is copied first (keep): an event's
-// strings share memory with a whole block of the input (source.LineReader),
-// which a key kept for the run would hold.
-func tally[K comparable](m map[K]int, k K, keep func(K) K) {
-	if _, ok := m[k]; !ok {
-		k = keep(k)
+// keeper hands out one copy of each key, made the first time it is seen.
+// An event's strings are pieces of a whole block of the input
+// (source.LineReader), and a map keeps the key of each assignment (Go
+// stores it again), so a piece used as a key would hold its block for the
+// run: keys are always the keeper's copies.
+type keeper[K comparable] struct {
+	copies map[K]K
+	copy   func(K) K
+}
+
+func newKeeper[K comparable](copy func(K) K) *keeper[K] {
+	return &keeper[K]{copies: map[K]K{}, copy: copy}
+}
+
+func (k *keeper[K]) of(key K) K {
+	if c, ok := k.copies[key]; ok {
+		return c
 	}
-	m[k]++
+	c := k.copy(key)
+	k.copies[c] = c
+	return c
 }
 
 func (r Route) kept() Route {
