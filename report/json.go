@@ -20,6 +20,7 @@ type JSON struct {
 	w       *bufio.Writer
 	started bool
 	batch   bool
+	buf     []byte // a chain's bytes, reused
 }
 
 // NewJSON returns a JSON renderer.
@@ -122,10 +123,10 @@ func (j *JSON) Chain(c *correlate.Chain) error {
 	} else {
 		j.w.WriteString(",")
 	}
-	// Log lines are full of <, > and &: keep them as written.
-	enc := json.NewEncoder(j.w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(ChainJSON(c)); err != nil {
+	// Log lines are full of <, > and &: they are kept as written.
+	jc := ChainJSON(c)
+	j.buf = append(jc.appendJSON(j.buf[:0]), '\n')
+	if _, err := j.w.Write(j.buf); err != nil {
 		return err
 	}
 	return chainWritten(j.w, j.batch)

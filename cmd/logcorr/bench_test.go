@@ -339,62 +339,71 @@ func BenchmarkStages(b *testing.B) {
 			}
 		}
 	})
-	var perFile [][]parser.Event
-	b.Run("parse", func(b *testing.B) {
-		b.SetBytes(size)
-		for i := 0; i < b.N; i++ {
-			perFile = perFile[:0]
-			for _, s := range open(b) {
-				var evs []parser.Event
-				for {
-					ev, err := s.Next()
-					if err != nil {
-						break
-					}
-					evs = append(evs, ev)
-				}
-				s.Close()
-				perFile = append(perFile, evs)
-			}
-		}
-	})
-	var merged []parser.Event
-	var keys []time.Time
-	b.Run("merge", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			srcs := make([]correlate.Source, len(perFile))
-			for k, evs := range perFile {
-				srcs[k] = &eventList{evs: evs}
-			}
-			m := correlate.NewMerge(srcs...)
-			merged, keys = merged[:0], keys[:0]
+	parse := func(b *testing.B) [][]parser.Event {
+		var perFile [][]parser.Event
+		for _, s := range open(b) {
+			var evs []parser.Event
 			for {
-				ev, err := m.Next()
+				ev, err := s.Next()
 				if err != nil {
 					break
 				}
-				merged, keys = append(merged, ev), append(keys, m.Key())
+				evs = append(evs, ev)
 			}
+			s.Close()
+			perFile = append(perFile, evs)
+		}
+		return perFile
+	}
+	merge := func(perFile [][]parser.Event) (merged []parser.Event, keys []time.Time) {
+		srcs := make([]correlate.Source, len(perFile))
+		for k, evs := range perFile {
+			srcs[k] = &eventList{evs: evs}
+		}
+		m := correlate.NewMerge(srcs...)
+		defer m.Close()
+		for {
+			ev, err := m.Next()
+			if err != nil {
+				return merged, keys
+			}
+			merged, keys = append(merged, ev), append(keys, m.Key())
+		}
+	}
+	correlateAll := func(merged []parser.Event, keys []time.Time) (chains []correlate.Chain) {
+		c := correlate.New(correlate.DefaultConfig(), func(ch correlate.Chain) { chains = append(chains, ch) })
+		for k := range merged {
+			c.AddAt(merged[k], keys[k])
+		}
+		c.Close()
+		return chains
+	}
+	// Each stage's input, made once, so that any stage can run alone.
+	perFile := parse(b)
+	merged, keys := merge(perFile)
+	chains := correlateAll(merged, keys)
+	b.Run("parse", func(b *testing.B) {
+		b.SetBytes(size)
+		for i := 0; i < b.N; i++ {
+			parse(b)
+		}
+	})
+	b.Run("merge", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			merge(perFile)
 		}
 		b.ReportMetric(float64(len(merged))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
-	var chains []correlate.Chain
 	b.Run("correlate", func(b *testing.B) {
-		cfg := correlate.DefaultConfig()
 		for i := 0; i < b.N; i++ {
-			chains = chains[:0]
-			c := correlate.New(cfg, func(ch correlate.Chain) { chains = append(chains, ch) })
-			for k := range merged {
-				c.AddAt(merged[k], keys[k])
-			}
-			c.Close()
+			correlateAll(merged, keys)
 		}
 		b.ReportMetric(float64(len(merged))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 	for _, format := range []string{"json", "text", "markdown", "html"} {
 		b.Run("render/"+format, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				r := report.New(format, io.Discard, report.Options{})
+				r := report.New(format, io.Discard, report.Options{Batch: true})
 				for k := range chains {
 					if err := r.Chain(&chains[k]); err != nil {
 						b.Fatal(err)

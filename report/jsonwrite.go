@@ -1,0 +1,244 @@
+package report
+
+import (
+	"sort"
+	"strconv"
+	"unicode/utf8"
+)
+
+// A chain is written field by field rather than through encoding/json's
+// reflection: analyze writes one per anchor, tens of thousands for a large
+// incident. The bytes are what json.Encoder writes for JSONChain with HTML
+// escaping off (TestChainJSONAsEncoder holds the two to that).
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString writes s as a JSON string: quote and backslash escaped,
+// control characters as \b \f \n \r \t or \u00XX, bytes that are not UTF-8
+// as \ufffd, and U+2028/U+2029, which some JavaScript parsers take for line
+// ends, escaped; <, > and & as they are.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	done := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[done:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			done = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[done:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[done:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		done = i
+	}
+	b = append(b, s[done:]...)
+	return append(b, '"')
+}
+
+// jsonObject writes an object's members in order, a comma before all but
+// the first.
+type jsonObject struct {
+	b     []byte
+	first bool
+}
+
+func openObject(b []byte) jsonObject { return jsonObject{b: append(b, '{'), first: true} }
+
+func (o *jsonObject) key(k string) {
+	if !o.first {
+		o.b = append(o.b, ',')
+	}
+	o.first = false
+	o.b = appendJSONString(o.b, k)
+	o.b = append(o.b, ':')
+}
+
+func (o *jsonObject) str(k, v string) {
+	o.key(k)
+	o.b = appendJSONString(o.b, v)
+}
+
+func (o *jsonObject) num(k string, v int64) {
+	o.key(k)
+	o.b = strconv.AppendInt(o.b, v, 10)
+}
+
+func (o *jsonObject) boolean(k string, v bool) {
+	o.key(k)
+	o.b = strconv.AppendBool(o.b, v)
+}
+
+func (o *jsonObject) strings(k string, vs []string) {
+	o.key(k)
+	if vs == nil {
+		o.b = append(o.b, "null"...)
+		return
+	}
+	o.b = append(o.b, '[')
+	for i, v := range vs {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = appendJSONString(o.b, v)
+	}
+	o.b = append(o.b, ']')
+}
+
+// fields writes a map as encoding/json does: keys in order.
+func (o *jsonObject) fields(k string, m map[string]string) {
+	o.key(k)
+	keys := make([]string, 0, len(m))
+	for f := range m {
+		keys = append(keys, f)
+	}
+	sort.Strings(keys)
+	f := openObject(o.b)
+	for _, key := range keys {
+		f.str(key, m[key])
+	}
+	o.b = f.close()
+}
+
+func (o *jsonObject) exception(k string, e *JSONException) {
+	o.key(k)
+	x := openObject(o.b)
+	x.str("class", e.Class)
+	x.str("message", e.Message)
+	o.b = x.close()
+}
+
+func (o *jsonObject) close() []byte { return append(o.b, '}') }
+
+// appendJSON writes the chain as json.Encoder does (HTML escaping off),
+// without the newline Encode adds.
+func (c *JSONChain) appendJSON(b []byte) []byte {
+	o := openObject(b)
+	o.key("anchor")
+	o.b = c.Anchor.appendJSON(o.b)
+	o.str("cause", c.Cause)
+	if c.Hypothesis != "" {
+		o.str("hypothesis", c.Hypothesis)
+	}
+	if len(c.Notes) > 0 {
+		o.strings("notes", c.Notes)
+	}
+	o.str("basis", c.Basis)
+	if c.Exception != nil {
+		o.exception("exception", c.Exception)
+	}
+	if c.RootCause != nil {
+		o.exception("root_cause", c.RootCause)
+	}
+	o.key("evidence")
+	if c.Evidence == nil {
+		o.b = append(o.b, "null"...)
+	} else {
+		o.b = append(o.b, '[')
+		for i := range c.Evidence {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			o.b = c.Evidence[i].appendJSON(o.b)
+		}
+		o.b = append(o.b, ']')
+	}
+	return o.close()
+}
+
+func (a *JSONAnchor) appendJSON(b []byte) []byte {
+	o := openObject(b)
+	o.str("time", a.Time)
+	o.boolean("time_inferred", a.TimeInferred)
+	if a.TimeStamped {
+		o.boolean("time_stamped", true)
+	}
+	if a.DurationMS != 0 {
+		o.num("duration_ms", a.DurationMS)
+	}
+	if a.Proxy {
+		o.boolean("proxy", true)
+	}
+	o.str("file", a.File)
+	if a.Generation != 0 {
+		o.num("generation", int64(a.Generation))
+	}
+	o.num("line", int64(a.Line))
+	o.str("method", a.Method)
+	o.str("path", a.Path)
+	o.num("status", int64(a.Status))
+	o.str("text", a.Text)
+	if len(a.Fields) > 0 {
+		o.fields("fields", a.Fields)
+	}
+	return o.close()
+}
+
+func (l *JSONLink) appendJSON(b []byte) []byte {
+	o := openObject(b)
+	o.str("time", l.Time)
+	o.boolean("time_inferred", l.TimeInferred)
+	if l.TimeStamped {
+		o.boolean("time_stamped", true)
+	}
+	if l.DurationMS != 0 {
+		o.num("duration_ms", l.DurationMS)
+	}
+	if l.Proxy {
+		o.boolean("proxy", true)
+	}
+	o.num("offset_ms", l.OffsetMS)
+	o.str("file", l.File)
+	if l.Generation != 0 {
+		o.num("generation", int64(l.Generation))
+	}
+	o.num("line", int64(l.Line))
+	if l.EndLine != 0 {
+		o.num("end_line", int64(l.EndLine))
+	}
+	o.str("kind", l.Kind)
+	o.str("role", l.Role)
+	o.str("text", l.Text)
+	o.str("why", l.Why)
+	if l.Exception != nil {
+		o.exception("exception", l.Exception)
+	}
+	if l.RootCause != nil {
+		o.exception("root_cause", l.RootCause)
+	}
+	if len(l.Fields) > 0 {
+		o.fields("fields", l.Fields)
+	}
+	return o.close()
+}

@@ -1,0 +1,102 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
+	"github.com/logcorr/logcorr/source"
+)
+
+// encoded is what json.Encoder writes for v with HTML escaping off, as the
+// JSON renderer did before it wrote chains itself.
+func encoded(t testing.TB, v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	require.NoError(t, enc.Encode(v))
+	return buf.String()
+}
+
+// captureChains correlates a capture's logs as analyze does.
+func captureChains(t *testing.T, dir string) []correlate.Chain {
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	ins, err := source.Expand([]string{dir})
+	require.NoError(t, err)
+	var srcs []correlate.Source
+	for _, in := range ins {
+		s, err := source.Open(in, &source.Options{Loc: jakarta})
+		if err != nil {
+			continue
+		}
+		t.Cleanup(func() { s.Close() })
+		srcs = append(srcs, s)
+	}
+	var chains []correlate.Chain
+	c := correlate.New(correlate.DefaultConfig(), func(ch correlate.Chain) { chains = append(chains, ch) })
+	m := correlate.NewMerge(srcs...)
+	defer m.Close()
+	for {
+		ev, err := m.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		c.AddAt(ev, m.Key())
+	}
+	c.Close()
+	return chains
+}
+
+// TestChainJSONAsEncoder: every chain of real captures, and one with every
+// optional field and every kind of character to escape, is written byte for
+// byte as encoding/json writes it.
+func TestChainJSONAsEncoder(t *testing.T) {
+	for _, dir := range []string{
+		"../testdata/login-storm-psycopg2/logs",
+		"../testdata/captures/gunicorn-nginx-pool/logs",
+		"../testdata/captures/uwsgi-nginx-console-json/logs",
+	} {
+		t.Run(dir, func(t *testing.T) {
+			chains := captureChains(t, dir)
+			require.NotEmpty(t, chains)
+			for i := range chains {
+				jc := ChainJSON(&chains[i])
+				require.Equal(t, encoded(t, jc), string(jc.appendJSON(nil))+"\n", "chain %d", i)
+			}
+		})
+	}
+	t.Run("every field", func(t *testing.T) {
+		odd := "a\"b\\c\b\f\n\r\t\x01\x1f\x7f <>& é \u2028\u2029 \xff\xfe 日本"
+		exc := &parser.Exception{Class: "x.Error", Message: odd}
+		ev := parser.Event{Source: "f.log", Gen: 2, Line: 3, EndLine: 9, Time: time.Unix(1700000000, 5e6).UTC(), Precision: time.Millisecond,
+			Stamped: true, Duration: 1500 * time.Millisecond, Proxy: true, Kind: parser.KindAccess, Method: "POST", Path: "/p?" + odd, Status: 500,
+			Text: odd, Exc: exc, Root: exc, Fields: map[string]string{"b": odd, "a": "1", odd: "key"}}
+		ch := correlate.Chain{Anchor: ev, Time: ev.Time, Method: "POST", Path: ev.Path, Status: 500, Cause: odd, Hypothesis: "h", Notes: []string{odd, ""},
+			Basis: correlate.BasisNamed, Exc: exc, Root: exc,
+			Evidence: []correlate.Link{{Event: ev, Offset: -time.Second, Role: correlate.RoleCause, Why: odd}, {Event: parser.Event{Source: "g.log"}}}}
+		jc := ChainJSON(&ch)
+		assert.Equal(t, encoded(t, jc), string(jc.appendJSON(nil))+"\n")
+		jc.Evidence = nil
+		assert.Equal(t, encoded(t, jc), string(jc.appendJSON(nil))+"\n", "no evidence at all")
+	})
+}
+
+// FuzzAppendJSONString: any string is written as encoding/json writes it.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "\"\\", "\x00\x1f\x7f", "<>&", "\u2028\u2029", "\xff", "é日本\xe2\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := encoded(t, s)
+		assert.Equal(t, want[:len(want)-1], string(appendJSONString(nil, s)))
+	})
+}
