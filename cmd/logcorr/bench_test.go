@@ -357,9 +357,12 @@ func BenchmarkStages(b *testing.B) {
 	}
 	merge := func(perFile [][]parser.Event) (merged []parser.Event, keys []time.Time) {
 		srcs := make([]correlate.Source, len(perFile))
+		n := 0
 		for k, evs := range perFile {
 			srcs[k] = &eventList{evs: evs}
+			n += len(evs)
 		}
+		merged, keys = make([]parser.Event, 0, n), make([]time.Time, 0, n)
 		m := correlate.NewMerge(srcs...)
 		defer m.Close()
 		for {
