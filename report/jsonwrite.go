@@ -131,12 +131,39 @@ func (o *jsonObject) fields(k string, m map[string]string) {
 	o.b = f.close()
 }
 
+// exceptions writes a traceback's final exception and its root cause, each
+// when known.
+func (o *jsonObject) exceptions(exc, root *JSONException) {
+	if exc != nil {
+		o.exception("exception", exc)
+	}
+	if root != nil {
+		o.exception("root_cause", root)
+	}
+}
+
 func (o *jsonObject) exception(k string, e *JSONException) {
 	o.key(k)
 	x := openObject(o.b)
 	x.str("class", e.Class)
 	x.str("message", e.Message)
 	o.b = x.close()
+}
+
+// when writes the members an anchor and a link open with: the line's time,
+// how it was known, how long the request took, whether a proxy wrote it.
+func (o *jsonObject) when(time string, inferred, stamped bool, durationMS int64, proxy bool) {
+	o.str("time", time)
+	o.boolean("time_inferred", inferred)
+	if stamped {
+		o.boolean("time_stamped", true)
+	}
+	if durationMS != 0 {
+		o.num("duration_ms", durationMS)
+	}
+	if proxy {
+		o.boolean("proxy", true)
+	}
 }
 
 func (o *jsonObject) close() []byte { return append(o.b, '}') }
@@ -155,12 +182,7 @@ func (c *JSONChain) appendJSON(b []byte) []byte {
 		o.strings("notes", c.Notes)
 	}
 	o.str("basis", c.Basis)
-	if c.Exception != nil {
-		o.exception("exception", c.Exception)
-	}
-	if c.RootCause != nil {
-		o.exception("root_cause", c.RootCause)
-	}
+	o.exceptions(c.Exception, c.RootCause)
 	o.key("evidence")
 	if c.Evidence == nil {
 		o.b = append(o.b, "null"...)
@@ -179,17 +201,7 @@ func (c *JSONChain) appendJSON(b []byte) []byte {
 
 func (a *JSONAnchor) appendJSON(b []byte) []byte {
 	o := openObject(b)
-	o.str("time", a.Time)
-	o.boolean("time_inferred", a.TimeInferred)
-	if a.TimeStamped {
-		o.boolean("time_stamped", true)
-	}
-	if a.DurationMS != 0 {
-		o.num("duration_ms", a.DurationMS)
-	}
-	if a.Proxy {
-		o.boolean("proxy", true)
-	}
+	o.when(a.Time, a.TimeInferred, a.TimeStamped, a.DurationMS, a.Proxy)
 	o.str("file", a.File)
 	if a.Generation != 0 {
 		o.num("generation", int64(a.Generation))
@@ -207,17 +219,7 @@ func (a *JSONAnchor) appendJSON(b []byte) []byte {
 
 func (l *JSONLink) appendJSON(b []byte) []byte {
 	o := openObject(b)
-	o.str("time", l.Time)
-	o.boolean("time_inferred", l.TimeInferred)
-	if l.TimeStamped {
-		o.boolean("time_stamped", true)
-	}
-	if l.DurationMS != 0 {
-		o.num("duration_ms", l.DurationMS)
-	}
-	if l.Proxy {
-		o.boolean("proxy", true)
-	}
+	o.when(l.Time, l.TimeInferred, l.TimeStamped, l.DurationMS, l.Proxy)
 	o.num("offset_ms", l.OffsetMS)
 	o.str("file", l.File)
 	if l.Generation != 0 {
@@ -231,12 +233,7 @@ func (l *JSONLink) appendJSON(b []byte) []byte {
 	o.str("role", l.Role)
 	o.str("text", l.Text)
 	o.str("why", l.Why)
-	if l.Exception != nil {
-		o.exception("exception", l.Exception)
-	}
-	if l.RootCause != nil {
-		o.exception("root_cause", l.RootCause)
-	}
+	o.exceptions(l.Exception, l.RootCause)
 	if len(l.Fields) > 0 {
 		o.fields("fields", l.Fields)
 	}
