@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -264,17 +265,30 @@ func TestProgress(t *testing.T) {
 		t.Skip("reads 37 MB")
 	}
 	dir, _ := benchInput(t, 4) // long enough for the bar to be drawn a few times
-	args := []string{"analyze", "--tz", "Asia/Jakarta", dir}
-	_, want, _ := runCLI(t, "", args...)
-	for _, terminal := range []bool{false, true} {
-		t.Run(fmt.Sprintf("terminal=%v", terminal), func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, stderrTerminal: terminal}
-			require.Equal(t, exitOK, e.run(args))
-			assert.Equal(t, want, stdout.String(), "the report does not change")
-			bar := regexp.MustCompile(`reading logs +\d+% \|[█ ]+\| \([\d.]+/[\d.]+ [kMG]?B, [\d.]+ [kMG]?B/s\) \[\d+s:\d+s\]`)
-			assert.Equal(t, terminal, bar.MatchString(stderr.String()), "%q", stderr.String())
-		})
+	bar := regexp.MustCompile(`reading logs +(\d+)% \|[█ ]+\| \([\d.]+/[\d.]+ [kMG]?B, [\d.]+ [kMG]?B/s\) \[\d+s:\d+s\]`)
+	// Without --tz the logs are read twice (the zone survey, then the
+	// run): the bar counts both, and gets near its end.
+	for _, zone := range []string{"given", "estimated"} {
+		args := []string{"analyze", dir}
+		if zone == "given" {
+			args = []string{"analyze", "--tz", "Asia/Jakarta", dir}
+		}
+		_, want, _ := runCLI(t, "", args...)
+		for _, terminal := range []bool{false, true} {
+			t.Run(fmt.Sprintf("zone %s, terminal=%v", zone, terminal), func(t *testing.T) {
+				var stdout, stderr bytes.Buffer
+				e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, stderrTerminal: terminal}
+				require.Equal(t, exitOK, e.run(args))
+				assert.Equal(t, want, stdout.String(), "the report does not change")
+				drawn := bar.FindAllStringSubmatch(stderr.String(), -1)
+				if !assert.Equal(t, terminal, len(drawn) > 0, "%q", stderr.String()) || !terminal {
+					return
+				}
+				last, err := strconv.Atoi(drawn[len(drawn)-1][1])
+				require.NoError(t, err)
+				assert.Greater(t, last, 60, "the last bar drawn: %s", drawn[len(drawn)-1][0])
+			})
+		}
 	}
 }
 

@@ -213,7 +213,9 @@ func surveyAll(streams []*source.Stream, opts *source.Options) [][]*surveyed {
 
 func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
 	o := *opts
-	o.Loc, o.Zones, o.Warn, o.Read, o.OnPart = time.UTC, nil, nil, nil, nil
+	// Its reading counts on the progress bar: the bar is sized for both
+	// readings of the files (progress.total).
+	o.Loc, o.Zones, o.Warn, o.OnPart = time.UTC, nil, nil, nil
 	again, err := source.Open(s.Input, &o)
 	if err != nil {
 		return nil, false
