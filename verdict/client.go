@@ -1,7 +1,10 @@
 package verdict
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -124,7 +127,10 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 		}
 
 		// Errors the server logged that no access line (so no client) saw.
-		for r, a := range anchors {
+		// In route order: two routes can differ by method alone (a record
+		// that names none), and their findings kept the map's order.
+		for _, r := range slices.SortedFunc(maps.Keys(anchors), compareRoutes) {
+			a := anchors[r]
 			if r.Path != st.Name || (r.Method != "" && r.Method != st.Method) || a.Total == a.WithAccess {
 				continue
 			}
@@ -259,6 +265,10 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func compareRoutes(a, b Route) int {
+	return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Status, b.Status), cmp.Compare(a.Method, b.Method))
 }
 
 func sortedKeys(m map[string]int) []string {

@@ -1,0 +1,43 @@
+package verdict
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/locust"
+)
+
+// TestClientFindingsInRouteOrder: anchors of one path and status that
+// differ by method alone (a record that names no method, beside the
+// access lines') give one finding each, always in the same order; the
+// map's order once put them either way round (debug-off-long's two
+// UNDERCOUNT 500 lines swapped from run to run).
+func TestClientFindingsInRouteOrder(t *testing.T) {
+	const path = "/accounts/login/"
+	run := &locust.Run{Stats: []locust.Stat{{Method: "POST", Name: path, Requests: 10, Failures: 2}}}
+	anchors := map[Route]AnchorCount{
+		{"POST", path, 500}: {Total: 68, WithAccess: 35},
+		{"", path, 500}:     {Total: 45},
+		{"POST", path, 502}: {Total: 3},
+	}
+	var first []string
+	for range 30 {
+		checks := CheckClient(run, NewTraffic([]string{path}), anchors, []string{path})
+		require.Len(t, checks, 1)
+		var whys []string
+		for _, f := range checks[0].Findings {
+			whys = append(whys, f.Why)
+		}
+		if first == nil {
+			first = whys
+			continue
+		}
+		require.Equal(t, first, whys)
+	}
+	require.Len(t, first, 4, "requests, then three unseen-response findings: %q", first)
+	assert.Contains(t, first[1], "logged 45 500 responses", "the record without a method first")
+	assert.Contains(t, first[2], "logged 68 500 responses")
+	assert.Contains(t, first[3], "logged 3 502 responses")
+}
