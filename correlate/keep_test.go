@@ -12,7 +12,7 @@ import (
 )
 
 // inBlock rewrites an event's texts as pieces of one string, as
-// source.LineReader hands out lines: pieces of a 128 KB read.
+// source.LineReader hands out lines: pieces of a 64 KB read.
 type inBlock struct{ b strings.Builder }
 
 func (k *inBlock) add(s *string) func(block string) {

@@ -54,18 +54,29 @@ type Merge struct {
 
 // Events pass between a source's goroutine and the merge in batches, so
 // that the hand-over costs little per event; a few batches in flight per
-// source bound the memory the read-ahead takes.
+// source bound the memory the read-ahead takes. The batches of all sources
+// together hold at most mergeEvents events (each holding the block of
+// input its text is in), so that many files read at once take no more
+// memory than a few: a batch is smaller the more sources there are.
 const (
-	mergeBatch    = 128
+	mergeEvents   = 2048
 	mergeInFlight = 3
+	maxBatch      = 128
+	minBatch      = 8
 )
+
+// batchSize is how many events a batch of n sources' merge holds.
+func batchSize(n int) int {
+	return min(maxBatch, max(minBatch, mergeEvents/((mergeInFlight+1)*max(n, 1))))
+}
 
 // NewMerge merges sources.
 func NewMerge(sources ...Source) *Merge {
 	m := &Merge{stop: make(chan struct{})}
+	size := batchSize(len(sources))
 	for i, s := range sources {
 		m.srcs = append(m.srcs, &feed{
-			index: i, r: &reorder{src: s},
+			index: i, r: &reorder{src: s}, size: size,
 			full: make(chan *batch, mergeInFlight), free: make(chan *batch, mergeInFlight+1),
 		})
 	}
@@ -179,6 +190,7 @@ func (m *Merge) Pop() any {
 // filled by its goroutine.
 type feed struct {
 	index int
+	size  int      // events a batch holds
 	r     *reorder // the goroutine's alone
 	full  chan *batch
 	free  chan *batch
@@ -210,7 +222,7 @@ func (f *feed) read(stop <-chan struct{}) {
 		default:
 			if made < mergeInFlight+1 {
 				made++
-				b = &batch{evs: make([]seqEvent, 0, mergeBatch)}
+				b = &batch{evs: make([]seqEvent, 0, f.size)}
 			} else {
 				select {
 				case b = <-f.free:
@@ -221,7 +233,7 @@ func (f *feed) read(stop <-chan struct{}) {
 			}
 		}
 		b.err = nil
-		for len(b.evs) < mergeBatch {
+		for len(b.evs) < f.size {
 			if err := f.r.fill(); err != nil {
 				b.err = err
 			}
@@ -313,7 +325,7 @@ func (r *reorder) pop() seqEvent {
 	switch {
 	case r.head == len(r.buf):
 		r.buf, r.head = r.buf[:0], 0
-	case r.head >= 1024 && 2*r.head >= len(r.buf):
+	case r.head >= 64 && 2*r.head >= len(r.buf):
 		n := copy(r.buf, r.buf[r.head:])
 		clear(r.buf[n:])
 		r.buf, r.head = r.buf[:n], 0

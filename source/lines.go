@@ -16,7 +16,7 @@ const MaxLine = 1 << 20
 // become one string, and the lines are pieces of it: one allocation per
 // block instead of one per line. A line some event keeps holds its block,
 // so what keeps lines for the whole run must copy them (strings.Clone).
-const blockSize = 128 << 10
+const blockSize = 64 << 10
 
 // LineReader reads lines of any length from a reader, counting them and
 // the bytes consumed. Line terminators are removed; CR is left for the

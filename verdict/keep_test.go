@@ -12,7 +12,7 @@ import (
 	"github.com/logcorr/logcorr/parser"
 )
 
-// block stands for what source.LineReader hands out: the lines of a 128 KB
+// block stands for what source.LineReader hands out: the lines of a 64 KB
 // read as pieces of one string. A piece kept for the whole run holds the
 // whole block.
 type block string
