@@ -2,6 +2,8 @@ package correlate
 
 import (
 	"fmt"
+
+	"github.com/logcorr/logcorr/parser"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +72,10 @@ type Config struct {
 	// bounds, and anchors outside still claim theirs, so that a chain in
 	// the range is the chain an unrestricted run gives.
 	Since, Until time.Time
+	// Slow, when positive, also makes anchors of responses on Paths that
+	// took at least that long, as a log that states durations says
+	// (whatever their status); their chains explain the time.
+	Slow time.Duration
 }
 
 // InRange reports whether an anchor time lies in [Since, Until).
@@ -95,25 +101,16 @@ func DefaultConfig() Config {
 	}
 }
 
-func (c *Config) wantsResponse(method, path string, status int) bool {
-	okPath := false
-	for _, p := range c.Paths {
-		if p == path {
-			okPath = true
-			break
-		}
-	}
-	if !okPath {
+func (c *Config) wantsResponse(ev *parser.Event) bool {
+	method, path, status := ev.Method, ev.Path, ev.Status
+	if !c.onPath(path) {
 		return false
 	}
-	okStatus := false
-	for _, r := range c.Statuses {
-		if status >= r.Lo && status <= r.Hi {
-			okStatus = true
-			break
-		}
-	}
-	if !okStatus {
+	// With Slow, every request that states its duration is assembled: one
+	// log's report can be slow while another's is not (a proxy's includes
+	// the time the request queued for a worker), and which is the
+	// request's own time is known only once its reports are in.
+	if !c.wantsStatus(status) && (c.Slow <= 0 || ev.Duration <= 0) {
 		return false
 	}
 	if len(c.Methods) == 0 || method == "" {
@@ -126,3 +123,27 @@ func (c *Config) wantsResponse(method, path string, status int) bool {
 	}
 	return false
 }
+
+// onPath reports whether a path is one anchors are taken on.
+func (c *Config) onPath(path string) bool {
+	for _, p := range c.Paths {
+		if p == path {
+			return true
+		}
+	}
+	return false
+}
+
+// wantsStatus reports whether a status makes an anchor by itself.
+func (c *Config) wantsStatus(status int) bool {
+	for _, r := range c.Statuses {
+		if status >= r.Lo && status <= r.Hi {
+			return true
+		}
+	}
+	return false
+}
+
+// isSlow reports whether a request that took d is slow enough to be an
+// anchor.
+func (c *Config) isSlow(d time.Duration) bool { return c.Slow > 0 && d >= c.Slow }

@@ -71,6 +71,15 @@ type Chain struct {
 	// Notes warn about the chain (a log that was silent over its window);
 	// the correlator leaves them to its caller.
 	Notes []string
+	// Began is when the request began and Duration how long it took, when
+	// one of its reports states it (zero otherwise).
+	Began    time.Time
+	Duration time.Duration
+	// Split is where a slow anchor's time went (Config.Slow), nil for an
+	// anchor of its status.
+	Split *Split
+	// proxy is how much longer a proxy saw the request take (Split.Proxy).
+	proxy time.Duration
 }
 
 // Summary counts what the correlator saw.
@@ -108,10 +117,7 @@ type group struct {
 	root    *parser.Exception
 	chains  int
 	first   time.Time
-	// began is when the request began, as a report that states its
-	// duration says (zero when none does).
-	began  time.Time
-	anchor int // index in reports
+	anchor  int // index in reports
 	// late are reports that came after the deadline (assembleTimed).
 	late []parser.Event
 }
@@ -139,6 +145,20 @@ type Correlator struct {
 	// nextFinal is the earliest time an open request can become final, so
 	// that Advance scans the open requests only when one can.
 	nextFinal time.Time
+	// timed are the lines that say how long something took, for slow
+	// anchors (Config.Slow): kept in order of their end while a request's
+	// interval can reach them. lastStats is each PgBouncer log's last
+	// stats line, statsPeriod the longest period between two.
+	timed       []*timed
+	lastStats   map[string]time.Time
+	statsPeriod time.Duration
+	// spans are the anchored paths' requests that state their duration,
+	// in order of their end, and votes what they say of which path each
+	// statement fingerprint runs in (vote); sawStatements: a statement
+	// line came.
+	spans         []span
+	votes         map[string]map[string]int
+	sawStatements bool
 }
 
 // New returns a correlator that hands each finished chain to out.
@@ -151,16 +171,23 @@ func New(cfg Config, out func(Chain)) *Correlator {
 	}
 	needles := newNeedleSet(cfg.Causes)
 	return &Correlator{cfg: cfg, out: out, logs: map[string]string{}, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}},
-		needles: needles, scratch: needles.mask(), names: map[string]string{}}
+		needles: needles, scratch: needles.mask(), names: map[string]string{}, lastStats: map[string]time.Time{},
+		votes: map[string]map[string]int{}}
 }
 
 // Add takes one event, and returns the cause it shows when it is a cause
 // line (nil for an anchor's report or any other event), so that callers
 // counting cause lines need not look for it again.
 func (c *Correlator) Add(ev parser.Event) *Cause {
-	if ev.IsResponse() && c.cfg.wantsResponse(ev.Method, ev.Path, ev.Status) {
+	if c.cfg.Slow > 0 && ev.Duration > 0 && ev.IsResponse() && c.cfg.onPath(ev.Path) {
+		c.addSpan(&ev)
+	}
+	if ev.IsResponse() && c.cfg.wantsResponse(&ev) {
 		c.assemble(ev)
 		return nil
+	}
+	if c.cfg.Slow > 0 && isTimed(&ev) {
+		c.addTimed(&ev)
 	}
 	cause := c.signOf(&ev)
 	if cause != nil {
@@ -316,7 +343,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 	}
 	if ev.Time.After(c.deadline(best)) {
 		best.late = append(best.late, *ev)
-		if c.cfg.reaches(ev.Time) {
+		if c.cfg.reaches(ev.Time) && c.isAnchor(best) {
 			c.sum.Late++
 		}
 		return true
@@ -436,9 +463,6 @@ func (g *group) add(ev parser.Event) {
 	if ev.Time.Before(g.first) {
 		g.first = ev.Time
 	}
-	if ev.Duration > 0 && (g.began.IsZero() || ev.Began().Before(g.began)) {
-		g.began = ev.Began()
-	}
 	g.reports = append(g.reports, ev)
 	if anchorRank(&ev) > anchorRank(&g.reports[g.anchor]) {
 		g.anchor = len(g.reports) - 1
@@ -531,7 +555,7 @@ func (c *Correlator) EndRequests() {
 func (c *Correlator) Close() {
 	c.closeGroups(true)
 	c.emitReady(true)
-	c.signs, c.past = nil, nil
+	c.signs, c.past, c.timed, c.spans = nil, nil, nil, nil
 }
 
 // deadline is when no more reports can join a request: once its access
@@ -578,7 +602,7 @@ func (c *Correlator) emitReady(all bool) {
 		g := c.done[0]
 		if !all {
 			at := g.anchorTime()
-			if at.Add(c.cfg.After).After(c.wm) {
+			if at.Add(c.after(g)).After(c.wm) {
 				return
 			}
 			for _, o := range c.open {
@@ -588,6 +612,10 @@ func (c *Correlator) emitReady(all bool) {
 			}
 		}
 		heap.Pop(&c.done)
+		if !c.isAnchor(g) {
+			c.keepPast(g)
+			continue
+		}
 		if ch := c.build(g); c.cfg.InRange(ch.Time) {
 			c.count(&ch)
 			c.out(ch)
@@ -619,6 +647,23 @@ func (c *Correlator) evict() {
 	}
 	if drop > 0 {
 		c.past = append(c.past[:0], c.past[drop:]...)
+	}
+	// A slow request reaches back by its duration, at most LateHorizon.
+	old := c.wm.Add(-LateHorizon - c.statsPeriod - c.cfg.After)
+	drop = 0
+	for drop < len(c.timed) && c.timed[drop].ev.Time.Before(old) {
+		c.timed[drop] = nil
+		drop++
+	}
+	if drop > 0 {
+		c.timed = append(c.timed[:0], c.timed[drop:]...)
+	}
+	drop = 0
+	for drop < len(c.spans) && c.spans[drop].to.Before(old) {
+		drop++
+	}
+	if drop > 0 {
+		c.spans = append(c.spans[:0], c.spans[drop:]...)
 	}
 }
 
@@ -721,6 +766,7 @@ func (c *Correlator) namedBy(g *group) (cause *Cause, byText bool) {
 func (c *Correlator) build(g *group) Chain {
 	a := g.reports[g.anchor]
 	ch := Chain{Anchor: a, Time: a.Time, Method: g.method, Path: g.path, Status: g.status, Exc: g.exc, Root: g.root}
+	ch.Began, ch.Duration, ch.proxy = g.took()
 	// The window runs from Before ahead of the request's first report (its
 	// error record is logged when it failed, which can be long before its
 	// access line) to After past its anchor; the cause is looked for nearest
@@ -737,6 +783,8 @@ func (c *Correlator) build(g *group) Chain {
 	named, byText := c.namedBy(g)
 	lo, hi := g.first.Add(-c.cfg.Before), a.Time.Add(c.cfg.After)
 	switch {
+	case c.slowOnly(g):
+		c.explainTime(&ch)
 	case named != nil && byText:
 		ch.Cause, ch.Hypothesis, ch.Basis = named.ID, named.ID, BasisNamed
 		for k := range ch.Evidence {

@@ -133,8 +133,9 @@ type Event struct {
 	Proxy bool
 
 	// Duration is how long the request took, when the line says
-	// (dur_ms=, uWSGI's "in N msecs", nginx's $request_time): it began
-	// Duration before Time.
+	// (dur_ms=, uWSGI's "in N msecs", nginx's $request_time), or how long
+	// what a database line reports took (a statement, a lock wait, a
+	// checkpoint): it began Duration before Time.
 	Duration time.Duration
 
 	// Fields holds format fields (process, thread, module, …) and the

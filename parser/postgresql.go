@@ -195,6 +195,7 @@ func (p *Postgres) Feed(l Line) {
 
 func (p *Postgres) flushCur() {
 	if p.cur != nil {
+		tagTiming(p.cur)
 		p.emit(*p.cur)
 		p.cur = nil
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -32,10 +33,14 @@ type JSONAnchor struct {
 	TimeInferred bool   `json:"time_inferred"`
 	// TimeStamped: the time is the one a collector recorded for the line.
 	TimeStamped bool `json:"time_stamped,omitempty"`
-	// DurationMS is how long the request took, when the line says.
+	// DurationMS is how long the request took, when the line says; for a
+	// slow anchor, by the app's own reports (a proxy's when none says).
 	DurationMS int64 `json:"duration_ms,omitempty"`
 	// Proxy: a reverse proxy wrote the line.
-	Proxy      bool              `json:"proxy,omitempty"`
+	Proxy bool `json:"proxy,omitempty"`
+	// Began is when a slow anchor's request began: the interval its
+	// evidence is looked for in runs from Began for DurationMS.
+	Began      string            `json:"began,omitempty"`
 	File       string            `json:"file"`
 	Generation int               `json:"generation,omitempty"`
 	Line       int               `json:"line"`
@@ -83,6 +88,31 @@ type JSONChain struct {
 	Exception  *JSONException `json:"exception,omitempty"`
 	RootCause  *JSONException `json:"root_cause,omitempty"`
 	Evidence   []JSONLink     `json:"evidence"`
+	// Split is where a slow anchor's time went.
+	Split *JSONSplit `json:"split,omitempty"`
+}
+
+// JSONSplit is where a slow request's time went (correlate.Split).
+type JSONSplit struct {
+	TotalMS     int64 `json:"total_ms"`
+	PoolWaitMS  int64 `json:"pool_wait_ms"`
+	StatementMS int64 `json:"statement_ms"`
+	LockWaitMS  int64 `json:"lock_wait_ms"`
+	OtherMS     int64 `json:"other_ms"`
+	// ProxyMS is how much longer the proxy in front saw it take.
+	ProxyMS int64 `json:"proxy_ms,omitempty"`
+	// PoolQueue is how many clients waited for a server connection on
+	// average over the request, by PgBouncer's stats.
+	PoolQueue float64 `json:"pool_queue"`
+	// Statements are the fingerprints of the statements counted.
+	Statements []JSONStatement `json:"statements,omitempty"`
+	Text       string          `json:"text"`
+}
+
+// JSONStatement is one statement a slow request ran.
+type JSONStatement struct {
+	Fingerprint string `json:"fingerprint"`
+	MS          int64  `json:"ms"`
 }
 
 func jsonExc(e *parser.Exception) *JSONException {
@@ -100,6 +130,16 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 			Proxy: a.Proxy, File: a.Source, Generation: a.Gen, Line: a.Line, Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: a.Fields},
 		Cause: c.Cause, Hypothesis: c.Hypothesis, Notes: c.Notes, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
 		Evidence: make([]JSONLink, 0, len(c.Evidence)),
+	}
+	if sp := c.Split; sp != nil {
+		jc.Anchor.DurationMS, jc.Anchor.Began = c.Duration.Milliseconds(), stamp(c.Began.In(c.Time.Location()), time.Millisecond)
+		js := &JSONSplit{TotalMS: sp.Total.Milliseconds(), PoolWaitMS: sp.Pool.Milliseconds(), StatementMS: sp.Statement.Milliseconds(),
+			LockWaitMS: sp.Lock.Milliseconds(), OtherMS: sp.Other.Milliseconds(), ProxyMS: sp.Proxy.Milliseconds(),
+			PoolQueue: math.Round(sp.PoolQueue*10) / 10, Text: sp.String()}
+		for _, st := range sp.Statements {
+			js.Statements = append(js.Statements, JSONStatement{Fingerprint: st.Fingerprint, MS: st.Took.Milliseconds()})
+		}
+		jc.Split = js
 	}
 	for _, l := range c.Evidence {
 		ev := &l.Event

@@ -196,12 +196,49 @@ func (c *JSONChain) appendJSON(b []byte) []byte {
 		}
 		o.b = append(o.b, ']')
 	}
+	if c.Split != nil {
+		o.key("split")
+		o.b = c.Split.appendJSON(o.b)
+	}
+	return o.close()
+}
+
+func (s *JSONSplit) appendJSON(b []byte) []byte {
+	o := openObject(b)
+	o.num("total_ms", s.TotalMS)
+	o.num("pool_wait_ms", s.PoolWaitMS)
+	o.num("statement_ms", s.StatementMS)
+	o.num("lock_wait_ms", s.LockWaitMS)
+	o.num("other_ms", s.OtherMS)
+	if s.ProxyMS != 0 {
+		o.num("proxy_ms", s.ProxyMS)
+	}
+	o.key("pool_queue")
+	o.b = strconv.AppendFloat(o.b, s.PoolQueue, 'f', -1, 64)
+	if len(s.Statements) > 0 {
+		o.key("statements")
+		o.b = append(o.b, '[')
+		for i, st := range s.Statements {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			x := openObject(o.b)
+			x.str("fingerprint", st.Fingerprint)
+			x.num("ms", st.MS)
+			o.b = x.close()
+		}
+		o.b = append(o.b, ']')
+	}
+	o.str("text", s.Text)
 	return o.close()
 }
 
 func (a *JSONAnchor) appendJSON(b []byte) []byte {
 	o := openObject(b)
 	o.when(a.Time, a.TimeInferred, a.TimeStamped, a.DurationMS, a.Proxy)
+	if a.Began != "" {
+		o.str("began", a.Began)
+	}
 	o.str("file", a.File)
 	if a.Generation != 0 {
 		o.num("generation", int64(a.Generation))

@@ -85,6 +85,11 @@ func TestChainJSONAsEncoder(t *testing.T) {
 			Evidence: []correlate.Link{{Event: ev, Offset: -time.Second, Role: correlate.RoleCause, Why: odd}, {Event: parser.Event{Source: "g.log"}}}}
 		jc := ChainJSON(&ch)
 		assert.Equal(t, encoded(t, jc), string(jc.appendJSON(nil))+"\n")
+		ch.Began, ch.Duration = ev.Time.Add(-12345*time.Millisecond), 12345*time.Millisecond
+		ch.Split = &correlate.Split{Total: ch.Duration, Pool: 9 * time.Second, Statement: 3 * time.Second, Lock: 345 * time.Millisecond,
+			Proxy: time.Second, PoolQueue: 48.46, Statements: []correlate.StatementTime{{Fingerprint: odd, Took: time.Second}}}
+		jc = ChainJSON(&ch)
+		assert.Equal(t, encoded(t, jc), string(jc.appendJSON(nil))+"\n", "a slow anchor")
 		jc.Evidence = nil
 		assert.Equal(t, encoded(t, jc), string(jc.appendJSON(nil))+"\n", "no evidence at all")
 	})

@@ -73,6 +73,13 @@ func (t *Text) Chain(c *correlate.Chain) error {
 	fmt.Fprintf(w, "%s at %s  cause: %s (%s)\n", p.paint(bold, fmt.Sprintf("#%d %s %s %d", t.n, method, c.Path, c.Status)),
 		stamp(c.Time, c.Anchor.Precision), p.paint(bold+";"+causeColour, c.Cause), basisText(c.Basis))
 	fmt.Fprintf(w, "  %s  %s:%d  %s\n", p.paint(red, "anchor"), c.Anchor.Source, c.Anchor.Line, c.Anchor.Text)
+	if c.Split != nil {
+		fmt.Fprintf(w, "  %s from %s to %s, %s\n", p.paint(bold, "took"), stamp(c.Began.In(c.Time.Location()), time.Millisecond),
+			stamp(c.Began.Add(c.Duration).In(c.Time.Location()), time.Millisecond), c.Split)
+		if c.Basis == correlate.BasisNone {
+			fmt.Fprintf(w, "  %s nothing in the logs explains %s of it\n", p.paint(magenta, "note:"), correlate.Seconds(c.Split.Other))
+		}
+	}
 	for _, n := range c.Notes {
 		fmt.Fprintf(w, "  %s %s\n", p.paint(magenta, "note:"), n)
 	}
@@ -102,6 +109,8 @@ func basisText(b correlate.Basis) string {
 		return "evidence in its window"
 	case correlate.BasisException:
 		return "its own exception"
+	case correlate.BasisTime:
+		return "where its time went"
 	}
 	return "nothing in its window explains it"
 }

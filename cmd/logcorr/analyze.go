@@ -21,7 +21,8 @@ import (
 // wide its window is, how to read the sources and what to print.
 type matchFlags struct {
 	Path        []string      `name:"path" default:"/accounts/login/" sep:"none" help:"Anchor on responses to this path (repeatable; the query string is ignored)."`
-	Status      []string      `name:"status" default:"500" help:"Anchor on this status: 500, 5xx or 500-504 (repeatable)."`
+	Status      []string      `name:"status" default:"500" help:"Anchor on this status: 500, 5xx or 500-504 (repeatable); none anchors on slow responses only (--slow)."`
+	Slow        time.Duration `name:"slow" placeholder:"DURATION" help:"Also anchor on responses that took at least DURATION (e.g. 3s), as a log that states durations says (key=value dur_ms=, uWSGI, gunicorn %(D)s, nginx $request_time); their chains say where the time went."`
 	Method      []string      `name:"method" help:"Anchor only on this method (repeatable; default any)."`
 	Before      time.Duration `name:"before" default:"20s" help:"Look this far before the first report of an anchor's request for its cause."`
 	After       time.Duration `name:"after" default:"5s" help:"Look this far after an anchor's time."`
@@ -77,7 +78,17 @@ func (f *matchFlags) setup(e *env) (correlate.Config, *source.Options, error) {
 	cfg.Methods = f.Method
 	cfg.Before, cfg.After, cfg.SameRequest = f.Before, f.After, f.SameRequest
 	cfg.Statuses = nil
+	cfg.Slow = f.Slow
+	if f.Slow < 0 {
+		return cfg, nil, errors.New("--slow must not be negative")
+	}
 	for _, s := range f.Status {
+		if strings.EqualFold(s, "none") {
+			if f.Slow == 0 {
+				return cfg, nil, errors.New("--status none leaves no anchors without --slow")
+			}
+			continue
+		}
 		r, err := correlate.ParseStatus(s)
 		if err != nil {
 			return cfg, nil, err
@@ -91,6 +102,9 @@ func (f *matchFlags) setup(e *env) (correlate.Config, *source.Options, error) {
 			return cfg, nil, fmt.Errorf("--causes %w", err)
 		}
 		cfg.Causes = correlate.Merged(added, cfg.Causes)
+	}
+	if f.Slow > 0 {
+		cfg.Causes = append(append(correlate.Catalogue{}, cfg.Causes...), correlate.TimeCauses...)
 	}
 	if f.Before < 0 || f.After < 0 || f.SameRequest <= 0 {
 		return cfg, nil, errors.New("--before and --after must not be negative, --same-request must be positive")
