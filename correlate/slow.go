@@ -26,7 +26,7 @@ var TimeCauses = []Cause{
 	{
 		ID: "slow_statement", Title: "Slow statement",
 		Meaning: "the request spent most of its time in its own SQL statement",
-		Fix:     "EXPLAIN ANALYZE the statement (its fingerprint is in the latency summary): an index, a smaller result, precomputed aggregates, or caching the page",
+		Fix:     "EXPLAIN ANALYZE the statement (its fingerprint is in the chain's split): an index, a smaller result, precomputed aggregates, or caching the page",
 		Shows:   []string{"postgresql"},
 	},
 	{

@@ -223,8 +223,13 @@ type JSONSummary struct {
 	Uncatalogued map[string]int `json:"uncatalogued"`
 	Paths        []string       `json:"paths"`
 	Statuses     []string       `json:"statuses"`
-	BeforeMS     int64          `json:"before_ms"`
-	AfterMS      int64          `json:"after_ms"`
+	// SlowMS is --slow: responses that took this long are anchors too.
+	SlowMS int64 `json:"slow_ms,omitempty"`
+	// Requests counts the responses to each anchored path, by access
+	// lines (a proxy's when no app server's were read).
+	Requests map[string]int `json:"requests,omitempty"`
+	BeforeMS int64          `json:"before_ms"`
+	AfterMS  int64          `json:"after_ms"`
 	// Since and Until are the --since/--until range, when given.
 	Since   string       `json:"since,omitempty"`
 	Until   string       `json:"until,omitempty"`
@@ -318,7 +323,7 @@ type JSONFinding struct {
 func SummaryJSON(r *Run) JSONSummary {
 	s := JSONSummary{Anchors: r.Summary.Anchors, ByCause: r.Summary.ByCause, Unexplained: r.Summary.Unexplained, LateReports: r.Summary.Late,
 		WaitMS: r.Summary.Wait.Milliseconds(), Paths: r.Config.Paths, BeforeMS: r.Config.Before.Milliseconds(), AfterMS: r.Config.After.Milliseconds(),
-		Sources: []JSONSource{}, Skipped: r.Skipped}
+		Sources: []JSONSource{}, Skipped: r.Skipped, Statuses: []string{}, SlowMS: r.Config.Slow.Milliseconds(), Requests: r.Requests}
 	if s.ByCause == nil {
 		s.ByCause = map[string]int{}
 	}

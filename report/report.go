@@ -41,6 +41,9 @@ type Run struct {
 	Sources []SourceInfo
 	Skipped []string
 	Summary correlate.Summary
+	// Requests counts the responses to each anchored path that access
+	// lines show.
+	Requests map[string]int
 	// Hypotheses is the hypothesis table.
 	Hypotheses verdict.Table
 	// Client sets the load test's counts against the server's, when

@@ -131,6 +131,9 @@ func (t *Text) Finish(r *Run) error {
 	for _, st := range r.Config.Statuses {
 		statuses = append(statuses, st.String())
 	}
+	if r.Config.Slow > 0 {
+		statuses = append(statuses, "took >= "+r.Config.Slow.String())
+	}
 	fmt.Fprintf(w, "%s (%s %s %s)", t.pal.paint(bold, "Summary: "+count(s.Anchors, "anchor")), methods, strings.Join(r.Config.Paths, " "), strings.Join(statuses, ","))
 	if s.Anchors > 0 {
 		fmt.Fprintf(w, " from %s to %s", stamp(s.First, time.Second), stamp(s.Last, time.Second))

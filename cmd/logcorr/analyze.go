@@ -435,6 +435,33 @@ func (p *pipeline) complete(e *env, run *report.Run, lr *locust.Run, kinds map[s
 	tally, traffic := p.tally, p.traffic
 	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, kinds)
 	run.Pressure = traffic.PoolPressure()
+	// A path's requests are those of the methods its anchors had (POST
+	// for a failing login, not the GETs of its form), all when it had none.
+	methods := map[string]map[string]bool{}
+	for r := range tally.Anchors() {
+		if methods[r.Path] == nil {
+			methods[r.Path] = map[string]bool{}
+		}
+		methods[r.Path][r.Method] = true
+	}
+	for _, path := range run.Config.Paths {
+		n := 0
+		ms := methods[path]
+		if len(ms) == 0 || ms[""] {
+			ms = map[string]bool{"": true}
+		}
+		for m := range ms {
+			for _, k := range traffic.Access(m, path) {
+				n += k
+			}
+		}
+		if n > 0 {
+			if run.Requests == nil {
+				run.Requests = map[string]int{}
+			}
+			run.Requests[path] = n
+		}
+	}
 	run.Marks, run.Signs = tally.Marks(), traffic.SignsPerSecond()
 	for _, s := range lr.History {
 		run.Users = append(run.Users, report.UsersAt{Time: s.Time, Users: s.Users})

@@ -30,6 +30,7 @@ var version = "dev"
 type cli struct {
 	Analyze analyzeCmd `cmd:"" help:"Correlate saved logs and print evidence chains."`
 	Tail    tailCmd    `cmd:"" help:"Follow logs as they are written and print each chain as soon as its window closes."`
+	Compare compareCmd `cmd:"" help:"Analyze two runs (before and after a fix) and set them side by side: what was fixed, what remains, what is new."`
 	Formats formatsCmd `cmd:"" help:"List the log formats and causes logcorr knows."`
 	// Completion prints the line that makes the user's shell (bash, zsh,
 	// fish) complete logcorr's commands, flags and values.
