@@ -37,6 +37,10 @@ type htmlChain struct {
 	Notes    []string
 	Evidence []string
 	at       time.Time
+	// began is when a slow anchor's request began; split says where its
+	// time went.
+	began time.Time
+	split string
 }
 
 // NewHTML returns an HTML renderer.
@@ -55,6 +59,9 @@ func (h *HTML) Chain(c *correlate.Chain) error {
 	hc := htmlChain{N: n, ID: fmt.Sprintf("chain-%d", n), Time: stamp(c.Time, c.Anchor.Precision), Cause: strings.Clone(c.Cause),
 		Head:  fmt.Sprintf("%s %s %d, anchor %s:%d", method, c.Path, c.Status, filepath.Base(c.Anchor.Source), c.Anchor.Line),
 		Basis: basisText(c.Basis), Notes: c.Notes, at: c.Time}
+	if c.Split != nil {
+		hc.began, hc.split = c.Began, c.Split.String()
+	}
 	hc.Evidence = append(hc.Evidence, fmt.Sprintf("anchor  %s:%d  %s", filepath.Base(c.Anchor.Source), c.Anchor.Line, c.Anchor.Text))
 	for _, l := range c.Evidence {
 		hc.Evidence = append(hc.Evidence, fmt.Sprintf("%s:%d  %s  %s\n        (%s)", filepath.Base(l.Event.Source), l.Event.Line, offset(l.Offset), l.Event.Text, l.Why))
@@ -109,7 +116,14 @@ type chart struct {
 	WaitMax                   string
 	Legend                    []legendItem
 	Empty                     bool
+	// Spans are slow anchors' requests, from start to end, in the latency
+	// lane below the ticks (LaneY).
+	Spans []chartMark
+	LaneY float64
 }
+
+// laneH is the latency lane's height.
+const laneH = 110.0
 
 // buildChart lays out the timeline: x is time, each anchor a small box
 // stacked in its second's column.
@@ -124,6 +138,9 @@ func (h *HTML) buildChart(r *Run, colors map[string]string) chart {
 	for _, hc := range h.chains {
 		if hc.at.Before(first) {
 			first = hc.at
+		}
+		if !hc.began.IsZero() && hc.began.Before(first) {
+			first = hc.began
 		}
 		if hc.at.After(last) {
 			last = hc.at
@@ -162,6 +179,39 @@ func (h *HTML) buildChart(r *Run, colors map[string]string) chart {
 		}
 	}
 	sort.Slice(c.Marks, func(i, j int) bool { return c.Marks[i].Chain < c.Marks[j].Chain })
+
+	// Slow anchors' requests as spans, each in the first row free by its
+	// start.
+	var rowEnds []time.Time
+	type span struct {
+		hc  *htmlChain
+		row int
+	}
+	var spans []span
+	for i := range h.chains {
+		hc := &h.chains[i]
+		if hc.began.IsZero() {
+			continue
+		}
+		row := 0
+		for row < len(rowEnds) && rowEnds[row].After(hc.began) {
+			row++
+		}
+		if row == len(rowEnds) {
+			rowEnds = append(rowEnds, time.Time{})
+		}
+		rowEnds[row] = hc.at
+		spans = append(spans, span{hc, row})
+	}
+	if len(spans) > 0 {
+		c.LaneY = c.LabelY + 16
+		c.H = c.LaneY + laneH + 8
+		rowH := min(6.0, laneH/float64(len(rowEnds)))
+		for _, sp := range spans {
+			c.Spans = append(c.Spans, chartMark{X: x(sp.hc.began), Y: c.LaneY + float64(sp.row)*rowH, W: max(x(sp.hc.at)-x(sp.hc.began), 0.5),
+				H: max(rowH-0.5, 0.5), Color: colors[sp.hc.Cause], Title: fmt.Sprintf("#%d %s %s: %s", sp.hc.N, sp.hc.Time, sp.hc.Cause, sp.hc.split), Chain: sp.hc.ID})
+		}
+	}
 
 	// Lines that show each cause, per second, below the axis.
 	mostSigns := 1
@@ -211,7 +261,8 @@ func (h *HTML) buildChart(r *Run, colors map[string]string) chart {
 			break
 		}
 	}
-	loc := first.Location()
+	// Ticks read in the anchors' zone, whatever line began the plot.
+	loc := h.chains[0].at.Location()
 	for t := start.Truncate(time.Duration(step) * time.Second); !t.After(start.Add(time.Duration(seconds) * time.Second)); t = t.Add(time.Duration(step) * time.Second) {
 		if t.Before(start) {
 			continue
@@ -275,6 +326,13 @@ var htmlPage = template.Must(template.New("page").Funcs(template.FuncMap{
 	"base": filepath.Base,
 	"sure": func(h verdict.Hypothesis) string { return howSure(&h) },
 	"f1":   func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"secs": correlate.Seconds,
+	"parts": func(p verdict.PathLatency) string {
+		if p.Slow == 0 {
+			return ""
+		}
+		return latencyParts(&p)
+	},
 	"lower": func(s verdict.Status) string {
 		return strings.ToLower(strings.ReplaceAll(string(s), " ", "-"))
 	},
@@ -321,10 +379,13 @@ details pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px;white-
 <line class="axis" x1="{{f1 .PlotL}}" y1="{{f1 .AxisY}}" x2="{{f1 .PlotR}}" y2="{{f1 .AxisY}}"></line>
 <line class="axis" x1="{{f1 .PlotL}}" y1="{{f1 .TickY}}" x2="{{f1 .PlotR}}" y2="{{f1 .TickY}}"></line>
 <g class="tick">{{range .Ticks}}<line class="axis" x1="{{f1 .X}}" y1="{{f1 $.Chart.TickY}}" x2="{{f1 .X}}" y2="{{f1 $.Chart.TickEnd}}"></line><text x="{{f1 .X}}" y="{{f1 $.Chart.LabelY}}" text-anchor="middle">{{.Label}}</text>{{end}}</g>
+{{if .Spans}}<g class="lane">{{range .Spans}}<rect class="anchor-mark" data-chain="{{.Chain}}" x="{{f1 .X}}" y="{{f1 .Y}}" width="{{f1 .W}}" height="{{f1 .H}}" fill="{{.Color}}"><title>{{.Title}}</title></rect>{{end}}</g>
+<text class="lbl" x="4" y="{{f1 .LaneY}}" dy="10">request time</text>
+{{end -}}
 <text class="lbl" x="4" y="{{f1 .AxisY}}" dy="-4">anchors</text><text class="lbl" x="4" y="{{f1 .AxisY}}" dy="16">cause lines</text>
 {{end}}
 </svg>
-<p>Boxes above the axis: one per anchor, coloured by cause (click one to open its chain). Bars below: lines that show each cause, per second.{{if .Users}} Dashed: Locust users (top: {{.UsersMax}}).{{end}}{{if .Wait}} Green: PgBouncer pool wait per second (top: {{.WaitMax}}/s).{{end}}</p>
+<p>Boxes above the axis: one per anchor, coloured by cause (click one to open its chain). Bars below: lines that show each cause, per second.{{if .Users}} Dashed: Locust users (top: {{.UsersMax}}).{{end}}{{if .Wait}} Green: PgBouncer pool wait per second (top: {{.WaitMax}}/s).{{end}}{{if .Spans}} Bottom lane: each slow anchor's request from its start to its end, coloured by cause.{{end}}</p>
 {{end}}
 
 <h2>Hypotheses</h2>
@@ -333,7 +394,11 @@ details pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px;white-
 <td>{{sure .}}</td><td>{{if .ExampleAnchor}}{{base .ExampleAnchor}} ← {{base .ExampleEvidence}}{{end}}</td><td>{{.Cause.Meaning}}{{if eq (lower .Status) "confirmed"}}<br><i>Fix:</i> {{.Cause.Fix}}{{end}}</td></tr>
 {{end}}<tr><td>UNEXPLAINED</td><td></td><td class="n">{{.Unexpl}}</td><td></td><td></td><td></td><td></td></tr></table>
 
-{{with .Run}}{{if .Load}}<h2>Load</h2>
+{{with .Run}}{{if .Latency}}<h2>Latency</h2>
+<table><tr><th>path</th><th>requests</th><th>p50</th><th>p95</th><th>max</th><th>slow</th><th>where the slow ones' time went</th><th>statements that took most</th></tr>
+{{range .Latency}}<tr><td>{{.Path}}</td><td class="n">{{.Requests}}</td><td class="n">{{secs .P50}}</td><td class="n">{{secs .P95}}</td><td class="n">{{secs .Max}}</td><td class="n">{{.Slow}}</td><td>{{parts .}}</td><td>{{range .Statements}}{{secs .Took}} in {{.Count}}: <code>{{.Fingerprint}}</code><br>{{end}}</td></tr>{{end}}</table>
+{{end -}}
+{{if .Load}}<h2>Load</h2>
 <table><tr><th>Locust users</th><th>seconds</th><th>responses</th><th>anchors</th></tr>
 {{range .Load}}<tr><td class="n">{{.Users}}</td><td class="n">{{.Seconds}}</td><td class="n">{{.Responses}}</td><td class="n">{{.Anchors}}</td></tr>{{end}}</table>
 {{if ge .LowestLoad 0}}<p>Anchors appeared from {{.LowestLoad}} users on.</p>{{end}}{{end}}

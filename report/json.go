@@ -113,6 +113,8 @@ type JSONSplit struct {
 type JSONStatement struct {
 	Fingerprint string `json:"fingerprint"`
 	MS          int64  `json:"ms"`
+	// Count is how many ran, in a latency summary.
+	Count int `json:"count,omitempty"`
 }
 
 func jsonExc(e *parser.Exception) *JSONException {
@@ -237,8 +239,10 @@ type JSONSummary struct {
 	Skipped []string     `json:"skipped"`
 	Load    *JSONLoad    `json:"load,omitempty"`
 	Pool    *JSONPool    `json:"pool,omitempty"`
-	Client  []JSONClient `json:"client,omitempty"`
-	Clocks  []JSONClock  `json:"clocks,omitempty"`
+	// Latency is each anchored path's latency summary (--slow).
+	Latency []JSONLatency `json:"latency,omitempty"`
+	Client  []JSONClient  `json:"client,omitempty"`
+	Clocks  []JSONClock   `json:"clocks,omitempty"`
 }
 
 // JSONClock is the zone estimated for one source's naive times.
@@ -362,6 +366,7 @@ func SummaryJSON(r *Run) JSONSummary {
 			s.Load.Levels = append(s.Load.Levels, JSONLoadLevel{l.Users, l.Seconds, l.Responses, l.Anchors})
 		}
 	}
+	s.Latency = latencyJSON(r.Latency)
 	if p := r.Pressure; p != nil {
 		s.Pool = &JSONPool{PeakWaitMS: ms(p.Peak.Wait), PeakAt: stamp(p.Peak.Time, time.Millisecond)}
 		if p.FirstWait != nil {

@@ -110,6 +110,7 @@ func (m *Markdown) Finish(r *Run) error {
 
 	m.hypotheses(r)
 	m.timeline(r)
+	markdownLatency(m.w, r.Latency)
 	m.loadAndPressure(r)
 	m.evidence(r)
 	return w.Flush()

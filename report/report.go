@@ -57,6 +57,8 @@ type Run struct {
 	// LoadSpan.
 	OutsideLoad int
 	LoadSpan    [2]time.Time
+	// Latency is each anchored path's latency summary (--slow).
+	Latency []verdict.PathLatency
 	// Pressure is PgBouncer's pool wait over time, when it logged stats.
 	Pressure *verdict.Pressure
 	// Clocks says how the zones of sources with naive times were found,

@@ -180,6 +180,7 @@ func (t *Text) Finish(r *Run) error {
 	writeDisorder(w, r)
 	writeHypotheses(w, &r.Hypotheses, t.pal)
 	writeLoad(w, r)
+	writeLatency(w, r.Latency)
 	writePressure(w, r.Pressure)
 	writeClient(w, r.Client, t.pal)
 	writeClocks(w, r.Clocks)

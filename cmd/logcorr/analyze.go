@@ -435,6 +435,9 @@ func (p *pipeline) complete(e *env, run *report.Run, lr *locust.Run, kinds map[s
 	tally, traffic := p.tally, p.traffic
 	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, kinds)
 	run.Pressure = traffic.PoolPressure()
+	if p.latency != nil {
+		run.Latency = p.latency.Paths(run.Config.Paths)
+	}
 	// A path's requests are those of the methods its anchors had (POST
 	// for a failing login, not the GETs of its form), all when it had none.
 	methods := map[string]map[string]bool{}

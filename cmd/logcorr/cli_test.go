@@ -366,7 +366,8 @@ func TestCompletion(t *testing.T) {
 		line string
 		want []string
 	}{
-		{"logcorr ", []string{"analyze", "tail", "formats", "install-completions"}},
+		{"logcorr ", []string{"analyze", "tail", "compare", "formats", "install-completions"}},
+		{"logcorr compare --exp", []string{"--expect"}},
 		{"logcorr ana", []string{"analyze"}},
 		{"logcorr analyze --for", []string{"--format"}},
 		{"logcorr analyze --format ", []string{"html", "json", "markdown", "text"}},

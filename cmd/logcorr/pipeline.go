@@ -19,6 +19,8 @@ type pipeline struct {
 	tally    *verdict.Tally
 	traffic  *verdict.Traffic
 	coverage *verdict.Coverage
+	// latency is the per-path latency summary, with --slow.
+	latency *verdict.Latency
 	// renderErr is the first error writing a chain; no chain is written
 	// after it.
 	renderErr error
@@ -26,6 +28,9 @@ type pipeline struct {
 
 func newPipeline(cfg correlate.Config, out report.Renderer, coverage *verdict.Coverage) *pipeline {
 	p := &pipeline{cfg: cfg, out: out, tally: verdict.NewTally(), traffic: verdict.NewTraffic(cfg.Paths), coverage: coverage}
+	if cfg.Slow > 0 {
+		p.latency = verdict.NewLatency(cfg.Paths)
+	}
 	p.corr = correlate.New(cfg, p.chain)
 	return p
 }
@@ -33,6 +38,9 @@ func newPipeline(cfg correlate.Config, out report.Renderer, coverage *verdict.Co
 func (p *pipeline) chain(ch correlate.Chain) {
 	ch.Notes = p.coverage.Check(&ch, p.cfg.Before, p.cfg.After)
 	p.tally.Chain(&ch)
+	if p.latency != nil {
+		p.latency.Chain(&ch)
+	}
 	if p.renderErr == nil {
 		p.renderErr = p.out.Chain(&ch)
 	}
@@ -49,6 +57,9 @@ func (p *pipeline) add(ev parser.Event, key time.Time) {
 func (p *pipeline) count(ev *parser.Event, cause *correlate.Cause) {
 	if p.cfg.InRange(ev.Time) {
 		p.traffic.Event(ev, cause)
+		if p.latency != nil {
+			p.latency.Event(ev)
+		}
 	}
 	p.coverage.Event(ev)
 }

@@ -6,13 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/report"
 )
 
 // labRequest is one request as the lab's app recorded it
@@ -161,4 +165,83 @@ func TestSlowSplitText(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "cause: slow_statement (where its time went)")
 	assert.Regexp(t, `took from \S+ to \S+, \d+\.\d s: ~\d+\.\d+ s waiting for a server connection, \d+\.\d+ s in its statements`, out)
+}
+
+// TestLatencySummary: with --slow, each anchored path's requests, p50, p95
+// and max agree with what the app timed (truth/requests.jsonl), its slow
+// count and time split are its chains', and Rekap RAB's costliest
+// statement is its aggregate.
+func TestLatencySummary(t *testing.T) {
+	capture := filepath.Join("..", "..", "testdata", "captures", "reports-pool2")
+	args := []string{"--slow", "3s", "--status", "none"}
+	for _, p := range reportPaths {
+		args = append(args, "--path", p)
+	}
+	doc := analyzeJSON(t, append(args, filepath.Join(capture, "logs"))...)
+	require.Len(t, doc.Latency, len(reportPaths))
+	truth := labRequests(t, capture)
+	for i, l := range doc.Latency {
+		assert.Equal(t, reportPaths[i], l.Path, "in the order the paths were given")
+		var took []time.Duration
+		for _, r := range truth {
+			if r.Path == l.Path {
+				took = append(took, r.took())
+			}
+		}
+		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+		assert.Equal(t, len(took), l.Requests, l.Path)
+		pct := func(p int) time.Duration { return took[(len(took)*p+99)/100-1] }
+		for _, c := range []struct {
+			name string
+			want time.Duration
+			got  int64
+		}{{"p50", pct(50), l.P50MS}, {"p95", pct(95), l.P95MS}, {"max", took[len(took)-1], l.MaxMS}} {
+			assert.InDelta(t, c.want.Seconds(), float64(c.got)/1000, 0.05*c.want.Seconds(), "%s %s", l.Path, c.name)
+		}
+		slow, pool, stmt, lock := 0, int64(0), int64(0), int64(0)
+		for _, c := range doc.Chains {
+			if c.Anchor.Path == l.Path {
+				slow++
+				pool, stmt, lock = pool+c.Split.PoolWaitMS, stmt+c.Split.StatementMS, lock+c.Split.LockWaitMS
+			}
+		}
+		assert.Equal(t, slow, l.Slow, l.Path)
+		assert.InDelta(t, pool, l.PoolWaitMS, float64(slow), l.Path)
+		assert.InDelta(t, stmt, l.StatementMS, float64(slow), l.Path)
+		assert.InDelta(t, lock, l.LockWaitMS, float64(slow), l.Path)
+	}
+	require.NotEmpty(t, doc.Latency[0].Statements)
+	assert.Contains(t, doc.Latency[0].Statements[0].Fingerprint, "generate_series(?)")
+	assert.NotContains(t, doc.Latency[0].Statements[0].Fingerprint, "300", "literals are replaced")
+}
+
+// TestTailSlowMatchesAnalyze: tail gives the slow anchors analyze gives,
+// with the same causes, splits and latency summary.
+func TestTailSlowMatchesAnalyze(t *testing.T) {
+	src := filepath.Join("..", "..", "testdata", "captures", "reports-pool2", "logs")
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".gz")
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), readMaybeGz(t, filepath.Join(src, name)), 0o644))
+	}
+	// tail reads naive times in --tz; analyze would estimate the zone.
+	args := []string{"--tz", "Asia/Jakarta", "--slow", "3s", "--status", "none", "--path", "/proyek/rekap-rab/", "--path", "/proyek/audit-trail/"}
+	code, out, errOut := runCLI(t, "", append(append([]string{"tail", "--format", "json", "--from-start", "--duration", "1500ms", "--stop-within", "1m"}, args...), dir)...)
+	require.Equal(t, exitOK, code, errOut)
+	live, liveSum := parseNDJSON(t, out)
+	doc := analyzeJSON(t, append(args, dir)...)
+	require.NotEmpty(t, doc.Chains)
+	describe := func(chains []report.JSONChain) []string {
+		var out []string
+		for _, c := range chains {
+			require.NotNil(t, c.Split)
+			out = append(out, fmt.Sprintf("%s:%d %s %s", filepath.Base(c.Anchor.File), c.Anchor.Line, c.Cause, c.Split.Text))
+		}
+		sort.Strings(out)
+		return out
+	}
+	assert.Equal(t, describe(doc.Chains), describe(live))
+	assert.Equal(t, doc.Latency, liveSum.Latency)
 }
