@@ -97,7 +97,8 @@ func accessTail(msg string) string {
 // parseAccessTail reads a tail's key=value fields (quoted values too) into
 // the event, a stated duration among them, and takes a last bare number
 // with a fraction as the request's time in seconds, as gunicorn's %(L)s
-// and nginx's $request_time write it when a format puts it last unnamed.
+// and nginx's $request_time write it when a format puts it last unnamed,
+// and a whole number as microseconds (gunicorn's %(D)s, Apache's %D).
 // Quoted fields with no key (referer, user agent) are skipped.
 func parseAccessTail(tail string, ev *Event) {
 	var last string
@@ -146,12 +147,30 @@ func parseAccessTail(tail string, ev *Event) {
 		}
 		last = tok
 	}
-	if ev.Duration == 0 && strings.Count(last, ".") == 1 {
+	switch {
+	case ev.Duration != 0 || last == "":
+	case strings.Count(last, ".") == 1:
 		if d, ok := durationOf("request_time", last); ok {
 			ev.setField("request_time", last)
 			ev.Duration = d
 		}
+	case isDigits(last):
+		// A whole number put last unnamed is gunicorn's %(D)s or Apache's
+		// %D: microseconds.
+		if d, ok := durationOf("time_us", last); ok {
+			ev.setField("time_us", last)
+			ev.Duration = d
+		}
 	}
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isKeyWord(s string) bool {

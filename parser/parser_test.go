@@ -370,6 +370,28 @@ func TestAccessLog(t *testing.T) {
 	assert.Equal(t, "127.0.0.1", evs[0].Field("client"))
 	assert.Equal(t, "POST", evs[1].Method)
 	assert.Equal(t, 302, evs[1].Status)
+	assert.Zero(t, evs[0].Duration, "the Combined Log Format states no duration")
+}
+
+// TestAccessLogDuration: a request time gunicorn's access_log_format (or
+// Apache's LogFormat) puts last, unnamed: %(L)s in seconds, %(D)s (%D) in
+// microseconds.
+func TestAccessLogDuration(t *testing.T) {
+	for _, tc := range []struct {
+		tail string
+		want time.Duration
+	}{
+		{` "-" "python-requests/2.28.1" 10.871204`, 10871204 * time.Microsecond},
+		{` "-" "python-requests/2.28.1" 10871204`, 10871204 * time.Microsecond},
+		{` 10871204`, 10871204 * time.Microsecond},
+		{` "-" "python-requests/2.28.1"`, 0},
+	} {
+		line := `127.0.0.1 - - [01/Dec/2026:15:09:48 +0700] "GET /proyek/rekap-rab/ HTTP/1.0" 200 5388` + tc.tail
+		var evs []Event
+		feed(t, NewAccess(utcClock("gunicorn_access.log"), func(ev Event) { evs = append(evs, ev) }), line)
+		require.Len(t, evs, 1, line)
+		assert.Equal(t, tc.want, evs[0].Duration, line)
+	}
 }
 
 // TestPyLoggingPause: on Locust's real console log, whose untimed stats
