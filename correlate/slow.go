@@ -259,17 +259,21 @@ func (c *Correlator) isAnchor(g *group) bool {
 // the proxy saw it take: the time it waited for a free worker.
 func (g *group) took() (began time.Time, took, proxy time.Duration) {
 	var appFrom, appTo, proxyFrom, proxyTo time.Time
+	var appPrec, proxyPrec time.Duration
 	for i := range g.reports {
 		r := &g.reports[i]
 		if r.Duration <= 0 {
 			continue
 		}
-		from, to := &appFrom, &appTo
+		from, to, prec := &appFrom, &appTo, &appPrec
 		if r.Proxy {
-			from, to = &proxyFrom, &proxyTo
+			from, to, prec = &proxyFrom, &proxyTo, &proxyPrec
 		}
-		if from.IsZero() || r.Began().Before(*from) {
-			*from, *to = r.Began(), r.Time
+		// The finest-dated report gives the interval: uWSGI dates a
+		// request's start to the second, a logging record to the
+		// millisecond.
+		if from.IsZero() || r.Precision < *prec || r.Precision == *prec && r.Began().Before(*from) {
+			*from, *to, *prec = r.Began(), r.Time, r.Precision
 		}
 	}
 	switch {
@@ -360,8 +364,12 @@ func (c *Correlator) explainTime(ch *Chain) {
 	for i := len(stmts) - 1; i >= 0; i-- {
 		s := stmts[i]
 		lock, waits := lockIn(s.ev.Field("pid"), s.from.Add(-5*time.Millisecond), s.ev.Time.Add(5*time.Millisecond))
-		own := max(0, s.ev.Duration-lock)
-		split.Statement += own
+		// Counted as far as it lies inside the request's interval: the
+		// two clocks differ by a little (timeSlop), and the parts must
+		// add up to the whole.
+		inStmt := within(s.from, s.ev.Time, from, to)
+		lock = min(lock, inStmt)
+		split.Statement += inStmt - lock
 		split.Lock += lock
 		split.Statements = append(split.Statements, StatementTime{Fingerprint: s.fingerprint, Took: s.ev.Duration})
 		why := fmt.Sprintf("PostgreSQL: a statement of %s inside this request's time", Seconds(s.ev.Duration))
@@ -379,7 +387,11 @@ func (c *Correlator) explainTime(ch *Chain) {
 		if c.sawStatements || w.claimed || (w.ev.Tag != parser.TagLockWait && w.ev.Tag != parser.TagLockAcquired) || !inside(w) {
 			continue
 		}
-		lock, waits := lockIn(w.ev.Field("pid"), w.from.Add(-5*time.Millisecond), hi)
+		_, waits := lockIn(w.ev.Field("pid"), w.from.Add(-5*time.Millisecond), hi)
+		var lock time.Duration
+		for _, x := range waits {
+			lock = max(lock, within(x.from, x.ev.Time, from, to))
+		}
 		split.Lock += lock
 		for _, x := range waits {
 			link(x, lockWhy(&x.ev))
@@ -460,6 +472,17 @@ func lockReleasedAt(window []*timed, stmt *timed) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// within is how much of [a, b] lies inside [from, to].
+func within(a, b, from, to time.Time) time.Duration {
+	if a.Before(from) {
+		a = from
+	}
+	if b.After(to) {
+		b = to
+	}
+	return max(0, b.Sub(a))
 }
 
 func lockWhy(ev *parser.Event) string {
