@@ -93,7 +93,10 @@ func Compare(before, after Figures) Comparison {
 	var parts []string
 	for _, cc := range c.Causes {
 		word := string(cc.Change)
-		if cc.Change == Better || cc.Change == Same {
+		switch cc.Change {
+		case Better:
+			word = "fewer but not gone"
+		case Same:
 			word = "remains"
 		}
 		parts = append(parts, fmt.Sprintf("%s %s: %d → %d", cc.Cause, word, cc.Before, cc.After))

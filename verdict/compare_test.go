@@ -46,3 +46,10 @@ func TestCheckExpectations(t *testing.T) {
 	_, err = Check(&Figures{PoolWaitPeak: -1}, []string{"failure-rate<1%"})
 	assert.ErrorContains(t, err, "how many requests")
 }
+
+func TestCompareVerdict(t *testing.T) {
+	c := Compare(Figures{Requests: 500, ByCause: map[string]int{"query_wait_timeout": 244, "redis_connection_error": 29, "deadlock": 10}},
+		Figures{Requests: 500, ByCause: map[string]int{"redis_connection_error": 71, "deadlock": 4, "lock_timeout": 3}})
+	assert.Equal(t, "query_wait_timeout fixed: 244 → 0; redis_connection_error worse: 29 → 71; deadlock fewer but not gone: 10 → 4; lock_timeout new: 0 → 3", c.Verdict)
+	assert.Equal(t, "no anchors before or after", Compare(Figures{}, Figures{}).Verdict)
+}
