@@ -613,6 +613,9 @@ func (c *Correlator) emitReady(all bool) {
 		}
 		heap.Pop(&c.done)
 		if !c.isAnchor(g) {
+			if began, took, _ := g.took(); took > 0 {
+				c.claimTimed(g.path, began, began.Add(took))
+			}
 			c.keepPast(g)
 			continue
 		}

@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -298,27 +299,31 @@ func (c *Correlator) after(g *group) time.Duration {
 	return c.cfg.After
 }
 
-// explainTime builds a slow anchor's chain: the statements and lock waits
-// inside its interval (each claimed by one request: a request runs its
-// statements one after another, on one connection), the pool's queue
-// over it, and what ran beside it (checkpoints, autovacuum).
-func (c *Correlator) explainTime(ch *Chain) {
-	from, to := ch.Began, ch.Began.Add(ch.Duration)
+// claimedStatement is a statement a request claimed, with the lock waits
+// of its process inside it.
+type claimedStatement struct {
+	stmt  *timed
+	waits []*timed
+	lock  time.Duration
+}
+
+// claimTimed claims for a request of path that ran from..to the statements
+// inside its interval (latest first, each ending before the next began: a
+// request runs its statements one after another, on one connection) with
+// their lock waits; and, when PostgreSQL logs no statement lines, the
+// lock waits inside it. Every request that states its duration on an
+// anchored path claims, slow or not, in the order they end, so that a fast
+// request's statement is not given to a slow one that ran beside it.
+func (c *Correlator) claimTimed(path string, from, to time.Time) (window []*timed, stmts []claimedStatement, loose []*timed) {
 	lo, hi := from.Add(-timeSlop), to.Add(timeSlop)
-	split := &Split{Total: ch.Duration, Proxy: ch.proxy}
 	inside := func(t *timed) bool { return !t.from.Before(lo) && !t.ev.Time.After(hi) }
 	at := sort.Search(len(c.timed), func(i int) bool { return !c.timed[i].ev.Time.Before(lo) })
-	var window []*timed
 	for _, t := range c.timed[at:] {
 		if t.ev.Time.After(hi.Add(maxStatsPeriod)) {
 			break
 		}
 		window = append(window, t)
 	}
-	link := func(t *timed, why string) {
-		ch.Evidence = append(ch.Evidence, Link{Event: t.ev, Offset: t.ev.Time.Sub(ch.Time), Role: RoleCause, Why: why})
-	}
-
 	for _, t := range c.timed[sort.Search(len(c.timed), func(i int) bool { return !c.timed[i].ev.Time.Before(lo.Add(-c.cfg.Before)) }):] {
 		if t.ev.Time.After(hi) {
 			break
@@ -327,12 +332,10 @@ func (c *Correlator) explainTime(ch *Chain) {
 			c.vote(t)
 		}
 	}
-	// Statements, latest first, each ending before the next one began.
-	var stmts []*timed
 	next := hi
 	for i := len(window) - 1; i >= 0; i-- {
 		t := window[i]
-		if t.claimed || t.ev.Tag != parser.TagStatement || !inside(t) || t.ev.Time.After(next) || c.elsewhere(t, ch.Path) {
+		if t.claimed || t.ev.Tag != parser.TagStatement || !inside(t) || t.ev.Time.After(next) || c.elsewhere(t, path) {
 			continue
 		}
 		if released := lockReleasedAt(window, t); !released.IsZero() && !to.Before(released) && to.Sub(released) <= releaseSlop {
@@ -342,11 +345,10 @@ func (c *Correlator) explainTime(ch *Chain) {
 			continue
 		}
 		t.claimed = true
-		stmts = append(stmts, t)
+		stmts = append(stmts, claimedStatement{stmt: t})
 		next = t.from.Add(time.Millisecond)
 	}
-	// Lock waits: those of a counted statement's process within it, then
-	// others inside the interval that no statement line covers.
+	slices.Reverse(stmts)
 	lockIn := func(pid string, lo, hi time.Time) (time.Duration, []*timed) {
 		var longest time.Duration
 		var got []*timed
@@ -361,14 +363,40 @@ func (c *Correlator) explainTime(ch *Chain) {
 		}
 		return longest, got
 	}
-	for i := len(stmts) - 1; i >= 0; i-- {
-		s := stmts[i]
-		lock, waits := lockIn(s.ev.Field("pid"), s.from.Add(-5*time.Millisecond), s.ev.Time.Add(5*time.Millisecond))
+	for i := range stmts {
+		s := stmts[i].stmt
+		stmts[i].lock, stmts[i].waits = lockIn(s.ev.Field("pid"), s.from.Add(-5*time.Millisecond), s.ev.Time.Add(5*time.Millisecond))
+	}
+	// Without statement lines (log_min_duration_statement off) a lock wait
+	// counts by itself; with them, it counts with its statement.
+	if !c.sawStatements {
+		for _, w := range window {
+			if !w.claimed && (w.ev.Tag == parser.TagLockWait || w.ev.Tag == parser.TagLockAcquired) && inside(w) {
+				_, waits := lockIn(w.ev.Field("pid"), w.from.Add(-5*time.Millisecond), hi)
+				loose = append(loose, waits...)
+			}
+		}
+	}
+	return window, stmts, loose
+}
+
+// explainTime builds a slow anchor's chain: the statements and lock waits
+// it claims, the pool's queue over its interval, and what ran beside it
+// (checkpoints, autovacuum).
+func (c *Correlator) explainTime(ch *Chain) {
+	from, to := ch.Began, ch.Began.Add(ch.Duration)
+	split := &Split{Total: ch.Duration, Proxy: ch.proxy}
+	link := func(t *timed, why string) {
+		ch.Evidence = append(ch.Evidence, Link{Event: t.ev, Offset: t.ev.Time.Sub(ch.Time), Role: RoleCause, Why: why})
+	}
+	window, stmts, loose := c.claimTimed(ch.Path, from, to)
+	for _, cs := range stmts {
+		s := cs.stmt
 		// Counted as far as it lies inside the request's interval: the
 		// two clocks differ by a little (timeSlop), and the parts must
 		// add up to the whole.
 		inStmt := within(s.from, s.ev.Time, from, to)
-		lock = min(lock, inStmt)
+		lock := min(cs.lock, inStmt)
 		split.Statement += inStmt - lock
 		split.Lock += lock
 		split.Statements = append(split.Statements, StatementTime{Fingerprint: s.fingerprint, Took: s.ev.Duration})
@@ -377,25 +405,19 @@ func (c *Correlator) explainTime(ch *Chain) {
 			why += fmt.Sprintf(", %s of it waiting for a lock", Seconds(lock))
 		}
 		link(s, why)
-		for _, w := range waits {
+		for _, w := range cs.waits {
 			link(w, lockWhy(&w.ev))
 		}
 	}
-	// Without statement lines (log_min_duration_statement off) a lock wait
-	// counts by itself; with them, it counts with its statement.
-	for _, w := range window {
-		if c.sawStatements || w.claimed || (w.ev.Tag != parser.TagLockWait && w.ev.Tag != parser.TagLockAcquired) || !inside(w) {
-			continue
-		}
-		_, waits := lockIn(w.ev.Field("pid"), w.from.Add(-5*time.Millisecond), hi)
-		var lock time.Duration
-		for _, x := range waits {
-			lock = max(lock, within(x.from, x.ev.Time, from, to))
-		}
-		split.Lock += lock
-		for _, x := range waits {
-			link(x, lockWhy(&x.ev))
-		}
+	// A process's "still waiting" and "acquired" lines are one wait.
+	byProcess := map[string]time.Duration{}
+	for _, w := range loose {
+		pid := w.ev.Field("pid")
+		byProcess[pid] = max(byProcess[pid], within(w.from, w.ev.Time, from, to))
+		link(w, lockWhy(&w.ev))
+	}
+	for _, d := range byProcess {
+		split.Lock += d
 	}
 
 	// The pool's queue over the interval, by PgBouncer's stats periods.

@@ -151,11 +151,14 @@ func TestSlowAnchorsAgainstTruth(t *testing.T) {
 			assert.GreaterOrEqual(t, float64(explained), 0.9*float64(len(doc.Chains)), "chains that name a cause and cite its lines")
 			locks := strings.Count(string(readMaybeGz(t, filepath.Join(capture, "logs", "postgresql.log"))), " acquired ShareLock ")
 			require.Positive(t, locks)
-			assert.Len(t, lockCited, locks, "every lock wait PostgreSQL logged is cited")
-			// Only Audit Trail takes the row lock, but the logs share no
-			// request id: a Rekap RAB request running at the same time
-			// can be given one (gunicorn runs 24 at once).
-			assert.GreaterOrEqual(t, float64(byAudit), 0.75*float64(locks), "lock waits cited by Audit Trail chains")
+			// Every request on the paths that states its duration claims
+			// the statements and lock waits inside it, in the order they
+			// end, slow or not: a lock wait of a fast Audit Trail request
+			// that ran beside a slow one is the fast one's. The logs share
+			// no request id, so with many requests at once (gunicorn runs
+			// 24) some go to a request that merely ran at the same time.
+			assert.GreaterOrEqual(t, float64(len(lockCited)), 0.75*float64(locks), "lock waits PostgreSQL logged that slow chains cite")
+			assert.GreaterOrEqual(t, float64(byAudit), 0.75*float64(len(lockCited)), "of those, cited by Audit Trail chains (only Audit Trail takes the lock)")
 			assert.Equal(t, rekapRan, statementCited, "Rekap RAB requests that completed cite their statement")
 		})
 	}
@@ -166,7 +169,8 @@ func TestSlowSplitText(t *testing.T) {
 	logs := filepath.Join("..", "..", "testdata", "captures", "reports-pool2", "logs")
 	code, out, stderr := runCLI(t, "", "analyze", "--slow", "3s", "--status", "none", "--path", "/proyek/rekap-rab/", logs)
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, out, "cause: slow_statement (where its time went)")
+	assert.Contains(t, out, "cause: pool_wait (where its time went)")
+	assert.Contains(t, out, "(PostgreSQL: a statement of 1.1 s inside this request's time)")
 	assert.Regexp(t, `took from \S+ to \S+, \d+\.\d s: ~\d+\.\d+ s waiting for a server connection, \d+\.\d+ s in its statements`, out)
 }
 
