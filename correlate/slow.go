@@ -167,6 +167,10 @@ const (
 	// request's interval: the app's and the database's clocks, and where
 	// each starts its stopwatch.
 	timeSlop = 250 * time.Millisecond
+	// endSlop is how far after its request's end a statement may seem to
+	// end: less than timeSlop, since a request ends after its last
+	// statement, whose end the next request's statement can lie close to.
+	endSlop = 100 * time.Millisecond
 	// queuedEnough is how many clients must wait for a connection on
 	// average over a request for the time its statements do not account
 	// for to count as waiting for the pool.
@@ -224,6 +228,23 @@ func (c *Correlator) vote(t *timed) {
 		c.votes[strings.Clone(t.fingerprint)] = byPath
 	}
 	byPath[path]++
+}
+
+// claimVote counts that a request of path claimed a statement: the
+// statements a path's requests claim, fast ones above all, say which
+// fingerprints run in it.
+func (c *Correlator) claimVote(t *timed, path string) {
+	byPath := c.votes[t.fingerprint]
+	if byPath == nil {
+		byPath = map[string]int{}
+		c.votes[strings.Clone(t.fingerprint)] = byPath
+	}
+	kept, ok := c.names[path]
+	if !ok {
+		kept = strings.Clone(path)
+		c.names[kept] = kept
+	}
+	byPath[kept]++
 }
 
 // elsewhere reports whether a statement's fingerprint runs, by the votes,
@@ -315,7 +336,7 @@ type claimedStatement struct {
 // anchored path claims, slow or not, in the order they end, so that a fast
 // request's statement is not given to a slow one that ran beside it.
 func (c *Correlator) claimTimed(path string, from, to time.Time) (window []*timed, stmts []claimedStatement, loose []*timed) {
-	lo, hi := from.Add(-timeSlop), to.Add(timeSlop)
+	lo, hi := from.Add(-timeSlop), to.Add(endSlop)
 	inside := func(t *timed) bool { return !t.from.Before(lo) && !t.ev.Time.After(hi) }
 	at := sort.Search(len(c.timed), func(i int) bool { return !c.timed[i].ev.Time.Before(lo) })
 	for _, t := range c.timed[at:] {
@@ -346,6 +367,7 @@ func (c *Correlator) claimTimed(path string, from, to time.Time) (window []*time
 		}
 		t.claimed = true
 		stmts = append(stmts, claimedStatement{stmt: t})
+		c.claimVote(t, path)
 		next = t.from.Add(time.Millisecond)
 	}
 	slices.Reverse(stmts)
