@@ -30,18 +30,19 @@ func NewMarkdown(w io.Writer) *Markdown {
 	return &Markdown{w: bufio.NewWriter(w), examples: map[string][]correlate.Chain{}}
 }
 
-// stronger orders chains by how much evidence they carry, then by time.
-func stronger(a, b *correlate.Chain) bool {
-	if len(a.Evidence) != len(b.Evidence) {
-		return len(a.Evidence) > len(b.Evidence)
+// stronger orders chains by how much evidence they carry, then by time:
+// whether a chain of evidence and time a goes before one of b.
+func stronger(a []correlate.Link, at time.Time, b int, bt time.Time) bool {
+	if len(a) != b {
+		return len(a) > b
 	}
-	return a.Time.Before(b.Time)
+	return at.Before(bt)
 }
 
 // Chain implements Renderer: it keeps the strongest chains of each cause.
 func (m *Markdown) Chain(c *correlate.Chain) error {
 	ex := append(m.examples[c.Cause], *c)
-	sort.SliceStable(ex, func(i, j int) bool { return stronger(&ex[i], &ex[j]) })
+	sort.SliceStable(ex, func(i, j int) bool { return stronger(ex[i].Evidence, ex[i].Time, len(ex[j].Evidence), ex[j].Time) })
 	if len(ex) > examplesPerCause {
 		ex = ex[:examplesPerCause]
 	}

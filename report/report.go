@@ -123,6 +123,17 @@ type Options struct {
 	// than each as it comes: for output no one watches (a file, a pipe)
 	// from inputs that end, where a write per chain only costs.
 	Batch bool
+	// AnswerFirst opens text with the verdict, each cause's count and fix
+	// and its strongest chain, then every chain and the summary (analyze:
+	// the input ends, so the answer can come first).
+	AnswerFirst bool
+	// Select chooses the chains shown.
+	Select Selection
+	// Width cuts the lines of text that must fit a screen (0: 120).
+	Width int
+	// Closing ends text with the verdict once more, for a terminal, where
+	// the end of the output stays on screen.
+	Closing bool
 }
 
 // chainBuffer is the writer text and JSON chains go through.
@@ -146,6 +157,22 @@ func chainWritten(w *bufio.Writer, batch bool) error {
 // New returns the renderer for a format name ("text", "json", "markdown",
 // "html").
 func New(format string, w io.Writer, o Options) Renderer {
+	if format == "text" && o.AnswerFirst {
+		width := o.Width
+		if width <= 0 {
+			width = 120
+		}
+		return &Text{w: bufio.NewWriterSize(w, 64<<10), pal: ansi(o.Color), answerFirst: true, sel: o.Select, width: width,
+			closing: o.Closing, best: map[string][]kept{}}
+	}
+	r := newRenderer(format, w, o)
+	if o.Select.active() {
+		return &selecting{Renderer: r, sel: o.Select, best: map[string][]correlate.Chain{}}
+	}
+	return r
+}
+
+func newRenderer(format string, w io.Writer, o Options) Renderer {
 	switch {
 	case format == "json" && o.Live:
 		return NewNDJSON(w)

@@ -2,12 +2,15 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/logcorr/logcorr/correlate"
 	"github.com/logcorr/logcorr/verdict"
@@ -23,6 +26,14 @@ type Text struct {
 	n     int
 	pal   ansi
 	batch bool
+	// answerFirst: the verdict, then chains (analyze); else chains as
+	// they come, then the summary (tail).
+	answerFirst bool
+	sel         Selection
+	width       int
+	closing     bool
+	best        map[string][]kept
+	rest        spool
 }
 
 // ansi colours text for a terminal with ANSI escapes, or leaves it plain.
@@ -57,10 +68,74 @@ func (p ansi) status(st verdict.Status, width int) string {
 	return p.paint(dim, padded)
 }
 
-// Chain implements Renderer.
+// Chain implements Renderer: written at once, or, answer first, kept for
+// after the verdict (the strongest of each cause, and every chain spooled).
 func (t *Text) Chain(c *correlate.Chain) error {
 	t.n++
-	w := t.w
+	if !t.answerFirst {
+		t.writeChain(t.w, c, t.n, 0)
+		return chainWritten(t.w, t.batch)
+	}
+	sel := &t.sel
+	if sel.Summary || !sel.wants(c) {
+		return nil
+	}
+	key := causeKey(c)
+	var b bytes.Buffer
+	bw := bufio.NewWriter(&b)
+	keep := max(1, sel.Top)
+	width := t.width
+	if sel.Top > 0 {
+		width = 0 // the chains shown are all there is: whole
+	}
+	best := t.best[key]
+	at := sort.Search(len(best), func(i int) bool { return stronger(c.Evidence, c.Time, best[i].evidence, best[i].at) })
+	if at < keep {
+		t.writeChain(bw, c, t.n, width)
+		bw.Flush()
+		best = slices.Insert(best, at, kept{evidence: len(c.Evidence), at: c.Time, text: b.String()})
+		if len(best) > keep {
+			best = best[:keep]
+		}
+		t.best[key] = best
+	}
+	if sel.Top == 0 || sel.All {
+		b.Reset()
+		t.writeChain(bw, c, t.n, 0)
+		bw.Flush()
+		_, err := t.rest.Write(b.Bytes())
+		return err
+	}
+	return nil
+}
+
+// kept is a chain shown after the verdict, as text.
+type kept struct {
+	evidence int
+	at       time.Time
+	text     string
+}
+
+// causeKey is the cause a chain counts under when chains are chosen per
+// cause: its catalogued cause, else its own exception's class.
+func causeKey(c *correlate.Chain) string {
+	if c.Hypothesis != "" {
+		return c.Hypothesis
+	}
+	return c.Cause
+}
+
+// writeChain writes one chain; with width, each line is cut to it (the
+// preview after the verdict, which the whole chain follows).
+func (t *Text) writeChain(w *bufio.Writer, c *correlate.Chain, n, width int) {
+	line := func(format string, args ...any) {
+		s := fmt.Sprintf(format, args...)
+		if width > 0 {
+			s = cut(s, width)
+		}
+		w.WriteString(s)
+		w.WriteByte('\n')
+	}
 	method := c.Method
 	if method == "" {
 		method = "?"
@@ -70,18 +145,25 @@ func (t *Text) Chain(c *correlate.Chain) error {
 	if c.Basis == correlate.BasisNone {
 		causeColour = red
 	}
-	fmt.Fprintf(w, "%s at %s  cause: %s (%s)\n", p.paint(bold, fmt.Sprintf("#%d %s %s %d", t.n, method, c.Path, c.Status)),
+	line("%s at %s  cause: %s (%s)", p.paint(bold, fmt.Sprintf("#%d %s %s %d", n, method, c.Path, c.Status)),
 		stamp(c.Time, c.Anchor.Precision), p.paint(bold+";"+causeColour, c.Cause), basisText(c.Basis))
-	fmt.Fprintf(w, "  %s  %s:%d  %s\n", p.paint(red, "anchor"), c.Anchor.Source, c.Anchor.Line, c.Anchor.Text)
+	// The preview names files by their base name: more of each line fits.
+	file := func(name string) string {
+		if width > 0 {
+			return filepath.Base(name)
+		}
+		return name
+	}
+	line("  %s  %s:%d  %s", p.paint(red, "anchor"), file(c.Anchor.Source), c.Anchor.Line, c.Anchor.Text)
 	if c.Split != nil {
-		fmt.Fprintf(w, "  %s from %s to %s, %s\n", p.paint(bold, "took"), stamp(c.Began.In(c.Time.Location()), time.Millisecond),
+		line("  %s from %s to %s, %s", p.paint(bold, "took"), stamp(c.Began.In(c.Time.Location()), time.Millisecond),
 			stamp(c.Began.Add(c.Duration).In(c.Time.Location()), time.Millisecond), c.Split)
 		if c.Basis == correlate.BasisNone {
-			fmt.Fprintf(w, "  %s nothing in the logs explains %s of it\n", p.paint(magenta, "note:"), correlate.Seconds(c.Split.Other))
+			line("  %s nothing in the logs explains %s of it", p.paint(magenta, "note:"), correlate.Seconds(c.Split.Other))
 		}
 	}
 	for _, n := range c.Notes {
-		fmt.Fprintf(w, "  %s %s\n", p.paint(magenta, "note:"), n)
+		line("  %s %s", p.paint(magenta, "note:"), n)
 	}
 	for _, l := range c.Evidence {
 		approx := " "
@@ -95,10 +177,37 @@ func (t *Text) Chain(c *correlate.Chain) error {
 		if l.Role == correlate.RoleCause {
 			text = p.paint(yellow, text)
 		}
-		fmt.Fprintf(w, "  %s:%d  %s  %s  %s\n", l.Event.Source, l.Event.Line, p.paint(dim, offset(l.Offset)+approx), text, p.paint(dim, "("+l.Why+")"))
+		line("  %s:%d  %s  %s  %s", file(l.Event.Source), l.Event.Line, p.paint(dim, offset(l.Offset)+approx), text, p.paint(dim, "("+l.Why+")"))
 	}
 	w.WriteByte('\n')
-	return chainWritten(w, t.batch)
+}
+
+// cut shortens a line to width runes, ending it with "…"; colour escapes
+// are not counted, and a cut line is reset to no colour.
+func cut(s string, width int) string {
+	n, esc := 0, false
+	for i, r := range s {
+		switch {
+		case esc:
+			esc = r != 'm'
+			continue
+		case r == '\x1b':
+			esc = true
+			continue
+		}
+		n++
+		if n == width {
+			if i+utf8.RuneLen(r) == len(s) {
+				return s
+			}
+			out := s[:i] + "…"
+			if strings.Contains(out, "\x1b[") {
+				out += "\x1b[0m"
+			}
+			return out
+		}
+	}
+	return s
 }
 
 func basisText(b correlate.Basis) string {
@@ -119,8 +228,213 @@ func offset(d time.Duration) string {
 	return fmt.Sprintf("%+.3fs", d.Seconds())
 }
 
-// Finish implements Renderer.
+// Finish implements Renderer: answer first, the verdict, the count and
+// usual fix of each cause and its strongest chain, then every chain and
+// the whole summary (or, with Selection.Summary, a summary that fits a
+// screen); else the summary after the chains written already.
 func (t *Text) Finish(r *Run) error {
+	if !t.answerFirst {
+		t.writeSummary(r)
+		return t.w.Flush()
+	}
+	defer t.rest.close()
+	t.writeAnswer(r)
+	if t.sel.Summary {
+		t.writeBrief(r)
+		return t.w.Flush()
+	}
+	t.writePreview(r)
+	if t.sel.Top == 0 || t.sel.All {
+		if t.sel.Top == 0 && r.Summary.Anchors > 0 {
+			fmt.Fprintf(t.w, "%s\n\n", t.pal.paint(bold, "Every chain, in the order their windows closed:"))
+		}
+		if err := t.rest.copyTo(t.w); err != nil {
+			return err
+		}
+	}
+	t.writeSummary(r)
+	if v := Verdict(r); v != "" && t.closing {
+		fmt.Fprintf(t.w, "\n%s %s\n", t.pal.paint(bold, "Verdict:"), v)
+	}
+	return t.w.Flush()
+}
+
+// writeAnswer writes what a person asks first: the verdict, and each
+// cause's count with its usual fix, one line each.
+func (t *Text) writeAnswer(r *Run) {
+	w, s := t.w, &r.Summary
+	width := t.width
+	if v := Verdict(r); v != "" {
+		fmt.Fprintf(w, "%s %s\n", t.pal.paint(bold, "Verdict:"), v)
+	} else {
+		fmt.Fprintf(w, "%s no %s responses to %s in these logs\n", t.pal.paint(bold, "Verdict:"),
+			strings.Join(anchorKinds(&r.Config), " or "), strings.Join(r.Config.Paths, " or "))
+	}
+	if s.Anchors > 0 {
+		fmt.Fprintf(w, "  %s (%s) from %s to %s\n", count(s.Anchors, "anchor"), anchorWhat(&r.Config),
+			stamp(s.First, time.Second), stamp(s.Last, time.Second))
+	}
+	if rt := rangeText(&r.Config); rt != "" {
+		fmt.Fprintf(w, "  range: %s\n", rt)
+	}
+	type row struct {
+		cause string
+		n     int
+		fix   string
+	}
+	var rows []row
+	for _, h := range r.Hypotheses.Rows {
+		if h.Status == verdict.Confirmed {
+			rows = append(rows, row{h.Cause.ID, h.Anchors, "fix: " + h.Cause.Fix})
+		}
+	}
+	for _, class := range sortedKeys(r.Hypotheses.Uncatalogued) {
+		rows = append(rows, row{class, r.Hypotheses.Uncatalogued[class], "its own exception; no catalogued cause"})
+	}
+	if n := r.Hypotheses.Unexplained - sumValues(r.Hypotheses.Uncatalogued); n > 0 {
+		rows = append(rows, row{correlate.Unknown, n, "nothing in the logs explains these"})
+	}
+	cw := 12
+	for _, x := range rows {
+		cw = max(cw, len(x.cause))
+	}
+	for _, x := range rows {
+		fmt.Fprintf(w, "%s\n", cut(fmt.Sprintf("  %-*s %6d  %s", cw, x.cause, x.n, x.fix), width))
+	}
+	w.WriteByte('\n')
+}
+
+// writePreview writes the strongest chains of each cause, the causes by
+// count.
+func (t *Text) writePreview(r *Run) {
+	if len(t.best) == 0 {
+		return
+	}
+	counts := map[string]int{}
+	for k, cs := range t.best {
+		counts[k] = len(cs) + r.Summary.ByHypothesis[k] + r.Summary.ByCause[k]
+	}
+	switch {
+	case t.sel.Top > 0:
+		fmt.Fprintf(t.w, "%s\n\n", t.pal.paint(bold, fmt.Sprintf("The strongest %s of each cause (--top %d):", plural(t.sel.Top, "chain"), t.sel.Top)))
+	default:
+		fmt.Fprintf(t.w, "%s\n\n", t.pal.paint(bold, "The strongest chain of each cause (lines cut; every chain follows, then the whole summary):"))
+	}
+	for _, k := range sortedByCount(counts) {
+		for _, c := range t.best[k] {
+			t.w.WriteString(c.text)
+		}
+	}
+}
+
+// writeBrief is the summary that fits a screen (--summary): what the
+// whole summary says, a line each.
+func (t *Text) writeBrief(r *Run) {
+	w, width := t.w, t.width
+	line := func(format string, args ...any) {
+		fmt.Fprintf(w, "%s\n", cut(fmt.Sprintf(format, args...), width))
+	}
+	tab := &r.Hypotheses
+	byStatus := map[verdict.Status][]string{}
+	for _, h := range tab.Rows {
+		byStatus[h.Status] = append(byStatus[h.Status], h.Cause.ID)
+	}
+	seen := ""
+	if names := byStatus[verdict.Seen]; len(names) > 0 {
+		seen = " (" + strings.Join(names, ", ") + ")"
+	}
+	line("Hypotheses: %d confirmed, %d seen%s, %d rejected, %d not checked", len(byStatus[verdict.Confirmed]), len(byStatus[verdict.Seen]), seen,
+		len(byStatus[verdict.Rejected]), len(byStatus[verdict.NotChecked]))
+	if len(r.Load) > 0 {
+		top := r.Load[len(r.Load)-1]
+		rate := ""
+		if top.Responses > 0 {
+			rate = fmt.Sprintf(" (%.1f%% of the anchored paths' responses)", 100*float64(top.Anchors)/float64(top.Responses))
+		}
+		from := "no anchor during Locust's history"
+		if r.LowestLoad >= 0 {
+			from = fmt.Sprintf("anchors from %d users on", r.LowestLoad)
+		}
+		line("Load: %s; at %d users, %d anchors in %d s%s", from, top.Users, top.Anchors, top.Seconds, rate)
+	}
+	if p := r.Pressure; p != nil {
+		line("Pool: PgBouncer's clients waited %s per second at the peak (about %.1f queued) at %s", p.Peak.Wait.Round(time.Millisecond),
+			p.Peak.Wait.Seconds(), stamp(inAnchorsZone(r, p.Peak.Time), time.Second))
+	}
+	for _, l := range r.Latency {
+		line("Latency %s: %d requests, p50 %s, p95 %s, max %s; %s", l.Path, l.Requests, correlate.Seconds(l.P50),
+			correlate.Seconds(l.P95), correlate.Seconds(l.Max), count(l.Slow, "slow anchor"))
+	}
+	for _, c := range r.Client {
+		for _, f := range c.Findings {
+			if f.Kind != "AGREE" {
+				line("Locust %s %s: %s %s: Locust %d, server %d", c.Method, c.Path, f.Kind, f.What, f.Client, f.Server)
+			}
+		}
+	}
+	for _, c := range r.Clocks {
+		if c.Applied {
+			line("Clock: %s read as UTC%s, %s", filepath.Base(c.File), c.Estimate.Offset, c.Basis())
+		}
+	}
+	var names []string
+	for _, src := range r.Sources {
+		names = append(names, filepath.Base(src.File))
+	}
+	line("Read %s: %s", count(len(r.Sources), "source"), strings.Join(names, ", "))
+	if len(r.Skipped) > 0 {
+		line("Skipped %s: %s", count(len(r.Skipped), "file"), strings.Join(r.Skipped, ", "))
+	}
+	line("(every chain and the whole summary: the same command without --summary; a post-mortem section: --format markdown)")
+}
+
+// inAnchorsZone gives a time in the zone the anchors are shown in (the
+// zone of --tz or the one estimated), so that one summary has one clock.
+func inAnchorsZone(r *Run, t time.Time) time.Time {
+	if r.Summary.First.IsZero() {
+		return t
+	}
+	return t.In(r.Summary.First.Location())
+}
+
+// anchorKinds says which responses make anchors: statuses, and slow ones.
+func anchorKinds(c *correlate.Config) []string {
+	var out []string
+	for _, st := range c.Statuses {
+		out = append(out, st.String())
+	}
+	if c.Slow > 0 {
+		out = append(out, "took >= "+c.Slow.String())
+	}
+	return out
+}
+
+// anchorWhat describes the anchors: methods, paths and kinds.
+func anchorWhat(c *correlate.Config) string {
+	methods := "any method"
+	if len(c.Methods) > 0 {
+		methods = strings.Join(c.Methods, "|")
+	}
+	return fmt.Sprintf("%s %s %s", methods, strings.Join(c.Paths, " "), strings.Join(anchorKinds(c), ","))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func sumValues(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// writeSummary writes the whole summary.
+func (t *Text) writeSummary(r *Run) {
 	w := t.w
 	s := &r.Summary
 	methods := "any method"
@@ -214,7 +528,6 @@ func (t *Text) Finish(r *Run) error {
 	for _, sk := range r.Skipped {
 		fmt.Fprintf(w, "  %s: skipped\n", sk)
 	}
-	return w.Flush()
 }
 
 // writeDisorder says how long chains waited for lines written out of order,

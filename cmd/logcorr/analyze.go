@@ -34,7 +34,19 @@ type matchFlags struct {
 	Since       string        `name:"since" placeholder:"TIME" help:"Only anchors at or after TIME: 2026-11-27T00:15:30+07:00, or 2026-11-27 00:15:30 read in the --tz zone. Evidence is still looked for around them."`
 	Until       string        `name:"until" placeholder:"TIME" help:"Only anchors before TIME (as --since)."`
 	ExitCode    bool          `name:"exit-code" help:"Exit 1 when anchors were found, 0 when none (as grep does; for scripts after a load test)."`
+	Summary     bool          `name:"summary" help:"Print the verdict and the summary only, no chain (in text, one screen)."`
+	Top         int           `name:"top" placeholder:"N" help:"Print only the N strongest chains of each cause (most evidence, then earliest)."`
+	Cause       []string      `name:"cause" placeholder:"ID" help:"Print only chains of this cause: a catalogued id (query_wait_timeout) or an exception class (repeatable). The summary still counts every chain."`
+	Chains      bool          `name:"chains" help:"Print every chain (of --cause), whatever --top says."`
 	Color       string        `name:"color" enum:"auto,always,never" default:"auto" help:"Colour text output: auto (when stdout is a terminal and NO_COLOR is not set), always or never."`
+}
+
+// selection is the chains the flags ask to print.
+func (f *matchFlags) selection() (report.Selection, error) {
+	if f.Top < 0 {
+		return report.Selection{}, errors.New("--top must not be negative")
+	}
+	return report.Selection{Summary: f.Summary, Top: f.Top, Causes: f.Cause, All: f.Chains}, nil
 }
 
 // colour decides --color: always and never win over NO_COLOR, as a flag
@@ -376,7 +388,16 @@ func (a *analyzeCmd) Run(e *env) error {
 	for _, in := range inputs {
 		batch = batch && in.Path != source.Stdin
 	}
-	pl := newPipeline(cfg, report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e), Batch: batch}), verdict.NewCoverage(cat.kinds()))
+	sel, err := a.selection()
+	if err != nil {
+		return err
+	}
+	// Text answers first: the verdict, then the chains; on a terminal the
+	// verdict closes the output too, and the lines that must fit the
+	// first screen are cut to its width.
+	out := report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e), Batch: batch, AnswerFirst: true, Select: sel,
+		Width: e.stdoutWidth, Closing: e.stdoutTerminal})
+	pl := newPipeline(cfg, out, verdict.NewCoverage(cat.kinds()))
 	cat.coverage = pl.coverage
 	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, cat, lr)
 	merge := correlate.NewMerge(srcs...)

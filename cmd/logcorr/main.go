@@ -47,6 +47,8 @@ type env struct {
 	// stdoutTerminal and stderrTerminal say whether a person watches:
 	// colour (--color auto) and the progress bar depend on it.
 	stdoutTerminal, stderrTerminal bool
+	// stdoutWidth is the terminal's width in columns (0: not a terminal).
+	stdoutWidth int
 	// noColor says the user or the terminal wants no colour: NO_COLOR
 	// (https://no-color.org), TERM=dumb, or a console without escapes.
 	noColor bool
@@ -81,6 +83,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr,
 		stdoutTerminal: isTerminal(stdout), stderrTerminal: isTerminal(stderr)}
 	e.noColor = os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" || (e.stdoutTerminal && !ansiWorks(stdout))
+	if f, ok := stdout.(*os.File); ok && e.stdoutTerminal {
+		e.stdoutWidth, _, _ = term.GetSize(int(f.Fd()))
+	}
 	return e.run(args)
 }
 

@@ -505,7 +505,11 @@ func (c *tailCmd) Run(e *env) error {
 		}
 	}
 	run := &report.Run{Config: cfg}
-	pl := newPipeline(cfg, report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e)}), verdict.NewCoverage(nil))
+	sel, err := c.selection()
+	if err != nil {
+		return err
+	}
+	pl := newPipeline(cfg, report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e), Select: sel}), verdict.NewCoverage(nil))
 	cat := newCatalog()
 	cat.coverage = pl.coverage
 	opts.OnPart = cat.found

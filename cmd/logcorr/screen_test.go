@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// screenRows is how many rows of a terminal width columns wide text takes,
+// long lines wrapping.
+func screenRows(lines []string, width int) []string {
+	var rows []string
+	for _, l := range lines {
+		r := []rune(l)
+		if len(r) == 0 {
+			rows = append(rows, "")
+		}
+		for len(r) > 0 {
+			n := min(width, len(r))
+			rows = append(rows, string(r[:n]))
+			r = r[n:]
+		}
+	}
+	return rows
+}
+
+// TestFirstScreen: the README's sample command, run on a 120×40 terminal,
+// shows the verdict and one chain of each cause on its first screen, and
+// --summary fits on one screen whole.
+func TestFirstScreen(t *testing.T) {
+	t.Chdir("../..")
+	run := func(args ...string) string {
+		var stdout, stderr bytes.Buffer
+		e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+			stdoutTerminal: true, noColor: true, stdoutWidth: 120}
+		require.Equal(t, exitOK, e.run(args), stderr.String())
+		return stdout.String()
+	}
+	const sample = "testdata/login-storm-psycopg2/logs/"
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", sample)
+	var causes []string
+	for _, h := range doc.Hypotheses {
+		if h.Status == "CONFIRMED" {
+			causes = append(causes, h.ID)
+		}
+	}
+	require.Len(t, causes, 2, "the sample has two causes")
+
+	out := run("analyze", "--tz", "Asia/Jakarta", sample)
+	screen := strings.Join(screenRows(strings.Split(out, "\n"), 120)[:40], "\n")
+	assert.Contains(t, screen, "Verdict: of 388 anchors, 334 (86%) PgBouncer pool exhausted (query_wait_timeout)")
+	for _, c := range causes {
+		assert.Contains(t, screen, "  "+c+" ", "%s's count and fix", c)
+	}
+	assert.Regexp(t, `(?m)^#\d+ POST /accounts/login/ 500 at \S+  cause: query_wait_timeout `, screen)
+	assert.Regexp(t, `(?m)^#\d+ POST /accounts/login/ 500 at \S+  cause: redis\.exceptions\.ConnectionError `, screen)
+	assert.True(t, strings.HasSuffix(out, "\nVerdict: of 388 anchors, 334 (86%) PgBouncer pool exhausted (query_wait_timeout); 54 (14%) Redis unreachable (redis_connection_error)\n"),
+		"a terminal gets the verdict at the end too")
+
+	brief := run("analyze", "--tz", "Asia/Jakarta", "--summary", sample)
+	rows := screenRows(strings.Split(strings.TrimSuffix(brief, "\n"), "\n"), 120)
+	assert.LessOrEqual(t, len(rows), 40, "--summary fits a screen:\n%s", brief)
+	assert.NotContains(t, brief, "#1 ", "no chain")
+	for _, want := range []string{"Verdict:", "Load:", "Pool:", "OVERCOUNT", "Read 11 sources"} {
+		assert.Contains(t, brief, want)
+	}
+	for _, l := range strings.Split(brief, "\n") {
+		assert.LessOrEqual(t, utf8.RuneCountInString(l), 140, "a line of --summary wraps at most once: %q", l)
+	}
+}
+
+// TestSelection: --cause, --top and --chains choose the chains printed, in
+// text and JSON, while the summary counts every chain.
+func TestSelection(t *testing.T) {
+	logs := "../../testdata/login-storm-psycopg2/logs"
+	all := analyzeJSON(t, "--tz", "Asia/Jakarta", logs)
+	redis := analyzeJSON(t, "--tz", "Asia/Jakarta", "--cause", "redis_connection_error", logs)
+	assert.Len(t, redis.Chains, 54)
+	assert.Equal(t, all.ByCause, redis.ByCause, "the summary counts every chain")
+	top := analyzeJSON(t, "--tz", "Asia/Jakarta", "--top", "2", logs)
+	assert.Len(t, top.Chains, 4, "two of each of the two causes")
+	for i := 1; i < len(top.Chains); i++ {
+		assert.LessOrEqual(t, top.Chains[i-1].Anchor.Time, top.Chains[i].Anchor.Time, "in time order")
+	}
+	both := analyzeJSON(t, "--tz", "Asia/Jakarta", "--top", "2", "--chains", logs)
+	assert.Len(t, both.Chains, len(all.Chains))
+	none := analyzeJSON(t, "--tz", "Asia/Jakarta", "--summary", logs)
+	assert.Empty(t, none.Chains)
+	assert.Equal(t, all.Anchors, none.Anchors)
+
+	code, out, stderr := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "--top", "1", "--cause", "query_wait_timeout", logs)
+	require.Equal(t, exitOK, code, stderr)
+	headers := regexp.MustCompile(`(?m)^#\d+ .*  cause: (\S+) \(`).FindAllStringSubmatch(out, -1)
+	require.Len(t, headers, 1, "one chain")
+	assert.Equal(t, "query_wait_timeout", headers[0][1])
+	assert.NotContains(t, out, "Every chain")
+}

@@ -1,0 +1,69 @@
+package report
+
+import (
+	"bytes"
+	"io"
+	"os"
+)
+
+// spool holds text written now and read back at the end: the chains a
+// report prints after its verdict. It keeps up to spoolMemory in memory
+// and the rest in a temporary file, so that a run of tens of thousands of
+// chains costs disk, not memory.
+type spool struct {
+	mem  bytes.Buffer
+	file *os.File
+	err  error
+}
+
+const spoolMemory = 4 << 20
+
+func (s *spool) Write(b []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.file == nil && s.mem.Len()+len(b) > spoolMemory {
+		f, err := os.CreateTemp("", "logcorr-chains-*")
+		if err != nil {
+			// Without a temporary folder the chains stay in memory.
+			return s.mem.Write(b)
+		}
+		// Removed at once: the open file lives on until Close, and
+		// nothing is left behind if logcorr is killed.
+		_ = os.Remove(f.Name())
+		s.file = f
+	}
+	if s.file != nil {
+		n, err := s.file.Write(b)
+		s.err = err
+		return n, err
+	}
+	return s.mem.Write(b)
+}
+
+// copyTo writes everything spooled to w, in order, and releases it.
+func (s *spool) copyTo(w io.Writer) error {
+	if s.err != nil {
+		return s.err
+	}
+	if _, err := w.Write(s.mem.Bytes()); err != nil {
+		return err
+	}
+	s.mem = bytes.Buffer{}
+	if s.file == nil {
+		return nil
+	}
+	defer s.close()
+	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := io.Copy(w, s.file)
+	return err
+}
+
+func (s *spool) close() {
+	if s.file != nil {
+		s.file.Close()
+		s.file = nil
+	}
+}
