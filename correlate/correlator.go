@@ -175,6 +175,11 @@ func New(cfg Config, out func(Chain)) *Correlator {
 		votes: map[string]map[string]int{}}
 }
 
+// SetRange restricts anchors to [since, until), before any event is added.
+func (c *Correlator) SetRange(since, until time.Time) {
+	c.cfg.Since, c.cfg.Until = since, until
+}
+
 // Add takes one event, and returns the cause it shows when it is a cause
 // line (nil for an anchor's report or any other event), so that callers
 // counting cause lines need not look for it again.

@@ -57,6 +57,11 @@ type Run struct {
 	// LoadSpan.
 	OutsideLoad int
 	LoadSpan    [2]time.Time
+	// Elsewhere, in a run with no anchor, are the paths whose responses
+	// had the anchors' status; Nearest names, for an anchored path no log
+	// has, the path it was likely meant to be.
+	Elsewhere []verdict.PathCount
+	Nearest   map[string]string
 	// Latency is each anchored path's latency summary (--slow).
 	Latency []verdict.PathLatency
 	// Pressure is PgBouncer's pool wait over time, when it logged stats.

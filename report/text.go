@@ -269,6 +269,9 @@ func (t *Text) writeAnswer(r *Run) {
 	} else {
 		fmt.Fprintf(w, "%s no %s responses to %s in these logs\n", t.pal.paint(bold, "Verdict:"),
 			strings.Join(anchorKinds(&r.Config), " or "), strings.Join(r.Config.Paths, " or "))
+		if hint := noAnchorHint(r); hint != "" {
+			fmt.Fprintf(w, "  %s\n", hint)
+		}
 	}
 	if s.Anchors > 0 {
 		fmt.Fprintf(w, "  %s (%s) from %s to %s\n", count(s.Anchors, "anchor"), anchorWhat(&r.Config),
@@ -388,6 +391,51 @@ func (t *Text) writeBrief(r *Run) {
 	line("(every chain and the whole summary: the same command without --summary; a post-mortem section: --format markdown)")
 }
 
+// noAnchorHint says, for a run with no anchor, what was there: the logs'
+// span, the paths that had such responses, a path like the one asked for.
+func noAnchorHint(r *Run) string {
+	var first, last time.Time
+	for _, src := range r.Sources {
+		if src.Events == 0 {
+			continue
+		}
+		if first.IsZero() || src.First.Before(first) {
+			first = src.First
+		}
+		if src.Last.After(last) {
+			last = src.Last
+		}
+	}
+	// One clock: the zone naive times were read in (--tz, or estimated).
+	loc := first.Location()
+	for _, src := range r.Sources {
+		if src.Zone != "" && src.Events > 0 {
+			loc = src.First.Location()
+			break
+		}
+	}
+	var parts []string
+	if !first.IsZero() {
+		parts = append(parts, fmt.Sprintf("the logs run from %s to %s", stamp(first.In(loc), time.Second), stamp(last.In(loc), time.Second)))
+	}
+	if len(r.Elsewhere) > 0 {
+		var on []string
+		for _, p := range r.Elsewhere {
+			on = append(on, fmt.Sprintf("%s (%d)", p.Path, p.Count))
+		}
+		parts = append(parts, fmt.Sprintf("%s responses were on %s", strings.Join(anchorKinds(&r.Config), " or "), strings.Join(on, ", ")))
+	}
+	for _, p := range r.Config.Paths {
+		if near, ok := r.Nearest[p]; ok {
+			parts = append(parts, fmt.Sprintf("no log has %s; did you mean --path %s?", p, near))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "; ")
+}
+
 // inAnchorsZone gives a time in the zone the anchors are shown in (the
 // zone of --tz or the one estimated), so that one summary has one clock.
 func inAnchorsZone(r *Run, t time.Time) time.Time {
@@ -461,6 +509,9 @@ func (t *Text) writeSummary(r *Run) {
 	}
 	if s.Anchors == 0 {
 		fmt.Fprintf(w, "  No %s responses to %s in these logs.\n", strings.Join(statuses, " or "), strings.Join(r.Config.Paths, " or "))
+		if hint := noAnchorHint(r); hint != "" {
+			fmt.Fprintf(w, "  %s\n", hint)
+		}
 	}
 	causes := make([]string, 0, len(s.ByCause))
 	for k := range s.ByCause {

@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -195,4 +196,82 @@ func (r Route) kept() Route {
 func (k recordKey) kept() recordKey {
 	k.File, k.Path, k.Exc = strings.Clone(k.File), strings.Clone(k.Path), strings.Clone(k.Exc)
 	return k
+}
+
+// PathCount is how many responses a path had.
+type PathCount struct {
+	Path  string
+	Count int
+}
+
+// Elsewhere says, for a run with no anchor, what was there instead: the
+// paths whose access lines had a status that would have made anchors, most
+// first (at most three), and for each anchored path the path with access
+// lines nearest it in spelling ("/accounts/login" for "/accounts/login/").
+func (t *Traffic) Elsewhere(wanted func(status int) bool, paths []string) (matching []PathCount, nearest map[string]string) {
+	lines := t.access
+	if len(lines) == 0 {
+		lines = t.proxied
+	}
+	byPath := map[string]int{}
+	seen := map[string]bool{}
+	for r, n := range lines {
+		seen[r.Path] = true
+		if wanted(r.Status) && !t.paths[r.Path] {
+			byPath[r.Path] += n
+		}
+	}
+	for p, n := range byPath {
+		matching = append(matching, PathCount{p, n})
+	}
+	sort.Slice(matching, func(i, j int) bool {
+		if matching[i].Count != matching[j].Count {
+			return matching[i].Count > matching[j].Count
+		}
+		return matching[i].Path < matching[j].Path
+	})
+	if len(matching) > 3 {
+		matching = matching[:3]
+	}
+	for _, want := range paths {
+		if seen[want] {
+			continue
+		}
+		best, bestD := "", 0
+		for p := range seen {
+			if d := editDistance(strings.ToLower(want), strings.ToLower(p)); best == "" || d < bestD || d == bestD && p < best {
+				best, bestD = p, d
+			}
+		}
+		// Only a near miss is worth naming: a slash, a letter's case, a
+		// typo or two.
+		if best != "" && bestD <= max(2, len(want)/8) {
+			if nearest == nil {
+				nearest = map[string]string{}
+			}
+			nearest[want] = best
+		}
+	}
+	return matching, nearest
+}
+
+// editDistance is the Levenshtein distance between two strings' bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -31,8 +31,11 @@ type matchFlags struct {
 	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, access, pgbouncer, postgresql or postgresql:LOG_LINE_PREFIX, a preset such as django-verbose, or python:LOGGING-FORMAT (repeatable; logcorr formats lists them all)."`
 	Causes      []string      `name:"causes" sep:"none" placeholder:"FILE" predictor:"file" help:"Add the causes in this JSON file to the catalogue, before the built-in ones (docs/causes.md; repeatable)."`
 	Format      string        `name:"format" enum:"text,json,markdown,html" default:"text" help:"Output: text, json, markdown (a post-mortem section) or html (a self-contained report with a timeline)."`
-	Since       string        `name:"since" placeholder:"TIME" help:"Only anchors at or after TIME: 2026-11-27T00:15:30+07:00, or 2026-11-27 00:15:30 read in the --tz zone. Evidence is still looked for around them."`
+	Since       string        `name:"since" placeholder:"TIME" help:"Only anchors at or after TIME: 2026-11-27T00:15:30+07:00, or 2026-11-27 00:15:30 (or as a log writes it: 27/Nov/2026 00:15:30) read in the --tz zone, else in the zone estimated for the logs. Evidence is still looked for around them."`
 	Until       string        `name:"until" placeholder:"TIME" help:"Only anchors before TIME (as --since)."`
+	// boundsToZone: a naive --since/--until waits for the logs' estimated
+	// zone (rebound).
+	boundsToZone bool
 	ExitCode    bool          `name:"exit-code" help:"Exit 1 when anchors were found, 0 when none (as grep does; for scripts after a load test)."`
 	Summary     bool          `name:"summary" help:"Print the verdict and the summary only, no chain (in text, one screen)."`
 	Top         int           `name:"top" placeholder:"N" help:"Print only the N strongest chains of each cause (most evidence, then earliest)."`
@@ -137,22 +140,14 @@ func (f *matchFlags) setup(e *env) (correlate.Config, *source.Options, error) {
 			opts.Zones = append(opts.Zones, source.Rule[*time.Location]{Glob: glob, Value: loc})
 		}
 	}
-	for _, b := range []struct {
-		flag, value string
-		to          *time.Time
-	}{{"--since", f.Since, &cfg.Since}, {"--until", f.Until, &cfg.Until}} {
-		if b.value == "" {
-			continue
-		}
-		t, err := parseTimeBound(b.value, opts.Loc)
-		if err != nil {
-			return cfg, nil, fmt.Errorf("%s %w", b.flag, err)
-		}
-		*b.to = t
+	// Without --tz, a naive bound is read in the zone estimated for the
+	// logs, once it is known (rebound); the local zone until then, whose
+	// order is no test.
+	naive, err := f.bounds(&cfg, opts.Loc, globalZone(f.TZ))
+	if err != nil {
+		return cfg, nil, err
 	}
-	if !cfg.Since.IsZero() && !cfg.Until.IsZero() && !cfg.Since.Before(cfg.Until) {
-		return cfg, nil, errors.New("--since must be before --until")
-	}
+	f.boundsToZone = naive && !globalZone(f.TZ)
 	for _, p := range f.Parser {
 		glob, spec, ok := strings.Cut(p, "=")
 		if !ok || glob == "" {
@@ -167,6 +162,82 @@ func (f *matchFlags) setup(e *env) (correlate.Config, *source.Options, error) {
 	return cfg, opts, nil
 }
 
+// bounds reads --since and --until into cfg, naive ones in loc, and says
+// whether one was naive.
+func (f *matchFlags) bounds(cfg *correlate.Config, loc *time.Location, final bool) (naive bool, err error) {
+	cfg.Since, cfg.Until = time.Time{}, time.Time{}
+	for _, b := range []struct {
+		flag, value string
+		to          *time.Time
+	}{{"--since", f.Since, &cfg.Since}, {"--until", f.Until, &cfg.Until}} {
+		if b.value == "" {
+			continue
+		}
+		t, zoned, err := parseTimeBound(b.value, loc)
+		if err != nil {
+			return false, fmt.Errorf("%s %w", b.flag, err)
+		}
+		naive = naive || !zoned
+		*b.to = t
+	}
+	if (final || !naive) && !cfg.Since.IsZero() && !cfg.Until.IsZero() && !cfg.Since.Before(cfg.Until) {
+		return false, errors.New("--since must be before --until")
+	}
+	return naive, nil
+}
+
+// globalZone reports whether --tz names a zone for every file.
+func globalZone(tz []string) bool {
+	for _, z := range tz {
+		if !strings.Contains(z, "=") {
+			return true
+		}
+	}
+	return false
+}
+
+// rebound reads naive --since/--until again in the zone estimated for the
+// logs (the offset most of the estimated logs were given), so that a time
+// copied from a log means what it says there; it says so on stderr.
+func (f *matchFlags) rebound(e *env, cfg *correlate.Config, clocks []report.ClockReport) (bool, error) {
+	if !f.boundsToZone {
+		return false, nil
+	}
+	votes := map[time.Duration]int{}
+	var best time.Duration
+	var from string
+	for _, c := range clocks {
+		if !c.Applied {
+			continue
+		}
+		votes[c.Estimate.Offset]++
+		if n := votes[c.Estimate.Offset]; n > votes[best] || n == votes[best] && from == "" {
+			best, from = c.Estimate.Offset, filepath.Base(c.File)
+		}
+	}
+	loc, why := time.Local, "the local zone: no log's zone was estimated"
+	if from != "" {
+		loc = time.FixedZone(formatOffset(best), int(best/time.Second))
+		why = fmt.Sprintf("%s, the zone estimated for %s and the other logs of naive times", loc, from)
+	}
+	if _, err := f.bounds(cfg, loc, true); err != nil {
+		return false, err
+	}
+	if from == "" {
+		return false, nil
+	}
+	e.warn(fmt.Sprintf("--since/--until read in %s (give --tz to choose)", why))
+	return true, nil
+}
+
+func formatOffset(d time.Duration) string {
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	return fmt.Sprintf("UTC%s%02d:%02d", sign, int(d.Hours()), int(d.Minutes())%60)
+}
+
 // timeBoundLayouts are the forms --since and --until take: RFC 3339, and
 // the same without a zone (read in the --tz zone), with a space or a T,
 // to the minute or the second (a fraction is always allowed after seconds).
@@ -177,15 +248,22 @@ var timeBoundLayouts = []struct {
 	{time.RFC3339, true},
 	{"2006-01-02 15:04:05Z07:00", true},
 	{"2006-01-02T15:04Z07:00", true},
+	{"2006-01-02 15:04:05 MST", true},
+	{"02/Jan/2006:15:04:05 -0700", true}, // an access log's
 	{"2006-01-02T15:04:05", false},
 	{"2006-01-02 15:04:05", false},
+	{"2006-01-02 15:04:05,000", false}, // Python logging's asctime
 	{"2006-01-02T15:04", false},
 	{"2006-01-02 15:04", false},
+	{"02/Jan/2006 15:04:05", false}, // runserver's
+	{"02/Jan/2006:15:04:05", false},
 	{"2006-01-02", false},
 }
 
-func parseTimeBound(s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
+// parseTimeBound reads a --since/--until value, and says whether it named
+// its zone.
+func parseTimeBound(s string, loc *time.Location) (time.Time, bool, error) {
+	s = strings.Trim(strings.TrimSpace(s), "[]")
 	for _, l := range timeBoundLayouts {
 		var t time.Time
 		var err error
@@ -195,10 +273,10 @@ func parseTimeBound(s string, loc *time.Location) (time.Time, error) {
 			t, err = time.ParseInLocation(l.layout, s, loc)
 		}
 		if err == nil {
-			return t, nil
+			return t, l.zoned, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q: want a date and time such as 2026-11-27T00:15:30+07:00 or 2026-11-27 00:15:30 (read in the --tz zone)", s)
+	return time.Time{}, false, fmt.Errorf("%q: want a date and time such as 2026-11-27T00:15:30+07:00, 2026-11-27 00:15:30 or 27/Nov/2026 00:15:30 (read in the --tz zone, else the zone estimated for the logs)", s)
 }
 
 // exit is how a command that ran to its end exits: input errors first,
@@ -400,6 +478,12 @@ func (a *analyzeCmd) Run(e *env) error {
 	pl := newPipeline(cfg, out, verdict.NewCoverage(cat.kinds()))
 	cat.coverage = pl.coverage
 	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, cat, lr)
+	if changed, err := a.rebound(e, &cfg, run.Clocks); err != nil {
+		return err
+	} else if changed {
+		run.Config = cfg
+		pl.setRange(cfg.Since, cfg.Until)
+	}
 	merge := correlate.NewMerge(srcs...)
 	defer merge.Close()
 	merge.OnError = func(i int, err error) {
@@ -456,6 +540,17 @@ func (p *pipeline) complete(e *env, run *report.Run, lr *locust.Run, kinds map[s
 	tally, traffic := p.tally, p.traffic
 	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, kinds)
 	run.Pressure = traffic.PoolPressure()
+	if run.Summary.Anchors == 0 {
+		wanted := func(status int) bool {
+			for _, r := range run.Config.Statuses {
+				if status >= r.Lo && status <= r.Hi {
+					return true
+				}
+			}
+			return false
+		}
+		run.Elsewhere, run.Nearest = traffic.Elsewhere(wanted, run.Config.Paths)
+	}
 	if p.latency != nil {
 		run.Latency = p.latency.Paths(run.Config.Paths)
 	}

@@ -226,6 +226,22 @@ func TestSinceUntil(t *testing.T) {
 		assert.True(t, until.Equal(parseStamp(t, got.Until)), got.Until)
 	}
 
+	// Without --tz, naive bounds are read in the zone estimated for the
+	// logs (the machine's zone would miss the run by hours), in the forms
+	// the logs write too.
+	for _, bounds := range [][]string{
+		{"--since", "2026-11-27 00:16", "--until", "2026-11-27 00:16:30"},
+		{"--since", "27/Nov/2026 00:16:00", "--until", "[27/Nov/2026:00:16:30]"},
+		{"--since", "2026-11-27 00:16:00,000", "--until", "27/Nov/2026:00:16:30 +0700"},
+	} {
+		code, out, errOut := runCLI(t, "", append([]string{"analyze", "--format", "json"}, append(bounds, logs)...)...)
+		require.Equal(t, exitOK, code, errOut)
+		var got analyzeDoc
+		require.NoError(t, json.Unmarshal([]byte(out), &got))
+		assert.Equal(t, chainKeys(want, same), chainKeys(got.Chains, same), "%v", bounds)
+		assert.Contains(t, errOut, "--since/--until read in UTC+07:00, the zone estimated for ")
+	}
+
 	for _, bad := range [][]string{
 		{"--since", "yesterday"},
 		{"--since", "2026-11-27 00:17", "--until", "2026-11-27 00:16"},

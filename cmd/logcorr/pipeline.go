@@ -63,3 +63,10 @@ func (p *pipeline) count(ev *parser.Event, cause *correlate.Cause) {
 	}
 	p.coverage.Event(ev)
 }
+
+// setRange changes --since/--until before any event came: a naive bound
+// waited for the logs' zone.
+func (p *pipeline) setRange(since, until time.Time) {
+	p.cfg.Since, p.cfg.Until = since, until
+	p.corr.SetRange(since, until)
+}

@@ -101,3 +101,19 @@ func TestSelection(t *testing.T) {
 	assert.Equal(t, "query_wait_timeout", headers[0][1])
 	assert.NotContains(t, out, "Every chain")
 }
+
+// TestNoAnchorSaysWhatWasThere: a run with no anchor says when the logs
+// ran, where responses of that status were, and the path likely meant.
+func TestNoAnchorSaysWhatWasThere(t *testing.T) {
+	logs := "../../testdata/login-storm-psycopg2/logs"
+	code, out, stderr := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "--path", "/accounts/login", logs)
+	require.Equal(t, exitOK, code, stderr)
+	lines := strings.SplitN(out, "\n", 3)
+	assert.Equal(t, "Verdict: no 500 responses to /accounts/login in these logs", lines[0])
+	assert.Equal(t, "  the logs run from 2026-11-27T00:15:00+07:00 to 2026-11-27T00:16:55+07:00; 500 responses were on /accounts/login/ (347), "+
+		"/dashboard/ (128), /accounts/logout/ (46); no log has /accounts/login; did you mean --path /accounts/login/?", lines[1])
+
+	code, out, stderr = runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "--since", "2026-11-27 03:00", logs)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "  the logs run from 2026-11-27T00:15:00+07:00 to 2026-11-27T00:16:55+07:00\n  range: only anchors from 2026-11-27T03:00:00+07:00 on\n")
+}

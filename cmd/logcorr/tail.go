@@ -496,6 +496,10 @@ func (c *tailCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	// tail estimates no zone: naive bounds stay in --tz's or the local one.
+	if _, err := c.bounds(&cfg, opts.Loc, true); err != nil {
+		return err
+	}
 	if c.Interval <= 0 || c.Idle <= 0 || c.Grace <= 0 || c.Duration < 0 || c.StopWithin < 0 {
 		return errors.New("--interval, --idle and --grace must be positive, --duration and --stop-within not negative")
 	}
