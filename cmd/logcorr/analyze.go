@@ -36,12 +36,12 @@ type matchFlags struct {
 	// boundsToZone: a naive --since/--until waits for the logs' estimated
 	// zone (rebound).
 	boundsToZone bool
-	ExitCode    bool          `name:"exit-code" help:"Exit 1 when anchors were found, 0 when none (as grep does; for scripts after a load test)."`
-	Summary     bool          `name:"summary" help:"Print the verdict and the summary only, no chain (in text, one screen)."`
-	Top         int           `name:"top" placeholder:"N" help:"Print only the N strongest chains of each cause (most evidence, then earliest)."`
-	Cause       []string      `name:"cause" placeholder:"ID" help:"Print only chains of this cause: a catalogued id (query_wait_timeout) or an exception class (repeatable). The summary still counts every chain."`
-	Chains      bool          `name:"chains" help:"Print every chain (of --cause), whatever --top says."`
-	Color       string        `name:"color" enum:"auto,always,never" default:"auto" help:"Colour text output: auto (when stdout is a terminal and NO_COLOR is not set), always or never."`
+	ExitCode     bool     `name:"exit-code" help:"Exit 1 when anchors were found, 0 when none (as grep does; for scripts after a load test)."`
+	Summary      bool     `name:"summary" help:"Print the verdict and the summary only, no chain (in text, one screen)."`
+	Top          int      `name:"top" placeholder:"N" help:"Print only the N strongest chains of each cause (most evidence, then earliest)."`
+	Cause        []string `name:"cause" placeholder:"ID" help:"Print only chains of this cause: a catalogued id (query_wait_timeout) or an exception class (repeatable). The summary still counts every chain."`
+	Chains       bool     `name:"chains" help:"Print every chain (of --cause), whatever --top says."`
+	Color        string   `name:"color" enum:"auto,always,never" default:"auto" help:"Colour text output: auto (when stdout is a terminal and NO_COLOR is not set), always or never."`
 }
 
 // selection is the chains the flags ask to print.
