@@ -175,6 +175,11 @@ func New(cfg Config, out func(Chain)) *Correlator {
 		votes: map[string]map[string]int{}}
 }
 
+// Waiting counts the requests assembled whose chains are not out yet:
+// waiting for more of their reports (their response), or for their window
+// to close.
+func (c *Correlator) Waiting() int { return len(c.open) + len(c.done) }
+
 // SetRange restricts anchors to [since, until), before any event is added.
 func (c *Correlator) SetRange(since, until time.Time) {
 	c.cfg.Since, c.cfg.Until = since, until

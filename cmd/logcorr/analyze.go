@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -27,10 +28,12 @@ type matchFlags struct {
 	Before      time.Duration `name:"before" default:"20s" help:"Look this far before the first report of an anchor's request for its cause."`
 	After       time.Duration `name:"after" default:"5s" help:"Look this far after an anchor's time."`
 	SameRequest time.Duration `name:"same-request" default:"60s" help:"How far apart two logs' reports of one request may be."`
-	TZ          []string      `name:"tz" sep:"none" placeholder:"[GLOB=]ZONE" help:"Zone of naive timestamps (IANA name, e.g. Asia/Jakarta; default the local zone). GLOB=ZONE sets it for matching files only (repeatable)."`
+	TZ          []string      `name:"tz" sep:"none" placeholder:"[GLOB=]ZONE" help:"Zone of naive timestamps (IANA name, e.g. Asia/Jakarta). Without it, analyze estimates each log's zone from the logs that write theirs (and says so); tail reads them in the local zone. GLOB=ZONE sets it for matching files only (repeatable)."`
 	Parser      []string      `name:"parser" sep:"none" placeholder:"GLOB=FORMAT" help:"Read matching files as FORMAT instead of detecting it: runserver, access, pgbouncer, postgresql or postgresql:LOG_LINE_PREFIX, a preset such as django-verbose, or python:LOGGING-FORMAT (repeatable; logcorr formats lists them all)."`
 	Causes      []string      `name:"causes" sep:"none" placeholder:"FILE" predictor:"file" help:"Add the causes in this JSON file to the catalogue, before the built-in ones (docs/causes.md; repeatable)."`
-	Format      string        `name:"format" enum:"text,json,markdown,html" default:"text" help:"Output: text, json, markdown (a post-mortem section) or html (a self-contained report with a timeline)."`
+	Format      string        `name:"format" short:"f" enum:"text,json,markdown,html" default:"text" help:"Output: text, json, markdown (a post-mortem section) or html (a self-contained report with a timeline)."`
+	Output      string        `name:"output" short:"o" placeholder:"FILE" predictor:"file" help:"Write the report to FILE instead of stdout (tail writes each chain as it comes; Ctrl-C to a pipeline loses nothing)."`
+	Quiet       bool          `name:"quiet" short:"q" help:"No notices and no progress bar on stderr; the exit status still says what happened."`
 	Since       string        `name:"since" placeholder:"TIME" help:"Only anchors at or after TIME: 2026-11-27T00:15:30+07:00, or 2026-11-27 00:15:30 (or as a log writes it: 27/Nov/2026 00:15:30) read in the --tz zone, else in the zone estimated for the logs. Evidence is still looked for around them."`
 	Until       string        `name:"until" placeholder:"TIME" help:"Only anchors before TIME (as --since)."`
 	// boundsToZone: a naive --since/--until waits for the logs' estimated
@@ -42,6 +45,21 @@ type matchFlags struct {
 	Cause        []string `name:"cause" placeholder:"ID" help:"Print only chains of this cause: a catalogued id (query_wait_timeout) or an exception class (repeatable). The summary still counts every chain."`
 	Chains       bool     `name:"chains" help:"Print every chain (of --cause), whatever --top says."`
 	Color        string   `name:"color" enum:"auto,always,never" default:"auto" help:"Colour text output: auto (when stdout is a terminal and NO_COLOR is not set), always or never."`
+}
+
+// redirect sends the report to --output: the file is made (or emptied)
+// before any work, so a bad path fails at once. done closes it.
+func (f *matchFlags) redirect(e *env) (done func() error, err error) {
+	e.quiet = f.Quiet
+	if f.Output == "" || f.Output == "-" {
+		return func() error { return nil }, nil
+	}
+	file, err := os.Create(f.Output)
+	if err != nil {
+		return nil, fmt.Errorf("--output: %w", err)
+	}
+	e.stdout, e.stdoutTerminal, e.stdoutWidth = file, false, 0
+	return file.Close, nil
 }
 
 // selection is the chains the flags ask to print.
@@ -335,11 +353,20 @@ func siblingHead(name string, streams []*source.Stream) []string {
 	return nil
 }
 
-func (a *analyzeCmd) Run(e *env) error {
+func (a *analyzeCmd) Run(e *env) (err error) {
 	cfg, opts, err := a.setup(e)
 	if err != nil {
 		return err
 	}
+	done, err := a.redirect(e)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := done(); err == nil && cerr != nil {
+			err = fmt.Errorf("--output: %w", cerr)
+		}
+	}()
 	prog := newProgress(e)
 	defer prog.done()
 	opts.Read = prog.add
@@ -621,6 +648,14 @@ func (p *pipeline) finish(e *env, run *report.Run) error {
 	renderErr := p.renderErr
 	if renderErr == nil {
 		renderErr = p.out.Finish(run)
+	}
+	if renderErr != nil && isBrokenPipe(renderErr) && e.stderr != nil {
+		// The reader of stdout is gone (Ctrl-C interrupts a whole
+		// pipeline): the person still gets the summary, on stderr.
+		e.warn(fmt.Sprintf("stdout was closed (%v) after %d chains; the summary follows here", renderErr, p.chains))
+		if err := report.New("text", e.stderr, report.Options{}).Finish(run); err == nil {
+			return exitError{exitInput}
+		}
 	}
 	if renderErr != nil {
 		return fmt.Errorf("writing output: %w", renderErr)

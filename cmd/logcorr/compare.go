@@ -41,6 +41,11 @@ func (c *compareCmd) Run(e *env) error {
 	if _, _, err := c.setup(e); err != nil {
 		return err
 	}
+	done, err := c.redirect(e)
+	if err != nil {
+		return err
+	}
+	defer done()
 	// Expectations are checked before the work, for their syntax.
 	if _, err := verdict.Check(&verdict.Figures{Requests: 1, PoolWaitPeak: 0}, c.Expect); err != nil {
 		return err
@@ -82,9 +87,9 @@ func (c *compareCmd) Run(e *env) error {
 // are analyze's by construction. Its notices go to stderr named by side.
 func (c *compareCmd) side(e *env, name, paths string) (*verdict.Figures, error) {
 	a := analyzeCmd{matchFlags: c.matchFlags, Paths: strings.Split(paths, ",")}
-	a.Format, a.ExitCode = "json", false
+	a.Format, a.ExitCode, a.Output = "json", false, ""
 	var out bytes.Buffer
-	sub := &env{ctx: e.ctx, stdin: e.stdin, stdout: &out, stderr: &prefixed{w: e.stderr, prefix: "logcorr: " + name + ": "}, noColor: true}
+	sub := &env{ctx: e.ctx, stdin: e.stdin, stdout: &out, stderr: &prefixed{w: e.stderr, prefix: "logcorr: " + name + ": "}, noColor: true, quiet: e.quiet}
 	if err := a.Run(sub); err != nil {
 		var ee exitError
 		if !errors.As(err, &ee) || out.Len() == 0 {

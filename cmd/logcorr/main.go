@@ -25,7 +25,53 @@ const (
 	exitInput = 2 // bad usage, unreadable input, bad zone or format
 )
 
-var version = "dev"
+// version is set by -ldflags "-X main.version=…" in a release build; else
+// it comes from the build's own information (buildVersion).
+var version = ""
+
+// buildVersion says which logcorr this is: the module version go install
+// recorded, else the commit it was built from (and whether the tree had
+// changes), else "dev".
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	return versionOf(info)
+}
+
+func versionOf(info *debug.BuildInfo) string {
+	v := info.Main.Version
+	var rev, at string
+	modified := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if v != "" && v != "(devel)" {
+		return v
+	}
+	if rev == "" {
+		return "dev"
+	}
+	out := "dev, commit " + rev[:min(12, len(rev))]
+	if at != "" {
+		out += " of " + at
+	}
+	if modified {
+		out += ", with changes"
+	}
+	return out
+}
 
 type cli struct {
 	Analyze analyzeCmd `cmd:"" help:"Correlate saved logs and print evidence chains."`
@@ -55,9 +101,14 @@ type env struct {
 	// beforeStderr, when set, runs before anything is written to stderr
 	// (it clears the progress bar).
 	beforeStderr func()
+	// quiet (--quiet) drops notices and the progress bar.
+	quiet bool
 }
 
 func (e *env) warn(msg string) {
+	if e.quiet {
+		return
+	}
 	if e.beforeStderr != nil {
 		e.beforeStderr()
 	}
@@ -108,7 +159,7 @@ func (e *env) run(args []string) (code int) {
 			"Reports go to stdout, notices and progress to stderr. Exit status: 0 when the run completed; 1 when anchors were found, only with --exit-code; 2 on bad usage or input that could not be read."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(kongExit{code}) }),
-		kong.Vars{"version": version},
+		kong.Vars{"version": buildVersion()},
 		kong.Bind(e),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	)
@@ -119,6 +170,10 @@ func (e *env) run(args []string) (code int) {
 	// When the shell asks for completions (COMP_LINE is set), this prints
 	// them and exits through kong's exit hook.
 	kongplete.Complete(p, kongplete.WithPredictor("file", complete.PredictFiles("*")))
+	if len(args) == 0 {
+		// A bare logcorr shows what it can do.
+		args = []string{"--help"}
+	}
 	kctx, err := p.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "logcorr: %v (see logcorr --help)\n", err)

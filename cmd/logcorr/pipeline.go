@@ -22,8 +22,9 @@ type pipeline struct {
 	// latency is the per-path latency summary, with --slow.
 	latency *verdict.Latency
 	// renderErr is the first error writing a chain; no chain is written
-	// after it.
+	// after it. chains counts those written before.
 	renderErr error
+	chains    int
 }
 
 func newPipeline(cfg correlate.Config, out report.Renderer, coverage *verdict.Coverage) *pipeline {
@@ -43,6 +44,9 @@ func (p *pipeline) chain(ch correlate.Chain) {
 	}
 	if p.renderErr == nil {
 		p.renderErr = p.out.Chain(&ch)
+		if p.renderErr == nil {
+			p.chains++
+		}
 	}
 }
 

@@ -36,7 +36,7 @@ func (p *progress) add(n int) {
 // total starts the bar for passes reads of the streams' files; from stdin
 // there is no size, and the bar shows bytes and rate only.
 func (p *progress) total(streams []*source.Stream, passes int) {
-	if !p.e.stderrTerminal {
+	if !p.e.stderrTerminal || p.e.quiet {
 		return
 	}
 	var total int64

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -116,4 +119,45 @@ func TestNoAnchorSaysWhatWasThere(t *testing.T) {
 	code, out, stderr = runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "--since", "2026-11-27 03:00", logs)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, out, "  the logs run from 2026-11-27T00:15:00+07:00 to 2026-11-27T00:16:55+07:00\n  range: only anchors from 2026-11-27T03:00:00+07:00 on\n")
+}
+
+// TestVersionOf: --version says the module version go install recorded,
+// else the commit built from, else dev.
+func TestVersionOf(t *testing.T) {
+	commit := []debug.BuildSetting{{Key: "vcs.revision", Value: "4d40beb1234567890abc"}, {Key: "vcs.time", Value: "2026-12-01T08:52:00Z"}}
+	for _, tc := range []struct {
+		main     string
+		settings []debug.BuildSetting
+		want     string
+	}{
+		{"v0.3.0", commit, "v0.3.0"},
+		{"(devel)", commit, "dev, commit 4d40beb12345 of 2026-12-01T08:52:00Z"},
+		{"(devel)", append(commit, debug.BuildSetting{Key: "vcs.modified", Value: "true"}), "dev, commit 4d40beb12345 of 2026-12-01T08:52:00Z, with changes"},
+		{"(devel)", nil, "dev"},
+	} {
+		info := &debug.BuildInfo{Main: debug.Module{Version: tc.main}, Settings: tc.settings}
+		assert.Equal(t, tc.want, versionOf(info))
+	}
+}
+
+// TestBareAndShortFlags: a bare logcorr prints its help; -f, -o and -q are
+// --format, --output and --quiet.
+func TestBareAndShortFlags(t *testing.T) {
+	code, out, _ := runCLI(t, "")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "Usage: logcorr <command>")
+	assert.Contains(t, out, "analyze")
+
+	file := filepath.Join(t.TempDir(), "report.json")
+	code, out, stderr := runCLI(t, "", "analyze", "-q", "-f", "json", "-o", file, "../../testdata/login-storm-psycopg2/logs")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Empty(t, out, "the report went to the file")
+	assert.Empty(t, stderr, "quiet: no notice (the zones were estimated)")
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"anchors": 388`)
+
+	code, _, stderr = runCLI(t, "", "analyze", "-o", filepath.Join(t.TempDir(), "no", "such", "dir", "x"), "../../testdata/login-storm-psycopg2/logs")
+	assert.Equal(t, exitInput, code)
+	assert.Contains(t, stderr, "--output")
 }

@@ -69,6 +69,7 @@ type pendingLine struct {
 // tailer turns followed lines into events for the live correlator.
 type tailer struct {
 	e    *env
+	pl   *pipeline
 	opts *source.Options
 	live *correlate.Live
 	fol  *follow.Follower
@@ -98,6 +99,8 @@ type tailer struct {
 	// stderr has been told.
 	behindSince time.Time
 	saidBehind  bool
+	// said is when the last status line went to stderr (a terminal).
+	said time.Time
 	// lastLine is when any file last gave a line; ended says the records
 	// held since were ended as at the end of input (endQuiet).
 	lastLine time.Time
@@ -349,7 +352,7 @@ func (t *tailer) endOlderRecords() {
 
 // newTailer follows the command's paths on the clock now.
 func (c *tailCmd) newTailer(e *env, opts *source.Options, pl *pipeline, cat *catalog, now func() time.Time) *tailer {
-	t := &tailer{e: e, opts: opts, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), cat: cat,
+	t := &tailer{e: e, opts: opts, pl: pl, live: correlate.NewLive(pl.corr, correlate.DefaultSlack, c.Idle), cat: cat,
 		endQuiet: pl.cfg.After + correlate.DefaultSlack, idle: c.Idle,
 		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, disorder: map[string]correlate.Disorder{}, now: now}
 	t.fol = follow.New(c.Paths, follow.Options{FromStart: c.FromStart, Grace: c.Grace, Now: now,
@@ -392,6 +395,30 @@ func (t *tailer) noteBehind(behind bool) {
 		}
 		t.behindSince, t.saidBehind = time.Time{}, false
 	}
+}
+
+// statusEvery is how often tail says, on a terminal's stderr, where it is.
+const statusEvery = 15 * time.Second
+
+// status says, every statusEvery on a terminal, how many chains are out
+// and how many requests wait for their response or their window: a chain
+// comes only once its window closed (--after past its anchor, and a
+// request's access line may come a minute after its error), so mid-test
+// fewer chains than failures is waiting, not loss.
+func (t *tailer) status() {
+	now, pl := t.now(), t.pl
+	if !t.e.stderrTerminal || t.e.quiet {
+		return
+	}
+	if t.said.IsZero() {
+		t.said = now
+		return
+	}
+	if now.Sub(t.said) < statusEvery {
+		return
+	}
+	t.said = now
+	t.e.warn(fmt.Sprintf("%s: %d chains out, %d requests waiting for their response or window", now.Format("15:04:05"), pl.chains, pl.corr.Waiting()))
 }
 
 func sizeOf(n int64) string {
@@ -491,11 +518,21 @@ func (t *tailer) endWhenAllQuiet(now time.Time) {
 	t.live.End()
 }
 
+// pipelineGrace is how long tail, interrupted, lets the rest of its
+// pipeline end before it looks whether its reader is still there.
+const pipelineGrace = 200 * time.Millisecond
+
 func (c *tailCmd) Run(e *env) error {
 	cfg, opts, err := c.setup(e)
 	if err != nil {
 		return err
 	}
+	done, err := c.redirect(e)
+	if err != nil {
+		return err
+	}
+	defer done()
+	defer catchBrokenPipe()()
 	// tail estimates no zone: naive bounds stay in --tz's or the local one.
 	if _, err := c.bounds(&cfg, opts.Loc, true); err != nil {
 		return err
@@ -531,6 +568,7 @@ func (c *tailCmd) Run(e *env) error {
 		read := t.lines
 		behind := t.step()
 		t.noteBehind(behind)
+		t.status()
 		if behind && t.lines > read {
 			// The next piece at once, unless told to stop. Behind with
 			// nothing read, every file waits for the watermark: the
@@ -551,6 +589,20 @@ func (c *tailCmd) Run(e *env) error {
 			running = false
 		case <-ticker.C:
 		}
+	}
+	// Ctrl-C in a terminal interrupts a whole pipeline: a reader of ours
+	// (jq, cat) ends with us, and what we write now would be lost in the
+	// pipe. Given a moment to go, a gone reader is seen, and the last
+	// chains and the summary go to stderr, as text.
+	if e.ctx.Err() != nil && isPipe(e.stdout) {
+		time.Sleep(pipelineGrace)
+		if readerGone(e.stdout) {
+			e.warn(fmt.Sprintf("stdout was closed (its reader ended with the interrupt) after %d chains; the last chains and the summary follow here", pl.chains))
+			pl.out = report.New("text", e.stderr, report.Options{Live: true})
+		}
+	}
+	if n := pl.corr.Waiting(); n > 0 && e.ctx.Err() != nil {
+		e.warn(fmt.Sprintf("stopping: %d requests were waiting for their response or window; their chains follow, as analyze would give them at the end of these logs", n))
 	}
 	// Stopping: read what is there (far behind, for --stop-within at
 	// most), end every record, and hand out every chain left, as analyze

@@ -1,0 +1,76 @@
+//go:build !windows
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestTailPipelineInterrupted: Ctrl-C in a terminal interrupts the whole
+// pipeline (`logcorr tail … | cat`, `| jq`): the reader dies first, and
+// tail's last chains and summary have no stdout left. The summary comes on
+// stderr instead, and the reader's death does not kill logcorr silently.
+func TestTailPipelineInterrupted(t *testing.T) {
+	bin := buildLogcorr(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"),
+		[]byte("[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 145\n"), 0o644))
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			// The shell runs both in a process group of their own, as a
+			// terminal runs a pipeline; the reader ends on the signal.
+			marker := filepath.Join(t.TempDir(), "read")
+			cmd := exec.Command("sh", "-c", bin+" tail --tz UTC --from-start --format "+format+" "+dir+" | (head -c 1 > "+marker+"; cat > /dev/null)")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+			// Interrupt once the pipeline runs (the shell has made the
+			// marker) and tail has read its file.
+			require.Eventually(t, func() bool { _, err := os.Stat(marker); return err == nil }, 10*time.Second, 20*time.Millisecond)
+			time.Sleep(300 * time.Millisecond)
+			require.NoError(t, syscall.Kill(-cmd.Process.Pid, syscall.SIGINT))
+			_ = cmd.Wait()
+			errOut := stderr.String()
+			assert.Contains(t, errOut, "logcorr: stdout was closed")
+			assert.Contains(t, errOut, "the last chains and the summary follow here")
+			assert.Contains(t, errOut, "#1 POST /accounts/login/ 500")
+			assert.NotContains(t, errOut, "\"type\"", "text on stderr, whatever the format")
+			assert.True(t, strings.Contains(errOut, "Summary: 1 anchor "), "stderr:\n%s", errOut)
+		})
+	}
+}
+
+// TestTailStatusLine: on a terminal, tail says every statusEvery how many
+// chains are out and how many requests wait for their response or window,
+// so that fewer chains than failures mid-test reads as waiting, not loss.
+func TestTailStatusLine(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"),
+		[]byte("[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 145\n"), 0o644))
+	clock := time.Date(2026, 11, 27, 0, 15, 10, 0, time.UTC)
+	now := func() time.Time { return clock }
+	var stdout, stderr bytes.Buffer
+	tl, _, _ := stepTailer(t, now, &stdout, &stderr, "--tz", "UTC", "--from-start", dir)
+	tl.e.stderrTerminal = true
+	for i := 0; i < 40; i++ {
+		tl.step()
+		tl.status()
+		clock = clock.Add(time.Second)
+	}
+	tl.fol.Close()
+	tl.live.Close()
+	lines := regexp.MustCompile(`(?m)^logcorr: \d\d:\d\d:\d\d: (\d+) chains out, (\d+) requests waiting for their response or window$`).FindAllStringSubmatch(stderr.String(), -1)
+	require.Len(t, lines, 2, "one every 15 s over 40 s:\n%s", stderr.String())
+}
