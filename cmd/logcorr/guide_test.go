@@ -164,3 +164,38 @@ func TestMatchInOrder(t *testing.T) {
 	_, err = shellWords("logcorr analyze logs | head")
 	assert.Error(t, err)
 }
+
+// TestGuideFacts: the figures the guide states in prose about the shipped
+// capture are the capture's: its pool as configured, and its failed logins
+// as logcorr counts them.
+func TestGuideFacts(t *testing.T) {
+	t.Chdir("../..")
+	guide, err := os.ReadFile("docs/guide.md")
+	require.NoError(t, err)
+	prose := strings.Join(strings.Fields(string(guide)), " ")
+	ini, err := os.ReadFile("testdata/login-storm-psycopg2/config/pgbouncer.ini")
+	require.NoError(t, err)
+	setting := func(key string) string {
+		m := regexp.MustCompile(`(?m)^` + key + ` = (\S+)`).FindSubmatch(ini)
+		require.NotNil(t, m, key)
+		return string(m[1])
+	}
+	assert.Contains(t, prose, fmt.Sprintf("a pool of %s + %s reserve, `query_wait_timeout` %s s", setting("default_pool_size"),
+		setting("reserve_pool_size"), setting("query_wait_timeout")))
+
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", "testdata/login-storm-psycopg2/logs")
+	var posts, failed int
+	for _, c := range doc.Client {
+		if c.Method == "POST" && c.Path == "/accounts/login/" {
+			for status, n := range c.ServerByStatus {
+				posts += n
+				if status == "500" {
+					failed = n
+				}
+			}
+		}
+	}
+	require.Positive(t, posts)
+	assert.Contains(t, prose, fmt.Sprintf("Of the %d `POST /accounts/login/` in its access log, %d were 500s (%.0f%%); %d 500s in all",
+		posts, failed, 100*float64(failed)/float64(posts), doc.Anchors))
+}
