@@ -225,7 +225,7 @@ func (h *HTML) buildChart(r *Run, colors map[string]string) chart {
 			n := r.Signs[cause][sec]
 			hgt := signsH * float64(n) / float64(mostSigns)
 			c.Bars = append(c.Bars, chartBar{X: x(time.Unix(sec, 0)), Y: c.AxisY + 4, W: max(colW-0.5, 0.5), H: hgt,
-				Color: colorOf(colors, cause), Title: fmt.Sprintf("%s: %d lines at %s", cause, n, time.Unix(sec, 0).UTC().Format("15:04:05Z"))})
+				Color: colorOf(colors, cause), Title: fmt.Sprintf("%s: %d lines at %s", cause, n, r.Shown(time.Unix(sec, 0)).Format("15:04:05Z07:00"))})
 		}
 	}
 
@@ -312,7 +312,7 @@ func (h *HTML) Finish(r *Run) error {
 		"Chains":  h.chains,
 		"Hyps":    r.Hypotheses.Rows,
 		"Unexpl":  r.Hypotheses.Unexplained,
-		"Sources": r.Sources,
+		"Sources": shownSources(r),
 		"Window":  fmt.Sprintf("%s before the first report of each request, %s after its anchor", r.Config.Before, r.Config.After),
 		"Range":   rangeText(&r.Config),
 	}
@@ -320,6 +320,17 @@ func (h *HTML) Finish(r *Run) error {
 		return err
 	}
 	return h.w.Flush()
+}
+
+// shownSources are the sources with their times in the run's one clock.
+func shownSources(r *Run) []SourceInfo {
+	out := append([]SourceInfo(nil), r.Sources...)
+	for i := range out {
+		if out[i].Events > 0 {
+			out[i].First, out[i].Last = r.Shown(out[i].First), r.Shown(out[i].Last)
+		}
+	}
+	return out
 }
 
 var htmlPage = template.Must(template.New("page").Funcs(template.FuncMap{

@@ -94,7 +94,7 @@ func (m *Markdown) Finish(r *Run) error {
 		}
 		from, to := "", ""
 		if src.Events > 0 {
-			from, to = stamp(src.First, time.Second), stamp(src.Last, time.Second)
+			from, to = stamp(r.Shown(src.First), time.Second), stamp(r.Shown(src.Last), time.Second)
 		}
 		fmt.Fprintf(w, "| `%s` | %s | %s | %d | %s | %s |\n", filepath.Base(src.File), mdCell(src.Format), zone, src.Events, from, to)
 	}
@@ -246,16 +246,16 @@ func (m *Markdown) loadAndPressure(r *Run) {
 		if r.LowestLoad >= 0 {
 			fmt.Fprintf(w, "- Anchors appeared from **%d users** on.", r.LowestLoad)
 			if r.OutsideLoad > 0 {
-				fmt.Fprintf(w, " %s fall outside Locust's history (it ends at %s).", count(r.OutsideLoad, "anchor"), stamp(r.LoadSpan[1], time.Second))
+				fmt.Fprintf(w, " %s fall outside Locust's history (it ends at %s).", count(r.OutsideLoad, "anchor"), stamp(r.Shown(r.LoadSpan[1]), time.Second))
 			}
 			w.WriteString("\n")
 		}
 	}
 	if p := r.Pressure; p != nil {
 		fmt.Fprintf(w, "- PgBouncer's pool: clients waited for a server connection %s per second at the peak (about %.1f queued) at %s",
-			p.Peak.Wait.Round(time.Millisecond), p.Peak.Wait.Seconds(), stamp(p.Peak.Time, time.Second))
+			p.Peak.Wait.Round(time.Millisecond), p.Peak.Wait.Seconds(), stamp(r.Shown(p.Peak.Time), time.Second))
 		if p.FirstWait != nil {
-			fmt.Fprintf(w, "; waiting began by %s", stamp(p.FirstWait.Time, time.Second))
+			fmt.Fprintf(w, "; waiting began by %s", stamp(r.Shown(p.FirstWait.Time), time.Second))
 		}
 		w.WriteString(".\n")
 	}

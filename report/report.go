@@ -79,6 +79,22 @@ type Run struct {
 	Users []UsersAt
 }
 
+// Shown gives a time in the zone a person reads the run in: the anchors'
+// (the --tz zone, or the one estimated for the logs), else that of the
+// logs of naive times; a log that writes UTC is shown in it too, so that
+// one report has one clock.
+func (r *Run) Shown(t time.Time) time.Time {
+	if !r.Summary.First.IsZero() {
+		return t.In(r.Summary.First.Location())
+	}
+	for _, src := range r.Sources {
+		if src.Zone != "" && src.Events > 0 {
+			return t.In(src.First.Location())
+		}
+	}
+	return t
+}
+
 // UsersAt is Locust's user count at an instant.
 type UsersAt struct {
 	Time  time.Time

@@ -362,7 +362,7 @@ func (t *Text) writeBrief(r *Run) {
 	}
 	if p := r.Pressure; p != nil {
 		line("Pool: PgBouncer's clients waited %s per second at the peak (about %.1f queued) at %s", p.Peak.Wait.Round(time.Millisecond),
-			p.Peak.Wait.Seconds(), stamp(inAnchorsZone(r, p.Peak.Time), time.Second))
+			p.Peak.Wait.Seconds(), stamp(r.Shown(p.Peak.Time), time.Second))
 	}
 	for _, l := range r.Latency {
 		line("Latency %s: %d requests, p50 %s, p95 %s, max %s; %s", l.Path, l.Requests, correlate.Seconds(l.P50),
@@ -434,15 +434,6 @@ func noAnchorHint(r *Run) string {
 		return ""
 	}
 	return strings.Join(parts, "; ")
-}
-
-// inAnchorsZone gives a time in the zone the anchors are shown in (the
-// zone of --tz or the one estimated), so that one summary has one clock.
-func inAnchorsZone(r *Run, t time.Time) time.Time {
-	if r.Summary.First.IsZero() {
-		return t
-	}
-	return t.In(r.Summary.First.Location())
 }
 
 // anchorKinds says which responses make anchors: statuses, and slow ones.
@@ -546,7 +537,7 @@ func (t *Text) writeSummary(r *Run) {
 	writeHypotheses(w, &r.Hypotheses, t.pal)
 	writeLoad(w, r)
 	writeLatency(w, r.Latency)
-	writePressure(w, r.Pressure)
+	writePressure(w, r)
 	writeClient(w, r.Client, t.pal)
 	writeClocks(w, r.Clocks)
 	fmt.Fprintf(w, "Sources:\n")
@@ -557,7 +548,7 @@ func (t *Text) writeSummary(r *Run) {
 		}
 		fmt.Fprintf(w, ", %d events", src.Events)
 		if src.Events > 0 {
-			fmt.Fprintf(w, ", %s to %s", stamp(src.First, time.Second), stamp(src.Last.In(src.First.Location()), time.Second))
+			fmt.Fprintf(w, ", %s to %s", stamp(r.Shown(src.First), time.Second), stamp(r.Shown(src.Last), time.Second))
 		}
 		if src.Zone != "" {
 			fmt.Fprintf(w, ", naive times in %s", src.Zone)
@@ -569,7 +560,7 @@ func (t *Text) writeSummary(r *Run) {
 			fmt.Fprintf(w, ", %s out of order by up to %s", count(d.Late, "event"), seconds(d.Worst))
 		}
 		for _, g := range src.Gaps {
-			fmt.Fprintf(w, ", silent from %s to %s", stamp(g.From, time.Second), stamp(g.To, time.Second))
+			fmt.Fprintf(w, ", silent from %s to %s", stamp(r.Shown(g.From), time.Second), stamp(r.Shown(g.To), time.Second))
 		}
 		if n := r.Outside[src.File]; n > 0 {
 			fmt.Fprintf(w, "; silent over the window of %d unexplained anchors", n)
@@ -684,28 +675,29 @@ func writeLoad(w *bufio.Writer, r *Run) {
 	}
 	if r.OutsideLoad > 0 {
 		fmt.Fprintf(w, "; %s fall outside Locust's history, which covers %s to %s (Locust writes it every 10 s, so its last seconds are often missing)",
-			count(r.OutsideLoad, "anchor"), stamp(r.LoadSpan[0], time.Second), stamp(r.LoadSpan[1], time.Second))
+			count(r.OutsideLoad, "anchor"), stamp(r.Shown(r.LoadSpan[0]), time.Second), stamp(r.Shown(r.LoadSpan[1]), time.Second))
 	}
 	w.WriteByte('\n')
 }
 
 // writePressure prints PgBouncer's pool wait.
-func writePressure(w *bufio.Writer, p *verdict.Pressure) {
+func writePressure(w *bufio.Writer, r *Run) {
+	p := r.Pressure
 	if p == nil {
 		return
 	}
 	fmt.Fprintf(w, "Pool pressure (PgBouncer stats: time clients waited for a server connection, per second):\n")
 	fmt.Fprintf(w, "  peak %s/s (about %.1f clients queued) at %s (%s:%d)", p.Peak.Wait.Round(time.Millisecond), p.Peak.Wait.Seconds(),
-		stamp(p.Peak.Time, time.Millisecond), filepath.Base(p.Peak.Source), p.Peak.Line)
+		stamp(r.Shown(p.Peak.Time), time.Millisecond), filepath.Base(p.Peak.Source), p.Peak.Line)
 	if p.FirstWait != nil {
-		fmt.Fprintf(w, "; clients waited from %s on", stamp(p.FirstWait.Time, time.Millisecond))
+		fmt.Fprintf(w, "; clients waited from %s on", stamp(r.Shown(p.FirstWait.Time), time.Millisecond))
 	} else {
 		fmt.Fprintf(w, "; no client ever waited")
 	}
 	w.WriteByte('\n')
 	var parts []string
 	for _, s := range p.Samples {
-		parts = append(parts, fmt.Sprintf("%s %s", s.Time.Format("15:04:05"), s.Wait.Round(time.Millisecond)))
+		parts = append(parts, fmt.Sprintf("%s %s", r.Shown(s.Time).Format("15:04:05"), s.Wait.Round(time.Millisecond)))
 	}
 	fmt.Fprintf(w, "  %s\n", strings.Join(parts, ", "))
 }
