@@ -58,7 +58,8 @@ type Chain struct {
 	Method string
 	Path   string
 	Status int
-	// Cause is a catalogued cause's id when a line names or shows it, else
+	// Cause is the catalogued cause's id when one explains the anchor (a
+	// line names or shows it, or the request's own exception is its), else
 	// the request's own final exception class, else Unknown.
 	Cause string
 	// Hypothesis is the catalogued cause that explains the chain, if any
@@ -809,9 +810,10 @@ func (c *Correlator) build(g *group) Chain {
 			ch.Evidence = append(ch.Evidence, c.claim(s, a.Time)...)
 		}
 	case named != nil:
-		// A cause known by its exception keeps the exception's class as the
-		// chain's cause: it is what the traceback says.
-		ch.Cause, ch.Hypothesis, ch.Basis = g.exc.Class, named.ID, BasisException
+		// A cause known by its exception goes by its catalogue id like any
+		// other (one name for one cause everywhere); the exception's class
+		// stays in Exc.
+		ch.Cause, ch.Hypothesis, ch.Basis = named.ID, named.ID, BasisException
 	default:
 		if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause.CanExplain(g.exc) }); s != nil {
 			ch.Cause, ch.Hypothesis, ch.Basis = s.cause.ID, s.cause.ID, BasisNearby

@@ -94,7 +94,7 @@ func TestRedisNotBlamedOnPool(t *testing.T) {
 		access(61, 10, 500),
 	)
 	require.Len(t, chains, 2)
-	assert.Equal(t, map[string]int{"redis.exceptions.ConnectionError": 1, "query_wait_timeout": 1}, sum.ByCause)
+	assert.Equal(t, map[string]int{"redis_connection_error": 1, "query_wait_timeout": 1}, sum.ByCause)
 	for _, ch := range chains {
 		for _, l := range ch.Evidence {
 			if ch.Cause != "query_wait_timeout" {

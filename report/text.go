@@ -145,8 +145,12 @@ func (t *Text) writeChain(w *bufio.Writer, c *correlate.Chain, n, width int) {
 	if c.Basis == correlate.BasisNone {
 		causeColour = red
 	}
+	basis := basisText(c.Basis)
+	if c.Basis == correlate.BasisException && c.Exc != nil && c.Exc.Class != c.Cause {
+		basis += " " + c.Exc.Class
+	}
 	line("%s at %s  cause: %s (%s)", p.paint(bold, fmt.Sprintf("#%d %s %s %d", n, method, c.Path, c.Status)),
-		stamp(c.Time, c.Anchor.Precision), p.paint(bold+";"+causeColour, c.Cause), basisText(c.Basis))
+		stamp(c.Time, c.Anchor.Precision), p.paint(bold+";"+causeColour, c.Cause), basis)
 	// The preview names files by their base name: more of each line fits.
 	file := func(name string) string {
 		if width > 0 {

@@ -62,7 +62,7 @@ func TestFirstScreen(t *testing.T) {
 		assert.Contains(t, screen, "  "+c+" ", "%s's count and fix", c)
 	}
 	assert.Regexp(t, `(?m)^#\d+ POST /accounts/login/ 500 at \S+  cause: query_wait_timeout `, screen)
-	assert.Regexp(t, `(?m)^#\d+ POST /accounts/login/ 500 at \S+  cause: redis\.exceptions\.ConnectionError `, screen)
+	assert.Regexp(t, `(?m)^#\d+ POST /accounts/login/ 500 at \S+  cause: redis_connection_error `, screen)
 	assert.True(t, strings.HasSuffix(out, "\nVerdict: of 388 anchors, 334 (86%) PgBouncer pool exhausted (query_wait_timeout); 54 (14%) Redis unreachable (redis_connection_error)\n"),
 		"a terminal gets the verdict at the end too")
 

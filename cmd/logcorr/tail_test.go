@@ -206,7 +206,8 @@ func TestTailDatesRecordsLikeAnalyze(t *testing.T) {
 			require.Equal(t, 0, code, errOut)
 			chains, _ := parseNDJSON(t, out)
 			require.Len(t, chains, 1, errOut)
-			assert.Equal(t, "redis.exceptions.ConnectionError", chains[0].Cause)
+			assert.Equal(t, "redis_connection_error", chains[0].Cause)
+			assert.Equal(t, "redis.exceptions.ConnectionError", chains[0].Exception.Class)
 			var recordTime string
 			for _, l := range chains[0].Evidence {
 				if l.Line == 2 {

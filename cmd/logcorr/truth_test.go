@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/logcorr/logcorr/correlate"
 	"github.com/logcorr/logcorr/report"
 )
 
@@ -44,11 +46,14 @@ func (r truthRequest) interval(t *testing.T) (time.Time, time.Time) {
 // expectedCause is what logcorr must call a truth cause: the lab names pool
 // timeouts after PgBouncer's reason, everything else after its exception.
 func (r truthRequest) expectedCause(withPgBouncer bool) string {
-	if c, ok := strings.CutPrefix(r.Cause, "pgbouncer_"); ok {
-		if withPgBouncer {
-			return c
+	if c, ok := strings.CutPrefix(r.Cause, "pgbouncer_"); ok && withPgBouncer {
+		return c
+	}
+	// A catalogued cause known by its exception goes by its id.
+	for _, c := range correlate.Builtin {
+		if slices.Contains(c.Exceptions, r.ExcClass) {
+			return c.ID
 		}
-		return r.ExcClass
 	}
 	return r.ExcClass
 }
