@@ -334,10 +334,11 @@ func shownSources(r *Run) []SourceInfo {
 }
 
 var htmlPage = template.Must(template.New("page").Funcs(template.FuncMap{
-	"base": filepath.Base,
-	"sure": func(h verdict.Hypothesis) string { return howSure(&h) },
-	"f1":   func(v float64) string { return fmt.Sprintf("%.1f", v) },
-	"secs": correlate.Seconds,
+	"base":          filepath.Base,
+	"sure":          func(h verdict.Hypothesis) string { return howSure(&h) },
+	"f1":            func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"secs":          correlate.Seconds,
+	"loadResponses": loadResponses,
 	"parts": func(p verdict.PathLatency) string {
 		if p.Slow == 0 {
 			return ""
@@ -410,7 +411,7 @@ details pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px;white-
 {{range .Latency}}<tr><td>{{.Path}}</td><td class="n">{{.Requests}}</td><td class="n">{{secs .P50}}</td><td class="n">{{secs .P95}}</td><td class="n">{{secs .Max}}</td><td class="n">{{.Slow}}</td><td>{{parts .}}</td><td>{{range .Statements}}{{secs .Took}} in {{.Count}}: <code>{{.Fingerprint}}</code><br>{{end}}</td></tr>{{end}}</table>
 {{end -}}
 {{if .Load}}<h2>Load</h2>
-<table><tr><th>Locust users</th><th>seconds</th><th>responses</th><th>anchors</th></tr>
+<table><tr><th>Locust users</th><th>seconds</th><th>responses ({{loadResponses .}})</th><th>anchors</th></tr>
 {{range .Load}}<tr><td class="n">{{.Users}}</td><td class="n">{{.Seconds}}</td><td class="n">{{.Responses}}</td><td class="n">{{.Anchors}}</td></tr>{{end}}</table>
 {{if ge .LowestLoad 0}}<p>Anchors appeared from {{.LowestLoad}} users on.</p>{{end}}{{end}}
 {{if .Client}}<h2>Locust against the server</h2><table><tr><th>request</th><th>finding</th><th>Locust</th><th>server</th><th>why</th></tr>

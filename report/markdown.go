@@ -234,7 +234,7 @@ func (m *Markdown) loadAndPressure(r *Run) {
 	w := m.w
 	fmt.Fprintf(w, "### Load and pressure\n\n")
 	if len(r.Load) > 0 {
-		fmt.Fprintf(w, "| Locust users | seconds | responses | anchors | rate |\n|---|---|---|---|---|\n")
+		fmt.Fprintf(w, "| Locust users | seconds | responses (%s) | anchors | anchors / responses |\n|---|---|---|---|---|\n", loadResponses(r))
 		for _, l := range r.Load {
 			rate := "-"
 			if l.Responses > 0 {

@@ -53,6 +53,9 @@ type Run struct {
 	// users at which an anchor appeared (-1: none, or no history).
 	Load       []verdict.LoadLevel
 	LowestLoad int
+	// LoadMethods are the methods whose responses Load counts: the
+	// anchors' (all when empty).
+	LoadMethods []string
 	// OutsideLoad counts anchors outside Locust's history, which spans
 	// LoadSpan.
 	OutsideLoad int

@@ -440,6 +440,15 @@ func noAnchorHint(r *Run) string {
 	return strings.Join(parts, "; ")
 }
 
+// loadResponses says what the Load table's responses are.
+func loadResponses(r *Run) string {
+	what := "the anchored paths' responses"
+	if len(r.LoadMethods) > 0 {
+		what = strings.Join(r.LoadMethods, " and ") + " responses on the anchored paths"
+	}
+	return what
+}
+
 // anchorKinds says which responses make anchors: statuses, and slow ones.
 func anchorKinds(c *correlate.Config) []string {
 	var out []string
@@ -663,7 +672,7 @@ func writeLoad(w *bufio.Writer, r *Run) {
 	if len(r.Load) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "Load (Locust users, from its history):\n")
+	fmt.Fprintf(w, "Load (Locust users, from its history; responses: %s; rate: anchors / responses):\n", loadResponses(r))
 	fmt.Fprintf(w, "  %6s %8s %10s %8s %7s\n", "users", "seconds", "responses", "anchors", "rate")
 	for _, l := range r.Load {
 		rate := "-"

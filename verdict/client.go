@@ -189,7 +189,7 @@ type LoadLevel struct {
 // Load sets the anchors against Locust's user count: per level, the lowest
 // level at which an anchor appeared (-1 when none did), and how many anchors
 // fell outside Locust's history (after it stopped, say).
-func Load(run *locust.Run, traffic *Traffic, anchorTimes []time.Time) ([]LoadLevel, int, int) {
+func Load(run *locust.Run, traffic *Traffic, anchorTimes []time.Time, methods []string) ([]LoadLevel, int, int) {
 	if len(run.History) == 0 {
 		return nil, -1, 0
 	}
@@ -200,7 +200,7 @@ func Load(run *locust.Run, traffic *Traffic, anchorTimes []time.Time) ([]LoadLev
 		}
 		return levels[u]
 	}
-	perSec := traffic.ResponsesPerSecond()
+	perSec := traffic.ResponsesPerSecond(methods)
 	for i, s := range run.History {
 		end := s.Time.Add(time.Second)
 		if i+1 < len(run.History) {

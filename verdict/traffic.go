@@ -45,10 +45,10 @@ type Traffic struct {
 	// proxied are a reverse proxy's access lines, counted apart: they
 	// report the requests the app's access lines do.
 	proxied    map[Route]int
-	perSecPrx  map[int64]int
+	perSecPrx  map[methodSecond]int
 	records    map[recordKey]int
-	perSecAcc  map[int64]int // responses on the anchor paths a second, from access lines
-	perSecResp map[int64]int // the same from other response lines (auth logs)
+	perSecAcc  map[methodSecond]int // responses on the anchor paths a second, by method, from access lines
+	perSecResp map[methodSecond]int // the same from other response lines (auth logs)
 	pool       []PoolSample
 	signs      map[string]map[int64]int // lines showing each cause, per second
 	routes     *keeper[Route]
@@ -57,8 +57,8 @@ type Traffic struct {
 
 // NewTraffic counts traffic; paths are the anchor paths.
 func NewTraffic(paths []string) *Traffic {
-	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, proxied: map[Route]int{}, perSecPrx: map[int64]int{}, records: map[recordKey]int{},
-		perSecAcc: map[int64]int{}, perSecResp: map[int64]int{}, signs: map[string]map[int64]int{},
+	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, proxied: map[Route]int{}, perSecPrx: map[methodSecond]int{}, records: map[recordKey]int{},
+		perSecAcc: map[methodSecond]int{}, perSecResp: map[methodSecond]int{}, signs: map[string]map[int64]int{},
 		routes: newKeeper(Route.kept), recordKeys: newKeeper(recordKey.kept)}
 	for _, p := range paths {
 		t.paths[p] = true
@@ -77,14 +77,16 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 	}
 	switch {
 	case ev.Kind == parser.KindAccess && ev.IsResponse() && ev.Proxy:
-		t.proxied[t.routes.of(Route{ev.Method, ev.Path, ev.Status})]++
+		r := t.routes.of(Route{ev.Method, ev.Path, ev.Status})
+		t.proxied[r]++
 		if t.paths[ev.Path] {
-			t.perSecPrx[ev.Time.Unix()]++
+			t.perSecPrx[methodSecond{r.Method, ev.Time.Unix()}]++
 		}
 	case ev.Kind == parser.KindAccess && ev.IsResponse():
-		t.access[t.routes.of(Route{ev.Method, ev.Path, ev.Status})]++
+		r := t.routes.of(Route{ev.Method, ev.Path, ev.Status})
+		t.access[r]++
 		if t.paths[ev.Path] {
-			t.perSecAcc[ev.Time.Unix()]++
+			t.perSecAcc[methodSecond{r.Method, ev.Time.Unix()}]++
 		}
 	case ev.Kind == parser.KindRequestLog:
 		exc := ""
@@ -94,7 +96,8 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 		t.records[t.recordKeys.of(recordKey{ev.Source, ev.Path, ev.Status, exc})]++
 	case ev.IsResponse():
 		if t.paths[ev.Path] {
-			t.perSecResp[ev.Time.Unix()]++
+			r := t.routes.of(Route{ev.Method, ev.Path, ev.Status})
+			t.perSecResp[methodSecond{r.Method, ev.Time.Unix()}]++
 		}
 	case ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagStats:
 		wait, err1 := strconv.ParseInt(ev.Field("wait_us"), 10, 64)
@@ -149,16 +152,31 @@ func (t *Traffic) Records(path string, status int) map[string]int {
 	return best
 }
 
+// methodSecond keys responses by method and second: a rate of failed
+// logins is per login POST, not per GET of the login form.
+type methodSecond struct {
+	method string
+	sec    int64
+}
+
 // ResponsesPerSecond returns the responses on the anchor paths each second,
+// of the given methods (all when none, or when a response names none),
 // from access lines if there were any, else from other response lines.
-func (t *Traffic) ResponsesPerSecond() map[int64]int {
+func (t *Traffic) ResponsesPerSecond(methods []string) map[int64]int {
+	from := t.perSecResp
 	switch {
 	case len(t.perSecAcc) > 0:
-		return t.perSecAcc
+		from = t.perSecAcc
 	case len(t.perSecPrx) > 0:
-		return t.perSecPrx
+		from = t.perSecPrx
 	}
-	return t.perSecResp
+	out := map[int64]int{}
+	for k, n := range from {
+		if len(methods) == 0 || k.method == "" || contains(methods, k.method) {
+			out[k.sec] += n
+		}
+	}
+	return out
 }
 
 // SignsPerSecond returns, per cause, the lines showing it each second

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -621,7 +623,17 @@ func (p *pipeline) complete(e *env, run *report.Run, lr *locust.Run, kinds map[s
 		if !ranged {
 			run.Client = verdict.CheckClient(lr, traffic, tally.Anchors(), run.Config.Paths)
 		}
-		run.Load, run.LowestLoad, run.OutsideLoad = verdict.Load(lr, traffic, tally.AnchorTimes())
+		// Each level's rate is per response of the anchors' methods (a
+		// login POST, not a GET of its form).
+		var methods []string
+		for r := range tally.Anchors() {
+			if r.Method != "" && !slices.Contains(methods, r.Method) {
+				methods = append(methods, r.Method)
+			}
+		}
+		sort.Strings(methods)
+		run.Load, run.LowestLoad, run.OutsideLoad = verdict.Load(lr, traffic, tally.AnchorTimes(), methods)
+		run.LoadMethods = methods
 		if n := len(lr.History); n > 0 {
 			run.LoadSpan = [2]time.Time{lr.History[0].Time, lr.History[n-1].Time}
 		}
