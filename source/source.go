@@ -120,11 +120,49 @@ func (o *Options) warn(format string, args ...any) {
 // the files in it (not its subfolders; hidden files skipped), "-" as stdin.
 // A path that cannot be read is an error naming it.
 func Expand(paths []string) ([]Input, error) {
-	var out []Input
+	in, _, err := ExpandTree(paths, false)
+	return in, err
+}
+
+// ExpandTree is Expand that reads subfolders too when recursive (hidden
+// ones skipped), and otherwise names the subfolders it left out, so that
+// they can be reported rather than silently ignored.
+func ExpandTree(paths []string, recursive bool) (inputs []Input, skipped []string, err error) {
 	var errs []error
+	var walk func(dir string)
+	walk = func(dir string) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			errs = append(errs, describeOpenError(dir, err))
+			return
+		}
+		var names, dirs []string
+		for _, e := range entries {
+			switch {
+			case strings.HasPrefix(e.Name(), "."):
+			case e.IsDir():
+				dirs = append(dirs, filepath.Join(dir, e.Name()))
+			default:
+				names = append(names, e.Name())
+			}
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			name := filepath.Join(dir, n)
+			inputs = append(inputs, Input{Name: name, Path: name, FromFolder: true})
+		}
+		sort.Strings(dirs)
+		for _, d := range dirs {
+			if recursive {
+				walk(d)
+			} else {
+				skipped = append(skipped, d)
+			}
+		}
+	}
 	for _, p := range paths {
 		if p == Stdin {
-			out = append(out, Input{Name: StdinName, Path: Stdin})
+			inputs = append(inputs, Input{Name: StdinName, Path: Stdin})
 			continue
 		}
 		fi, err := os.Stat(p)
@@ -133,28 +171,12 @@ func Expand(paths []string) ([]Input, error) {
 			continue
 		}
 		if !fi.IsDir() {
-			out = append(out, Input{Name: p, Path: p})
+			inputs = append(inputs, Input{Name: p, Path: p})
 			continue
 		}
-		entries, err := os.ReadDir(p)
-		if err != nil {
-			errs = append(errs, describeOpenError(p, err))
-			continue
-		}
-		var names []string
-		for _, e := range entries {
-			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-				continue
-			}
-			names = append(names, e.Name())
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			name := filepath.Join(p, n)
-			out = append(out, Input{Name: name, Path: name, FromFolder: true})
-		}
+		walk(p)
 	}
-	return out, errors.Join(errs...)
+	return inputs, skipped, errors.Join(errs...)
 }
 
 func describeOpenError(p string, err error) error {

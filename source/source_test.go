@@ -201,3 +201,31 @@ func TestOpenLikeItsLog(t *testing.T) {
 	assert.Equal(t, 10, evs[0].Line)
 	assert.Equal(t, 9, s.Splitter().Foreign()+s.Parts()[0].Parser.Unparsed(), "the lines before the first record are counted")
 }
+
+// TestExpandTree: subfolders are read with recursive (hidden ones never),
+// and named as left out without it.
+func TestExpandTree(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.log", "old/b.log", "old/older/c.log", ".git/config", "old/.hidden.log"} {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("x\n"), 0o644))
+	}
+	names := func(ins []Input) []string {
+		var out []string
+		for _, in := range ins {
+			rel, err := filepath.Rel(dir, in.Path)
+			require.NoError(t, err)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return out
+	}
+	ins, skipped, err := ExpandTree([]string{dir}, false)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a.log"}, names(ins))
+	assert.Equal(t, []string{filepath.Join(dir, "old")}, skipped)
+
+	ins, skipped, err = ExpandTree([]string{dir}, true)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a.log", "old/b.log", "old/older/c.log"}, names(ins))
+	assert.Empty(t, skipped)
+}

@@ -86,6 +86,7 @@ func (f *matchFlags) colour(e *env) bool {
 
 type analyzeCmd struct {
 	matchFlags
+	Recursive bool `name:"recursive" short:"r" help:"Read the subfolders of folders given too (hidden ones skipped); without it they are named on stderr and left out."`
 	Paths []string `arg:"" name:"PATH" predictor:"file" help:"Log files, folders of logs, or - for stdin."`
 }
 
@@ -299,6 +300,14 @@ func parseTimeBound(s string, loc *time.Location) (time.Time, bool, error) {
 	return time.Time{}, false, fmt.Errorf("%q: want a date and time such as 2026-11-27T00:15:30+07:00, 2026-11-27 00:15:30 or 27/Nov/2026 00:15:30 (read in the --tz zone, else the zone estimated for the logs)", s)
 }
 
+// plural names n of a noun: "a subfolder", "3 subfolders".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "a " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // exit is how a command that ran to its end exits: input errors first,
 // then, with --exit-code, whether anchors were found.
 func (f *matchFlags) exit(run *report.Run, failed bool) error {
@@ -373,7 +382,10 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 	defer prog.done()
 	opts.Read = prog.add
 	failed := false
-	inputs, err := source.Expand(a.Paths)
+	inputs, subfolders, err := source.ExpandTree(a.Paths, a.Recursive)
+	if len(subfolders) > 0 {
+		e.warn(fmt.Sprintf("%s: %s not read (--recursive reads subfolders)", strings.Join(subfolders, ", "), plural(len(subfolders), "subfolder")))
+	}
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			e.warn(line)

@@ -161,3 +161,24 @@ func TestBareAndShortFlags(t *testing.T) {
 	assert.Equal(t, exitInput, code)
 	assert.Contains(t, stderr, "--output")
 }
+
+// TestRecursive: a folder's subfolders are named and left out, or read
+// with --recursive.
+func TestRecursive(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "node-1")
+	require.NoError(t, os.MkdirAll(sub, 0o755))
+	src := "../../testdata/login-storm-psycopg2/logs"
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(sub, e.Name()), b, 0o644))
+	}
+	code, _, stderr := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", dir)
+	assert.Equal(t, exitInput, code, "nothing to read")
+	assert.Contains(t, stderr, "logcorr: "+sub+": a subfolder not read (--recursive reads subfolders)")
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", "-r", dir)
+	assert.Equal(t, 388, doc.Anchors)
+}
