@@ -86,8 +86,8 @@ func (f *matchFlags) colour(e *env) bool {
 
 type analyzeCmd struct {
 	matchFlags
-	Recursive bool `name:"recursive" short:"r" help:"Read the subfolders of folders given too (hidden ones skipped); without it they are named on stderr and left out."`
-	Paths []string `arg:"" name:"PATH" predictor:"file" help:"Log files, folders of logs, or - for stdin."`
+	Recursive bool     `name:"recursive" short:"r" help:"Read the subfolders of folders given too (hidden ones skipped); without it they are named on stderr and left out."`
+	Paths     []string `arg:"" name:"PATH" predictor:"file" help:"Log files, folders of logs, or - for stdin."`
 }
 
 func (analyzeCmd) Help() string {
