@@ -38,6 +38,9 @@ type Gen struct {
 	Path string
 	// N counts generations of Path from 1.
 	N int
+	// Skipped is how many bytes the file held that were not read: it was
+	// followed from its end (not from its start, as --from-start does).
+	Skipped int64
 
 	held        *os.File
 	info        os.FileInfo
@@ -490,6 +493,7 @@ func (f *Follower) start(p *path, file *os.File, info os.FileInfo, atEnd, appear
 	what := "reading from its start"
 	if atEnd {
 		f.startAtEnd(g)
+		g.Skipped = g.off
 		what = fmt.Sprintf("following from its end (line %d)", g.lines)
 	} else if appeared || p.missing || p.gens > 1 {
 		what = "new file, reading from its start"

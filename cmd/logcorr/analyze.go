@@ -632,7 +632,7 @@ func (p *pipeline) complete(e *env, run *report.Run, lr *locust.Run, kinds map[s
 		e.warn("Locust's totals cover its whole run, not the --since/--until range, so they are not compared with the server's")
 	}
 	if lr.Found() {
-		if !ranged {
+		if !ranged && !p.noClient {
 			run.Client = verdict.CheckClient(lr, traffic, tally.Anchors(), run.Config.Paths)
 		}
 		// Each level's rate is per response of the anchors' methods (a

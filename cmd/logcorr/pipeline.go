@@ -25,6 +25,9 @@ type pipeline struct {
 	// after it. chains counts those written before.
 	renderErr error
 	chains    int
+	// noClient leaves out the client check: the server's logs were not
+	// read whole (tail followed some from their end).
+	noClient bool
 }
 
 func newPipeline(cfg correlate.Config, out report.Renderer, coverage *verdict.Coverage) *pipeline {

@@ -182,3 +182,27 @@ func TestRecursive(t *testing.T) {
 	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", "-r", dir)
 	assert.Equal(t, 388, doc.Anchors)
 }
+
+// TestTailClientCheckNeedsWholeLogs: tail that followed logs from their
+// end counted only part of the server's responses: it sets no Locust
+// totals against them (it would report false overcounts), and says why.
+func TestTailClientCheckNeedsWholeLogs(t *testing.T) {
+	dir := t.TempDir()
+	src := "../../testdata/login-storm-psycopg2/logs"
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
+	}
+	code, out, stderr := runCLI(t, "", "tail", "--tz", "Asia/Jakarta", "--duration", "500ms", dir)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "Locust's totals are not compared with the server's: some logs were followed from their end")
+	assert.NotContains(t, out, "Client vs server")
+	assert.NotContains(t, out, "OVERCOUNT")
+
+	code, out, stderr = runCLI(t, "", "tail", "--tz", "Asia/Jakarta", "--from-start", "--duration", "1500ms", "--stop-within", "1m", dir)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "Client vs server for POST /accounts/login/")
+}

@@ -101,6 +101,9 @@ type tailer struct {
 	saidBehind  bool
 	// said is when the last status line went to stderr (a terminal).
 	said time.Time
+	// partial: some file was followed from its end, its earlier lines
+	// unread, so the server's counts are not the whole run's.
+	partial bool
 	// lastLine is when any file last gave a line; ended says the records
 	// held since were ended as at the end of input (endQuiet).
 	lastLine time.Time
@@ -142,6 +145,9 @@ func (t *tailer) Notice(path, msg string) {
 }
 
 func (t *tailer) Opened(g *follow.Gen) {
+	if g.Skipped > 0 {
+		t.partial = true
+	}
 	tg := &tailGen{lastLine: t.now()}
 	t.gens[g] = tg
 	// Registered at once, before its format is known: until it speaks,
@@ -648,6 +654,10 @@ func (c *tailCmd) Run(e *env) error {
 				e.warn(err.Error())
 			}
 		}
+	}
+	if t.partial && lr.Found() {
+		e.warn("Locust's totals are not compared with the server's: some logs were followed from their end, and what they held before was not counted (--from-start reads it)")
+		pl.noClient = true
 	}
 	pl.complete(e, run, lr, kinds)
 	if err := pl.finish(e, run); err != nil {
