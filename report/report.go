@@ -158,6 +158,10 @@ type Options struct {
 	// Closing ends text with the verdict once more, for a terminal, where
 	// the end of the output stays on screen.
 	Closing bool
+	// Generations, when set, says how many files a followed path has named
+	// so far (tail): once it is more than one, text names the file a line
+	// came from by its generation, since the path now names another.
+	Generations func(path string) int
 }
 
 // chainBuffer is the writer text and JSON chains go through.
@@ -207,7 +211,7 @@ func newRenderer(format string, w io.Writer, o Options) Renderer {
 	case format == "html":
 		return NewHTML(w)
 	}
-	return &Text{w: chainBuffer(w, o), pal: ansi(o.Color), batch: o.Batch}
+	return &Text{w: chainBuffer(w, o), pal: ansi(o.Color), batch: o.Batch, gens: o.Generations}
 }
 
 // stamp writes an instant in the zone it was logged in, with the fraction

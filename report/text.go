@@ -34,6 +34,7 @@ type Text struct {
 	closing     bool
 	best        map[string][]kept
 	rest        spool
+	gens        func(path string) int
 }
 
 // ansi colours text for a terminal with ANSI escapes, or leaves it plain.
@@ -152,13 +153,19 @@ func (t *Text) writeChain(w *bufio.Writer, c *correlate.Chain, n, width int) {
 	line("%s at %s  cause: %s (%s)", p.paint(bold, fmt.Sprintf("#%d %s %s %d", n, method, c.Path, c.Status)),
 		stamp(c.Time, c.Anchor.Precision), p.paint(bold+";"+causeColour, c.Cause), basis)
 	// The preview names files by their base name: more of each line fits.
-	file := func(name string) string {
+	file := func(path string, gen int) string {
+		name := path
 		if width > 0 {
-			return filepath.Base(name)
+			name = filepath.Base(path)
+		}
+		// A followed path that was rotated names another file now: the
+		// line is in the generation it came from.
+		if gen > 0 && t.gens != nil && t.gens(path) > 1 {
+			name = fmt.Sprintf("%s (file %d of the path)", name, gen)
 		}
 		return name
 	}
-	line("  %s  %s:%d  %s", p.paint(red, "anchor"), file(c.Anchor.Source), c.Anchor.Line, c.Anchor.Text)
+	line("  %s  %s:%d  %s", p.paint(red, "anchor"), file(c.Anchor.Source, c.Anchor.Gen), c.Anchor.Line, c.Anchor.Text)
 	if c.Split != nil {
 		line("  %s from %s to %s, %s", p.paint(bold, "took"), stamp(c.Began.In(c.Time.Location()), time.Millisecond),
 			stamp(c.Began.Add(c.Duration).In(c.Time.Location()), time.Millisecond), c.Split)
@@ -181,7 +188,7 @@ func (t *Text) writeChain(w *bufio.Writer, c *correlate.Chain, n, width int) {
 		if l.Role == correlate.RoleCause {
 			text = p.paint(yellow, text)
 		}
-		line("  %s:%d  %s  %s  %s", file(l.Event.Source), l.Event.Line, p.paint(dim, offset(l.Offset)+approx), text, p.paint(dim, "("+l.Why+")"))
+		line("  %s:%d  %s  %s  %s", file(l.Event.Source, l.Event.Gen), l.Event.Line, p.paint(dim, offset(l.Offset)+approx), text, p.paint(dim, "("+l.Why+")"))
 	}
 	w.WriteByte('\n')
 }

@@ -74,3 +74,21 @@ func TestTailStatusLine(t *testing.T) {
 	lines := regexp.MustCompile(`(?m)^logcorr: \d\d:\d\d:\d\d: (\d+) chains out, (\d+) requests waiting for their response or window$`).FindAllStringSubmatch(stderr.String(), -1)
 	require.Len(t, lines, 2, "one every 15 s over 40 s:\n%s", stderr.String())
 }
+
+// TestTailNamesGenerations: after a rotation the path names another file,
+// so tail's text names the file a line came from by its generation.
+func TestTailNamesGenerations(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "runserver.err.log")
+	require.NoError(t, os.WriteFile(log, []byte("[27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 145\n"), 0o644))
+	stop := startTail(t, "--tz", "UTC", "--from-start", "--interval", "20ms", "--grace", "200ms", "--stop-within", "1m", dir)
+	time.Sleep(400 * time.Millisecond)
+	require.NoError(t, os.Rename(log, log+".1"))
+	require.NoError(t, os.WriteFile(log, []byte("[27/Nov/2026 00:15:06] \"POST /accounts/login/ HTTP/1.1\" 500 146\n"), 0o644))
+	time.Sleep(800 * time.Millisecond)
+	code, out, errOut := stop()
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, "rotated")
+	assert.Contains(t, out, "anchor  "+log+" (file 1 of the path):1  [27/Nov/2026 00:15:05]")
+	assert.Contains(t, out, "anchor  "+log+" (file 2 of the path):1  [27/Nov/2026 00:15:06]")
+}

@@ -104,6 +104,8 @@ type tailer struct {
 	// partial: some file was followed from its end, its earlier lines
 	// unread, so the server's counts are not the whole run's.
 	partial bool
+	// generations counts the files each path has named (report.Options).
+	generations map[string]int
 	// lastLine is when any file last gave a line; ended says the records
 	// held since were ended as at the end of input (endQuiet).
 	lastLine time.Time
@@ -147,6 +149,9 @@ func (t *tailer) Notice(path, msg string) {
 func (t *tailer) Opened(g *follow.Gen) {
 	if g.Skipped > 0 {
 		t.partial = true
+	}
+	if t.generations != nil {
+		t.generations[g.Path] = max(t.generations[g.Path], g.N)
 	}
 	tg := &tailGen{lastLine: t.now()}
 	t.gens[g] = tg
@@ -556,11 +561,16 @@ func (c *tailCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	pl := newPipeline(cfg, report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e), Select: sel}), verdict.NewCoverage(nil))
+	// How many files each followed path has named: set as they open,
+	// read as chains are written, both on this goroutine.
+	generations := map[string]int{}
+	pl := newPipeline(cfg, report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e), Select: sel,
+		Generations: func(path string) int { return generations[path] }}), verdict.NewCoverage(nil))
 	cat := newCatalog()
 	cat.coverage = pl.coverage
 	opts.OnPart = cat.found
 	t := c.newTailer(e, opts, pl, cat, time.Now)
+	t.generations = generations
 
 	ticker := time.NewTicker(c.Interval)
 	defer ticker.Stop()
