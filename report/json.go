@@ -325,7 +325,7 @@ type JSONFinding struct {
 
 // SummaryJSON converts a run's summary to its JSON form.
 func SummaryJSON(r *Run) JSONSummary {
-	s := JSONSummary{Anchors: r.Summary.Anchors, ByCause: r.Summary.ByCause, Unexplained: r.Summary.Unexplained, LateReports: r.Summary.Late,
+	s := JSONSummary{Anchors: r.Summary.Anchors, ByCause: r.Summary.ByCause, Unexplained: r.Hypotheses.Unexplained, LateReports: r.Summary.Late,
 		WaitMS: r.Summary.Wait.Milliseconds(), Paths: r.Config.Paths, BeforeMS: r.Config.Before.Milliseconds(), AfterMS: r.Config.After.Milliseconds(),
 		Sources: []JSONSource{}, Skipped: r.Skipped, Statuses: []string{}, SlowMS: r.Config.Slow.Milliseconds(), Requests: r.Requests}
 	if s.ByCause == nil {

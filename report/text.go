@@ -548,7 +548,9 @@ func (t *Text) writeSummary(r *Run) {
 		}
 		fmt.Fprintf(w, "  %-*s %6d  %s\n", width, k, s.ByCause[k], what)
 	}
-	fmt.Fprintf(w, "  %-*s %6d\n", width, "unexplained", s.Unexplained)
+	// The hypothesis table's UNEXPLAINED: no catalogued cause explains
+	// them (unknown, or only their own exception).
+	fmt.Fprintf(w, "  %-*s %6d\n", width, "unexplained", r.Hypotheses.Unexplained)
 	if s.Late > 0 {
 		fmt.Fprintf(w, "  %s came after their request's chain (the request ran longer than --same-request) and joined it\n",
 			count(s.Late, "response line"))
