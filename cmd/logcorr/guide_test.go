@@ -198,4 +198,8 @@ func TestGuideFacts(t *testing.T) {
 	require.Positive(t, posts)
 	assert.Contains(t, prose, fmt.Sprintf("Of the %d `POST /accounts/login/` in its access log, %d were 500s (%.0f%%); %d 500s in all",
 		posts, failed, 100*float64(failed)/float64(posts), doc.Anchors))
+	assert.Contains(t, prose, fmt.Sprintf("%d failed logins never produced a response the client saw", doc.Anchors-failed))
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(strings.Fields(string(readme)), " "), fmt.Sprintf("100 Locust users, %d failed logins", doc.Anchors))
 }
