@@ -16,7 +16,7 @@ type spool struct {
 	err  error
 }
 
-const spoolMemory = 4 << 20
+const spoolMemory = 1 << 20
 
 func (s *spool) Write(b []byte) (int, error) {
 	if s.err != nil {

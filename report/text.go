@@ -35,6 +35,8 @@ type Text struct {
 	best        map[string][]kept
 	rest        spool
 	gens        func(path string) int
+	scratch     bytes.Buffer
+	scratchW    *bufio.Writer
 }
 
 // ansi colours text for a terminal with ANSI escapes, or leaves it plain.
@@ -82,8 +84,14 @@ func (t *Text) Chain(c *correlate.Chain) error {
 		return nil
 	}
 	key := causeKey(c)
-	var b bytes.Buffer
-	bw := bufio.NewWriter(&b)
+	// One buffer for every chain: a chain is rendered, copied where it
+	// goes, and the buffer used again.
+	b := &t.scratch
+	b.Reset()
+	if t.scratchW == nil {
+		t.scratchW = bufio.NewWriter(b)
+	}
+	bw := t.scratchW
 	keep := max(1, sel.Top)
 	width := t.width
 	if sel.Top > 0 {
