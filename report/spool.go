@@ -28,8 +28,9 @@ func (s *spool) Write(b []byte) (int, error) {
 			// Without a temporary folder the chains stay in memory.
 			return s.mem.Write(b)
 		}
-		// Removed at once: the open file lives on until Close, and
-		// nothing is left behind if logcorr is killed.
+		// Removed at once where the system allows it (the open file
+		// lives on until Close, and nothing is left behind if logcorr is
+		// killed); elsewhere (Windows) at close.
 		_ = os.Remove(f.Name())
 		s.file = f
 	}
@@ -64,6 +65,7 @@ func (s *spool) copyTo(w io.Writer) error {
 func (s *spool) close() {
 	if s.file != nil {
 		s.file.Close()
+		_ = os.Remove(s.file.Name())
 		s.file = nil
 	}
 }
