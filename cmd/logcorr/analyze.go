@@ -238,7 +238,7 @@ func (f *matchFlags) rebound(e *env, cfg *correlate.Config, clocks []report.Cloc
 	}
 	loc, why := time.Local, "the local zone: no log's zone was estimated"
 	if from != "" {
-		loc = time.FixedZone(formatOffset(best), int(best/time.Second))
+		loc = time.FixedZone(verdict.ZoneName(best), int(best/time.Second))
 		why = fmt.Sprintf("%s, the zone estimated for %s and the other logs of naive times", loc, from)
 	}
 	if _, err := f.bounds(cfg, loc, true); err != nil {
@@ -251,13 +251,6 @@ func (f *matchFlags) rebound(e *env, cfg *correlate.Config, clocks []report.Cloc
 	return true, nil
 }
 
-func formatOffset(d time.Duration) string {
-	sign := "+"
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	return fmt.Sprintf("UTC%s%02d:%02d", sign, int(d.Hours()), int(d.Minutes())%60)
-}
 
 // timeBoundLayouts are the forms --since and --until take: RFC 3339, and
 // the same without a zone (read in the --tz zone), with a space or a T,

@@ -167,15 +167,7 @@ func TestBareAndShortFlags(t *testing.T) {
 func TestRecursive(t *testing.T) {
 	dir := t.TempDir()
 	sub := filepath.Join(dir, "node-1")
-	require.NoError(t, os.MkdirAll(sub, 0o755))
-	src := "../../testdata/login-storm-psycopg2/logs"
-	entries, err := os.ReadDir(src)
-	require.NoError(t, err)
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(sub, e.Name()), b, 0o644))
-	}
+	require.NoError(t, os.Rename(copyLogs(t, "../../testdata/login-storm-psycopg2", nil, nil), sub))
 	code, _, stderr := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", dir)
 	assert.Equal(t, exitInput, code, "nothing to read")
 	assert.Contains(t, stderr, "logcorr: "+sub+": a subfolder not read (--recursive reads subfolders)")
@@ -187,15 +179,7 @@ func TestRecursive(t *testing.T) {
 // end counted only part of the server's responses: it sets no Locust
 // totals against them (it would report false overcounts), and says why.
 func TestTailClientCheckNeedsWholeLogs(t *testing.T) {
-	dir := t.TempDir()
-	src := "../../testdata/login-storm-psycopg2/logs"
-	entries, err := os.ReadDir(src)
-	require.NoError(t, err)
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
-	}
+	dir := copyLogs(t, "../../testdata/login-storm-psycopg2", nil, nil)
 	code, out, stderr := runCLI(t, "", "tail", "--tz", "Asia/Jakarta", "--duration", "500ms", dir)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "Locust's totals are not compared with the server's: some logs were followed from their end")

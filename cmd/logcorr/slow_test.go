@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -228,14 +227,7 @@ func TestLatencySummary(t *testing.T) {
 // TestTailSlowMatchesAnalyze: tail gives the slow anchors analyze gives,
 // with the same causes, splits and latency summary.
 func TestTailSlowMatchesAnalyze(t *testing.T) {
-	src := filepath.Join("..", "..", "testdata", "captures", "reports-pool2", "logs")
-	dir := t.TempDir()
-	entries, err := os.ReadDir(src)
-	require.NoError(t, err)
-	for _, e := range entries {
-		name := strings.TrimSuffix(e.Name(), ".gz")
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), readMaybeGz(t, filepath.Join(src, name)), 0o644))
-	}
+	dir := copyLogs(t, filepath.Join("..", "..", "testdata", "captures", "reports-pool2"), nil, nil)
 	// tail reads naive times in --tz; analyze would estimate the zone.
 	args := []string{"--tz", "Asia/Jakarta", "--slow", "3s", "--status", "none", "--path", "/proyek/rekap-rab/", "--path", "/proyek/audit-trail/"}
 	code, out, errOut := runCLI(t, "", append(append([]string{"tail", "--format", "json", "--from-start", "--duration", "1500ms", "--stop-within", "1m"}, args...), dir)...)
