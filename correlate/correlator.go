@@ -580,6 +580,19 @@ func (c *Correlator) deadline(g *group) time.Time {
 			d = ad
 		}
 	}
+	// A request assembled for its time alone (--slow) ends with the report
+	// that states its duration, written when its response went out: it
+	// must not hold every chain a minute for an access line that states
+	// none and will not join it.
+	if c.cfg.Slow > 0 && !c.cfg.wantsStatus(g.status) {
+		for i := range g.reports {
+			if r := &g.reports[i]; r.Duration > 0 {
+				if rd := r.Time.Add(max(r.Precision, time.Second)); rd.Before(d) {
+					d = rd
+				}
+			}
+		}
+	}
 	return d
 }
 
@@ -796,6 +809,11 @@ func (c *Correlator) build(g *group) Chain {
 
 	named, byText := c.namedBy(g)
 	lo, hi := g.first.Add(-c.cfg.Before), a.Time.Add(c.cfg.After)
+	if c.cfg.Slow > 0 && !c.slowOnly(g) && ch.Duration > 0 {
+		// An anchor of its status claims its statements too, so that a
+		// slow request beside it is not given them.
+		c.claimTimed(g.path, ch.Began, ch.Began.Add(ch.Duration))
+	}
 	switch {
 	case c.slowOnly(g):
 		c.explainTime(&ch)

@@ -130,10 +130,28 @@ func isTimed(ev *parser.Event) bool {
 	return false
 }
 
+// slimTimed is what a timed line is kept as, for up to LateHorizon: what
+// its link shows and the split reads, copied, since an event's strings
+// share memory with a block of its file (source.LineReader).
+func slimTimed(ev *parser.Event) parser.Event {
+	out := parser.Event{Source: strings.Clone(ev.Source), Gen: ev.Gen, Line: ev.Line, EndLine: ev.EndLine, Time: ev.Time,
+		Precision: ev.Precision, Kind: ev.Kind, Level: ev.Level, Text: strings.Clone(ev.Text), Tag: ev.Tag,
+		Reason: strings.Clone(ev.Reason), Duration: ev.Duration}
+	for _, k := range []string{"pid", "lock_holder", "wait_us", "xacts/s"} {
+		if v := ev.Field(k); v != "" {
+			if out.Fields == nil {
+				out.Fields = map[string]string{}
+			}
+			out.Fields[k] = strings.Clone(v)
+		}
+	}
+	return out
+}
+
 // addTimed keeps a timed line in order of its end. A PgBouncer stats line
 // covers the period since the last one of its log.
 func (c *Correlator) addTimed(ev *parser.Event) {
-	t := &timed{ev: *ev, from: ev.Began()}
+	t := &timed{ev: slimTimed(ev), from: ev.Began()}
 	if ev.Tag == parser.TagStatement {
 		t.fingerprint = Fingerprint(ev.Reason)
 		c.sawStatements = true
@@ -315,7 +333,13 @@ func (g *group) took() (began time.Time, took, proxy time.Duration) {
 // waits for the PgBouncer stats line that covers its end.
 func (c *Correlator) after(g *group) time.Duration {
 	if c.cfg.Slow > 0 && c.slowOnly(g) {
-		return c.cfg.After + c.statsPeriod
+		period := c.statsPeriod
+		if len(c.lastStats) == 0 {
+			// No stats line yet: PgBouncer's default period, so that the
+			// first one covers the requests before it.
+			period = defaultStatsPeriod
+		}
+		return c.cfg.After + period
 	}
 	return c.cfg.After
 }
@@ -431,16 +455,25 @@ func (c *Correlator) explainTime(ch *Chain) {
 			link(w, lockWhy(&w.ev))
 		}
 	}
-	// A process's "still waiting" and "acquired" lines are one wait.
-	byProcess := map[string]time.Duration{}
+	// Waits overlap (a process's "still waiting" and "acquired" lines are
+	// one wait; other processes wait at the same time): their union is
+	// the time the request can have spent on locks.
+	var spans [][2]time.Time
 	for _, w := range loose {
-		pid := w.ev.Field("pid")
-		byProcess[pid] = max(byProcess[pid], within(w.from, w.ev.Time, from, to))
+		a, b := w.from, w.ev.Time
+		if a.Before(from) {
+			a = from
+		}
+		if b.After(to) {
+			b = to
+		}
+		if b.After(a) {
+			spans = append(spans, [2]time.Time{a, b})
+		}
 		link(w, lockWhy(&w.ev))
 	}
-	for _, d := range byProcess {
-		split.Lock += d
-	}
+	split.Lock += union(spans)
+	split.Lock = min(split.Lock, max(0, split.Total-split.Statement))
 
 	// The pool's queue over the interval, by PgBouncer's stats periods.
 	var queued, covered float64
@@ -516,6 +549,23 @@ func lockReleasedAt(window []*timed, stmt *timed) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// union is the time the intervals cover together.
+func union(spans [][2]time.Time) time.Duration {
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0].Before(spans[j][0]) })
+	var total time.Duration
+	var end time.Time
+	for _, s := range spans {
+		if s[0].After(end) {
+			total += s[1].Sub(s[0])
+			end = s[1]
+		} else if s[1].After(end) {
+			total += s[1].Sub(end)
+			end = s[1]
+		}
+	}
+	return total
 }
 
 // within is how much of [a, b] lies inside [from, to].

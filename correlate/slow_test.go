@@ -116,3 +116,37 @@ func FuzzFingerprint(f *testing.F) {
 		assert.Equal(t, fp, Fingerprint(fp))
 	})
 }
+
+// TestSlowHoldsNoStatusChain: with --slow, a fast request that states its
+// duration is assembled too, but it ends with that report: a 500 beside it
+// comes out when its window closes, not a minute later.
+func TestSlowHoldsNoStatusChain(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Slow = 3 * time.Second
+	var chains []Chain
+	c := New(cfg, func(ch Chain) { chains = append(chains, ch) })
+	fast := requestTook(1, "/accounts/login/", 1, 20*time.Millisecond, 200)
+	c.Add(fast)
+	c.Add(access(2, 2, 500))
+	c.Advance(at(10))
+	require.Len(t, chains, 1, "out once its window closed")
+	assert.Equal(t, 500, chains[0].Status)
+}
+
+// TestSlowLockWaitsWithoutStatements: without statement lines, the lock
+// waits inside a request count by the time they cover together, never
+// more than the request took.
+func TestSlowLockWaitsWithoutStatements(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Paths, cfg.Statuses, cfg.Slow = []string{"/audit/"}, nil, 3*time.Second
+	chains, _ := correlateAll(cfg,
+		lockAcquired(1, "41", 4.5, 3500*time.Millisecond),
+		lockAcquired(2, "42", 4.6, 3500*time.Millisecond),
+		lockAcquired(3, "43", 4.7, 3500*time.Millisecond),
+		requestTook(1, "/audit/", 5, 4*time.Second, 200))
+	require.Len(t, chains, 1)
+	s := chains[0].Split
+	assert.Equal(t, 3700*time.Millisecond, s.Lock, "1.0 s to 4.7 s, together")
+	assert.Equal(t, s.Total, s.Pool+s.Statement+s.Lock+s.Other, "the parts add up")
+	assert.Equal(t, "lock_wait", chains[0].Cause)
+}

@@ -102,6 +102,7 @@ func accessTail(msg string) string {
 // Quoted fields with no key (referer, user agent) are skipped.
 func parseAccessTail(tail string, ev *Event) {
 	var last string
+	bare := 0 // bare tokens since the last quoted field
 	for tail != "" {
 		tail = strings.TrimLeft(tail, " ")
 		if tail == "" {
@@ -113,7 +114,7 @@ func parseAccessTail(tail string, ev *Event) {
 			if end < 0 {
 				return
 			}
-			tail, last = tail[end+2:], ""
+			tail, last, bare = tail[end+2:], "", 0
 			continue
 		}
 		eq := strings.IndexAny(tail, "= ")
@@ -146,6 +147,7 @@ func parseAccessTail(tail string, ev *Event) {
 			tok, tail = tail, ""
 		}
 		last = tok
+		bare++
 	}
 	switch {
 	case ev.Duration != 0 || last == "":
@@ -154,9 +156,10 @@ func parseAccessTail(tail string, ev *Event) {
 			ev.setField("request_time", last)
 			ev.Duration = d
 		}
-	case isDigits(last):
-		// A whole number put last unnamed is gunicorn's %(D)s or Apache's
-		// %D: microseconds.
+	case isDigits(last) && bare == 1:
+		// A whole number put last unnamed, alone after the quoted fields,
+		// is gunicorn's %(D)s or Apache's %D: microseconds (two, as
+		// Apache's combinedio writes %I %O, are byte counts).
 		if d, ok := durationOf("time_us", last); ok {
 			ev.setField("time_us", last)
 			ev.Duration = d

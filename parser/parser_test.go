@@ -385,6 +385,8 @@ func TestAccessLogDuration(t *testing.T) {
 		{` "-" "python-requests/2.28.1" 10871204`, 10871204 * time.Microsecond},
 		{` 10871204`, 10871204 * time.Microsecond},
 		{` "-" "python-requests/2.28.1"`, 0},
+		// Apache's combinedio: bytes in and out, not a time.
+		{` "-" "python-requests/2.28.1" 518 53210`, 0},
 	} {
 		line := `127.0.0.1 - - [01/Dec/2026:15:09:48 +0700] "GET /proyek/rekap-rab/ HTTP/1.0" 200 5388` + tc.tail
 		var evs []Event

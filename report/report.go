@@ -195,7 +195,7 @@ func New(format string, w io.Writer, o Options) Renderer {
 	}
 	r := newRenderer(format, w, o)
 	if o.Select.active() {
-		return &selecting{Renderer: r, sel: o.Select, best: map[string][]correlate.Chain{}}
+		return &selecting{Renderer: r, sel: o.Select, best: map[string][]keptChain{}}
 	}
 	return r
 }

@@ -35,7 +35,15 @@ func (s *Selection) active() bool { return s.Summary || s.Top > 0 && !s.All || l
 type selecting struct {
 	Renderer
 	sel  Selection
-	best map[string][]correlate.Chain
+	best map[string][]keptChain
+	seq  int
+}
+
+// keptChain is a chain kept for the end, with its place in the order
+// chains came, which breaks ties of time.
+type keptChain struct {
+	correlate.Chain
+	seq int
 }
 
 func (s *selecting) Chain(c *correlate.Chain) error {
@@ -45,13 +53,14 @@ func (s *selecting) Chain(c *correlate.Chain) error {
 	if s.sel.Top == 0 || s.sel.All {
 		return s.Renderer.Chain(c)
 	}
+	s.seq++
 	key := causeKey(c)
 	best := s.best[key]
 	at := sort.Search(len(best), func(i int) bool {
 		return stronger(c.Evidence, c.Time, len(best[i].Evidence), best[i].Time)
 	})
 	if at < s.sel.Top {
-		best = slices.Insert(best, at, *c)
+		best = slices.Insert(best, at, keptChain{*c, s.seq})
 		if len(best) > s.sel.Top {
 			best = best[:s.sel.Top]
 		}
@@ -61,13 +70,14 @@ func (s *selecting) Chain(c *correlate.Chain) error {
 }
 
 func (s *selecting) Finish(r *Run) error {
-	var chosen []correlate.Chain
+	var chosen []keptChain
 	for _, cs := range s.best {
 		chosen = append(chosen, cs...)
 	}
-	sort.SliceStable(chosen, func(i, j int) bool { return chosen[i].Time.Before(chosen[j].Time) })
+	// In the order they came, as without the selection.
+	sort.Slice(chosen, func(i, j int) bool { return chosen[i].seq < chosen[j].seq })
 	for i := range chosen {
-		if err := s.Renderer.Chain(&chosen[i]); err != nil {
+		if err := s.Renderer.Chain(&chosen[i].Chain); err != nil {
 			return err
 		}
 	}

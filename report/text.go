@@ -201,32 +201,38 @@ func (t *Text) writeChain(w *bufio.Writer, c *correlate.Chain, n, width int) {
 	w.WriteByte('\n')
 }
 
-// cut shortens a line to width runes, ending it with "…"; colour escapes
-// are not counted, and a cut line is reset to no colour.
+// cut shortens a line to width visible runes, ending it with "…"; colour
+// escapes (ESC [ … letter) are not counted, and a cut line is reset to no
+// colour.
 func cut(s string, width int) string {
-	n, esc := 0, false
-	for i, r := range s {
-		switch {
-		case esc:
-			esc = r != 'm'
-			continue
-		case r == '\x1b':
-			esc = true
-			continue
-		}
-		n++
-		if n == width {
-			if i+utf8.RuneLen(r) == len(s) {
-				return s
+	visible := func(s string, stop int) (n, at int) {
+		for i := 0; i < len(s); {
+			if s[i] == '\x1b' && i+1 < len(s) && s[i+1] == '[' {
+				j := i + 2
+				for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+					j++
+				}
+				i = j + 1
+				continue
 			}
-			out := s[:i] + "…"
-			if strings.Contains(out, "\x1b[") {
-				out += "\x1b[0m"
+			if n == stop {
+				return n, i
 			}
-			return out
+			_, size := utf8.DecodeRuneInString(s[i:])
+			n++
+			i += size
 		}
+		return n, len(s)
 	}
-	return s
+	if n, _ := visible(s, -1); n <= width {
+		return s
+	}
+	_, at := visible(s, width-1)
+	out := s[:at] + "…"
+	if strings.Contains(out, "\x1b[") {
+		out += "\x1b[0m"
+	}
+	return out
 }
 
 func basisText(b correlate.Basis) string {
@@ -332,9 +338,13 @@ func (t *Text) writePreview(r *Run) {
 	if len(t.best) == 0 {
 		return
 	}
+	// Causes in the order of their counts, as the answer lists them.
 	counts := map[string]int{}
-	for k, cs := range t.best {
-		counts[k] = len(cs) + r.Summary.ByHypothesis[k] + r.Summary.ByCause[k]
+	for k := range t.best {
+		counts[k] = r.Summary.ByCause[k]
+		if n := r.Summary.ByHypothesis[k]; n > 0 {
+			counts[k] = n
+		}
 	}
 	switch {
 	case t.sel.Top > 0:

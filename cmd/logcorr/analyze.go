@@ -64,6 +64,36 @@ func (f *matchFlags) redirect(e *env) (done func() error, err error) {
 	return file.Close, nil
 }
 
+// outputIsInput refuses an --output that is one of the inputs, or, for a
+// command that follows folders (tail), that lies in one of them.
+func outputIsInput(out string, paths []string, inFolders bool) error {
+	if out == "" || out == "-" {
+		return nil
+	}
+	oi, oerr := os.Stat(out)
+	absOut, _ := filepath.Abs(out)
+	for _, p := range paths {
+		pi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if oerr == nil && os.SameFile(oi, pi) {
+			return fmt.Errorf("--output %s is one of the logs read; name another file", out)
+		}
+		if pi.IsDir() && inFolders {
+			if absDir, _ := filepath.Abs(p); filepath.Dir(absOut) == absDir {
+				return fmt.Errorf("--output %s lies in %s, which is followed: name a file elsewhere", out, p)
+			}
+		}
+		if pi.IsDir() && oerr == nil {
+			if absDir, _ := filepath.Abs(p); filepath.Dir(absOut) == absDir {
+				return fmt.Errorf("--output %s is in %s, among the logs read; name a file elsewhere", out, p)
+			}
+		}
+	}
+	return nil
+}
+
 // selection is the chains the flags ask to print.
 func (f *matchFlags) selection() (report.Selection, error) {
 	if f.Top < 0 {
@@ -183,6 +213,20 @@ func (f *matchFlags) setup(e *env) (correlate.Config, *source.Options, error) {
 	return cfg, opts, nil
 }
 
+// isZoneWord reports whether a word is a zone abbreviation: 2 to 5
+// capitals.
+func isZoneWord(w string) bool {
+	if len(w) < 2 || len(w) > 5 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'A' || w[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
 // bounds reads --since and --until into cfg, naive ones in loc, and says
 // whether one was naive.
 func (f *matchFlags) bounds(cfg *correlate.Config, loc *time.Location, final bool) (naive bool, err error) {
@@ -251,7 +295,6 @@ func (f *matchFlags) rebound(e *env, cfg *correlate.Config, clocks []report.Cloc
 	return true, nil
 }
 
-
 // timeBoundLayouts are the forms --since and --until take: RFC 3339, and
 // the same without a zone (read in the --tz zone), with a space or a T,
 // to the minute or the second (a fraction is always allowed after seconds).
@@ -262,7 +305,6 @@ var timeBoundLayouts = []struct {
 	{time.RFC3339, true},
 	{"2006-01-02 15:04:05Z07:00", true},
 	{"2006-01-02T15:04Z07:00", true},
-	{"2006-01-02 15:04:05 MST", true},
 	{"02/Jan/2006:15:04:05 -0700", true}, // an access log's
 	{"2006-01-02T15:04:05", false},
 	{"2006-01-02 15:04:05", false},
@@ -278,6 +320,17 @@ var timeBoundLayouts = []struct {
 // its zone.
 func parseTimeBound(s string, loc *time.Location) (time.Time, bool, error) {
 	s = strings.Trim(strings.TrimSpace(s), "[]")
+	// A zone abbreviation, as PostgreSQL's %t writes it: UTC and GMT say
+	// the zone; any other (WIB, CET) means what the logs' zone says, since
+	// Go reads an abbreviation it does not know as offset 0.
+	if i := strings.LastIndexByte(s, ' '); i > 0 && isZoneWord(s[i+1:]) {
+		word := s[i+1:]
+		s = s[:i]
+		if word == "UTC" || word == "GMT" {
+			t, _, err := parseTimeBound(s, time.UTC)
+			return t, err == nil, err
+		}
+	}
 	for _, l := range timeBoundLayouts {
 		var t time.Time
 		var err error
@@ -362,20 +415,25 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 	if err != nil {
 		return err
 	}
-	done, err := a.redirect(e)
-	if err != nil {
+	// The report's file is made once the inputs are known, and is never
+	// one of them: -o pg.log must not empty a log before it is read.
+	if err := outputIsInput(a.Output, a.Paths, false); err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := done(); err == nil && cerr != nil {
-			err = fmt.Errorf("--output: %w", cerr)
-		}
-	}()
 	prog := newProgress(e)
 	defer prog.done()
 	opts.Read = prog.add
 	failed := false
 	inputs, subfolders, err := source.ExpandTree(a.Paths, a.Recursive)
+	done, rerr := a.redirect(e)
+	if rerr != nil {
+		return rerr
+	}
+	defer func() {
+		if cerr := done(); cerr != nil && err == nil {
+			err = fmt.Errorf("--output: %w", cerr)
+		}
+	}()
 	if len(subfolders) > 0 {
 		e.warn(fmt.Sprintf("%s: %s not read (--recursive reads subfolders)", strings.Join(subfolders, ", "), plural(len(subfolders), "subfolder")))
 	}

@@ -233,6 +233,9 @@ func TestSinceUntil(t *testing.T) {
 		{"--since", "2026-11-27 00:16", "--until", "2026-11-27 00:16:30"},
 		{"--since", "27/Nov/2026 00:16:00", "--until", "[27/Nov/2026:00:16:30]"},
 		{"--since", "2026-11-27 00:16:00,000", "--until", "27/Nov/2026:00:16:30 +0700"},
+		// A zone abbreviation Go does not know (PostgreSQL's %t writes
+		// them) is the logs' zone, not UTC.
+		{"--since", "2026-11-27 00:16:00 WIB", "--until", "2026-11-26 17:16:30 UTC"},
 	} {
 		code, out, errOut := runCLI(t, "", append([]string{"analyze", "--format", "json"}, append(bounds, logs)...)...)
 		require.Equal(t, exitOK, code, errOut)

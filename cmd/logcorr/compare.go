@@ -88,6 +88,8 @@ func (c *compareCmd) Run(e *env) error {
 func (c *compareCmd) side(e *env, name, paths string) (*verdict.Figures, error) {
 	a := analyzeCmd{matchFlags: c.matchFlags, Paths: strings.Split(paths, ",")}
 	a.Format, a.ExitCode, a.Output = "json", false, ""
+	// Every chain, whatever the selection flags: the slow p95 is theirs.
+	a.Summary, a.Top, a.Cause, a.Chains = false, 0, nil, false
 	var out bytes.Buffer
 	sub := &env{ctx: e.ctx, stdin: e.stdin, stdout: &out, stderr: &prefixed{w: e.stderr, prefix: "logcorr: " + name + ": "}, noColor: true, quiet: e.quiet}
 	if err := a.Run(sub); err != nil {

@@ -64,6 +64,12 @@ func TestCompare(t *testing.T) {
 	assert.Equal(t, exitInput, code)
 	assert.Contains(t, stderr, `--expect "failure-rate is low"`)
 
+	// The selection flags choose what analyze prints, not what compare
+	// measures: the slow p95 is every slow anchor's.
+	code, out, stderr = runCLI(t, "", "compare", "--slow", "1s", "--status", "none", "--summary", "--expect", "slow-p95<1s", before, after)
+	assert.Equal(t, exitFound, code, stderr)
+	assert.Regexp(t, `FAIL\s+slow-p95<1s\s+\(\d+\.\d+s\)`, out)
+
 	for _, format := range []string{"markdown", "html"} {
 		code, out, stderr = runCLI(t, "", "compare", "--format", format, before, after)
 		require.Equal(t, exitOK, code, stderr)

@@ -160,6 +160,20 @@ func TestBareAndShortFlags(t *testing.T) {
 	code, _, stderr = runCLI(t, "", "analyze", "-o", filepath.Join(t.TempDir(), "no", "such", "dir", "x"), "../../testdata/login-storm-psycopg2/logs")
 	assert.Equal(t, exitInput, code)
 	assert.Contains(t, stderr, "--output")
+
+	// -o never empties a log it was given to read.
+	dir := copyLogs(t, "../../testdata/login-storm-psycopg2", nil, nil)
+	log := filepath.Join(dir, "pgbouncer.log")
+	before, err := os.ReadFile(log)
+	require.NoError(t, err)
+	for _, args := range [][]string{{"-o", log, dir}, {"-o", log, log, filepath.Join(dir, "runserver_8000.err.log")}} {
+		code, _, stderr = runCLI(t, "", append([]string{"analyze"}, args...)...)
+		assert.Equal(t, exitInput, code)
+		assert.Contains(t, stderr, "--output "+log)
+		after, err := os.ReadFile(log)
+		require.NoError(t, err)
+		assert.Equal(t, len(before), len(after), "the log is whole")
+	}
 }
 
 // TestRecursive: a folder's subfolders are named and left out, or read

@@ -538,6 +538,9 @@ func (c *tailCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	if err := outputIsInput(c.Output, c.Paths, true); err != nil {
+		return err
+	}
 	done, err := c.redirect(e)
 	if err != nil {
 		return err
@@ -614,7 +617,11 @@ func (c *tailCmd) Run(e *env) error {
 		time.Sleep(pipelineGrace)
 		if readerGone(e.stdout) {
 			e.warn(fmt.Sprintf("stdout was closed (its reader ended with the interrupt) after %d chains; the last chains and the summary follow here", pl.chains))
-			pl.out = report.New("text", e.stderr, report.Options{Live: true})
+			// The chains a selection held (--top) were the old
+			// renderer's, and are lost with stdout; the rest keep the
+			// selection.
+			pl.out = report.New("text", e.stderr, report.Options{Live: true, Select: sel, Generations: func(path string) int { return generations[path] }})
+			pl.renderErr = nil
 		}
 	}
 	if n := pl.corr.Waiting(); n > 0 && e.ctx.Err() != nil {
