@@ -24,7 +24,7 @@ func writeLatency(w *bufio.Writer, paths []verdict.PathLatency) {
 	if len(paths) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "Latency (--slow; durations from the log that states most of them):\n")
+	fmt.Fprintf(w, "Latency (--slow; durations from the app's own log that states most of them, else a proxy's):\n")
 	for _, p := range paths {
 		fmt.Fprintf(w, "  %s", p.Path)
 		if p.Requests > 0 {
