@@ -739,6 +739,18 @@ const LateHorizon = 15 * time.Minute
 // the point where the duration is measured differ by that much.
 const lateSlop = 10 * time.Millisecond
 
+// intern returns the correlator's own copy of a string it keeps for the
+// run (a count's key, a path): an event's strings share memory with a
+// block of the input (source.LineReader).
+func (c *Correlator) intern(s string) string {
+	kept, ok := c.names[s]
+	if !ok {
+		kept = strings.Clone(s)
+		c.names[kept] = kept
+	}
+	return kept
+}
+
 // Summary returns the counts so far.
 func (c *Correlator) Summary() Summary { return c.sum }
 
@@ -860,14 +872,7 @@ func (c *Correlator) count(ch *Chain) {
 	// Keys are the correlator's own copies: an event's strings share memory
 	// with a block of the input (source.LineReader), and a map keeps the key
 	// of each assignment.
-	bump := func(m map[string]int, k string) {
-		kept, ok := c.names[k]
-		if !ok {
-			kept = strings.Clone(k)
-			c.names[kept] = kept
-		}
-		m[kept]++
-	}
+	bump := func(m map[string]int, k string) { m[c.intern(k)]++ }
 	bump(c.sum.ByCause, ch.Cause)
 	if ch.Hypothesis != "" {
 		bump(c.sum.ByHypothesis, ch.Hypothesis)

@@ -202,12 +202,7 @@ func (c *Correlator) addSpan(ev *parser.Event) {
 	for i > 0 && c.spans[i-1].to.After(s.to) {
 		i--
 	}
-	kept, ok := c.names[ev.Path]
-	if !ok {
-		kept = strings.Clone(ev.Path)
-		c.names[kept] = kept
-	}
-	s.path = kept
+	s.path = c.intern(ev.Path)
 	c.spans = append(c.spans, span{})
 	copy(c.spans[i+1:], c.spans[i:])
 	c.spans[i] = s
@@ -257,12 +252,7 @@ func (c *Correlator) claimVote(t *timed, path string) {
 		byPath = map[string]int{}
 		c.votes[strings.Clone(t.fingerprint)] = byPath
 	}
-	kept, ok := c.names[path]
-	if !ok {
-		kept = strings.Clone(path)
-		c.names[kept] = kept
-	}
-	byPath[kept]++
+	byPath[c.intern(path)]++
 }
 
 // elsewhere reports whether a statement's fingerprint runs, by the votes,

@@ -156,7 +156,7 @@ func parseAccessTail(tail string, ev *Event) {
 			ev.setField("request_time", last)
 			ev.Duration = d
 		}
-	case isDigits(last) && bare == 1:
+	case bare == 1 && isNumber(last):
 		// A whole number put last unnamed, alone after the quoted fields,
 		// is gunicorn's %(D)s or Apache's %D: microseconds (two, as
 		// Apache's combinedio writes %I %O, are byte counts).
@@ -165,15 +165,6 @@ func parseAccessTail(tail string, ev *Event) {
 			ev.Duration = d
 		}
 	}
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func isKeyWord(s string) bool {
@@ -196,3 +187,5 @@ func (p *Access) Unparsed() int { return p.unparsed }
 
 // Open implements Parser: every line is an event of its own.
 func (p *Access) Open() (time.Time, bool) { return time.Time{}, false }
+
+func isNumber(s string) bool { _, ok := atoi(s); return ok }

@@ -7,8 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/logcorr/logcorr/correlate"
 	"github.com/logcorr/logcorr/verdict"
 )
 
@@ -33,7 +33,7 @@ func (c *Compared) rows() [][3]string {
 		if f.PoolWaitPeak < 0 {
 			return "no stats"
 		}
-		return fmt.Sprintf("%s/s (~%.1f queued)", fmtSeconds(f.PoolWaitPeak), f.PoolWaitPeak.Seconds())
+		return fmt.Sprintf("%s/s (~%.1f queued)", correlate.Seconds(f.PoolWaitPeak), f.PoolWaitPeak.Seconds())
 	}
 	req := func(f *verdict.Figures) string {
 		if f.Requests == 0 {
@@ -49,23 +49,9 @@ func (c *Compared) rows() [][3]string {
 		{"PgBouncer pool wait, peak", pool(b), pool(a)},
 	}
 	if b.SlowP95 > 0 || a.SlowP95 > 0 {
-		rows = append(rows, [3]string{"slow anchors, p95 duration", fmtSeconds(b.SlowP95), fmtSeconds(a.SlowP95)})
+		rows = append(rows, [3]string{"slow anchors, p95 duration", correlate.Seconds(b.SlowP95), correlate.Seconds(a.SlowP95)})
 	}
-	levels := map[int][2]*verdict.LoadLevel{}
-	var users []int
-	for i, ls := range [][]verdict.LoadLevel{b.Levels, a.Levels} {
-		for j := range ls {
-			l := &ls[j]
-			pair, ok := levels[l.Users]
-			if !ok {
-				users = append(users, l.Users)
-			}
-			pair[i] = l
-			levels[l.Users] = pair
-		}
-	}
-	for _, u := range users {
-		pair := levels[u]
+	for _, pair := range pairLevels(b.Levels, a.Levels) {
 		if pair[0] == nil || pair[1] == nil || pair[0].Responses+pair[1].Responses+pair[0].Anchors+pair[1].Anchors == 0 {
 			continue
 		}
@@ -75,16 +61,28 @@ func (c *Compared) rows() [][3]string {
 			}
 			return fmt.Sprintf("%d of %d (%.1f%%)", l.Anchors, l.Responses, 100*float64(l.Anchors)/float64(l.Responses))
 		}
-		rows = append(rows, [3]string{fmt.Sprintf("at %d Locust users (anchors of responses)", u), share(pair[0]), share(pair[1])})
+		rows = append(rows, [3]string{fmt.Sprintf("at %d Locust users (anchors of responses)", pair[0].Users), share(pair[0]), share(pair[1])})
 	}
 	return rows
 }
 
-func fmtSeconds(d time.Duration) string {
-	if d == 0 {
-		return "0 s"
+// pairLevels sets the two runs' Locust user counts side by side, in the
+// order they first appear; a count only one run had has nil for the other.
+func pairLevels(before, after []verdict.LoadLevel) [][2]*verdict.LoadLevel {
+	var out [][2]*verdict.LoadLevel
+	at := map[int]int{}
+	for side, ls := range [][]verdict.LoadLevel{before, after} {
+		for i := range ls {
+			k, ok := at[ls[i].Users]
+			if !ok {
+				k = len(out)
+				at[ls[i].Users] = k
+				out = append(out, [2]*verdict.LoadLevel{})
+			}
+			out[k][side] = &ls[i]
+		}
 	}
-	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
+	return out
 }
 
 // causeCell is a cause's count with its share of the requests.
@@ -263,23 +261,21 @@ func WriteCompareJSON(w io.Writer, c *Compared) error {
 	for _, x := range c.Expectations {
 		doc.Expectations = append(doc.Expectations, JSONExpectation{x.Text, x.Pass, x.Value})
 	}
-	byUsers := map[int]int{}
-	for i, ls := range [][]verdict.LoadLevel{c.Before.Levels, c.After.Levels} {
-		for _, l := range ls {
-			at, ok := byUsers[l.Users]
-			if !ok {
-				at = len(doc.Levels)
-				doc.Levels = append(doc.Levels, JSONCompareLevels{Users: l.Users})
-				byUsers[l.Users] = at
+	for _, pair := range pairLevels(c.Before.Levels, c.After.Levels) {
+		e := JSONCompareLevels{}
+		for side, l := range pair {
+			if l == nil {
+				continue
 			}
-			e := &doc.Levels[at]
+			e.Users = l.Users
 			jl := &JSONLoadLevel{Users: l.Users, Seconds: l.Seconds, Responses: l.Responses, Anchors: l.Anchors}
-			if i == 0 {
+			if side == 0 {
 				e.Before = jl
 			} else {
 				e.After = jl
 			}
 		}
+		doc.Levels = append(doc.Levels, e)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

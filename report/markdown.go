@@ -31,10 +31,11 @@ func NewMarkdown(w io.Writer) *Markdown {
 }
 
 // stronger orders chains by how much evidence they carry, then by time:
-// whether a chain of evidence and time a goes before one of b.
-func stronger(a []correlate.Link, at time.Time, b int, bt time.Time) bool {
-	if len(a) != b {
-		return len(a) > b
+// whether a chain with evidence links a at time at goes before one with
+// b at bt.
+func stronger(a int, at time.Time, b int, bt time.Time) bool {
+	if a != b {
+		return a > b
 	}
 	return at.Before(bt)
 }
@@ -42,7 +43,7 @@ func stronger(a []correlate.Link, at time.Time, b int, bt time.Time) bool {
 // Chain implements Renderer: it keeps the strongest chains of each cause.
 func (m *Markdown) Chain(c *correlate.Chain) error {
 	ex := append(m.examples[c.Cause], *c)
-	sort.SliceStable(ex, func(i, j int) bool { return stronger(ex[i].Evidence, ex[i].Time, len(ex[j].Evidence), ex[j].Time) })
+	sort.SliceStable(ex, func(i, j int) bool { return stronger(len(ex[i].Evidence), ex[i].Time, len(ex[j].Evidence), ex[j].Time) })
 	if len(ex) > examplesPerCause {
 		ex = ex[:examplesPerCause]
 	}

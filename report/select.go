@@ -57,7 +57,7 @@ func (s *selecting) Chain(c *correlate.Chain) error {
 	key := causeKey(c)
 	best := s.best[key]
 	at := sort.Search(len(best), func(i int) bool {
-		return stronger(c.Evidence, c.Time, len(best[i].Evidence), best[i].Time)
+		return stronger(len(c.Evidence), c.Time, len(best[i].Evidence), best[i].Time)
 	})
 	if at < s.sel.Top {
 		best = slices.Insert(best, at, keptChain{*c, s.seq})

@@ -98,7 +98,7 @@ func (t *Text) Chain(c *correlate.Chain) error {
 		width = 0 // the chains shown are all there is: whole
 	}
 	best := t.best[key]
-	at := sort.Search(len(best), func(i int) bool { return stronger(c.Evidence, c.Time, best[i].evidence, best[i].at) })
+	at := sort.Search(len(best), func(i int) bool { return stronger(len(c.Evidence), c.Time, best[i].evidence, best[i].at) })
 	if at < keep {
 		t.writeChain(bw, c, t.n, width)
 		bw.Flush()
