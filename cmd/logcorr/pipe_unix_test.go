@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,6 +74,11 @@ func TestTailStatusLine(t *testing.T) {
 	tl.live.Close()
 	lines := regexp.MustCompile(`(?m)^logcorr: \d\d:\d\d:\d\d: (\d+) chains out, (\d+) requests waiting for their response or window$`).FindAllStringSubmatch(stderr.String(), -1)
 	require.Len(t, lines, 2, "one every 15 s over 40 s:\n%s", stderr.String())
+	for _, l := range lines {
+		out, _ := strconv.Atoi(l[1])
+		waiting, _ := strconv.Atoi(l[2])
+		assert.Equal(t, 1, out+waiting, "the one request is out or waiting: %s", l[0])
+	}
 }
 
 // TestTailNamesGenerations: after a rotation the path names another file,
