@@ -33,6 +33,8 @@ type LineReader struct {
 	have  int
 	err   error // the read error after chunk[:have]
 	buf   []byte
+	// skimmed counts the lines Skim took.
+	skimmed int
 	// OnLong is told the number of a line cut at MaxLine.
 	OnLong func(line int)
 }
@@ -92,6 +94,26 @@ func (l *LineReader) Next() (string, error) {
 			return "", l.err
 		}
 	}
+}
+
+// Skim consumes the lines that follow in the block already read while
+// take reports true of them, counting them as read, and returns how many
+// it took. It reads nothing: a run that goes on past the block is left to
+// Next, which is always right.
+func (l *LineReader) Skim(take func(string) bool) int {
+	n := 0
+	for l.pos < len(l.block) && (l.block[l.pos] == ' ' || l.block[l.pos] == '\t') {
+		i := strings.IndexByte(l.block[l.pos:], '\n')
+		if i < 0 || !take(l.block[l.pos:l.pos+i]) {
+			break
+		}
+		l.pos += i + 1
+		l.num++
+		l.bytes += int64(i + 1)
+		n++
+	}
+	l.skimmed += n
+	return n
 }
 
 // long reads a line longer than a block, byte slices at a time, keeping

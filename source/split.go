@@ -291,3 +291,13 @@ func (s *Splitter) Describe() string {
 	}
 	return env + ": " + strings.Join(parts, ", ")
 }
+
+// Skims reports whether the lines Skimmable now would only extend the
+// record the file's one program holds open (parser.Skimmer): a file read
+// as it is, without an envelope to unwrap or an indent to cut.
+func (s *Splitter) Skims() bool {
+	return s.unwrap == nil && s.indent == "" && s.last != nil && s.last.Skims()
+}
+
+// Skim stands for feeding the skimmable lines up to last.
+func (s *Splitter) Skim(last int) { s.last.Skim(last) }

@@ -254,6 +254,9 @@ func (s *Stream) Next() (parser.Event, error) {
 			continue
 		}
 		s.split.Feed(parser.Line{Num: s.lines.Line(), Text: l})
+		if s.split.Skims() && s.lines.Skim(parser.Skimmable) > 0 {
+			s.split.Skim(s.lines.Line())
+		}
 	}
 	ev := s.queue[s.head]
 	s.queue[s.head] = parser.Event{}
