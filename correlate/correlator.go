@@ -103,8 +103,12 @@ type Summary struct {
 }
 
 type sign struct {
-	ev      parser.Event
-	cause   *Cause
+	ev    parser.Event
+	cause *Cause
+	// at is ev.Time in Unix nanoseconds and which the cause's place in the
+	// catalogue: pick compares them for every cause line in a window.
+	at      int64
+	which   int
 	claimed bool
 }
 
@@ -205,7 +209,7 @@ func (c *Correlator) Add(ev parser.Event) *Cause {
 		if c.cfg.reaches(ev.Time) {
 			c.sum.Signs[cause.ID]++
 		}
-		c.addSign(&sign{ev: ev, cause: cause})
+		c.addSign(&sign{ev: ev, cause: cause, at: ev.Time.UnixNano(), which: c.causeIndex(cause)})
 	}
 	return cause
 }
@@ -893,24 +897,30 @@ func (c *Correlator) count(ch *Chain) {
 // nearest after it.
 func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
 	var before, after *sign
-	okCache := map[*Cause]bool{}
+	// Whether ok holds for each cause of the catalogue, asked once: 0 not
+	// yet, 1 yes, 2 no.
+	var known [64]uint8
+	okOf := func(s *sign) bool {
+		if s.which >= len(known) {
+			return ok(s.cause)
+		}
+		if known[s.which] == 0 {
+			known[s.which] = 2
+			if ok(s.cause) {
+				known[s.which] = 1
+			}
+		}
+		return known[s.which] == 1
+	}
+	hiN, refN := hi.UnixNano(), ref.UnixNano()
 	for _, s := range c.signs[c.firstAtOrAfter(lo):] {
-		t := s.ev.Time
-		if t.After(hi) {
+		if s.at > hiN {
 			break
 		}
-		if s.claimed {
+		if s.claimed || !okOf(s) {
 			continue
 		}
-		good, seen := okCache[s.cause]
-		if !seen {
-			good = ok(s.cause)
-			okCache[s.cause] = good
-		}
-		if !good {
-			continue
-		}
-		if !t.After(ref) {
+		if s.at <= refN {
 			before = s
 		} else if after == nil {
 			after = s
@@ -920,6 +930,16 @@ func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
 		return before
 	}
 	return after
+}
+
+// causeIndex is a cause's place in the catalogue.
+func (c *Correlator) causeIndex(cause *Cause) int {
+	for i := range c.cfg.Causes {
+		if &c.cfg.Causes[i] == cause {
+			return i
+		}
+	}
+	return len(c.cfg.Causes)
 }
 
 // firstAtOrAfter is the index of the first cause event not before t.
