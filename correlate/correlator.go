@@ -8,6 +8,7 @@ package correlate
 import (
 	"container/heap"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -125,6 +126,13 @@ type group struct {
 	anchor  int // index in reports
 	// late are reports that came after the deadline (assembleTimed).
 	late []parser.Event
+	// Asked of every open request for every report that comes, and
+	// changed only by a report joining it (add) or by its reports being
+	// slimmed (keepPast): the deadline and the earliest exact time, once
+	// known (dueKnown, exactKnown), and the processes its reports name.
+	due, exact           time.Time
+	dueKnown, exactKnown bool
+	pids                 []string
 }
 
 // Correlator assembles anchors and builds their chains.
@@ -420,10 +428,10 @@ func (c *Correlator) compatible(g *group, ev *parser.Event) bool {
 		}
 	}
 	if pid := processOf(ev); pid != "" {
-		for i := range g.reports {
-			// Reports that name their process are one request's only
-			// if it is one process: a worker handles a request whole.
-			if other := processOf(&g.reports[i]); other != "" && other != pid {
+		// Reports that name their process are one request's only if it
+		// is one process: a worker handles a request whole.
+		for _, other := range g.pids {
+			if other != pid {
 				return false
 			}
 		}
@@ -468,6 +476,10 @@ func sameException(exc, root, gexc, groot *parser.Exception) bool {
 }
 
 func (g *group) add(ev parser.Event) {
+	g.dueKnown, g.exactKnown = false, false
+	if p := processOf(&ev); p != "" && !slices.Contains(g.pids, p) {
+		g.pids = append(g.pids, p)
+	}
 	if g.method == "" {
 		g.method = ev.Method
 	}
@@ -510,6 +522,13 @@ func (g *group) anchorTime() time.Time { return g.reports[g.anchor].Time }
 // second before its request began). A collector's stamp is when it read a
 // line, which can be a batch later than when it was written: not exact.
 func (g *group) firstExact() time.Time {
+	if !g.exactKnown {
+		g.exact, g.exactKnown = g.findExact(), true
+	}
+	return g.exact
+}
+
+func (g *group) findExact() time.Time {
 	var t time.Time
 	for i := range g.reports {
 		r := &g.reports[i]
@@ -578,6 +597,13 @@ func (c *Correlator) Close() {
 // reports of the same second may sort after it, hence its precision), or
 // SameRequest after its first report.
 func (c *Correlator) deadline(g *group) time.Time {
+	if !g.dueKnown {
+		g.due, g.dueKnown = c.findDeadline(g), true
+	}
+	return g.due
+}
+
+func (c *Correlator) findDeadline(g *group) time.Time {
 	d := g.first.Add(c.cfg.SameRequest)
 	if a := &g.reports[g.anchor]; a.Kind == parser.KindAccess {
 		if ad := a.Time.Add(max(a.Precision, time.Second)); ad.Before(d) {
@@ -716,6 +742,10 @@ func (c *Correlator) keepPast(g *group) {
 			slim.Fields = map[string]string{"process": strings.Clone(p)}
 		}
 		g.reports[i] = slim
+	}
+	g.dueKnown, g.exactKnown = false, false
+	for i, p := range g.pids {
+		g.pids[i] = strings.Clone(p)
 	}
 	i := len(c.past)
 	for i > 0 && c.past[i-1].first.After(g.first) {
