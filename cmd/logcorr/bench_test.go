@@ -300,7 +300,8 @@ func BenchmarkTailBehind(b *testing.B) {
 // BenchmarkStages measures each stage of analyze apart, on the 10 MB corpus
 // (the shipped capture's four logs) held in memory where a stage's input
 // is the one before's output, so a change shows where it moved time:
-// read+split (lines from files), parse (events from files, the reading
+// read+split (lines from files), detect (each file's format chosen from
+// its first lines), parse (events from files, the reading and detection
 // included), merge (events in time order), correlate (chains from merged
 // events) and each renderer (chains written out).
 func BenchmarkStages(b *testing.B) {
@@ -385,6 +386,16 @@ func BenchmarkStages(b *testing.B) {
 	perFile := parse(b)
 	merged, keys := merge(perFile)
 	chains := correlateAll(merged, keys)
+	// Opening a file reads its first lines and chooses its format, a cost
+	// paid once per file: apart, so that parse less detect is what grows
+	// with the input.
+	b.Run("detect", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			for _, s := range open(b) {
+				s.Close()
+			}
+		}
+	})
 	b.Run("parse", func(b *testing.B) {
 		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
