@@ -568,6 +568,8 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 	out := report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e), Batch: batch, AnswerFirst: true, Select: sel,
 		Width: e.stdoutWidth, Closing: e.stdoutTerminal})
 	pl := newPipeline(cfg, out, verdict.NewCoverage(cat.kinds()))
+	pl.renderAhead()
+	defer pl.drain()
 	cat.coverage = pl.coverage
 	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, cat, lr)
 	if changed, err := a.rebound(e, &cfg, run.Clocks); err != nil {
@@ -591,6 +593,7 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 		pl.add(ev, merge.Key())
 	}
 	pl.corr.Close()
+	pl.drain()
 	run.Summary = pl.corr.Summary()
 	merged := map[*source.Stream]int{}
 	for i, s := range streams {

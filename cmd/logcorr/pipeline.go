@@ -28,6 +28,10 @@ type pipeline struct {
 	// noClient leaves out the client check: the server's logs were not
 	// read whole (tail followed some from their end).
 	noClient bool
+	// queue, when set (renderAhead), takes chains to the renderer's own
+	// goroutine; rendered is closed once it has written them all.
+	queue    chan correlate.Chain
+	rendered chan struct{}
 }
 
 func newPipeline(cfg correlate.Config, out report.Renderer, coverage *verdict.Coverage) *pipeline {
@@ -45,11 +49,44 @@ func (p *pipeline) chain(ch correlate.Chain) {
 	if p.latency != nil {
 		p.latency.Chain(&ch)
 	}
+	if p.queue != nil {
+		p.queue <- ch
+		return
+	}
+	p.render(&ch)
+}
+
+func (p *pipeline) render(ch *correlate.Chain) {
 	if p.renderErr == nil {
-		p.renderErr = p.out.Chain(&ch)
+		p.renderErr = p.out.Chain(ch)
 		if p.renderErr == nil {
 			p.chains++
 		}
+	}
+}
+
+// renderAhead writes chains on a goroutine of its own, a few hundred
+// behind the correlator: writing them (JSON above all) is the largest cost
+// on the merge's goroutine after the correlator's own, and that goroutine
+// alone takes most of a large run's time. The chains come out in the same
+// order; renderErr and chains are the renderer's until drain. For analyze:
+// tail writes each chain at once.
+func (p *pipeline) renderAhead() {
+	p.queue, p.rendered = make(chan correlate.Chain, 256), make(chan struct{})
+	go func() {
+		defer close(p.rendered)
+		for ch := range p.queue {
+			p.render(&ch)
+		}
+	}()
+}
+
+// drain waits until every chain handed on is written.
+func (p *pipeline) drain() {
+	if p.queue != nil {
+		close(p.queue)
+		<-p.rendered
+		p.queue = nil
 	}
 }
 
