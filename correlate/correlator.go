@@ -8,6 +8,7 @@ package correlate
 import (
 	"container/heap"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -106,8 +107,8 @@ type Summary struct {
 type sign struct {
 	ev    parser.Event
 	cause *Cause
-	// at is ev.Time in Unix nanoseconds and which the cause's place in the
-	// catalogue: pick compares them for every cause line in a window.
+	// at is ev.Time as nanos gives it, which is the cause's place in the
+	// catalogue: pick compares both for every cause line in a window.
 	at      int64
 	which   int
 	claimed bool
@@ -217,7 +218,7 @@ func (c *Correlator) Add(ev parser.Event) *Cause {
 		if c.cfg.reaches(ev.Time) {
 			c.sum.Signs[cause.ID]++
 		}
-		c.addSign(&sign{ev: ev, cause: cause, at: ev.Time.UnixNano(), which: c.causeIndex(cause)})
+		c.addSign(&sign{ev: ev, cause: cause, at: nanos(ev.Time), which: c.causeIndex(cause)})
 	}
 	return cause
 }
@@ -942,7 +943,7 @@ func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
 		}
 		return known[s.which] == 1
 	}
-	hiN, refN := hi.UnixNano(), ref.UnixNano()
+	hiN, refN := nanos(hi), nanos(ref)
 	for _, s := range c.signs[c.firstAtOrAfter(lo):] {
 		if s.at > hiN {
 			break
@@ -961,6 +962,21 @@ func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
 	}
 	return after
 }
+
+// nanos is a time as Unix nanoseconds, in the same order as the times,
+// which UnixNano keeps only from 1678 to 2262: a time outside them (a
+// zero time, a year a log wrote wrong) is held at the nearest end.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanos):
+		return math.MinInt64
+	case t.After(maxNanos):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
 
 // causeIndex is a cause's place in the catalogue.
 func (c *Correlator) causeIndex(cause *Cause) int {

@@ -463,3 +463,22 @@ func TestTimedReportJoinsItsRecordedRequest(t *testing.T) {
 	assert.ElementsMatch(t, []int{10, 530}, got[1810], "the request recorded at .707 gets the auth line of the request that began at .699")
 	assert.ElementsMatch(t, []int{11, 536}, got[1902], "the request recorded at .881 gets the auth line of the request that began at .879")
 }
+
+func TestNanosKeepsOrder(t *testing.T) {
+	times := []time.Time{
+		{},
+		time.Date(1200, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 27, 0, 15, 5, 496000000, time.UTC),
+		time.Date(2026, 11, 27, 0, 15, 5, 496000001, time.UTC),
+		time.Date(2262, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	for i := 1; i < len(times); i++ {
+		assert.LessOrEqual(t, nanos(times[i-1]), nanos(times[i]), "%v before %v", times[i-1], times[i])
+	}
+	assert.Less(t, nanos(times[3]), nanos(times[4]))
+	assert.Less(t, nanos(times[4]), nanos(times[5]), "a nanosecond apart")
+	assert.Equal(t, times[4].UnixNano(), nanos(times[4]))
+}
