@@ -687,15 +687,17 @@ func (c *Correlator) emitReady(all bool) {
 // SameRequest more, and its first report can be SameRequest before its
 // anchor; its window reaches Before further back.
 func (c *Correlator) evict() {
+	// Each queue is cut from its front by reslicing, not by moving what
+	// is left to the start: this runs for nearly every event, and the
+	// 15 minutes of requests kept for late reports are thousands long.
+	// append copies the rest once the array's end is reached.
 	horizon := c.wm.Add(-2*c.cfg.SameRequest - c.cfg.Before - DefaultSlack)
 	i := 0
 	for i < len(c.signs) && c.signs[i].ev.Time.Before(horizon) {
 		c.signs[i] = nil
 		i++
 	}
-	if i > 0 {
-		c.signs = append(c.signs[:0], c.signs[i:]...)
-	}
+	c.signs = c.signs[i:]
 	// A late report reaches back by the duration it states; requests are
 	// kept for LateHorizon of event time.
 	drop := 0
@@ -703,9 +705,7 @@ func (c *Correlator) evict() {
 		c.past[drop] = nil
 		drop++
 	}
-	if drop > 0 {
-		c.past = append(c.past[:0], c.past[drop:]...)
-	}
+	c.past = c.past[drop:]
 	// A slow request reaches back by its duration, at most LateHorizon.
 	old := c.wm.Add(-LateHorizon - c.statsPeriod - c.cfg.After)
 	drop = 0
@@ -713,16 +713,13 @@ func (c *Correlator) evict() {
 		c.timed[drop] = nil
 		drop++
 	}
-	if drop > 0 {
-		c.timed = append(c.timed[:0], c.timed[drop:]...)
-	}
+	c.timed = c.timed[drop:]
 	drop = 0
 	for drop < len(c.spans) && c.spans[drop].to.Before(old) {
+		c.spans[drop] = span{}
 		drop++
 	}
-	if drop > 0 {
-		c.spans = append(c.spans[:0], c.spans[drop:]...)
-	}
+	c.spans = c.spans[drop:]
 }
 
 // keepPast keeps a request whose chain is out, in order of its first
