@@ -7,7 +7,8 @@
 # are measured when installed.
 #
 #   scripts/perf.sh            # all sizes, best of 3 runs each
-#   BEFORE=5f6f5b5 scripts/perf.sh   # with that revision's build beside
+#   BEFORE=5f6f5b5 scripts/perf.sh   # with that revision's build beside,
+#                                    # and the two run in turn (AB_RUNS times)
 #   RUNS=1 SIZES="10MB 100MB" scripts/perf.sh --print   # print, do not write the doc
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +63,8 @@ measure() {
   echo "$best"
 }
 
+# median: the median of the numbers on stdin, one a line.
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mbs() { awk -v b="$1" -v s="$2" 'BEGIN{ if (s > 0) printf "%.0f", b/1e6/s; else print "-" }'; }
 mb() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
 
@@ -98,6 +101,39 @@ row "logcorr analyze (text)" "the same as the first, as text" "$bin/logcorr" ana
 if [ -n "${BEFORE:-}" ]; then
   row "logcorr at $BEFORE, --format json" "the same, before this work" "$bin/logcorr-before" analyze --format json "$last_dir"
 fi
+
+# This VM's speed drifts by a quarter from minute to minute, more than the
+# best of three irons out: the build and the one before are also run in
+# turn, AB_RUNS times each, and their medians set side by side.
+ab=""
+if [ -n "${BEFORE:-}" ]; then
+  ab_runs=${AB_RUNS:-8}
+  ab="| on the $last_size corpus, $ab_runs runs each in turn | median s | fastest s | median MB/s | median CPU s | peak RSS MB |
+|---|---|---|---|---|---|"
+  for tz in "" "--tz Asia/Jakarta"; do
+    : >"$bin/ab.now"
+    : >"$bin/ab.before"
+    for _ in $(seq "$ab_runs"); do
+      for which in now before; do
+        exe="$bin/logcorr"
+        [ "$which" = before ] && exe="$bin/logcorr-before"
+        # shellcheck disable=SC2086
+        /usr/bin/time -a -o "$bin/ab.$which" -f "%e %M %U %S" "$exe" analyze --format json $tz "$last_dir" >/dev/null 2>&1
+      done
+    done
+    for which in now before; do
+      label="logcorr analyze --format json${tz:+ $tz}"
+      [ "$which" = before ] && label="logcorr at $BEFORE, the same"
+      f="$bin/ab.$which"
+      mw=$(awk '{print $1}' "$f" | median)
+      fw=$(awk '{print $1}' "$f" | sort -n | head -1)
+      mc=$(awk '{print $3 + $4}' "$f" | median)
+      rss=$(awk '$2 > m { m = $2 } END { print m }' "$f")
+      ab+="
+| $label | $mw | $fw | $(mbs "$last_bytes" "$mw") | $mc | $(mb "$rss") |"
+    done
+  done
+fi
 if command -v lnav >/dev/null; then
   row "lnav $(lnav -V | awk '{print $2}') -n" "index the files, count the lines (no correlation)" lnav -n -q -c ';SELECT count(*) FROM all_logs' "${files[@]}"
 fi
@@ -108,15 +144,18 @@ row "wc -l" "count lines" wc -l "${files[@]}"
 
 machine="$(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(go version | awk '{print $3}'), $(date -u +%Y-%m-%d)"
 if $print_only; then
-  printf '%s\n\n%s\n\n%s\n' "$machine" "$peers" "$scaling"
+  printf '%s\n\n%s\n\n%s\n\n%s\n' "$machine" "$peers" "$ab" "$scaling"
   exit 0
 fi
 doc=docs/performance.md
-for m in machine peers scaling; do
+marks="machine peers scaling"
+[ -n "$ab" ] && marks+=" ab"
+for m in $marks; do
   grep -q "<!-- perf:$m -->" "$doc" || { echo "$doc: no perf:$m markers" >&2; exit 1; }
 done
-PERF_MACHINE=$machine PERF_PEERS=$peers PERF_SCALING=$scaling awk '
+PERF_MACHINE=$machine PERF_PEERS=$peers PERF_SCALING=$scaling PERF_AB=$ab awk '
   /<!-- perf:machine -->/ { print; print ENVIRON["PERF_MACHINE"]; skip = 1; next }
+  /<!-- perf:ab -->/ && ENVIRON["PERF_AB"] != "" { print; print ENVIRON["PERF_AB"]; skip = 1; next }
   /<!-- perf:peers -->/   { print; print ENVIRON["PERF_PEERS"]; skip = 1; next }
   /<!-- perf:scaling -->/ { print; print ENVIRON["PERF_SCALING"]; skip = 1; next }
   /<!-- \/perf:/ { skip = 0 }
