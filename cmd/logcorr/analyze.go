@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/engine"
 	"github.com/logcorr/logcorr/locust"
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
@@ -261,6 +258,19 @@ func globalZone(tz []string) bool {
 	return false
 }
 
+// zoneGiven reports whether the user named the zone of a source's naive
+// times, for all sources or for this one (or its file).
+func (f *matchFlags) zoneGiven(name string) bool {
+	file, _ := parser.SplitLabel(name)
+	for _, z := range f.TZ {
+		glob, _, isRule := strings.Cut(z, "=")
+		if !isRule || source.Matches(glob, name) || source.Matches(glob, file) {
+			return true
+		}
+	}
+	return false
+}
+
 // rebound reads naive --since/--until again in the zone estimated for the
 // logs (the offset most of the estimated logs were given), so that a time
 // copied from a log means what it says there; it says so on stderr.
@@ -445,8 +455,8 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 	}
 	run := &report.Run{Config: cfg}
 	lr := &locust.Run{}
-	cat := newCatalog()
-	opts.OnPart = cat.found
+	cat := engine.NewCatalog()
+	opts.OnPart = cat.Found
 	var consoles []string // Locust console logs, read again for their prints
 	var streams []*source.Stream
 	// entries are the inputs in order: a stream, or a Locust CSV file.
@@ -469,7 +479,7 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 			return
 		}
 		if errors.Is(err, source.ErrNotRecognised) && in.Path != source.Stdin {
-			if kind := locustKind(in.Path); kind != "" {
+			if kind := engine.LocustKind(in.Path); kind != "" {
 				if err := lr.ReadCSV(in.Path, kind); err != nil {
 					e.warn(err.Error())
 				}
@@ -515,7 +525,7 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 			in.Sample = heads[o]
 		}
 		s, err := source.Open(in, opts)
-		if errors.Is(err, source.ErrNotRecognised) && in.Path != source.Stdin && locustKind(in.Path) == "" {
+		if errors.Is(err, source.ErrNotRecognised) && in.Path != source.Stdin && engine.LocustKind(in.Path) == "" {
 			unshown = append(unshown, unshownInput{in, err, len(entries)})
 			entries = append(entries, entry{})
 			continue
@@ -542,14 +552,10 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 		}
 		return exitError{exitInput}
 	}
-	datedYears(e, opts, streams)
-	srcs := make([]correlate.Source, len(streams))
-	for i, s := range streams {
-		srcs[i] = s
-	}
+	engine.DateYears(opts, streams, e.warn)
 	passes := 1
-	if a.anyZoneToFind(streams) {
-		passes = 2 // estimateClocks reads the files once more
+	if engine.AnyZoneToFind(streams, a.zoneGiven) {
+		passes = 2 // EstimateClocks reads the files once more
 	}
 	prog.total(streams, passes)
 	// Chains are written one by one where someone may watch them come: on
@@ -567,34 +573,20 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 	// first screen are cut to its width.
 	out := report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e), Batch: batch, AnswerFirst: true, Select: sel,
 		Width: e.stdoutWidth, Closing: e.stdoutTerminal})
-	pl := newPipeline(cfg, out, verdict.NewCoverage(cat.kinds()))
-	pl.renderAhead()
-	defer pl.drain()
-	cat.coverage = pl.coverage
-	run.Clocks = estimateClocks(&a.matchFlags, opts, streams, cat, lr)
+	eng := engine.New(cfg, out, cat, e.warn)
+	eng.RenderAhead()
+	defer eng.Drain()
+	run.Clocks = engine.EstimateClocks(a.zoneGiven, opts, streams, cat, lr)
 	if changed, err := a.rebound(e, &cfg, run.Clocks); err != nil {
 		return err
 	} else if changed {
 		run.Config = cfg
-		pl.setRange(cfg.Since, cfg.Until)
+		eng.SetRange(cfg.Since, cfg.Until)
 	}
-	merge := correlate.NewMerge(srcs...)
-	defer merge.Close()
-	merge.OnError = func(i int, err error) {
+	disorder := eng.Read(streams, func(err error) {
 		e.warn(err.Error())
 		failed = true
-	}
-	for {
-		ev, err := merge.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		cat.count(&ev)
-		pl.add(ev, merge.Key())
-	}
-	pl.corr.Close()
-	pl.drain()
-	run.Summary = pl.corr.Summary()
+	})
 	merged := map[*source.Stream]int{}
 	for i, s := range streams {
 		merged[s] = i
@@ -606,131 +598,28 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 			}
 			continue
 		}
-		for i, p := range en.stream.Parts() {
-			info := cat.describe(p, en.stream.Splitter(), i == 0)
-			info.Gaps = pl.coverage.Gaps(p.Name)
-			if i == 0 {
-				info.Disorder = merge.Disorder(merged[en.stream])
-			}
-			run.Sources = append(run.Sources, *info)
-		}
+		run.Sources = append(run.Sources, eng.Sources(en.stream, disorder[merged[en.stream]])...)
 	}
-	run.Outside = pl.coverage.Outside()
 	for _, c := range consoles {
 		if err := lr.ReadConsole(c); err != nil {
 			e.warn(err.Error())
 		}
 	}
-	pl.complete(e, run, lr, cat.kinds())
+	eng.Summarize(run, lr)
 	prog.done()
-	if err := pl.finish(e, run); err != nil {
+	if err := finish(e, eng, run); err != nil {
 		return err
 	}
 	return a.exit(run, failed)
 }
 
-// complete adds to a run's summary what needs the whole run: the
-// hypothesis table, the client check, load levels and pool pressure.
-func (p *pipeline) complete(e *env, run *report.Run, lr *locust.Run, kinds map[string]string) {
-	tally, traffic := p.tally, p.traffic
-	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, kinds)
-	run.Pressure = traffic.PoolPressure()
-	if run.Summary.Anchors == 0 {
-		wanted := func(status int) bool {
-			for _, r := range run.Config.Statuses {
-				if status >= r.Lo && status <= r.Hi {
-					return true
-				}
-			}
-			return false
-		}
-		run.Elsewhere, run.Nearest = traffic.Elsewhere(wanted, run.Config.Paths)
-	}
-	if p.latency != nil {
-		run.Latency = p.latency.Paths(run.Config.Paths)
-	}
-	// A path's requests are those of the methods its anchors had (POST
-	// for a failing login, not the GETs of its form), all when it had none.
-	methods := map[string]map[string]bool{}
-	for r := range tally.Anchors() {
-		if methods[r.Path] == nil {
-			methods[r.Path] = map[string]bool{}
-		}
-		methods[r.Path][r.Method] = true
-	}
-	for _, path := range run.Config.Paths {
-		n := 0
-		ms := methods[path]
-		if len(ms) == 0 || ms[""] {
-			ms = map[string]bool{"": true}
-		}
-		for m := range ms {
-			for _, k := range traffic.Access(m, path) {
-				n += k
-			}
-		}
-		if n > 0 {
-			if run.Requests == nil {
-				run.Requests = map[string]int{}
-			}
-			run.Requests[path] = n
-		}
-	}
-	run.Marks, run.Signs = tally.Marks(), traffic.SignsPerSecond()
-	for _, s := range lr.History {
-		run.Users = append(run.Users, report.UsersAt{Time: s.Time, Users: s.Users})
-	}
-	run.LowestLoad = -1
-	ranged := !run.Config.Since.IsZero() || !run.Config.Until.IsZero()
-	if lr.Found() && ranged {
-		e.warn("Locust's totals cover its whole run, not the --since/--until range, so they are not compared with the server's")
-	}
-	if lr.Found() {
-		if !ranged && !p.noClient {
-			run.Client = verdict.CheckClient(lr, traffic, tally.Anchors(), run.Config.Paths)
-		}
-		// Each level's rate is per response of the anchors' methods (a
-		// login POST, not a GET of its form).
-		var methods []string
-		for r := range tally.Anchors() {
-			if r.Method != "" && !slices.Contains(methods, r.Method) {
-				methods = append(methods, r.Method)
-			}
-		}
-		sort.Strings(methods)
-		run.Load, run.LowestLoad, run.OutsideLoad = verdict.Load(lr, traffic, tally.AnchorTimes(), methods)
-		run.LoadMethods = methods
-		if n := len(lr.History); n > 0 {
-			run.LoadSpan = [2]time.Time{lr.History[0].Time, lr.History[n-1].Time}
-		}
-	}
-}
-
-// locustKind tells a Locust CSV file by its first line.
-func locustKind(path string) locust.Kind {
-	f, err := source.OpenFile(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	line, _ := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
-	return locust.KindOf(line)
-}
-
-// finish warns about clocks that look unset and writes the summary, unless
-// writing chains already failed.
-func (p *pipeline) finish(e *env, run *report.Run) error {
-	for _, w := range clockWarnings(run.Sources) {
-		e.warn(w)
-	}
-	renderErr := p.renderErr
-	if renderErr == nil {
-		renderErr = p.out.Finish(run)
-	}
+// finish writes the run's summary: on stderr, as text, when the reader of
+// stdout is gone (Ctrl-C interrupts a whole pipeline), so that the person
+// still gets it.
+func finish(e *env, eng *engine.Engine, run *report.Run) error {
+	renderErr := eng.Finish(run)
 	if renderErr != nil && isBrokenPipe(renderErr) && e.stderr != nil {
-		// The reader of stdout is gone (Ctrl-C interrupts a whole
-		// pipeline): the person still gets the summary, on stderr.
-		e.warn(fmt.Sprintf("stdout was closed (%v) after %d chains; the summary follows here", renderErr, p.chains))
+		e.warn(fmt.Sprintf("stdout was closed (%v) after %d chains; the summary follows here", renderErr, eng.Chains()))
 		if err := report.New("text", e.stderr, report.Options{}).Finish(run); err == nil {
 			return exitError{exitInput}
 		}
@@ -739,87 +628,4 @@ func (p *pipeline) finish(e *env, run *report.Run) error {
 		return fmt.Errorf("writing output: %w", renderErr)
 	}
 	return nil
-}
-
-func zoneName(loc *time.Location) string {
-	if loc == time.Local {
-		name, _ := time.Now().Zone()
-		return "the local zone (" + name + ")"
-	}
-	return loc.String()
-}
-
-// clockWarnings flags sources of naive times that lie far (over half an
-// hour) from every moment of a source whose lines carry their zone: the
-// usual sign of a missing --tz.
-func clockWarnings(srcs []report.SourceInfo) []string {
-	type key struct {
-		zone, ref string
-		shift     time.Duration
-	}
-	far := map[key][]string{}
-	var order []key
-	for _, a := range srcs {
-		if a.Zone == "" || a.Events == 0 {
-			continue
-		}
-		for _, b := range srcs {
-			if b.Zone != "" || b.Events == 0 {
-				continue
-			}
-			gap := max(b.First.Sub(a.Last), a.First.Sub(b.Last))
-			if gap <= 30*time.Minute {
-				continue
-			}
-			k := key{a.Zone, b.File, a.First.Sub(b.First).Round(15 * time.Minute)}
-			if far[k] == nil {
-				order = append(order, k)
-			}
-			far[k] = append(far[k], filepath.Base(a.File))
-			break
-		}
-	}
-	var out []string
-	for _, k := range order {
-		out = append(out, fmt.Sprintf("the naive times of %s, read in %s, are %s away from %s and share no moment with it: if they were written in another zone, name it with --tz",
-			strings.Join(far[k], ", "), k.zone, formatShift(k.shift), filepath.Base(k.ref)))
-	}
-	return out
-}
-
-func formatShift(d time.Duration) string {
-	sign := "+"
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	return fmt.Sprintf("%s%dh%02dm", sign, int(d.Hours()), int(d.Minutes())%60)
-}
-
-// datedYears gives the logs whose times carry no year (syslog's, journald's
-// "Nov 26 17:15:09") the year of the other logs of the run, which write it:
-// a file's modification time is no guide to a log copied, or kept, a year
-// later. It says which year was taken, and from where.
-func datedYears(e *env, opts *source.Options, streams []*source.Stream) {
-	var ref time.Time
-	var refFrom string
-	var yearless []*source.Stream
-	for _, s := range streams {
-		no, first, ok := s.Survey(opts)
-		switch {
-		case no:
-			yearless = append(yearless, s)
-		case ok && (ref.IsZero() || first.Before(ref)):
-			ref, refFrom = first, s.Input.Name
-		}
-	}
-	for _, s := range yearless {
-		if ref.IsZero() {
-			e.warn(fmt.Sprintf("%s: its times carry no year; took %d from the file's modification time (%s), as no other log read gives one",
-				s.Input.Name, s.ModTime.Year(), s.ModTime.Format("2006-01-02")))
-			continue
-		}
-		s.Splitter().SetYearRef(ref)
-		e.warn(fmt.Sprintf("%s: its times carry no year; took the year nearest to %s's times (%s)",
-			s.Input.Name, filepath.Base(refFrom), ref.Format("2006-01-02")))
-	}
 }

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/engine"
+	"github.com/logcorr/logcorr/locust"
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/replay"
 	"github.com/logcorr/logcorr/report"
@@ -400,6 +402,17 @@ func BenchmarkStages(b *testing.B) {
 		b.SetBytes(size)
 		for i := 0; i < b.N; i++ {
 			parse(b)
+		}
+	})
+	// The survey reads each file once more, its naive times as UTC, when
+	// --tz leaves a zone to find (estimateClocks): one core each.
+	b.Run("survey", func(b *testing.B) {
+		b.SetBytes(size)
+		for i := 0; i < b.N; i++ {
+			for _, s := range open(b) {
+				engine.EstimateClocks(func(string) bool { return false }, &source.Options{}, []*source.Stream{s}, engine.NewCatalog(), &locust.Run{})
+				s.Close()
+			}
 		}
 	})
 	b.Run("merge", func(b *testing.B) {

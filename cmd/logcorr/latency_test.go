@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/engine"
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/replay"
 	"github.com/logcorr/logcorr/report"
@@ -163,13 +164,11 @@ func tailAtRealPace(t *testing.T, logs string, windowed bool, rotate string) {
 	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	clock := &steppedClock{now: start, next: start}
 	var stdout, stderr bytes.Buffer
-	tl, c, cfg := stepTailer(t, clock.Now, &stdout, &stderr, append(tz, "--format", "json", dst)...)
 	var taken []placed
-	tap := tl.live.Tap
-	tl.live.Tap = func(ev *parser.Event, key time.Time, cause *correlate.Cause) {
-		taken = append(taken, placed{*ev, key})
-		tap(ev, key, cause)
+	watch := func(fo *engine.FollowOptions) {
+		fo.Placed = func(ev *parser.Event, key time.Time) { taken = append(taken, placed{*ev, key}) }
 	}
+	tl, c, cfg := stepTailerWith(t, clock.Now, &stdout, &stderr, watch, append(tz, "--format", "json", dst)...)
 	clock.every = c.Interval
 	var lines []string
 	var when []time.Time
@@ -178,9 +177,9 @@ func tailAtRealPace(t *testing.T, logs string, windowed bool, rotate string) {
 	// The chains that come then are the end of input's.
 	var quiet, ended time.Time
 	clock.step = func(now time.Time) {
-		tl.noteBehind(tl.step())
-		if tl.ended && ended.IsZero() {
-			ended, quiet = now, tl.lastLine
+		tl.Step()
+		if since, done := tl.Ended(); done && ended.IsZero() {
+			ended, quiet = now, since
 		}
 		for _, l := range strings.SplitAfter(stdout.String(), "\n") {
 			if strings.HasSuffix(l, "\n") {
@@ -202,8 +201,7 @@ func tailAtRealPace(t *testing.T, logs string, windowed bool, rotate string) {
 	require.NoError(t, err)
 	written := clock.Now()
 	clock.SleepUntil(context.Background(), written.Add(correlate.DefaultAfter+correlate.DefaultSlack+time.Second))
-	tl.fol.Close()
-	tl.live.Close()
+	tl.Close()
 	require.Empty(t, strings.TrimSpace(stdout.String()), "every chain out before the end")
 	wallOf := func(at time.Time) time.Time { return wall0.Add(at.Sub(event0)) }
 
@@ -249,12 +247,12 @@ func tailAtRealPace(t *testing.T, logs string, windowed bool, rotate string) {
 		len(sinceReady), figures(sinceReady), figures(sinceClose), figures(heldPast), len(chains)-len(sinceReady), last)
 	// A traceback more than the slack behind its log is placed at the
 	// log's floor then (correlate's holder), but only once it ends: when
-	// the next record begins, or after lineWait without a line. Until then
+	// the next record begins, or after engine.LineWait without a line. Until then
 	// the watermark stays at that floor.
 	budget := correlate.DefaultSlack + 500*time.Millisecond
 	for _, s := range doc.Sources {
 		if s.OutOfOrder > 0 {
-			budget = correlate.DefaultSlack + lineWait + 500*time.Millisecond
+			budget = correlate.DefaultSlack + engine.LineWait + 500*time.Millisecond
 		}
 	}
 	assert.LessOrEqual(t, quantile(sinceReady, 0.95), budget, "p95 within the slack (and the time a late traceback is held open) + 0.5 s of the lines allowing the chain")
@@ -294,7 +292,7 @@ func TestTailSaysOvertakenLines(t *testing.T) {
 			appendLine("auth_debug.log", auth(now, 200))
 		}
 		appendLine("pgbouncer.log", pgbouncer(now))
-		tl.noteBehind(tl.step())
+		tl.Step()
 	}
 	const said = "later than tail waited"
 	clock.SleepUntil(context.Background(), start.Add(10*time.Second))
@@ -304,8 +302,7 @@ func TestTailSaysOvertakenLines(t *testing.T) {
 	late := clock.Now().Add(-4 * time.Second)
 	appendLine("auth_debug.log", auth(late, 500))
 	clock.SleepUntil(context.Background(), start.Add(14*time.Second))
-	tl.fol.Close()
-	tl.live.Close()
+	tl.Close()
 	assert.Contains(t, stderr.String(), filepath.Join(dir, "auth_debug.log")+":3: came ")
 	assert.Equal(t, 1, strings.Count(stderr.String(), said))
 	assert.Contains(t, stderr.String(), "chains near it may lack it where analyze has it")

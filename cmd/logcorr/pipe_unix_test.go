@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logcorr/logcorr/engine"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -53,9 +54,10 @@ func TestTailPipelineInterrupted(t *testing.T) {
 	}
 }
 
-// TestTailStatusLine: on a terminal, tail says every statusEvery how many
-// chains are out and how many requests wait for their response or window,
-// so that fewer chains than failures mid-test reads as waiting, not loss.
+// TestTailStatusLine: on a terminal, tail says every engine.StatusEvery
+// how many chains are out and how many requests wait for their response or
+// window, so that fewer chains than failures mid-test reads as waiting, not
+// loss.
 func TestTailStatusLine(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "runserver.err.log"),
@@ -63,15 +65,13 @@ func TestTailStatusLine(t *testing.T) {
 	clock := time.Date(2026, 11, 27, 0, 15, 10, 0, time.UTC)
 	now := func() time.Time { return clock }
 	var stdout, stderr bytes.Buffer
-	tl, _, _ := stepTailer(t, now, &stdout, &stderr, "--tz", "UTC", "--from-start", dir)
-	tl.e.stderrTerminal = true
+	onTerminal := func(fo *engine.FollowOptions) { fo.Status = true }
+	tl, _, _ := stepTailerWith(t, now, &stdout, &stderr, onTerminal, "--tz", "UTC", "--from-start", dir)
 	for i := 0; i < 40; i++ {
-		tl.step()
-		tl.status()
+		tl.Step()
 		clock = clock.Add(time.Second)
 	}
-	tl.fol.Close()
-	tl.live.Close()
+	tl.Close()
 	lines := regexp.MustCompile(`(?m)^logcorr: \d\d:\d\d:\d\d: (\d+) chains out, (\d+) requests waiting for their response or window$`).FindAllStringSubmatch(stderr.String(), -1)
 	require.Len(t, lines, 2, "one every 15 s over 40 s:\n%s", stderr.String())
 	for _, l := range lines {

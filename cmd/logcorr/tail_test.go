@@ -22,10 +22,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/engine"
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/replay"
 	"github.com/logcorr/logcorr/report"
-	"github.com/logcorr/logcorr/verdict"
 )
 
 // No goroutine may outlive a command, tail included.
@@ -197,7 +197,7 @@ func TestTailDatesRecordsLikeAnalyze(t *testing.T) {
 			time.Sleep(150 * time.Millisecond)
 			_, err = f.WriteString(record)
 			require.NoError(t, err)
-			time.Sleep(lineWait + 500*time.Millisecond)
+			time.Sleep(engine.LineWait + 500*time.Millisecond)
 			_, err = f.WriteString("[27/Nov/2026 00:15:07] \"POST /accounts/login/ HTTP/1.1\" 500 145\n" +
 				"[27/Nov/2026 00:15:40] \"GET / HTTP/1.1\" 200 1\n")
 			require.NoError(t, err)
@@ -463,9 +463,8 @@ func TestTailFarBehind(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
 	}
-	defer func(limit int64, ahead time.Duration) { readLimit, holdAhead = limit, ahead }(readLimit, holdAhead)
 	// The capture spans 100 s: pieces and lookahead are scaled to it.
-	readLimit, holdAhead = 64<<10, 5*time.Second
+	scaled := func(fo *engine.FollowOptions) { fo.ReadLimit, fo.HoldAhead = 64<<10, 5*time.Second }
 
 	clock := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time {
@@ -473,14 +472,13 @@ func TestTailFarBehind(t *testing.T) {
 		return clock
 	}
 	var stdout, stderr bytes.Buffer
-	tl, c, _ := stepTailer(t, now, &stdout, &stderr, "--tz", "Asia/Jakarta", "--from-start", "--idle", "5s", "--format", "json", dir)
+	tl, c, _ := stepTailerWith(t, now, &stdout, &stderr, scaled, "--tz", "Asia/Jakarta", "--from-start", "--idle", "5s", "--format", "json", dir)
 
 	start, steps, most := clock, 0, 0
 	for {
-		behind := tl.step()
-		tl.noteBehind(behind)
+		behind := tl.Step()
 		steps++
-		most = max(most, tl.live.Queued())
+		most = max(most, tl.Queued())
 		if !behind {
 			break
 		}
@@ -492,14 +490,13 @@ func TestTailFarBehind(t *testing.T) {
 	// and once the logs are quiet, not at Ctrl-C or a minute later.
 	quiet := clock
 	for clock.Sub(quiet) < correlate.DefaultAfter+correlate.DefaultSlack+time.Second {
-		tl.noteBehind(tl.step())
+		tl.Step()
 	}
 	soonAfter := strings.Count(stdout.String(), "\n")
 	for clock.Sub(quiet) < time.Minute {
-		tl.noteBehind(tl.step())
+		tl.Step()
 	}
-	tl.fol.Close()
-	tl.live.Close()
+	tl.Close()
 
 	var chains []report.JSONChain
 	events := 0
@@ -526,7 +523,13 @@ func TestTailFarBehind(t *testing.T) {
 // stepTailer makes the tailer tail's arguments ask for, on the clock now,
 // for a test to step (tailer.step) as tail's loop would; and the
 // correlator's configuration.
-func stepTailer(t *testing.T, now func() time.Time, stdout, stderr *bytes.Buffer, args ...string) (*tailer, *tailCmd, correlate.Config) {
+func stepTailer(t *testing.T, now func() time.Time, stdout, stderr *bytes.Buffer, args ...string) (*engine.Tailer, *tailCmd, correlate.Config) {
+	return stepTailerWith(t, now, stdout, stderr, nil, args...)
+}
+
+// stepTailerWith is stepTailer with changes to how the tailer follows
+// (scaled to a short capture, an eye on the events placed).
+func stepTailerWith(t *testing.T, now func() time.Time, stdout, stderr *bytes.Buffer, change func(*engine.FollowOptions), args ...string) (*engine.Tailer, *tailCmd, correlate.Config) {
 	e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
 	var flags cli
 	p, err := kong.New(&flags, kong.Vars{"version": version})
@@ -536,11 +539,12 @@ func stepTailer(t *testing.T, now func() time.Time, stdout, stderr *bytes.Buffer
 	c := &flags.Tail
 	cfg, opts, err := c.setup(e)
 	require.NoError(t, err)
-	pl := newPipeline(cfg, report.New(c.Format, stdout, report.Options{Live: true}), verdict.NewCoverage(nil))
-	cat := newCatalog()
-	cat.coverage = pl.coverage
-	opts.OnPart = cat.found
-	return c.newTailer(e, opts, pl, cat, now), c, cfg
+	eng := engine.New(cfg, report.New(c.Format, stdout, report.Options{Live: true}), engine.NewCatalog(), e.warn)
+	fo := engine.FollowOptions{Paths: c.Paths, FromStart: c.FromStart, Grace: c.Grace, Idle: c.Idle, Now: now}
+	if change != nil {
+		change(&fo)
+	}
+	return eng.Follow(opts, fo), c, cfg
 }
 
 // TestTailSecondInterrupt: the first Ctrl-C asks for the last chains and
@@ -608,8 +612,8 @@ func buildLogcorr(t *testing.T) string {
 // analyze's, and both must say which logs were out of order and how long
 // chains waited for them.
 func TestTailMatchesAnalyzeOutOfOrder(t *testing.T) {
-	defer func(limit int64) { readLimit = limit }(readLimit)
-	readLimit = 16 << 10
+	defer func(limit int64) { tailReadLimit = limit }(tailReadLimit)
+	tailReadLimit = 16 << 10
 	for _, capture := range []string{"gunicorn-nginx-pool", "uwsgi-json-pool"} {
 		t.Run(capture, func(t *testing.T) {
 			logs := filepath.Join("../../testdata/captures", capture, "logs")

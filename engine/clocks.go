@@ -1,9 +1,8 @@
-package main
+package engine
 
 import (
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,25 +13,12 @@ import (
 	"github.com/logcorr/logcorr/verdict"
 )
 
-// zoneGiven reports whether the user named the zone of a source's naive
-// times, for all sources or for this one (or its file).
-func (f *matchFlags) zoneGiven(name string) bool {
-	file, _ := parser.SplitLabel(name)
-	for _, z := range f.TZ {
-		glob, _, isRule := strings.Cut(z, "=")
-		if !isRule || source.Matches(glob, name) || source.Matches(glob, file) {
-			return true
-		}
-	}
-	return false
-}
-
-// anyZoneToFind reports whether a file may hold naive times the user gave
-// no zone for (any format can: PgBouncer through syslog writes none); only
-// then are the files read twice.
-func (f *matchFlags) anyZoneToFind(streams []*source.Stream) bool {
+// AnyZoneToFind reports whether a file may hold naive times the user gave
+// no zone for (zoneGiven tells, by a source's name; any format can: PgBouncer
+// through syslog writes none); only then are the files read twice.
+func AnyZoneToFind(streams []*source.Stream, zoneGiven func(name string) bool) bool {
 	for _, s := range streams {
-		if s.Input.Path != source.Stdin && !f.zoneGiven(s.Input.Name) {
+		if s.Input.Path != source.Stdin && !zoneGiven(s.Input.Name) {
 			return true
 		}
 	}
@@ -78,7 +64,7 @@ func (sv *surveyed) zoneFromCollector() (report.ClockReport, bool) {
 	return cr, enough && float64(agree) >= collectorShare*float64(compared)
 }
 
-// estimateClocks finds the zone of each source of naive times the user gave
+// EstimateClocks finds the zone of each source of naive times the user gave
 // no zone for. Beside a collector's zoned times (docker, CRI, journald
 // json), the distance from them is the zone. Otherwise it is found from
 // when the source was active and failed next to sources whose times are
@@ -86,8 +72,8 @@ func (sv *surveyed) zoneFromCollector() (report.ClockReport, bool) {
 // so far): a sure estimate becomes the source's zone; otherwise the local
 // zone stays, and the report says why. It reads those files a second
 // time; stdin cannot be.
-func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Stream, cat *catalog, lr *locust.Run) []report.ClockReport {
-	if !f.anyZoneToFind(streams) {
+func EstimateClocks(zoneGiven func(name string) bool, opts *source.Options, streams []*source.Stream, cat *Catalog, lr *locust.Run) []report.ClockReport {
+	if !AnyZoneToFind(streams, zoneGiven) {
 		return nil
 	}
 	var todo []*surveyed
@@ -101,7 +87,7 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 			switch {
 			case sv.sure > 0 && c.Naive*10 <= sv.sure:
 				refs = append(refs, sv.own, sv.stamped)
-			case c.Naive > c.Zoned && !f.zoneGiven(sv.name):
+			case c.Naive > c.Zoned && !zoneGiven(sv.name):
 				todo = append(todo, sv)
 			case sv.stamped != nil:
 				refs = append(refs, sv.stamped)
@@ -171,7 +157,7 @@ func estimateClocks(f *matchFlags, opts *source.Options, streams []*source.Strea
 }
 
 // apply makes an estimated offset the zone of the source's naive times.
-func (sv *surveyed) apply(offset time.Duration, cat *catalog) {
+func (sv *surveyed) apply(offset time.Duration, cat *Catalog) {
 	loc := time.FixedZone(verdict.ZoneName(offset), int(offset/time.Second))
 	if sv.envelope {
 		sv.stream.Splitter().SetEnvelopeZone(loc)

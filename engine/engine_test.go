@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/locust"
+	"github.com/logcorr/logcorr/report"
+	"github.com/logcorr/logcorr/source"
+)
+
+// kept is a renderer that keeps what it is given.
+type kept struct {
+	chains []string
+	run    *report.Run
+}
+
+// Chain keeps what a chain says: its anchor, cause and every link, each
+// by its source and line, offset, role and reason.
+func (k *kept) Chain(ch *correlate.Chain) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d %s %s %d cause=%s basis=%v notes=%q", ch.Anchor.Source, ch.Anchor.Line, ch.Method, ch.Path, ch.Status,
+		ch.Cause, ch.Basis, ch.Notes)
+	for _, l := range ch.Evidence {
+		fmt.Fprintf(&b, "\n  %s:%d %v %v %s", l.Event.Source, l.Event.Line, l.Offset, l.Role, l.Why)
+	}
+	k.chains = append(k.chains, b.String())
+	return nil
+}
+
+func (k *kept) Finish(r *report.Run) error {
+	k.run = r
+	return nil
+}
+
+// captureDir writes a committed capture's logs, uncompressed, into a
+// folder of their own (Locust's CSV files left out: tail reads them when
+// it stops, analyze as it starts, and neither correlates them).
+func captureDir(t *testing.T, logs string) string {
+	t.Helper()
+	dir := t.TempDir()
+	names, err := filepath.Glob(filepath.Join(logs, "*.log*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		require.NoError(t, err)
+		plain := filepath.Base(name)
+		if strings.HasSuffix(name, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			require.NoError(t, err)
+			b, err = io.ReadAll(zr)
+			require.NoError(t, err)
+			plain = strings.TrimSuffix(plain, ".gz")
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, plain), b, 0o644))
+	}
+	return dir
+}
+
+// options read the lab's naive times: the app's in Asia/Jakarta, nginx's
+// error log in UTC.
+func options(t *testing.T) *source.Options {
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	return &source.Options{Loc: jakarta, Zones: []source.Rule[*time.Location]{{Glob: "nginx_error.log", Value: time.UTC}}}
+}
+
+// saved runs the engine over dir's files as analyze reads them.
+func saved(t *testing.T, dir string) *kept {
+	out := &kept{}
+	cat := NewCatalog()
+	opts := options(t)
+	opts.OnPart = cat.Found
+	names, err := filepath.Glob(filepath.Join(dir, "*"))
+	require.NoError(t, err)
+	sort.Strings(names)
+	var streams []*source.Stream
+	for _, name := range names {
+		s, err := source.Open(source.Input{Name: name, Path: name}, opts)
+		if errors.Is(err, source.ErrEmpty) {
+			continue // analyze says so, and reads the rest
+		}
+		require.NoError(t, err, name)
+		defer s.Close()
+		streams = append(streams, s)
+	}
+	eng := New(correlate.DefaultConfig(), out, cat, func(msg string) { t.Log(msg) })
+	disorder := eng.Read(streams, func(err error) { t.Error(err) })
+	run := &report.Run{Config: correlate.DefaultConfig()}
+	for i, s := range streams {
+		run.Sources = append(run.Sources, eng.Sources(s, disorder[i])...)
+	}
+	eng.Summarize(run, &locust.Run{})
+	require.NoError(t, eng.Finish(run))
+	return out
+}
+
+// live runs the engine over dir's files as tail follows them from their
+// start, on a clock that moves 50 ms a look, until every log has been
+// quiet long enough for tail to end what they hold.
+func live(t *testing.T, dir string) *kept {
+	out := &kept{}
+	clock := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time {
+		clock = clock.Add(50 * time.Millisecond)
+		return clock
+	}
+	eng := New(correlate.DefaultConfig(), out, NewCatalog(), func(msg string) { t.Log(msg) })
+	tl := eng.Follow(options(t), FollowOptions{Paths: []string{dir}, FromStart: true, Grace: 2 * time.Second, Idle: 5 * time.Second, Now: now})
+	for i := 0; ; i++ {
+		require.Less(t, i, 100000, "the logs never went quiet")
+		tl.Step()
+		if _, ended := tl.Ended(); ended {
+			break
+		}
+	}
+	run := &report.Run{Config: correlate.DefaultConfig()}
+	tl.Finish(run, 0)
+	require.NoError(t, eng.Finish(run))
+	return out
+}
+
+// TestSavedAndLiveAgree holds the engine's two ways in to one answer: the
+// lab's captures, read whole as analyze reads them and followed from their
+// start as tail does, give the same chains, every link included, and the
+// summary says the same of every log (its format, wrapping, zone, events,
+// span, gaps, disorder, lines not placed). The two commands share this
+// engine, so what they print cannot drift apart.
+func TestSavedAndLiveAgree(t *testing.T) {
+	captures, err := filepath.Glob("../testdata/captures/*/logs")
+	require.NoError(t, err)
+	captures = append(captures, "../testdata/login-storm-psycopg2/logs")
+	require.GreaterOrEqual(t, len(captures), 10)
+	for _, logs := range captures {
+		name := filepath.Base(filepath.Dir(logs))
+		t.Run(name, func(t *testing.T) {
+			if testing.Short() && name != "login-storm-psycopg2" {
+				t.Skip("one capture in -short")
+			}
+			dir := captureDir(t, logs)
+			a, l := saved(t, dir), live(t, dir)
+			require.NotNil(t, a.run)
+			require.NotNil(t, l.run)
+			assert.Equal(t, a.chains, l.chains)
+			bySource := func(srcs []report.SourceInfo) map[string]report.SourceInfo {
+				out := map[string]report.SourceInfo{}
+				for _, s := range srcs {
+					out[s.File] = s
+				}
+				return out
+			}
+			require.NotEmpty(t, a.run.Sources)
+			assert.Equal(t, bySource(a.run.Sources), bySource(l.run.Sources))
+			assert.Equal(t, a.run.Summary, l.run.Summary)
+			assert.Equal(t, a.run.Hypotheses, l.run.Hypotheses)
+		})
+	}
+}
