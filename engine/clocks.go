@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"sort"
 	"sync"
 	"time"
 
@@ -187,10 +189,23 @@ func surveyAll(streams []*source.Stream, opts *source.Options) [][]*surveyed {
 			}
 		}()
 	}
+	// The largest files first, so that the cores end about together: in
+	// the order given, the 1 GB corpus's files (17, 409, 91 and 490 MB by
+	// name) left one core 598 MB to read, the other 409.
+	var order []int
+	sizes := make([]int64, len(streams))
 	for i, s := range streams {
-		if s.Input.Path != source.Stdin {
-			next <- i
+		if s.Input.Path == source.Stdin {
+			continue
 		}
+		if fi, err := os.Stat(s.Input.Path); err == nil {
+			sizes[i] = fi.Size()
+		}
+		order = append(order, i)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
+	for _, i := range order {
+		next <- i
 	}
 	close(next)
 	wg.Wait()

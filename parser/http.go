@@ -178,8 +178,8 @@ func parseKV(msg string, ev *Event) {
 			continue
 		}
 		ev.setField(key, val)
-		if d, ok := durationOf(key, val); ok && ev.Duration == 0 {
-			ev.Duration = d
+		if ev.Duration == 0 {
+			ev.Duration, _ = durationOf(key, val)
 		}
 		switch kvKeys[strings.ToLower(key)] {
 		case "method":
@@ -216,6 +216,23 @@ var durationKeys = map[string]time.Duration{
 	"dur": 0, "duration": 0, "elapsed": 0, "took": 0, "latency": 0, "service": 0, "runtime": 0,
 }
 
+// trimUnit cuts a duration's unit (lower-case letters, µ) off its end.
+// strings.TrimRight would build its cutset anew on every call, and the µ
+// in it sends that down its slow path.
+func trimUnit(val string) string {
+	for len(val) > 0 {
+		switch c := val[len(val)-1]; {
+		case c >= 'a' && c <= 'z':
+			val = val[:len(val)-1]
+		case c == 0xb5 && len(val) >= 2 && val[len(val)-2] == 0xc2: // µ
+			val = val[:len(val)-2]
+		default:
+			return val
+		}
+	}
+	return val
+}
+
 // durationOf reads a stated duration, by its key's unit or its own suffix
 // (ms, s, us, µs, m).
 func durationOf(key, val string) (time.Duration, bool) {
@@ -223,7 +240,7 @@ func durationOf(key, val string) (time.Duration, bool) {
 	if !ok || val == "" || val == "-" {
 		return 0, false
 	}
-	num := strings.TrimRight(val, "abcdefghijklmnopqrstuvwxyzµ")
+	num := trimUnit(val)
 	suffix := val[len(num):]
 	switch suffix {
 	case "ms":

@@ -212,6 +212,37 @@ func TestParseKV(t *testing.T) {
 	}
 }
 
+// TestParseKVDuration: a stated duration is read by its key's unit or its
+// own suffix, the first one stated wins, and what is no duration is not.
+func TestParseKVDuration(t *testing.T) {
+	tests := []struct {
+		msg  string
+		want time.Duration
+	}{
+		{"status=500 dur_ms=140", 140 * time.Millisecond},
+		{"rt=0.149", 149 * time.Millisecond},
+		{"service=30000ms", 30 * time.Second},
+		{"took=2s", 2 * time.Second},
+		{"elapsed=150µs", 150 * time.Microsecond},
+		{"latency=1.5m", 90 * time.Second},
+		{"duration=3", 3 * time.Millisecond},
+		{"duration=0.25", 250 * time.Millisecond},
+		{"dur_us=1500", 1500 * time.Microsecond},
+		{"dur_ms=140 rt=9", 140 * time.Millisecond},
+		{"dur_ms=- rt=9", 9 * time.Second},
+		{"took=3 weeks", 3 * time.Millisecond},
+		{"took=3weeks", 0},
+		{"took=µ", 0},
+		{"took=abc", 0},
+		{"user=3ms", 0},
+	}
+	for _, tc := range tests {
+		var ev Event
+		parseKV(tc.msg, &ev)
+		assert.Equal(t, tc.want, ev.Duration, tc.msg)
+	}
+}
+
 func TestPgBouncerLines(t *testing.T) {
 	tests := []struct {
 		line   string
