@@ -1,6 +1,9 @@
 package parser
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // Skimmer is a Parser that can take a run of lines without reading them.
 // While Skims reports true, every line that is Skimmable would do no more
@@ -21,17 +24,26 @@ type Skimmer interface {
 // source line "if x:", which then goes the slow way). A last byte that is
 // not ASCII goes the slow way too, since TrimSpace trims Unicode spaces.
 func Skimmable(line string) bool {
-	if line == "" || (line[0] != ' ' && line[0] != '\t') {
+	return skimmableEnds(line) && strings.IndexByte(line, 0x1b) < 0
+}
+
+// SkimmableBytes is Skimmable for a line still in a reader's buffer.
+func SkimmableBytes(line []byte) bool {
+	return skimmableEnds(line) && bytes.IndexByte(line, 0x1b) < 0
+}
+
+// skimmableEnds reports whether a line is indented and ends in no colon
+// and no byte of a multi-byte character.
+func skimmableEnds[T ~string | ~[]byte](line T) bool {
+	if len(line) == 0 || (line[0] != ' ' && line[0] != '\t') {
 		return false
 	}
 	end := len(line) - 1
 	for end > 0 && isSpaceByte(line[end]) {
 		end--
 	}
-	if c := line[end]; c == ':' || c >= 0x80 {
-		return false
-	}
-	return strings.IndexByte(line, 0x1b) < 0
+	c := line[end]
+	return c != ':' && c < 0x80
 }
 
 func isSpaceByte(c byte) bool {

@@ -12,9 +12,9 @@ import (
 // dropped with a notice, so one runaway line cannot exhaust memory.
 const MaxLine = 1 << 20
 
-// blockSize is how much LineReader reads at once. Each read's whole lines
-// become one string, and the lines are pieces of it: one allocation per
-// block instead of one per line. A line some event keeps holds its block,
+// blockSize is how much LineReader reads at once, and the size of the
+// blocks it copies the lines it returns into: one allocation per block of
+// lines instead of one per line. A line some event keeps holds its block,
 // so what keeps lines for the whole run must copy them (strings.Clone).
 const blockSize = 64 << 10
 
@@ -25,13 +25,17 @@ type LineReader struct {
 	r     *bufio.Reader
 	num   int
 	bytes int64
-	// block holds whole lines read and not yet returned, from pos.
-	block string
-	pos   int
-	// chunk[:have] is read but not in a block: the start of a line.
-	chunk []byte
-	have  int
-	err   error // the read error after chunk[:have]
+	// chunk[pos:have] is read and not yet returned: whole lines, then
+	// perhaps the start of one. The chunk is read into again and again; a
+	// line Next returns is copied out of it into arena, one Skim takes
+	// never is (most of a traceback's lines, most of an error log's
+	// bytes).
+	chunk     []byte
+	pos, have int
+	err       error // the read error after chunk[:have]
+	// arena holds the lines returned, back to back, up to blockSize: the
+	// strings Next returns are pieces of it, and it is never written over.
+	arena strings.Builder
 	buf   []byte
 	// skimmed counts the lines Skim took.
 	skimmed int
@@ -59,26 +63,26 @@ func (l *LineReader) Bytes() int64 { return l.bytes }
 // is returned, then the error.
 func (l *LineReader) Next() (string, error) {
 	for {
-		if i := strings.IndexByte(l.block[l.pos:], '\n'); i >= 0 {
-			line := l.block[l.pos : l.pos+i]
+		if i := bytes.IndexByte(l.chunk[l.pos:l.have], '\n'); i >= 0 {
+			line := l.keep(l.chunk[l.pos : l.pos+i])
 			l.pos += i + 1
 			l.num++
 			l.bytes += int64(i + 1)
 			return line, nil
 		}
-		l.block, l.pos = "", 0
 		if l.chunk == nil {
 			l.chunk = make([]byte, blockSize)
 		}
+		// What is left is the start of a line: to the front, and read on.
+		l.have = copy(l.chunk, l.chunk[l.pos:l.have])
+		l.pos = 0
 		if l.err == nil && l.have < len(l.chunk) {
 			n, err := l.r.Read(l.chunk[l.have:])
 			l.have += n
 			l.err = err
-		}
-		if last := bytes.LastIndexByte(l.chunk[:l.have], '\n'); last >= 0 {
-			l.block = string(l.chunk[:last+1])
-			l.have = copy(l.chunk, l.chunk[last+1:l.have])
-			continue
+			if n > 0 {
+				continue
+			}
 		}
 		if l.have == len(l.chunk) {
 			return l.long()
@@ -96,15 +100,28 @@ func (l *LineReader) Next() (string, error) {
 	}
 }
 
-// Skim consumes the lines that follow in the block already read while
-// take reports true of them, counting them as read, and returns how many
-// it took. It reads nothing: a run that goes on past the block is left to
-// Next, which is always right.
-func (l *LineReader) Skim(take func(string) bool) int {
+// keep copies a line out of the chunk into the arena, starting a new
+// arena when it has no room left.
+func (l *LineReader) keep(line []byte) string {
+	if l.arena.Cap()-l.arena.Len() < len(line) {
+		l.arena = strings.Builder{}
+		l.arena.Grow(max(blockSize, len(line)))
+	}
+	start := l.arena.Len()
+	l.arena.Write(line)
+	return l.arena.String()[start:]
+}
+
+// Skim consumes the lines that follow in the chunk already read while
+// take reports true of them (it must not keep the line: the chunk is
+// read into again), counting them as read, and returns how many it took.
+// It reads nothing: a run that goes on past the chunk is left to Next,
+// which is always right.
+func (l *LineReader) Skim(take func([]byte) bool) int {
 	n := 0
-	for l.pos < len(l.block) && (l.block[l.pos] == ' ' || l.block[l.pos] == '\t') {
-		i := strings.IndexByte(l.block[l.pos:], '\n')
-		if i < 0 || !take(l.block[l.pos:l.pos+i]) {
+	for l.pos < l.have && (l.chunk[l.pos] == ' ' || l.chunk[l.pos] == '\t') {
+		i := bytes.IndexByte(l.chunk[l.pos:l.have], '\n')
+		if i < 0 || !take(l.chunk[l.pos:l.pos+i]) {
 			break
 		}
 		l.pos += i + 1

@@ -149,8 +149,11 @@ func TestSkimmable(t *testing.T) {
 		{"  | Exception Group Traceback (most recent call last):", false},
 		{"    \x1b[31mred\x1b[0m", false},
 		{"    no-break space\u00a0", false},
+		{"   ", true},
+		{"  x:  y", true},
 	}
 	for _, tc := range tests {
 		assert.Equal(t, tc.want, parser.Skimmable(tc.line), "%q", tc.line)
+		assert.Equal(t, tc.want, parser.SkimmableBytes([]byte(tc.line)), "%q as bytes", tc.line)
 	}
 }

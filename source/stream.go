@@ -254,7 +254,7 @@ func (s *Stream) Next() (parser.Event, error) {
 			continue
 		}
 		s.split.Feed(parser.Line{Num: s.lines.Line(), Text: l})
-		if s.split.Skims() && s.lines.Skim(parser.Skimmable) > 0 {
+		if s.split.Skims() && s.lines.Skim(parser.SkimmableBytes) > 0 {
 			s.split.Skim(s.lines.Line())
 		}
 	}
