@@ -737,7 +737,7 @@ func (c *Correlator) keepPast(g *group) {
 		slim := parser.Event{Source: r.Source, Kind: r.Kind, Proxy: r.Proxy, Time: r.Time, Precision: r.Precision,
 			TimeFrom: r.TimeFrom, Stamped: r.Stamped}
 		if p := processOf(r); p != "" {
-			slim.Fields = map[string]string{"process": strings.Clone(p)}
+			slim.Fields = parser.Fields{{Key: "process", Value: strings.Clone(p)}}
 		}
 		g.reports[i] = slim
 	}

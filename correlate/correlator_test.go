@@ -431,12 +431,12 @@ func TestTimedReportJoinsItsRecordedRequest(t *testing.T) {
 	uwsgi := func(line int, sec float64, took time.Duration, pid string) parser.Event {
 		ev := access(line, sec, 500)
 		ev.Source, ev.Duration = "uwsgi.log", took
-		ev.Fields = map[string]string{"pid": pid}
+		ev.Fields = parser.Fields{{Key: "pid", Value: pid}}
 		return ev
 	}
 	record := func(line int, sec float64, pid string) parser.Event {
 		ev := errRecord("django_errors.log", line, sec, redisDown)
-		ev.Fields = map[string]string{"process": pid}
+		ev.Fields = parser.Fields{{Key: "process", Value: pid}}
 		return ev
 	}
 	timed := func(line int, sec float64, took time.Duration) parser.Event {

@@ -139,10 +139,7 @@ func slimTimed(ev *parser.Event) parser.Event {
 		Reason: strings.Clone(ev.Reason), Duration: ev.Duration}
 	for _, k := range []string{"pid", "lock_holder", "wait_us", "xacts/s"} {
 		if v := ev.Field(k); v != "" {
-			if out.Fields == nil {
-				out.Fields = map[string]string{}
-			}
-			out.Fields[k] = strings.Clone(v)
+			out.Fields.Set(k, strings.Clone(v))
 		}
 	}
 	return out

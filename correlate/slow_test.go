@@ -22,19 +22,19 @@ func requestTook(line int, path string, sec float64, took time.Duration, status 
 
 func statement(line int, pid string, sec float64, took time.Duration, sql string) parser.Event {
 	ev := timing("postgresql.log", sec, took)
-	ev.Line, ev.Kind, ev.Tag, ev.Reason, ev.Fields = line, parser.KindPostgres, parser.TagStatement, sql, map[string]string{"pid": pid}
+	ev.Line, ev.Kind, ev.Tag, ev.Reason, ev.Fields = line, parser.KindPostgres, parser.TagStatement, sql, parser.Fields{{Key: "pid", Value: pid}}
 	return ev
 }
 
 func lockAcquired(line int, pid string, sec float64, took time.Duration) parser.Event {
 	ev := timing("postgresql.log", sec, took)
-	ev.Line, ev.Kind, ev.Tag, ev.Reason, ev.Fields = line, parser.KindPostgres, parser.TagLockAcquired, "ShareLock on transaction 9", map[string]string{"pid": pid}
+	ev.Line, ev.Kind, ev.Tag, ev.Reason, ev.Fields = line, parser.KindPostgres, parser.TagLockAcquired, "ShareLock on transaction 9", parser.Fields{{Key: "pid", Value: pid}}
 	return ev
 }
 
 func stats(line int, sec float64, waitUS, xacts string) parser.Event {
 	return parser.Event{Source: "pgbouncer.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Millisecond, Kind: parser.KindPgBouncer,
-		Tag: parser.TagStats, Fields: map[string]string{"wait_us": waitUS, "xacts/s": xacts}}
+		Tag: parser.TagStats, Fields: parser.Fields{{Key: "wait_us", Value: waitUS}, {Key: "xacts/s", Value: xacts}}}
 }
 
 // TestSlowSplit: a slow request's time splits into its statement, the lock

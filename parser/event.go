@@ -140,7 +140,7 @@ type Event struct {
 
 	// Fields holds format fields (process, thread, module, …) and the
 	// message's key=value pairs.
-	Fields map[string]string
+	Fields Fields
 
 	// Exc is the final exception of a folded traceback and Root the first
 	// one of a chained traceback, which is often the real cause.
@@ -167,18 +167,61 @@ func (e *Event) Began() time.Time { return e.Time.Add(-e.Duration) }
 func (e *Event) IsResponse() bool { return e.Status != 0 && e.Path != "" }
 
 // Field returns a field or "".
-func (e *Event) Field(k string) string {
-	if e.Fields == nil {
-		return ""
+func (e *Event) Field(k string) string { return e.Fields.Get(k) }
+
+func (e *Event) setField(k, v string) { e.Fields.Set(k, v) }
+
+// reserveFields makes room for n fields at once, where a parser knows
+// how many may come.
+func (e *Event) reserveFields(n int) {
+	if e.Fields == nil && n > 0 {
+		e.Fields = make(Fields, 0, n)
 	}
-	return e.Fields[k]
 }
 
-func (e *Event) setField(k, v string) {
-	if e.Fields == nil {
-		e.Fields = make(map[string]string, 4)
+// Field is one named value of an event.
+type Field struct{ Key, Value string }
+
+// Fields are an event's named values, each key once, in the order first
+// set. A line has a handful: a slice is a fraction of a map's memory (one
+// small allocation per event, where a map took about 300 bytes even for
+// PgBouncer's one pid), and looking a key up among so few is as fast.
+type Fields []Field
+
+// Get returns the value of key k, or "".
+func (f Fields) Get(k string) string {
+	for i := range f {
+		if f[i].Key == k {
+			return f[i].Value
+		}
 	}
-	e.Fields[k] = v
+	return ""
+}
+
+// Set gives key k the value v.
+func (f *Fields) Set(k, v string) {
+	for i := range *f {
+		if (*f)[i].Key == k {
+			(*f)[i].Value = v
+			return
+		}
+	}
+	if *f == nil {
+		*f = make(Fields, 0, 2)
+	}
+	*f = append(*f, Field{k, v})
+}
+
+// Map returns the fields as a map (nil when there are none).
+func (f Fields) Map() map[string]string {
+	if len(f) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(f))
+	for _, kv := range f {
+		m[kv.Key] = kv.Value
+	}
+	return m
 }
 
 // Emit receives the events a parser completes.

@@ -145,6 +145,7 @@ var kvKeys = map[string]string{
 // parseKV lifts key=value pairs out of a message into fields and, when they
 // name one, the response's method, path and status.
 func parseKV(msg string, ev *Event) {
+	ev.reserveFields(strings.Count(msg, "="))
 	i := 0
 	for i < len(msg) {
 		eq := strings.IndexByte(msg[i:], '=')

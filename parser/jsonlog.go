@@ -3,7 +3,9 @@ package parser
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -142,8 +144,11 @@ func recordEvent(rec jsonRecord, line string, l Line, c *Clock) (Event, bool) {
 	mk, msg := rec.first(jsonMessageKeys)
 	ev.Message = msg
 	xk, exc := rec.first(jsonExcKeys)
-	for k, v := range rec {
-		if k != tk && k != mk && k != xk {
+	// Keys in order, so that an event's fields, and which of two
+	// durations it states comes first, are the same from run to run.
+	ev.reserveFields(len(rec))
+	for _, k := range slices.Sorted(maps.Keys(rec)) {
+		if v := rec[k]; k != tk && k != mk && k != xk {
 			ev.setField(k, v)
 			if d, ok := durationOf(k, v); ok && ev.Duration == 0 {
 				ev.Duration = d

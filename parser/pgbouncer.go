@@ -270,7 +270,9 @@ func tagPgBouncer(ev *Event) {
 // parseStats keeps the numbers of a "stats:" line ("… xact 12 us, query 4 us,
 // wait 2005 us") as fields named after their unit's label.
 func parseStats(s string, ev *Event) {
-	for _, part := range strings.Split(s, ", ") {
+	parts := strings.Split(s, ", ")
+	ev.reserveFields(len(parts) + len(ev.Fields))
+	for _, part := range parts {
 		f := strings.Fields(part)
 		switch {
 		case len(f) == 2: // "12 xacts/s"

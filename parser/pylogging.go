@@ -81,6 +81,7 @@ func (p *PyLogging) Feed(l Line) {
 	t, prec := p.m.instant(p.clock, num)
 	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: t, Precision: prec,
 		Kind: KindRecord, Level: p.m.level, Text: line, Message: p.m.msg}
+	ev.reserveFields(p.m.nfields)
 	for i := 0; i < p.m.nfields; i++ {
 		ev.setField(p.m.fields[i].k, p.m.fields[i].v)
 	}

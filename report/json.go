@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -40,15 +42,15 @@ type JSONAnchor struct {
 	Proxy bool `json:"proxy,omitempty"`
 	// Began is when a slow anchor's request began: the interval its
 	// evidence is looked for in runs from Began for DurationMS.
-	Began      string            `json:"began,omitempty"`
-	File       string            `json:"file"`
-	Generation int               `json:"generation,omitempty"`
-	Line       int               `json:"line"`
-	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Status     int               `json:"status"`
-	Text       string            `json:"text"`
-	Fields     map[string]string `json:"fields,omitempty"`
+	Began      string     `json:"began,omitempty"`
+	File       string     `json:"file"`
+	Generation int        `json:"generation,omitempty"`
+	Line       int        `json:"line"`
+	Method     string     `json:"method"`
+	Path       string     `json:"path"`
+	Status     int        `json:"status"`
+	Text       string     `json:"text"`
+	Fields     JSONFields `json:"fields,omitempty"`
 }
 
 // JSONException is one exception of a traceback.
@@ -59,23 +61,46 @@ type JSONException struct {
 
 // JSONLink is one piece of evidence.
 type JSONLink struct {
-	Time         string            `json:"time"`
-	TimeInferred bool              `json:"time_inferred"`
-	TimeStamped  bool              `json:"time_stamped,omitempty"`
-	DurationMS   int64             `json:"duration_ms,omitempty"`
-	Proxy        bool              `json:"proxy,omitempty"`
-	OffsetMS     int64             `json:"offset_ms"`
-	File         string            `json:"file"`
-	Generation   int               `json:"generation,omitempty"`
-	Line         int               `json:"line"`
-	EndLine      int               `json:"end_line,omitempty"`
-	Kind         string            `json:"kind"`
-	Role         string            `json:"role"`
-	Text         string            `json:"text"`
-	Why          string            `json:"why"`
-	Exception    *JSONException    `json:"exception,omitempty"`
-	RootCause    *JSONException    `json:"root_cause,omitempty"`
-	Fields       map[string]string `json:"fields,omitempty"`
+	Time         string         `json:"time"`
+	TimeInferred bool           `json:"time_inferred"`
+	TimeStamped  bool           `json:"time_stamped,omitempty"`
+	DurationMS   int64          `json:"duration_ms,omitempty"`
+	Proxy        bool           `json:"proxy,omitempty"`
+	OffsetMS     int64          `json:"offset_ms"`
+	File         string         `json:"file"`
+	Generation   int            `json:"generation,omitempty"`
+	Line         int            `json:"line"`
+	EndLine      int            `json:"end_line,omitempty"`
+	Kind         string         `json:"kind"`
+	Role         string         `json:"role"`
+	Text         string         `json:"text"`
+	Why          string         `json:"why"`
+	Exception    *JSONException `json:"exception,omitempty"`
+	RootCause    *JSONException `json:"root_cause,omitempty"`
+	Fields       JSONFields     `json:"fields,omitempty"`
+}
+
+// JSONFields are a line's named values (parser.Fields), a JSON object with
+// its keys sorted, as encoding/json writes a map.
+type JSONFields parser.Fields
+
+// Get returns the value of key k, or "".
+func (f JSONFields) Get(k string) string { return parser.Fields(f).Get(k) }
+
+// MarshalJSON implements json.Marshaler.
+func (f JSONFields) MarshalJSON() ([]byte, error) { return f.appendJSON(nil), nil }
+
+// UnmarshalJSON implements json.Unmarshaler: the keys come sorted.
+func (f *JSONFields) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*f = nil
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		*f = append(*f, parser.Field{Key: k, Value: m[k]})
+	}
+	return nil
 }
 
 // JSONChain is one evidence chain.
@@ -129,7 +154,7 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 	a := &c.Anchor
 	jc := JSONChain{
 		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), TimeStamped: a.Stamped, DurationMS: a.Duration.Milliseconds(),
-			Proxy: a.Proxy, File: a.Source, Generation: a.Gen, Line: a.Line, Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: a.Fields},
+			Proxy: a.Proxy, File: a.Source, Generation: a.Gen, Line: a.Line, Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: JSONFields(a.Fields)},
 		Cause: c.Cause, Hypothesis: c.Hypothesis, Notes: c.Notes, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
 		Evidence: make([]JSONLink, 0, len(c.Evidence)),
 	}
@@ -148,7 +173,7 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 		jl := JSONLink{Time: stamp(ev.Time, ev.Precision), TimeInferred: ev.TimeInferred(), TimeStamped: ev.Stamped, DurationMS: ev.Duration.Milliseconds(),
 			Proxy: ev.Proxy, OffsetMS: l.Offset.Milliseconds(),
 			File: ev.Source, Generation: ev.Gen, Line: ev.Line, Kind: ev.Kind.String(), Role: string(l.Role), Text: ev.Text, Why: l.Why,
-			Exception: jsonExc(ev.Exc), RootCause: jsonExc(ev.Root), Fields: ev.Fields}
+			Exception: jsonExc(ev.Exc), RootCause: jsonExc(ev.Root), Fields: JSONFields(ev.Fields)}
 		if ev.EndLine > ev.Line {
 			jl.EndLine = ev.EndLine
 		}

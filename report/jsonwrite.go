@@ -1,9 +1,12 @@
 package report
 
 import (
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/logcorr/logcorr/parser"
 )
 
 // A chain is written field by field rather than through encoding/json's
@@ -117,18 +120,22 @@ func (o *jsonObject) strings(k string, vs []string) {
 }
 
 // fields writes a map as encoding/json does: keys in order.
-func (o *jsonObject) fields(k string, m map[string]string) {
+func (o *jsonObject) fields(k string, fields JSONFields) {
 	o.key(k)
-	keys := make([]string, 0, len(m))
-	for f := range m {
-		keys = append(keys, f)
+	o.b = fields.appendJSON(o.b)
+}
+
+func (f JSONFields) appendJSON(b []byte) []byte {
+	byKey := func(a, b parser.Field) int { return strings.Compare(a.Key, b.Key) }
+	if !slices.IsSortedFunc(f, byKey) {
+		f = slices.Clone(f)
+		slices.SortFunc(f, byKey)
 	}
-	sort.Strings(keys)
-	f := openObject(o.b)
-	for _, key := range keys {
-		f.str(key, m[key])
+	o := openObject(b)
+	for _, kv := range f {
+		o.str(kv.Key, kv.Value)
 	}
-	o.b = f.close()
+	return o.close()
 }
 
 // exceptions writes a traceback's final exception and its root cause, each

@@ -79,7 +79,7 @@ func TestChainJSONAsEncoder(t *testing.T) {
 		exc := &parser.Exception{Class: "x.Error", Message: odd}
 		ev := parser.Event{Source: "f.log", Gen: 2, Line: 3, EndLine: 9, Time: time.Unix(1700000000, 5e6).UTC(), Precision: time.Millisecond,
 			Stamped: true, Duration: 1500 * time.Millisecond, Proxy: true, Kind: parser.KindAccess, Method: "POST", Path: "/p?" + odd, Status: 500,
-			Text: odd, Exc: exc, Root: exc, Fields: map[string]string{"b": odd, "a": "1", odd: "key"}}
+			Text: odd, Exc: exc, Root: exc, Fields: parser.Fields{{Key: "b", Value: odd}, {Key: "a", Value: "1"}, {Key: odd, Value: "key"}}}
 		ch := correlate.Chain{Anchor: ev, Time: ev.Time, Method: "POST", Path: ev.Path, Status: 500, Cause: odd, Hypothesis: "h", Notes: []string{odd, ""},
 			Basis: correlate.BasisNamed, Exc: exc, Root: exc,
 			Evidence: []correlate.Link{{Event: ev, Offset: -time.Second, Role: correlate.RoleCause, Why: odd}, {Event: parser.Event{Source: "g.log"}}}}

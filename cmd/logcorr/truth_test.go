@@ -123,7 +123,7 @@ func chainIdentity(t *testing.T, c report.JSONChain) identity {
 	type rep struct {
 		time   string
 		kind   string
-		fields map[string]string
+		fields report.JSONFields
 		infer  bool
 	}
 	reps := []rep{{c.Anchor.Time, "anchor", c.Anchor.Fields, c.Anchor.TimeInferred}}
@@ -138,11 +138,11 @@ func chainIdentity(t *testing.T, c report.JSONChain) identity {
 		switch {
 		case r.infer:
 			rank = 0
-		case r.kind == "request_log" && r.fields["thread"] != "":
+		case r.kind == "request_log" && r.fields.Get("thread") != "":
 			rank = 4
 		case r.kind == "request_log":
 			rank = 3
-		case r.fields["status"] != "":
+		case r.fields.Get("status") != "":
 			rank = 2
 		default:
 			rank = 1
@@ -155,7 +155,7 @@ func chainIdentity(t *testing.T, c report.JSONChain) identity {
 	if bestRank >= 2 {
 		id.slack = 10 * time.Millisecond
 	}
-	if th := best.fields["thread"]; th != "" {
+	if th := best.fields.Get("thread"); th != "" {
 		id.thread, _ = strconv.ParseInt(th, 10, 64)
 	}
 	return id
