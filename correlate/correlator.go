@@ -145,11 +145,12 @@ type Correlator struct {
 	signs []*sign
 	// past are requests whose chains are out, kept while a late report
 	// (assembleTimed) may still come for them.
-	past []*group
-	wm   time.Time
-	seq  int
-	sum  Summary
-	logs map[string]string // by file, for sameLog
+	past     []*group
+	wm       time.Time
+	seq      int
+	sum      Summary
+	logs     []fileLog // by file, for sameLog: the first 16 files
+	manyLogs map[string]string
 	// needles finds the causes an event's text names; scratch is its
 	// result, reused event to event.
 	needles *needleSet
@@ -184,7 +185,7 @@ func New(cfg Config, out func(Chain)) *Correlator {
 		cfg.Causes = Builtin
 	}
 	needles := newNeedleSet(cfg.Causes)
-	return &Correlator{cfg: cfg, out: out, logs: map[string]string{}, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}},
+	return &Correlator{cfg: cfg, out: out, sum: Summary{ByCause: map[string]int{}, ByHypothesis: map[string]int{}, Signs: map[string]int{}},
 		needles: needles, scratch: needles.mask(), names: map[string]string{}, lastStats: map[string]time.Time{},
 		votes: map[string]map[string]int{}}
 }
@@ -455,14 +456,33 @@ func (c *Correlator) sameLog(a, b string) bool {
 	return a == b || c.logOf(a) == c.logOf(b)
 }
 
+// fileLog is a file and the log it belongs to.
+type fileLog struct{ file, log string }
+
 // logOf names the log a file belongs to, remembered per file: it is asked
-// for every pair of reports compared while requests are assembled.
+// for every pair of reports compared while requests are assembled. A run
+// mostly reads a handful of files, and their events share each file's
+// name, so a look along a short list, where names compare equal at their
+// first byte's address, beats hashing the name in a map.
 func (c *Correlator) logOf(file string) string {
-	if log, ok := c.logs[file]; ok {
+	for i := range c.logs {
+		if c.logs[i].file == file {
+			return c.logs[i].log
+		}
+	}
+	if log, ok := c.manyLogs[file]; ok {
 		return log
 	}
 	log, _ := parser.RotatedFrom(file)
-	c.logs[file] = log
+	if len(c.logs) < 16 {
+		c.logs = append(c.logs, fileLog{file, log})
+		return log
+	}
+	// A folder of many files: the rest go in a map.
+	if c.manyLogs == nil {
+		c.manyLogs = map[string]string{}
+	}
+	c.manyLogs[file] = log
 	return log
 }
 

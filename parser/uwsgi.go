@@ -44,7 +44,21 @@ var uwsgiChatter = []string{
 	"announcing my loyalty", "*** uWSGI ", "!!! uWSGI process", "OSError: write error", "IOError: write error",
 }
 
+// uwsgiChatterFirst marks the bytes uWSGI's own lines begin with: most
+// lines asked about (a traceback's exception lines) are no chatter, and
+// are told so by their first byte.
+var uwsgiChatterFirst = func() (first [256]bool) {
+	for _, c := range uwsgiChatter {
+		first[c[0]] = true
+	}
+	first['w'] = true // "worker "
+	return first
+}()
+
 func isUWSGIChatter(line string) bool {
+	if line == "" || !uwsgiChatterFirst[line[0]] {
+		return false
+	}
 	for _, c := range uwsgiChatter {
 		if strings.HasPrefix(line, c) {
 			return true
