@@ -134,6 +134,14 @@ type group struct {
 	due, exact           time.Time
 	dueKnown, exactKnown bool
 	pids                 []string
+	// clashes marks, for compatible, each kind of report each log gave
+	// the request, and the access tiers it has an access line of
+	// (clashBit), over its first maskedReports reports and maskedLate
+	// late ones; unmasked: one of them is outside the mask, and every
+	// report is compared.
+	clashes                   uint64
+	maskedReports, maskedLate int
+	unmasked                  bool
 }
 
 // Correlator assembles anchors and builds their chains.
@@ -151,6 +159,10 @@ type Correlator struct {
 	sum      Summary
 	logs     []fileLog // by file, for sameLog: the first 16 files
 	manyLogs map[string]string
+	// logNames are the logs of those files, in the order met: a log's
+	// place is its part of the clash mask (clashBit).
+	logNames []string
+	lastFile fileLog
 	// needles finds the causes an event's text names; scratch is its
 	// result, reused event to event.
 	needles *needleSet
@@ -391,6 +403,11 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 	if g.method != "" && ev.Method != "" && g.method != ev.Method {
 		return false
 	}
+	// The oldest open requests have their reports from most logs: the
+	// clash mask turns them away before their times are compared.
+	if c.clashesMasked(g, ev) {
+		return false
+	}
 	// Nothing joins a request after its deadline, whether or not the
 	// watermark has closed it yet: that keeps the result independent of
 	// how often the watermark moves (live and saved logs agree). A report
@@ -416,18 +433,8 @@ func (c *Correlator) reaches(ev *parser.Event, t time.Time) bool {
 // report of each kind per log (its rotated files included), one access line
 // per tier (the app's, a proxy's), and the same exception where both say.
 func (c *Correlator) compatible(g *group, ev *parser.Event) bool {
-	clash := func(r *parser.Event) bool {
-		return r.Kind == ev.Kind && (ev.Kind == parser.KindAccess && r.Proxy == ev.Proxy || c.sameLog(r.Source, ev.Source))
-	}
-	for i := range g.reports {
-		if clash(&g.reports[i]) {
-			return false
-		}
-	}
-	for i := range g.late {
-		if clash(&g.late[i]) {
-			return false
-		}
+	if c.clashesMasked(g, ev) {
+		return false
 	}
 	if pid := processOf(ev); pid != "" {
 		// Reports that name their process are one request's only if it
@@ -439,6 +446,105 @@ func (c *Correlator) compatible(g *group, ev *parser.Event) bool {
 		}
 	}
 	return ev.Exc == nil || g.exc == nil || sameException(ev.Exc, ev.Root, g.exc, g.root)
+}
+
+// clashesMasked is clashes, by the mask when it covers ev and the request.
+func (c *Correlator) clashesMasked(g *group, ev *parser.Event) bool {
+	if bit, ok := c.clashBit(ev); ok && c.maskClashes(g) {
+		return g.clashes&bit != 0 || ev.Kind == parser.KindAccess && g.clashes&tierBit(ev.Proxy) != 0
+	}
+	return c.clashes(g, ev)
+}
+
+// clashes reports whether a request has a report ev cannot go with: one of
+// its kind from its log, or an access line of its tier.
+func (c *Correlator) clashes(g *group, ev *parser.Event) bool {
+	clash := func(r *parser.Event) bool {
+		return r.Kind == ev.Kind && (ev.Kind == parser.KindAccess && r.Proxy == ev.Proxy || c.sameLog(r.Source, ev.Source))
+	}
+	for i := range g.reports {
+		if clash(&g.reports[i]) {
+			return true
+		}
+	}
+	for i := range g.late {
+		if clash(&g.late[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Each open request is asked, for every report that comes, whether it
+// already has one of the report's kind from the report's log: the oldest
+// requests, complete but for a late line, are asked again and again. A
+// mask answers at once: a bit for each kind (6) and log (the first 9
+// met), and one for each access tier.
+const (
+	maskKinds = 6
+	maskLogs  = 9
+	appTier   = uint64(1) << (maskKinds * maskLogs)
+	proxyTier = appTier << 1
+)
+
+// clashBit is the mask's bit of a report's kind and log, if it has one.
+func (c *Correlator) clashBit(ev *parser.Event) (uint64, bool) {
+	li := c.logIndex(ev.Source)
+	if li < 0 || li >= maskLogs || int(ev.Kind) >= maskKinds {
+		return 0, false
+	}
+	return 1 << (int(ev.Kind)*maskLogs + li), true
+}
+
+func tierBit(proxy bool) uint64 {
+	if proxy {
+		return proxyTier
+	}
+	return appTier
+}
+
+// maskClashes brings a request's mask up to its reports, and reports
+// whether it covers them all.
+func (c *Correlator) maskClashes(g *group) bool {
+	mark := func(r *parser.Event) {
+		bit, ok := c.clashBit(r)
+		if !ok {
+			g.unmasked = true
+			return
+		}
+		g.clashes |= bit
+		if r.Kind == parser.KindAccess {
+			g.clashes |= tierBit(r.Proxy)
+		}
+	}
+	for ; g.maskedReports < len(g.reports); g.maskedReports++ {
+		mark(&g.reports[g.maskedReports])
+	}
+	for ; g.maskedLate < len(g.late); g.maskedLate++ {
+		mark(&g.late[g.maskedLate])
+	}
+	return !g.unmasked
+}
+
+// logIndex is the place of a file's log among those met, -1 past the
+// files logOf lists.
+func (c *Correlator) logIndex(file string) int {
+	// Asked for one report against every open request: the last answer
+	// is kept.
+	if file == c.lastFile.file && c.lastFile.log != "" {
+		return c.lastFile.index
+	}
+	for i := range c.logs {
+		if c.logs[i].file == file {
+			c.lastFile = c.logs[i]
+			return c.logs[i].index
+		}
+	}
+	c.logOf(file)
+	if n := len(c.logs); n > 0 && c.logs[n-1].file == file {
+		return c.logs[n-1].index
+	}
+	return -1
 }
 
 // processOf is the process a report says wrote it: Python logging's
@@ -456,8 +562,12 @@ func (c *Correlator) sameLog(a, b string) bool {
 	return a == b || c.logOf(a) == c.logOf(b)
 }
 
-// fileLog is a file and the log it belongs to.
-type fileLog struct{ file, log string }
+// fileLog is a file, the log it belongs to and that log's place among
+// logNames.
+type fileLog struct {
+	file, log string
+	index     int
+}
 
 // logOf names the log a file belongs to, remembered per file: it is asked
 // for every pair of reports compared while requests are assembled. A run
@@ -475,7 +585,12 @@ func (c *Correlator) logOf(file string) string {
 	}
 	log, _ := parser.RotatedFrom(file)
 	if len(c.logs) < 16 {
-		c.logs = append(c.logs, fileLog{file, log})
+		index := slices.Index(c.logNames, log)
+		if index < 0 {
+			index = len(c.logNames)
+			c.logNames = append(c.logNames, log)
+		}
+		c.logs = append(c.logs, fileLog{file, log, index})
 		return log
 	}
 	// A folder of many files: the rest go in a map.
