@@ -24,6 +24,14 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	done := 0
 	for i := 0; i < len(s); {
+		// Most of a chain's text is plain ASCII: it is passed over eight
+		// bytes at a time.
+		for i+8 <= len(s) && plainWord(word(s, i)) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -68,6 +76,27 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[done:]...)
 	return append(b, '"')
+}
+
+// word is the eight bytes of s from i, the first the lowest.
+func word(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// plainWord reports whether none of eight bytes needs more than copying
+// into a JSON string: no control character, quote, backslash or byte of a
+// multi-byte character. Each test is the bit trick that tells whether any
+// byte of a word is zero, or less than a value up to 0x80.
+func plainWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	control := (w - ones*0x20) & ^w
+	quote := w ^ (ones * '"')
+	backslash := w ^ (ones * '\\')
+	quote = (quote - ones) & ^quote
+	backslash = (backslash - ones) & ^backslash
+	return (control|quote|backslash|w)&highs == 0
 }
 
 // jsonObject writes an object's members in order, a comma before all but

@@ -97,11 +97,28 @@ func TestChainJSONAsEncoder(t *testing.T) {
 
 // FuzzAppendJSONString: any string is written as encoding/json writes it.
 func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "plain", "\"\\", "\x00\x1f\x7f", "<>&", "\u2028\u2029", "\xff", "é日本\xe2\x80"} {
+	for _, s := range []string{"", "plain", "\"\\", "\x00\x1f\x7f", "<>&", "\u2028\u2029", "\xff", "é日本\xe2\x80",
+		"a plain line of text, \"quoted\" in the middle\tand a tab", "eight!!!\u2028 and sixteen bytes"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		want := encoded(t, s)
 		assert.Equal(t, want[:len(want)-1], string(appendJSONString(nil, s)))
 	})
+}
+
+// TestAppendJSONStringEveryByte puts every byte value at every place of
+// strings long enough to be passed over a word at a time, alone and with
+// the next byte too (a multi-byte character across words): each is
+// written as encoding/json writes it.
+func TestAppendJSONStringEveryByte(t *testing.T) {
+	plain := "abcdefghijklmnopqrstuvwx"
+	for c := 0; c < 256; c++ {
+		for at := 0; at < len(plain); at++ {
+			for _, s := range []string{plain[:at] + string(rune(c)) + plain[at+1:], plain[:at] + string([]byte{byte(c)}) + plain[at+1:]} {
+				want := encoded(t, s)
+				require.Equal(t, want[:len(want)-1], string(appendJSONString(nil, s)), "%q", s)
+			}
+		}
+	}
 }
