@@ -52,7 +52,8 @@ const (
 	holdAhead       = 30 * time.Second
 )
 
-// Follow starts following fo.Paths (read with opts) into the engine.
+// Follow starts following fo.Paths, read with opts (whose OnPart becomes
+// the catalogue's), into the engine.
 func (e *Engine) Follow(opts *source.Options, fo FollowOptions) *Tailer {
 	opts.OnPart = e.cat.Found
 	if fo.ReadLimit == 0 {
