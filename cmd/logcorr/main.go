@@ -205,7 +205,7 @@ func main() {
 		// tail runs beside a load test for as long as it lasts, and far
 		// behind the default GC lets the heap grow to twice what is live
 		// before it collects. A soft limit collects sooner instead: 300 MB
-		// behind, 54 MB peak RSS rather than 70, as fast (the stress
+		// behind, 52-56 MB peak RSS rather than 70, as fast (the stress
 		// harness in docs/tail.md). analyze's live heap stays below it.
 		debug.SetMemoryLimit(memoryLimit)
 		if os.Getenv("GOGC") == "" {
