@@ -45,6 +45,22 @@ type Part struct {
 	Clock  *Clock
 }
 
+// headStarter is a parser that tells the lines that start its records
+// as its format's Spec.Starts does, and keeps what it read of the line for
+// the Feed of it that comes next: the demultiplexer asks before it feeds,
+// and the line's head is not read twice.
+type headStarter interface {
+	headStarts(line string) bool
+}
+
+// starts reports whether a line starts a record of the part's program.
+func (p *Part) starts(text string) bool {
+	if rs, ok := p.Parser.(headStarter); ok {
+		return rs.headStarts(text)
+	}
+	return p.Spec.Starts(text)
+}
+
 // Continuer is a parser that can tell whether a line that opens no record
 // continues the record it holds open (a traceback's lines, an indented or
 // tab-continued line), so that a stream of several programs glues only
@@ -200,7 +216,7 @@ func (d *Demux) Feed(l Line) {
 	d.feeding = l.Num
 	defer func() { d.feeding = 0 }()
 	for _, p := range d.parts {
-		if p.Spec.Starts(text) {
+		if p.starts(text) {
 			d.start(p, l)
 			return
 		}

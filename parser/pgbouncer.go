@@ -15,8 +15,36 @@ type PgBouncer struct {
 	// cur is the record being read, while open.
 	cur  Event
 	open bool
+	// asked is the line headStarts read the head of, while its Feed has
+	// not come.
+	asked     string
+	head      pgBouncerHead
+	haveAsked bool
 
 	unparsed int
+}
+
+// pgBouncerHead is what parsePgBouncerHead reads of a line.
+type pgBouncerHead struct {
+	st         stamp
+	pid, level string
+	msgAt      int
+	ok         bool
+}
+
+func readPgBouncerHead(line string) (h pgBouncerHead) {
+	h.st, h.pid, h.level, h.msgAt, h.ok = parsePgBouncerHead(line)
+	return h
+}
+
+// headStarts implements headStarter, as the format's starts does.
+func (p *PgBouncer) headStarts(line string) bool {
+	p.asked, p.head, p.haveAsked = line, readPgBouncerHead(line), true
+	if p.head.ok {
+		return true
+	}
+	_, _, strong, _ := untimedPgBouncer(line)
+	return strong
 }
 
 // NewPgBouncer returns a parser for one PgBouncer log.
@@ -150,7 +178,12 @@ func (p *PgBouncer) Feed(l Line) {
 		p.cur.EndLine = num
 		return
 	}
-	st, pid, level, at, ok := parsePgBouncerHead(line)
+	h := p.head
+	if !p.haveAsked || p.asked != line {
+		h = readPgBouncerHead(line)
+	}
+	p.haveAsked = false
+	st, pid, level, at, ok := h.st, h.pid, h.level, h.msgAt, h.ok
 	var t time.Time
 	prec := st.precision
 	stamped := false

@@ -8,6 +8,11 @@ type PyLogging struct {
 	clock  *Clock
 	openRecord
 	m pyMatch
+	// asked is the line headStarts matched into m, and whether it
+	// matched, while its Feed has not come.
+	asked     string
+	askedOK   bool
+	haveAsked bool
 
 	unparsed int
 	// paused: the record was handed on by Pause; lines continuing it are
@@ -62,10 +67,27 @@ func init() {
 	})
 }
 
+// headStarts implements headStarter.
+func (p *PyLogging) headStarts(line string) bool {
+	p.asked, p.askedOK, p.haveAsked = line, p.format.match(line, &p.m), true
+	return p.askedOK
+}
+
+// match matches a line against the format into p.m, unless headStarts
+// just did: a match depends on the line's text alone.
+func (p *PyLogging) match(line string) bool {
+	if p.haveAsked && p.asked == line {
+		p.haveAsked = false
+		return p.askedOK
+	}
+	p.haveAsked = false
+	return p.format.match(line, &p.m)
+}
+
 // Feed implements Parser.
 func (p *PyLogging) Feed(l Line) {
 	num, line := l.Num, Clean(l.Text)
-	if !p.format.match(line, &p.m) {
+	if !p.match(line) {
 		if p.rec == nil {
 			if !p.paused {
 				p.unparsed++

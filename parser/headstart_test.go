@@ -1,0 +1,88 @@
+package parser
+
+import (
+	"bufio"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestHeadStartsAsSpec holds the parsers that tell their own record starts
+// (headStarter: the head they read is kept for the Feed that follows) to
+// their format's Spec.Starts: on every line of every committed capture's
+// logs, asked of every program the demultiplexer found in the file, as it
+// feeds the file, the two answer alike.
+func TestHeadStartsAsSpec(t *testing.T) {
+	paths, err := filepath.Glob("../testdata/captures/*/logs/*.log.gz")
+	require.NoError(t, err)
+	plain, err := filepath.Glob("../testdata/login-storm-psycopg2/logs/*.log")
+	require.NoError(t, err)
+	paths = append(paths, plain...)
+	require.Greater(t, len(paths), 50)
+	asked := map[string]int{}
+	for _, path := range paths {
+		lines := readLogLines(t, path)
+		d := NewDemux(path, func(string) *Clock { return &Clock{Loc: time.UTC} }, func(Event) {})
+		if _, ok := d.Start(lines[:min(len(lines), 200)]); !ok {
+			continue // no log format: Locust's CSV files, an empty log
+		}
+		for i, l := range lines {
+			text := Clean(l)
+			for _, p := range d.parts {
+				if _, ok := p.Parser.(headStarter); ok {
+					asked[p.Spec.Format.Name]++
+					require.Equal(t, p.Spec.Starts(text), p.starts(text), "%s:%d (%s): %q", path, i+1, p.Name, l)
+				}
+			}
+			d.Feed(Line{Num: i + 1, Text: l})
+		}
+	}
+	// Lines a collector took PgBouncer's time and pid off (journald,
+	// syslog), which no capture holds as they are, and lines of neither.
+	pgb := NewDemux("pgbouncer", func(string) *Clock { return &Clock{Loc: time.UTC} }, func(Event) {})
+	pgb.Start([]string{"2026-11-26 17:15:02.050 UTC [1] LOG kernel file descriptor limit: 1024 (hard: 1048576); max_client_conn: 130, max expected fd use: 172"})
+	for i, l := range []string{
+		"LOG C-0x55d0c4e0a370: ahsp/ahsp@172.18.0.1:50554 closing because: query_wait_timeout (age=120s)",
+		"C-0x55d0c4e0a370: ahsp/ahsp@172.18.0.1:50554 login attempt: db=ahsp user=ahsp tls=no",
+		"LOG stats: 10 xacts/s, 10 queries/s, in 1000 B/s, out 1000 B/s, xact 100 us, query 100 us, wait 0 us",
+		"Stats: 1 req/s, in 10 b/s, out 20 b/s,query 300 us",
+		"WARNING something without a prefix",
+		"2026-11-26 17:15:03.000 UTC [1] LOG process up",
+		"Traceback (most recent call last):",
+		"",
+	} {
+		p := pgb.parts[0]
+		asked[p.Spec.Format.Name]++
+		require.Equal(t, p.Spec.Starts(l), p.starts(l), "%q", l)
+		pgb.Feed(Line{Num: i + 2, Text: l})
+	}
+	assert.Positive(t, asked["python"], "Python logging's parser asked")
+	assert.Positive(t, asked["pgbouncer"], "PgBouncer's parser asked")
+}
+
+func readLogLines(t *testing.T, path string) []string {
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		require.NoError(t, err)
+		r = zr
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 4<<20)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	require.NoError(t, sc.Err())
+	return lines
+}
