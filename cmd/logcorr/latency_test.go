@@ -173,7 +173,7 @@ func tailAtRealPace(t *testing.T, logs string, windowed bool, rotate string) {
 	var lines []string
 	var when []time.Time
 	// quiet is when the logs first went quiet for tail to end what they
-	// hold open (tailer.endWhenAllQuiet): a server stopped mid-request.
+	// hold open (engine.Tailer.Ended): a server stopped mid-request.
 	// The chains that come then are the end of input's.
 	var quiet, ended time.Time
 	clock.step = func(now time.Time) {

@@ -521,7 +521,7 @@ func TestTailFarBehind(t *testing.T) {
 }
 
 // stepTailer makes the tailer tail's arguments ask for, on the clock now,
-// for a test to step (tailer.step) as tail's loop would; and the
+// for a test to step (Tailer.Step) as tail's loop would; and the
 // correlator's configuration.
 func stepTailer(t *testing.T, now func() time.Time, stdout, stderr *bytes.Buffer, args ...string) (*engine.Tailer, *tailCmd, correlate.Config) {
 	return stepTailerWith(t, now, stdout, stderr, nil, args...)
