@@ -158,7 +158,7 @@ type Correlator struct {
 	seq      int
 	sum      Summary
 	logs     []fileLog // by file, for sameLog: the first 16 files
-	manyLogs map[string]string
+	manyLogs map[string]fileLog
 	// logNames are the logs of those files, in the order met: a log's
 	// place is its part of the clash mask (clashBit).
 	logNames []string
@@ -528,24 +528,7 @@ func (c *Correlator) maskClashes(g *group) bool {
 
 // logIndex is the place of a file's log among those met, -1 past the
 // files logOf lists.
-func (c *Correlator) logIndex(file string) int {
-	// Asked for one report against every open request: the last answer
-	// is kept.
-	if file == c.lastFile.file && c.lastFile.log != "" {
-		return c.lastFile.index
-	}
-	for i := range c.logs {
-		if c.logs[i].file == file {
-			c.lastFile = c.logs[i]
-			return c.logs[i].index
-		}
-	}
-	c.logOf(file)
-	if n := len(c.logs); n > 0 && c.logs[n-1].file == file {
-		return c.logs[n-1].index
-	}
-	return -1
-}
+func (c *Correlator) logIndex(file string) int { return c.fileLogOf(file).index }
 
 // processOf is the process a report says wrote it: Python logging's
 // %(process)d, uWSGI's pid, a collector's pid.
@@ -563,42 +546,52 @@ func (c *Correlator) sameLog(a, b string) bool {
 }
 
 // fileLog is a file, the log it belongs to and that log's place among
-// logNames.
+// logNames; known marks one filled in.
 type fileLog struct {
 	file, log string
 	index     int
+	known     bool
 }
 
-// logOf names the log a file belongs to, remembered per file: it is asked
-// for every pair of reports compared while requests are assembled. A run
-// mostly reads a handful of files, and their events share each file's
-// name, so a look along a short list, where names compare equal at their
-// first byte's address, beats hashing the name in a map.
-func (c *Correlator) logOf(file string) string {
+// logOf names the log a file belongs to.
+func (c *Correlator) logOf(file string) string { return c.fileLogOf(file).log }
+
+// fileLogOf is what is remembered of a file: it is asked for every pair of
+// reports compared while requests are assembled, and for one report
+// against every open request (the last answer is kept). A run mostly
+// reads a handful of files, and their events share each file's name, so a
+// look along a short list, where names compare equal at their first
+// byte's address, beats hashing the name in a map; a folder of many files
+// puts the rest in a map, outside the clash mask (index -1).
+func (c *Correlator) fileLogOf(file string) fileLog {
+	if c.lastFile.known && file == c.lastFile.file {
+		return c.lastFile
+	}
 	for i := range c.logs {
 		if c.logs[i].file == file {
-			return c.logs[i].log
+			c.lastFile = c.logs[i]
+			return c.lastFile
 		}
 	}
-	if log, ok := c.manyLogs[file]; ok {
-		return log
+	if fl, ok := c.manyLogs[file]; ok {
+		return fl
 	}
 	log, _ := parser.RotatedFrom(file)
+	fl := fileLog{file: file, log: log, index: -1, known: true}
 	if len(c.logs) < 16 {
-		index := slices.Index(c.logNames, log)
-		if index < 0 {
-			index = len(c.logNames)
+		fl.index = slices.Index(c.logNames, log)
+		if fl.index < 0 {
+			fl.index = len(c.logNames)
 			c.logNames = append(c.logNames, log)
 		}
-		c.logs = append(c.logs, fileLog{file, log, index})
-		return log
+		c.logs = append(c.logs, fl)
+		return fl
 	}
-	// A folder of many files: the rest go in a map.
 	if c.manyLogs == nil {
-		c.manyLogs = map[string]string{}
+		c.manyLogs = map[string]fileLog{}
 	}
-	c.manyLogs[file] = log
-	return log
+	c.manyLogs[file] = fl
+	return fl
 }
 
 // sameException reports whether two reports' tracebacks can be the same: one

@@ -148,9 +148,10 @@ func (e *Engine) Rerender(out report.Renderer) {
 	e.out, e.renderErr = out, nil
 }
 
-// complete adds to a run's summary what needs the whole run: the
-// hypothesis table, the client check, load levels and pool pressure.
-func (e *Engine) complete(run *report.Run, lr *locust.Run) {
+// Summarize completes a run's summary once every chain is out: the
+// hypothesis table, the client check against Locust's run, load levels
+// and pool pressure.
+func (e *Engine) Summarize(run *report.Run, lr *locust.Run) {
 	tally, traffic := e.tally, e.traffic
 	run.Summary = e.corr.Summary()
 	run.Outside = e.coverage.Outside()

@@ -147,7 +147,7 @@ func (t *Tailer) Finish(run *report.Run, within time.Duration) {
 		t.eng.warn("Locust's totals are not compared with the server's: some logs were followed from their end, and what they held before was not counted (--from-start reads it)")
 		t.eng.noClient = true
 	}
-	t.eng.complete(run, lr)
+	t.eng.Summarize(run, lr)
 }
 
 // LineWait is how long a source may be silent before its parser is asked

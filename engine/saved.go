@@ -53,13 +53,6 @@ func (e *Engine) Sources(s *source.Stream, disorder correlate.Disorder) []report
 	return e.sources(names, disorder)
 }
 
-// Summarize completes a run's summary once every chain is out: the
-// hypothesis table, the client check against Locust's run, load levels
-// and pool pressure.
-func (e *Engine) Summarize(run *report.Run, lr *locust.Run) {
-	e.complete(run, lr)
-}
-
 // LocustKind tells a Locust CSV file by its first line.
 func LocustKind(path string) locust.Kind {
 	f, err := source.OpenFile(path)

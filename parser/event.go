@@ -212,18 +212,6 @@ func (f *Fields) Set(k, v string) {
 	*f = append(*f, Field{k, v})
 }
 
-// Map returns the fields as a map (nil when there are none).
-func (f Fields) Map() map[string]string {
-	if len(f) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(f))
-	for _, kv := range f {
-		m[kv.Key] = kv.Value
-	}
-	return m
-}
-
 // Emit receives the events a parser completes.
 type Emit func(Event)
 

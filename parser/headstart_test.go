@@ -1,17 +1,14 @@
-package parser
+package parser_test
 
 import (
-	"bufio"
-	"compress/gzip"
-	"io"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/parser"
 )
 
 // TestHeadStartsAsSpec holds the parsers that tell their own record starts
@@ -28,25 +25,25 @@ func TestHeadStartsAsSpec(t *testing.T) {
 	require.Greater(t, len(paths), 50)
 	asked := map[string]int{}
 	for _, path := range paths {
-		lines := readLogLines(t, path)
-		d := NewDemux(path, func(string) *Clock { return &Clock{Loc: time.UTC} }, func(Event) {})
+		lines := readLines(t, path)
+		d := parser.NewDemux(path, func(string) *parser.Clock { return &parser.Clock{Loc: time.UTC} }, func(parser.Event) {})
 		if _, ok := d.Start(lines[:min(len(lines), 200)]); !ok {
 			continue // no log format: Locust's CSV files, an empty log
 		}
 		for i, l := range lines {
-			text := Clean(l)
-			for _, p := range d.parts {
-				if _, ok := p.Parser.(headStarter); ok {
+			text := parser.Clean(l)
+			for _, p := range d.Parts() {
+				if parser.IsHeadStarter(p.Parser) {
 					asked[p.Spec.Format.Name]++
-					require.Equal(t, p.Spec.Starts(text), p.starts(text), "%s:%d (%s): %q", path, i+1, p.Name, l)
+					require.Equal(t, p.Spec.Starts(text), parser.PartStarts(p, text), "%s:%d (%s): %q", path, i+1, p.Name, l)
 				}
 			}
-			d.Feed(Line{Num: i + 1, Text: l})
+			d.Feed(parser.Line{Num: i + 1, Text: l})
 		}
 	}
 	// Lines a collector took PgBouncer's time and pid off (journald,
 	// syslog), which no capture holds as they are, and lines of neither.
-	pgb := NewDemux("pgbouncer", func(string) *Clock { return &Clock{Loc: time.UTC} }, func(Event) {})
+	pgb := parser.NewDemux("pgbouncer", func(string) *parser.Clock { return &parser.Clock{Loc: time.UTC} }, func(parser.Event) {})
 	pgb.Start([]string{"2026-11-26 17:15:02.050 UTC [1] LOG kernel file descriptor limit: 1024 (hard: 1048576); max_client_conn: 130, max expected fd use: 172"})
 	for i, l := range []string{
 		"LOG C-0x55d0c4e0a370: ahsp/ahsp@172.18.0.1:50554 closing because: query_wait_timeout (age=120s)",
@@ -58,31 +55,11 @@ func TestHeadStartsAsSpec(t *testing.T) {
 		"Traceback (most recent call last):",
 		"",
 	} {
-		p := pgb.parts[0]
+		p := pgb.Parts()[0]
 		asked[p.Spec.Format.Name]++
-		require.Equal(t, p.Spec.Starts(l), p.starts(l), "%q", l)
-		pgb.Feed(Line{Num: i + 2, Text: l})
+		require.Equal(t, p.Spec.Starts(l), parser.PartStarts(p, l), "%q", l)
+		pgb.Feed(parser.Line{Num: i + 2, Text: l})
 	}
 	assert.Positive(t, asked["python"], "Python logging's parser asked")
 	assert.Positive(t, asked["pgbouncer"], "PgBouncer's parser asked")
-}
-
-func readLogLines(t *testing.T, path string) []string {
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
-		require.NoError(t, err)
-		r = zr
-	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 4<<20)
-	var lines []string
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	require.NoError(t, sc.Err())
-	return lines
 }

@@ -37,14 +37,20 @@ func readPgBouncerHead(line string) (h pgBouncerHead) {
 	return h
 }
 
-// headStarts implements headStarter, as the format's starts does.
-func (p *PgBouncer) headStarts(line string) bool {
-	p.asked, p.head, p.haveAsked = line, readPgBouncerHead(line), true
-	if p.head.ok {
+// pgBouncerStarts tells a record's first line by its head: timed, or, a
+// collector having taken the time off, plainly PgBouncer's.
+func pgBouncerStarts(line string, h pgBouncerHead) bool {
+	if h.ok {
 		return true
 	}
 	_, _, strong, _ := untimedPgBouncer(line)
 	return strong
+}
+
+// headStarts implements headStarter.
+func (p *PgBouncer) headStarts(line string) bool {
+	p.asked, p.head, p.haveAsked = line, readPgBouncerHead(line), true
+	return pgBouncerStarts(line, p.head)
 }
 
 // NewPgBouncer returns a parser for one PgBouncer log.
@@ -63,14 +69,8 @@ func init() {
 			`2026-11-26 17:15:12.718 UTC [28431] WARNING C-0x55723b8f6730: ahsp/ahsp@127.0.0.1:44978 pooler error: query_wait_timeout`,
 			`2026-11-26 17:15:02.783 UTC [28431] LOG stats: 12 xacts/s, 40 queries/s, in 7023 B/s, out 28370 B/s, xact 110043 us, query 14338 us, wait 2014556 us`,
 		},
-		starts: func(_ Spec, line string) bool {
-			if _, _, _, _, ok := parsePgBouncerHead(line); ok {
-				return true
-			}
-			_, _, strong, _ := untimedPgBouncer(line)
-			return strong
-		},
-		build: func(_ Spec, c *Clock, emit Emit) Parser { return NewPgBouncer(c, emit) },
+		starts: func(_ Spec, line string) bool { return pgBouncerStarts(line, readPgBouncerHead(line)) },
+		build:  func(_ Spec, c *Clock, emit Emit) Parser { return NewPgBouncer(c, emit) },
 	})
 }
 
