@@ -2,7 +2,7 @@ package verdict
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/logcorr/logcorr/parser"
@@ -98,7 +98,7 @@ const (
 // other.
 func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: len(src.Failures)}
-	active := map[int64]bool{}
+	activeSet := map[int64]bool{}
 	var fails []int64
 	named := map[string]bool{}
 	for _, r := range refs {
@@ -110,23 +110,39 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 			est.Against = append(est.Against, r.Name)
 		}
 		for s := range r.Seconds {
-			active[s] = true
+			activeSet[s] = true
 		}
 		fails = append(fails, r.Failures...)
 	}
-	sort.Slice(fails, func(i, j int) bool { return fails[i] < fails[j] })
-	if len(active) == 0 || len(src.Seconds) == 0 {
+	if len(activeSet) == 0 || len(src.Seconds) == 0 {
 		return est, false
 	}
 	useFails := len(fails) > 0 && len(src.Failures) > 0
 	if !useFails {
 		est.Failures = 0
 	}
+	// Every offset is scored against the same seconds, so they are sorted
+	// once and each score is a walk along two sorted lists: over days of
+	// logs, a map lookup or binary search per second and offset cost more
+	// than the whole rest of the zone survey.
+	active := sortedSeconds(activeSet)
+	own := sortedSeconds(src.Seconds)
+	slices.Sort(fails)
+	ownFails := slices.Clone(src.Failures)
+	slices.Sort(ownFails)
 	score := func(off time.Duration) (float64, int) {
 		shift := int64(off / time.Second)
 		overlap := 0
-		for s := range src.Seconds {
-			if active[s-shift] {
+		j := 0
+		for _, s := range own {
+			utc := s - shift
+			for j < len(active) && active[j] < utc {
+				j++
+			}
+			if j == len(active) {
+				break
+			}
+			if active[j] == utc {
 				overlap++
 			}
 		}
@@ -134,11 +150,20 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 		if !useFails {
 			return sc, 0
 		}
+		// A failure matches when a sure log failed from 20 s before it to
+		// 5 s after: the first sure failure not before the window opens
+		// must fall inside it.
 		matched := 0
-		for _, s := range src.Failures {
+		j = 0
+		for _, s := range ownFails {
 			utc := s - shift
-			i := sort.Search(len(fails), func(i int) bool { return fails[i] >= utc-20 })
-			if i < len(fails) && fails[i] <= utc+5 {
+			for j < len(fails) && fails[j] < utc-20 {
+				j++
+			}
+			if j == len(fails) {
+				break
+			}
+			if fails[j] <= utc+5 {
 				matched++
 			}
 		}
@@ -158,6 +183,16 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 	est.Score, est.Next = best, max(next, 0)
 	est.Sure = best >= 0.6 && best-est.Next >= 0.25
 	return est, true
+}
+
+// sortedSeconds is a set's seconds in order.
+func sortedSeconds[V any](set map[int64]V) []int64 {
+	out := make([]int64, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // ZoneName names an estimated offset the way a reader expects: UTC+07:00.

@@ -1,0 +1,136 @@
+package verdict
+
+import (
+	"math/rand/v2"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// estimateBySearch is EstimateOffset as first written: a map lookup for each
+// active second and a binary search for each failure, at every offset. The
+// walk along sorted lists must score every offset exactly as it did.
+func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
+	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: len(src.Failures)}
+	active := map[int64]bool{}
+	var fails []int64
+	named := map[string]bool{}
+	for _, r := range refs {
+		if r == nil {
+			continue
+		}
+		if !named[r.Name] {
+			named[r.Name] = true
+			est.Against = append(est.Against, r.Name)
+		}
+		for s := range r.Seconds {
+			active[s] = true
+		}
+		fails = append(fails, r.Failures...)
+	}
+	sort.Slice(fails, func(i, j int) bool { return fails[i] < fails[j] })
+	if len(active) == 0 || len(src.Seconds) == 0 {
+		return est, false
+	}
+	useFails := len(fails) > 0 && len(src.Failures) > 0
+	if !useFails {
+		est.Failures = 0
+	}
+	score := func(off time.Duration) (float64, int) {
+		shift := int64(off / time.Second)
+		overlap := 0
+		for s := range src.Seconds {
+			if active[s-shift] {
+				overlap++
+			}
+		}
+		sc := float64(overlap) / float64(len(src.Seconds))
+		if !useFails {
+			return sc, 0
+		}
+		matched := 0
+		for _, s := range src.Failures {
+			utc := s - shift
+			i := sort.Search(len(fails), func(i int) bool { return fails[i] >= utc-20 })
+			if i < len(fails) && fails[i] <= utc+5 {
+				matched++
+			}
+		}
+		return (sc + float64(matched)/float64(len(src.Failures))) / 2, matched
+	}
+	best, next := -1.0, -1.0
+	for off := -zoneMax; off <= zoneMax; off += zoneStep {
+		sc, matched := score(off)
+		switch {
+		case sc > best:
+			next, est.NextOffset = best, est.Offset
+			best, est.Offset, est.Matched = sc, off, matched
+		case sc > next:
+			next, est.NextOffset = sc, off
+		}
+	}
+	est.Score, est.Next = best, max(next, 0)
+	est.Sure = best >= 0.6 && best-est.Next >= 0.25
+	return est, true
+}
+
+// randomActivity is a source active in bursts around start, failing in some
+// of its seconds, its failures in the order a file might hold them (mostly
+// rising, some late, some repeated).
+func randomActivity(rng *rand.Rand, name string, start int64, span int) *Activity {
+	a := NewActivity(name)
+	for range rng.IntN(span) {
+		sec := start + int64(rng.IntN(span))
+		a.Seconds[sec] += 1 + rng.IntN(3)
+		a.Events++
+		if rng.IntN(8) == 0 {
+			a.Failures = append(a.Failures, sec)
+		}
+	}
+	return a
+}
+
+func TestEstimateOffsetAsBySearch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 1))
+	sure := 0
+	for trial := range 300 {
+		const base = 1_764_500_000
+		span := 1 + rng.IntN(4000)
+		// The source's naive clock runs some whole quarter-hours ahead.
+		ahead := int64(rng.IntN(113)-56) * 900
+		src := randomActivity(rng, "naive", base+ahead, span)
+		var refs []*Activity
+		for i := range rng.IntN(4) {
+			ref := randomActivity(rng, []string{"pgbouncer", "locust", "pgbouncer"}[i%3], base, span)
+			// Some of the source's seconds and failures show in the
+			// sure logs too, as they would when the clocks agree.
+			for s := range src.Seconds {
+				if rng.IntN(2) == 0 {
+					ref.Seconds[s-ahead]++
+				}
+			}
+			for _, f := range src.Failures {
+				if rng.IntN(3) > 0 {
+					ref.Failures = append(ref.Failures, f-ahead+int64(rng.IntN(30)-22))
+				}
+			}
+			refs = append(refs, ref)
+		}
+		if trial%10 == 0 {
+			refs = append(refs, nil)
+		}
+		want, wantOK := estimateBySearch(src, refs)
+		got, gotOK := EstimateOffset(src, refs)
+		require.Equal(t, wantOK, gotOK, "trial %d", trial)
+		assert.Equal(t, want, got, "trial %d", trial)
+		if got.Sure {
+			sure++
+		}
+	}
+	// The trials must reach both answers, or the comparison proves little.
+	assert.Greater(t, sure, 50)
+	assert.Less(t, sure, 300)
+}
