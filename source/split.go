@@ -165,7 +165,10 @@ func (s *Splitter) Feed(l parser.Line) {
 		l.Text = strings.TrimPrefix(l.Text, s.indent)
 	}
 	if s.unwrap == nil {
-		s.last = s.demux("")
+		// A bare file has one reader, the last: no map lookup per line.
+		if s.last == nil {
+			s.last = s.demux("")
+		}
 		s.last.Feed(l)
 		return
 	}
