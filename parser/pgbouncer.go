@@ -22,6 +22,8 @@ type PgBouncer struct {
 	haveAsked bool
 
 	unparsed int
+	fields   fieldSlab
+	conns    connSlab
 }
 
 // pgBouncerHead is what parsePgBouncerHead reads of a line.
@@ -158,7 +160,7 @@ func untimedPgBouncer(line string) (level string, msgAt int, strong, known bool)
 		}
 	}
 	msg := line[at:]
-	if _, _, ok := parseConnPrefix(msg); ok {
+	if _, _, ok := parseConnPrefix(msg, func() *Conn { return new(Conn) }); ok {
 		return level, at, true, true
 	}
 	for _, phrase := range []string{"stats: ", "Stats: "} {
@@ -205,10 +207,11 @@ func (p *PgBouncer) Feed(l Line) {
 	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: t, Precision: prec, Stamped: stamped,
 		Kind: KindPgBouncer, Level: level, Text: line}
 	if pid != "" {
+		ev.Fields = p.fields.take(1)
 		ev.setField("pid", pid)
 	}
 	msg := line[at:]
-	if c, rest, ok := parseConnPrefix(msg); ok {
+	if c, rest, ok := parseConnPrefix(msg, p.conns.take); ok {
 		ev.Conn = c
 		msg = rest
 	}
@@ -218,8 +221,9 @@ func (p *PgBouncer) Feed(l Line) {
 	p.cur, p.open = ev, true
 }
 
-// parseConnPrefix reads "C-0x55723b8e5660: ahsp/ahsp@127.0.0.1:43642 ".
-func parseConnPrefix(msg string) (*Conn, string, bool) {
+// parseConnPrefix reads "C-0x55723b8e5660: ahsp/ahsp@127.0.0.1:43642 ";
+// newConn gives the Conn to fill, once the prefix is known to be one.
+func parseConnPrefix(msg string, newConn func() *Conn) (*Conn, string, bool) {
 	if len(msg) < 6 || (msg[0] != 'C' && msg[0] != 'S') || msg[1] != '-' || msg[2] != '0' || msg[3] != 'x' {
 		return nil, msg, false
 	}
@@ -227,7 +231,6 @@ func parseConnPrefix(msg string) (*Conn, string, bool) {
 	if colon < 0 {
 		return nil, msg, false
 	}
-	c := &Conn{Side: msg[0], Ptr: msg[2:colon]}
 	rest := msg[colon+2:]
 	sp := strings.IndexByte(rest, ' ')
 	who := rest
@@ -240,6 +243,8 @@ func parseConnPrefix(msg string) (*Conn, string, bool) {
 	if at < 0 {
 		return nil, msg, false
 	}
+	c := newConn()
+	*c = Conn{Side: msg[0], Ptr: msg[2:colon]}
 	dbUser, addr := who[:at], who[at+1:]
 	c.DB, c.User, _ = strings.Cut(dbUser, "/")
 	if pc := strings.LastIndexByte(addr, ':'); pc >= 0 {

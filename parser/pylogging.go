@@ -1,5 +1,7 @@
 package parser
 
+import "strings"
+
 // PyLogging parses a file written by Python's logging with a known format:
 // a record is a line that matches the format, and every line after it that
 // does not (a traceback, a multi-line message) belongs to it.
@@ -15,6 +17,7 @@ type PyLogging struct {
 	haveAsked bool
 
 	unparsed int
+	fields   fieldSlab
 	// paused: the record was handed on by Pause; lines continuing it are
 	// still its own.
 	paused bool
@@ -103,7 +106,9 @@ func (p *PyLogging) Feed(l Line) {
 	t, prec := p.m.instant(p.clock, num)
 	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: t, Precision: prec,
 		Kind: KindRecord, Level: p.m.level, Text: line, Message: p.m.msg}
-	ev.reserveFields(p.m.nfields)
+	// Room for the format's fields and the message's key=value pairs at
+	// once: growing the slice pair by pair cost more than reading them.
+	ev.Fields = p.fields.take(p.m.nfields + strings.Count(p.m.msg, "="))
 	for i := 0; i < p.m.nfields; i++ {
 		ev.setField(p.m.fields[i].k, p.m.fields[i].v)
 	}
