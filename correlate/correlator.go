@@ -301,7 +301,9 @@ func (c *Correlator) assemble(ev parser.Event) {
 		}
 	}
 	c.seq++
-	g := &group{seq: c.seq, path: ev.Path, status: ev.Status, first: ev.Time}
+	// Most requests are an access line and one more report: room for two
+	// saves growing the slice of 248-byte events through one, then two.
+	g := &group{seq: c.seq, path: ev.Path, status: ev.Status, first: ev.Time, reports: make([]parser.Event, 0, 2)}
 	g.add(ev)
 	c.open = append(c.open, g)
 	c.noteDeadline(g)
@@ -971,6 +973,11 @@ func (c *Correlator) build(g *group) Chain {
 	// access line) to After past its anchor; the cause is looked for nearest
 	// before that first report.
 	ref := g.first
+	// Room for the other reports and a cause with a sibling line, so that
+	// the links, each holding a whole event, are not moved as they come.
+	if len(g.reports) > 1 {
+		ch.Evidence = make([]Link, 0, len(g.reports)+1)
+	}
 	for i := range g.reports {
 		if i == g.anchor {
 			continue
@@ -997,7 +1004,7 @@ func (c *Correlator) build(g *group) Chain {
 			}
 		}
 		if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause == named }); s != nil {
-			ch.Evidence = append(ch.Evidence, c.claim(s, a.Time)...)
+			ch.Evidence = c.claim(ch.Evidence, s, a.Time)
 		}
 	case named != nil:
 		// A cause known by its exception goes by its catalogue id like any
@@ -1007,7 +1014,7 @@ func (c *Correlator) build(g *group) Chain {
 	default:
 		if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause.CanExplain(g.exc) }); s != nil {
 			ch.Cause, ch.Hypothesis, ch.Basis = s.cause.ID, s.cause.ID, BasisNearby
-			ch.Evidence = append(ch.Evidence, c.claim(s, a.Time)...)
+			ch.Evidence = c.claim(ch.Evidence, s, a.Time)
 		} else if g.exc != nil && g.exc.Class != "" {
 			ch.Cause, ch.Basis = g.exc.Class, BasisException
 		} else {
@@ -1121,10 +1128,10 @@ func (c *Correlator) firstAtOrAfter(t time.Time) int {
 // claim marks a cause event as this anchor's, with the lines that are the
 // same event written twice (PgBouncer logs a timed-out client as a
 // "closing because" LOG and a "pooler error" WARNING in the same
-// millisecond), so no other anchor cites them.
-func (c *Correlator) claim(s *sign, at time.Time) []Link {
+// millisecond), so no other anchor cites them; it appends their links.
+func (c *Correlator) claim(links []Link, s *sign, at time.Time) []Link {
 	s.claimed = true
-	links := []Link{{Event: s.ev, Offset: s.ev.Time.Sub(at), Role: RoleCause, Why: whySign(s)}}
+	links = append(links, Link{Event: s.ev, Offset: s.ev.Time.Sub(at), Role: RoleCause, Why: whySign(s)})
 	if s.ev.Conn == nil {
 		return links
 	}
