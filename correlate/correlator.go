@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logcorr/logcorr/internal/slab"
 	"github.com/logcorr/logcorr/parser"
 )
 
@@ -151,6 +152,10 @@ type Correlator struct {
 	open  []*group
 	done  groupHeap
 	signs []*sign
+	// Signs and requests come from blocks: one of each per cause line and
+	// per request cost an allocation each.
+	signSlab  slab.Slab[sign]
+	groupSlab slab.Slab[group]
 	// past are requests whose chains are out, kept while a late report
 	// (assembleTimed) may still come for them.
 	past     []*group
@@ -231,7 +236,9 @@ func (c *Correlator) Add(ev parser.Event) *Cause {
 		if c.cfg.reaches(ev.Time) {
 			c.sum.Signs[cause.ID]++
 		}
-		c.addSign(&sign{ev: ev, cause: cause, at: nanos(ev.Time), which: c.causeIndex(cause)})
+		s := c.signSlab.New()
+		*s = sign{ev: ev, cause: cause, at: nanos(ev.Time), which: c.causeIndex(cause)}
+		c.addSign(s)
 	}
 	return cause
 }
@@ -303,7 +310,8 @@ func (c *Correlator) assemble(ev parser.Event) {
 	c.seq++
 	// Most requests are an access line and one more report: room for two
 	// saves growing the slice of 248-byte events through one, then two.
-	g := &group{seq: c.seq, path: ev.Path, status: ev.Status, first: ev.Time, reports: make([]parser.Event, 0, 2)}
+	g := c.groupSlab.New()
+	*g = group{seq: c.seq, path: ev.Path, status: ev.Status, first: ev.Time, reports: make([]parser.Event, 0, 2)}
 	g.add(ev)
 	c.open = append(c.open, g)
 	c.noteDeadline(g)

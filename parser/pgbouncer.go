@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/logcorr/logcorr/internal/slab"
 )
 
 // PgBouncer parses PgBouncer's log file: "TIME ZONE [PID] LEVEL message",
@@ -22,8 +24,10 @@ type PgBouncer struct {
 	haveAsked bool
 
 	unparsed int
-	fields   fieldSlab
-	conns    connSlab
+	// A field (the pid) and a connection on nearly every line: from
+	// blocks, not an allocation each.
+	fields slab.Slab[Field]
+	conns  slab.Slab[Conn]
 }
 
 // pgBouncerHead is what parsePgBouncerHead reads of a line.
@@ -207,11 +211,11 @@ func (p *PgBouncer) Feed(l Line) {
 	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: t, Precision: prec, Stamped: stamped,
 		Kind: KindPgBouncer, Level: level, Text: line}
 	if pid != "" {
-		ev.Fields = p.fields.take(1)
+		ev.Fields = p.fields.Make(1)
 		ev.setField("pid", pid)
 	}
 	msg := line[at:]
-	if c, rest, ok := parseConnPrefix(msg, p.conns.take); ok {
+	if c, rest, ok := parseConnPrefix(msg, p.conns.New); ok {
 		ev.Conn = c
 		msg = rest
 	}

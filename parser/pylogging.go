@@ -1,6 +1,10 @@
 package parser
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/logcorr/logcorr/internal/slab"
+)
 
 // PyLogging parses a file written by Python's logging with a known format:
 // a record is a line that matches the format, and every line after it that
@@ -17,7 +21,7 @@ type PyLogging struct {
 	haveAsked bool
 
 	unparsed int
-	fields   fieldSlab
+	fields   slab.Slab[Field]
 	// paused: the record was handed on by Pause; lines continuing it are
 	// still its own.
 	paused bool
@@ -108,7 +112,7 @@ func (p *PyLogging) Feed(l Line) {
 		Kind: KindRecord, Level: p.m.level, Text: line, Message: p.m.msg}
 	// Room for the format's fields and the message's key=value pairs at
 	// once: growing the slice pair by pair cost more than reading them.
-	ev.Fields = p.fields.take(p.m.nfields + strings.Count(p.m.msg, "="))
+	ev.Fields = p.fields.Make(p.m.nfields + strings.Count(p.m.msg, "="))
 	for i := 0; i < p.m.nfields; i++ {
 		ev.setField(p.m.fields[i].k, p.m.fields[i].v)
 	}

@@ -23,7 +23,10 @@ type Runserver struct {
 	clock *Clock
 	emit  Emit
 
+	// rec is &held while a record is open: held in the parser, a record
+	// costs no allocation of its own until it is handed on.
 	rec     *Event
+	held    Event
 	tb      traceback
 	pending []Event
 	// stamp is the collector's time for the line being fed (zero when
@@ -215,7 +218,8 @@ func (p *Runserver) record(num int, line string) {
 		p.unparsed++
 		return
 	}
-	p.rec = &ev
+	p.held = ev
+	p.rec = &p.held
 	p.tb.reset()
 	p.tb.add(line)
 }
