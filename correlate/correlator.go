@@ -299,8 +299,9 @@ func (c *Correlator) assemble(ev parser.Event) {
 			return
 		}
 	} else {
+		key := c.clashKeyOf(&ev)
 		for _, g := range c.open {
-			if c.accepts(g, &ev) {
+			if c.accepts(g, &ev, key) {
 				g.add(ev)
 				c.noteDeadline(g)
 				return
@@ -337,6 +338,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 	confirmed := false
 	earliest := ev.Began().Add(-lateSlop)
 	latest := ev.Time.Add(max(ev.Precision, lateSlop))
+	key := c.clashKeyOf(ev)
 	consider := func(g *group) {
 		if g.firstExact().Before(earliest) || !c.reaches(ev, g.first) {
 			return
@@ -352,10 +354,10 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 			return
 		}
 		if ev.Time.After(c.deadline(g)) {
-			if g.path != ev.Path || g.status != ev.Status || g.method != "" && ev.Method != "" && g.method != ev.Method || !c.compatible(g, ev) {
+			if g.path != ev.Path || g.status != ev.Status || g.method != "" && ev.Method != "" && g.method != ev.Method || !c.compatible(g, ev, key) {
 				return
 			}
-		} else if !c.accepts(g, ev) {
+		} else if !c.accepts(g, ev, key) {
 			return
 		}
 		best, confirmed = g, recorded
@@ -379,7 +381,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 		// No request inside its interval (its own record may be one no
 		// log dated): first come, first served among the open ones.
 		for _, g := range c.open {
-			if c.accepts(g, ev) {
+			if c.accepts(g, ev, key) {
 				best = g
 				break
 			}
@@ -406,7 +408,8 @@ func (c *Correlator) noteDeadline(g *group) {
 	}
 }
 
-func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
+// key is ev's clashKeyOf, found once for all the requests it is offered to.
+func (c *Correlator) accepts(g *group, ev *parser.Event, key clashKey) bool {
 	if g.path != ev.Path || g.status != ev.Status {
 		return false
 	}
@@ -415,7 +418,7 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 	}
 	// The oldest open requests have their reports from most logs: the
 	// clash mask turns them away before their times are compared.
-	if c.clashesMasked(g, ev) {
+	if c.clashesMasked(g, ev, key) {
 		return false
 	}
 	// Nothing joins a request after its deadline, whether or not the
@@ -425,7 +428,7 @@ func (c *Correlator) accepts(g *group, ev *parser.Event) bool {
 	if d := ev.Time.Sub(g.first); d < -c.cfg.SameRequest || ev.Time.After(c.deadline(g)) {
 		return false
 	}
-	return c.compatible(g, ev)
+	return c.compatible(g, ev, key)
 }
 
 // reaches reports whether a report that states its request's duration
@@ -442,8 +445,8 @@ func (c *Correlator) reaches(ev *parser.Event, t time.Time) bool {
 // compatible reports whether a report can be another of a request's: one
 // report of each kind per log (its rotated files included), one access line
 // per tier (the app's, a proxy's), and the same exception where both say.
-func (c *Correlator) compatible(g *group, ev *parser.Event) bool {
-	if c.clashesMasked(g, ev) {
+func (c *Correlator) compatible(g *group, ev *parser.Event, key clashKey) bool {
+	if c.clashesMasked(g, ev, key) {
 		return false
 	}
 	if pid := processOf(ev); pid != "" {
@@ -458,12 +461,26 @@ func (c *Correlator) compatible(g *group, ev *parser.Event) bool {
 	return ev.Exc == nil || g.exc == nil || sameException(ev.Exc, ev.Root, g.exc, g.root)
 }
 
-// clashesMasked is clashes, by the mask when it covers ev and the request.
-func (c *Correlator) clashesMasked(g *group, ev *parser.Event) bool {
-	if bit, ok := c.clashBit(ev); ok && c.maskClashes(g) {
-		return g.clashes&bit != 0 || ev.Kind == parser.KindAccess && g.clashes&tierBit(ev.Proxy) != 0
+// clashesMasked is clashes, by the mask when it covers ev (key) and the
+// request.
+func (c *Correlator) clashesMasked(g *group, ev *parser.Event, key clashKey) bool {
+	if key.ok && c.maskClashes(g) {
+		return g.clashes&key.bit != 0 || ev.Kind == parser.KindAccess && g.clashes&tierBit(ev.Proxy) != 0
 	}
 	return c.clashes(g, ev)
+}
+
+// clashKey is a report's bit in the clash mask, if it has one.
+type clashKey struct {
+	bit uint64
+	ok  bool
+}
+
+// clashKeyOf finds a report's bit once: asked per request it is offered
+// to, finding its log cost more than the rest of the comparison.
+func (c *Correlator) clashKeyOf(ev *parser.Event) clashKey {
+	bit, ok := c.clashBit(ev)
+	return clashKey{bit, ok}
 }
 
 // clashes reports whether a request has a report ev cannot go with: one of
