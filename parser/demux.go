@@ -221,7 +221,7 @@ func (d *Demux) Feed(l Line) {
 			return
 		}
 	}
-	if mayStart(text) && (len(d.parts) != 1 || mayStartOther(text)) {
+	if mayStart(text) && (len(d.parts) != 1 || mayStartOther(text, d.parts[0].Spec.Format)) {
 		if det, ok := detect(d.base, []string{text}, false); ok {
 			d.start(d.add(det.Spec), l)
 			return
@@ -326,8 +326,10 @@ func mayStart(text string) bool {
 // records, uvicorn's, uWSGI's own lines, Heroku's router, JSON). It keeps
 // the cost of telling programs apart off the lines of a stream that holds
 // only one: a traceback's exception and message lines, for the most part.
-func mayStartOther(text string) bool {
-	if text[0] == '{' || timeNearStart(text) || runserverStarts(text) || isUWSGIChatter(text) || strings.HasPrefix(text, "at=") {
+// When that one is runserver, its own test (its starts) has just said no.
+func mayStartOther(text string, sole *Format) bool {
+	if text[0] == '{' || timeNearStart(text) || sole != runserverFormat && runserverStarts(text) ||
+		isUWSGIChatter(text) || strings.HasPrefix(text, "at=") {
 		return true
 	}
 	_, _, ok := uvicornHead(text)

@@ -52,8 +52,11 @@ func NewRunserver(clock *Clock, emit Emit) *Runserver {
 	return &Runserver{clock: clock, emit: emit}
 }
 
+// runserverFormat is the runserver format, which Demux tells by identity.
+var runserverFormat *Format
+
 func init() {
-	register(&Format{
+	runserverFormat = &Format{
 		Name:   "runserver",
 		Family: FamilyDjango,
 		Rank:   10,
@@ -72,7 +75,8 @@ func init() {
 			return strings.TrimSpace(line) == tbHeader || strings.HasPrefix(line, "Exception in thread ")
 		},
 		build: func(_ Spec, c *Clock, emit Emit) Parser { return NewRunserver(c, emit) },
-	})
+	}
+	register(runserverFormat)
 }
 
 // runserverStarts: an access line, a Broken pipe line, a banner, or a
