@@ -65,18 +65,20 @@ type Stream struct {
 	split  *Splitter
 	ended  bool // split was flushed
 	sample []string
-	queue  []parser.Event
-	head   int
-	warn   func(string, ...any)
-	notes  *notices
-	err    error
-	eof    bool
+	// replayed is how many of sample's lines Next has fed.
+	replayed int
+	queue    []parser.Event
+	head     int
+	warn     func(string, ...any)
+	notes    *notices
+	err      error
+	eof      bool
 	// ModTime is the file's modification time (now for stdin).
 	ModTime time.Time
 }
 
-// Head is the file's first lines, as read to choose its format, until the
-// first Next.
+// Head is the file's first lines, as read to choose its format, until Next
+// has fed them all to the parsers.
 func (s *Stream) Head() []string { return s.sample }
 
 // Open opens a source, reads its first lines and chooses its parser. stdin
@@ -223,12 +225,17 @@ func (s *Stream) lineError(err error) error {
 func (s *Stream) Next() (parser.Event, error) {
 	for s.head == len(s.queue) {
 		s.queue, s.head = s.queue[:0], 0
-		if len(s.sample) > 0 {
-			// Replay what detection read: lines are numbered from 1 again.
-			for i, l := range s.sample {
-				s.split.Feed(parser.Line{Num: i + 1, Text: l})
+		if s.replayed < len(s.sample) {
+			// Replay what detection read, numbered from 1 again, a line
+			// at a time as any: fed at once, its thousands of events
+			// grew the queue for good (half a megabyte a file, which
+			// forty files read together felt).
+			s.replayed++
+			s.split.Feed(parser.Line{Num: s.replayed, Text: s.sample[s.replayed-1]})
+			if s.replayed == len(s.sample) {
+				s.sample = nil
+				s.replayed = 0
 			}
-			s.sample = nil
 			continue
 		}
 		if s.eof {
