@@ -310,7 +310,7 @@ func (c *Correlator) assemble(ev parser.Event) {
 	}
 	c.seq++
 	// Most requests are an access line and one more report: room for two
-	// saves growing the slice of 248-byte events through one, then two.
+	// saves growing the slice of 288-byte events through one, then two.
 	g := c.groupSlab.New()
 	*g = group{seq: c.seq, path: ev.Path, status: ev.Status, first: ev.Time, reports: make([]parser.Event, 0, 2)}
 	g.add(ev)
