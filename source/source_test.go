@@ -229,3 +229,33 @@ func TestExpandTree(t *testing.T) {
 	assert.Equal(t, []string{"a.log", "old/b.log", "old/older/c.log"}, names(ins))
 	assert.Empty(t, skipped)
 }
+
+// TestHeadReplayKeepsTheQueueSmall: the first lines read to choose a format
+// are fed again a line at a time, as any; fed at once, their events filled
+// the stream's queue, and its capacity (hundreds of kilobytes a file) stayed
+// for the run. Each event comes out as the file holds it, numbered from 1.
+func TestHeadReplayKeepsTheQueueSmall(t *testing.T) {
+	path := filepath.Join("..", "testdata", "login-storm-psycopg2", "logs", "pgbouncer.log")
+	s, err := Open(Input{Name: path, Path: path}, &Options{Loc: time.UTC})
+	require.NoError(t, err)
+	defer s.Close()
+	head := len(s.Head())
+	require.Equal(t, sampleLines, head, "the log is longer than its head")
+	most, last := 0, 0
+	for {
+		ev, err := s.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		assert.Greater(t, ev.Line, last, "events in the file's order")
+		last = ev.Line
+		most = max(most, cap(s.queue))
+		if last > 2*head {
+			break
+		}
+	}
+	require.Greater(t, last, head, "read past the head")
+	assert.Nil(t, s.Head(), "the head is let go once it is fed")
+	assert.Less(t, most, 64, "the queue held no more than a line's events")
+}
