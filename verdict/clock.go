@@ -98,22 +98,7 @@ const (
 // other.
 func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: len(src.Failures)}
-	activeSet := map[int64]bool{}
-	var fails []int64
-	named := map[string]bool{}
-	for _, r := range refs {
-		if r == nil {
-			continue
-		}
-		if !named[r.Name] {
-			named[r.Name] = true
-			est.Against = append(est.Against, r.Name)
-		}
-		for s := range r.Seconds {
-			activeSet[s] = true
-		}
-		fails = append(fails, r.Failures...)
-	}
+	activeSet, fails := est.sureTimes(refs)
 	if len(activeSet) == 0 || len(src.Seconds) == 0 {
 		return est, false
 	}
@@ -169,6 +154,35 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 		}
 		return (sc + float64(matched)/float64(len(src.Failures))) / 2, matched
 	}
+	est.pickOffset(score)
+	return est, true
+}
+
+// sureTimes gathers what the sources of sure times show together: the
+// seconds any of them was active in and all their failures; it names them
+// in Against.
+func (est *Estimate) sureTimes(refs []*Activity) (active map[int64]bool, fails []int64) {
+	active = map[int64]bool{}
+	named := map[string]bool{}
+	for _, r := range refs {
+		if r == nil {
+			continue
+		}
+		if !named[r.Name] {
+			named[r.Name] = true
+			est.Against = append(est.Against, r.Name)
+		}
+		for s := range r.Seconds {
+			active[s] = true
+		}
+		fails = append(fails, r.Failures...)
+	}
+	return active, fails
+}
+
+// pickOffset scores every zone offset and keeps the best and the runner-up;
+// the estimate is sure when the best fits well and clearly better.
+func (est *Estimate) pickOffset(score func(off time.Duration) (float64, int)) {
 	best, next := -1.0, -1.0
 	for off := -zoneMax; off <= zoneMax; off += zoneStep {
 		sc, matched := score(off)
@@ -182,7 +196,6 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 	}
 	est.Score, est.Next = best, max(next, 0)
 	est.Sure = best >= 0.6 && best-est.Next >= 0.25
-	return est, true
 }
 
 // sortedSeconds is a set's seconds in order.

@@ -12,25 +12,12 @@ import (
 
 // estimateBySearch is EstimateOffset as first written: a map lookup for each
 // active second and a binary search for each failure, at every offset. The
-// walk along sorted lists must score every offset exactly as it did.
+// walk along sorted lists must score every offset exactly as it did (what
+// is scored, sureTimes, and the choice among the scores, pickOffset, are
+// the same code).
 func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
 	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: len(src.Failures)}
-	active := map[int64]bool{}
-	var fails []int64
-	named := map[string]bool{}
-	for _, r := range refs {
-		if r == nil {
-			continue
-		}
-		if !named[r.Name] {
-			named[r.Name] = true
-			est.Against = append(est.Against, r.Name)
-		}
-		for s := range r.Seconds {
-			active[s] = true
-		}
-		fails = append(fails, r.Failures...)
-	}
+	active, fails := est.sureTimes(refs)
 	sort.Slice(fails, func(i, j int) bool { return fails[i] < fails[j] })
 	if len(active) == 0 || len(src.Seconds) == 0 {
 		return est, false
@@ -61,19 +48,7 @@ func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
 		}
 		return (sc + float64(matched)/float64(len(src.Failures))) / 2, matched
 	}
-	best, next := -1.0, -1.0
-	for off := -zoneMax; off <= zoneMax; off += zoneStep {
-		sc, matched := score(off)
-		switch {
-		case sc > best:
-			next, est.NextOffset = best, est.Offset
-			best, est.Offset, est.Matched = sc, off, matched
-		case sc > next:
-			next, est.NextOffset = sc, off
-		}
-	}
-	est.Score, est.Next = best, max(next, 0)
-	est.Sure = best >= 0.6 && best-est.Next >= 0.25
+	est.pickOffset(score)
 	return est, true
 }
 
