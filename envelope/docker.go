@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/logcorr/logcorr/parser"
 )
@@ -154,23 +155,23 @@ var dockerJSONKind = &Kind{
 }
 
 type dockerJSON struct {
-	held *Record
+	held    *Record
+	members []member // reused from line to line
 }
 
 func (u *dockerJSON) Unwrap(num int, line string, out func(Record)) bool {
-	var obj struct {
-		Log    *string `json:"log"`
-		Stream string  `json:"stream"`
-		Time   string  `json:"time"`
+	line = strings.TrimSuffix(line, "\r")
+	logText, stamp, ok := u.flat(line)
+	if !ok {
+		if logText, stamp, ok = decodeDockerJSON(line); !ok {
+			return false
+		}
 	}
-	if err := json.Unmarshal([]byte(strings.TrimSuffix(line, "\r")), &obj); err != nil || obj.Log == nil {
+	t, prec, n, ok := scanISO(stamp)
+	if !ok || n != len(stamp) {
 		return false
 	}
-	t, prec, n, ok := scanISO(obj.Time)
-	if !ok || n != len(obj.Time) {
-		return false
-	}
-	text := *obj.Log
+	text := logText
 	whole := strings.HasSuffix(text, "\n")
 	text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
 	r := Record{Num: num, Text: text, Stamp: t, Precision: prec}
@@ -185,6 +186,49 @@ func (u *dockerJSON) Unwrap(num int, line string, out func(Record)) bool {
 	u.held = nil
 	out(r)
 	return true
+}
+
+// flat reads a line of string members (flatMembers) as decoding into a
+// struct with fields log, stream and time does: a key matches a field
+// whatever its case, and a key given twice keeps its last value. A key
+// outside ASCII, which encoding/json may fold onto a field as Unicode does
+// (ſ for s), is left to decodeDockerJSON, as is any line flatMembers
+// leaves.
+func (u *dockerJSON) flat(line string) (logText, stamp string, ok bool) {
+	var flat bool
+	if u.members, flat = flatMembers(line, u.members); !flat {
+		return "", "", false
+	}
+	hasLog := false
+	for _, m := range u.members {
+		for i := 0; i < len(m.key); i++ {
+			if m.key[i] >= utf8.RuneSelf {
+				return "", "", false
+			}
+		}
+		switch {
+		case strings.EqualFold(m.key, "log"):
+			logText, hasLog = m.value, true
+		case strings.EqualFold(m.key, "time"):
+			stamp = m.value
+		}
+	}
+	// Read whole: without a log, the line is no json-file line, which
+	// decodeDockerJSON would say too.
+	return logText, stamp, hasLog
+}
+
+// decodeDockerJSON reads a json-file line through encoding/json.
+func decodeDockerJSON(line string) (logText, stamp string, ok bool) {
+	var obj struct {
+		Log    *string `json:"log"`
+		Stream string  `json:"stream"`
+		Time   string  `json:"time"`
+	}
+	if err := json.Unmarshal([]byte(line), &obj); err != nil || obj.Log == nil {
+		return "", "", false
+	}
+	return *obj.Log, obj.Time, true
 }
 
 func (u *dockerJSON) Flush(out func(Record)) {

@@ -36,3 +36,17 @@ func FuzzEnvelopes(f *testing.F) {
 		Detect(lines)
 	})
 }
+
+// FuzzFlatMembers: a line flatMembers reads whole, encoding/json reads as
+// the same object of strings (a key given twice keeping its last value).
+func FuzzFlatMembers(f *testing.F) {
+	for _, k := range []*Kind{dockerJSONKind, journalJSONKind} {
+		f.Add(k.Example)
+	}
+	for _, c := range flatMembersCases {
+		f.Add(c.line)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		checkFlatMembers(t, line)
+	})
+}

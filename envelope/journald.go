@@ -70,14 +70,38 @@ var journalJSONKind = &Kind{
 	open: func(*parser.Clock) Unwrapper { return &journalJSON{} },
 }
 
-type journalJSON struct{}
+type journalJSON struct {
+	members []member // reused from line to line
+}
 
-func (journalJSON) Unwrap(num int, line string, out func(Record)) bool {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(strings.TrimSuffix(line, "\r")), &obj); err != nil {
+func (u *journalJSON) Unwrap(num int, line string, out func(Record)) bool {
+	line = strings.TrimSuffix(line, "\r")
+	var f journalFields
+	var flat bool
+	if u.members, flat = flatMembers(line, u.members); flat {
+		// In order, so that a key given twice keeps its last value, as
+		// decoding into a map does.
+		for _, m := range u.members {
+			f.set(m.key, m.value)
+		}
+	} else if !f.decode(line) {
 		return false
 	}
-	var f journalFields
+	r, ok := f.record(num)
+	if !ok {
+		return false
+	}
+	out(r)
+	return true
+}
+
+// decode reads an entry through encoding/json: what flatMembers leaves,
+// binary fields (arrays of bytes) among it.
+func (f *journalFields) decode(line string) bool {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(line), &obj); err != nil {
+		return false
+	}
 	for k, raw := range obj {
 		var s string
 		if err := json.Unmarshal(raw, &s); err == nil {
@@ -94,15 +118,10 @@ func (journalJSON) Unwrap(num int, line string, out func(Record)) bool {
 			f.set(k, string(b))
 		}
 	}
-	r, ok := f.record(num)
-	if !ok {
-		return false
-	}
-	out(r)
 	return true
 }
 
-func (journalJSON) Flush(func(Record)) {}
+func (*journalJSON) Flush(func(Record)) {}
 
 // journalExportKind: journalctl -o export: an entry is KEY=VALUE lines and
 // a blank line; a value that holds a newline or is not text comes as the
