@@ -30,6 +30,14 @@ type Demux struct {
 	// meta are what collectors said of lines of records still open, by
 	// line number, to be put on their events.
 	meta map[int][]string
+	// metaLines are meta's lines in the order they came, from metaHead,
+	// while they rise (metaMixed: they did not, and pruning scans meta):
+	// lines that start no event (a traceback's, with a collector's pid)
+	// are left in meta until pruned, and a scan of thousands of them for
+	// every line came to a fifth of a journal's reading.
+	metaLines []int
+	metaHead  int
+	metaMixed bool
 	// OnPart, when set, is told of each logical source as it is found.
 	OnPart func(*Part)
 }
@@ -195,13 +203,48 @@ func (d *Demux) Annotate(line int, kv ...string) {
 		d.meta = map[int][]string{}
 	}
 	if len(d.meta) > maxPending {
+		d.pruneMeta(line - maxPending)
+	}
+	if n := len(d.metaLines); n > d.metaHead && line < d.metaLines[n-1] {
+		d.metaMixed, d.metaLines, d.metaHead = true, nil, 0
+	}
+	d.meta[line] = kv
+	if d.metaMixed {
+		return
+	}
+	d.metaLines = append(d.metaLines, line)
+	if len(d.metaLines)-d.metaHead > 2*maxPending {
+		// Most lines' pairs went onto their events: only the lines
+		// still in meta are kept in order.
+		kept := d.metaLines[:0]
+		for _, k := range d.metaLines[d.metaHead:] {
+			if _, ok := d.meta[k]; ok {
+				kept = append(kept, k)
+			}
+		}
+		d.metaLines, d.metaHead = kept, 0
+	}
+}
+
+// pruneMeta forgets what collectors said of the lines before below: their
+// records were handed on long since.
+func (d *Demux) pruneMeta(below int) {
+	if d.metaMixed {
 		for k := range d.meta {
-			if k < line-maxPending {
+			if k < below {
 				delete(d.meta, k)
 			}
 		}
+		return
 	}
-	d.meta[line] = kv
+	for d.metaHead < len(d.metaLines) && d.metaLines[d.metaHead] < below {
+		delete(d.meta, d.metaLines[d.metaHead])
+		d.metaHead++
+	}
+	if d.metaHead > len(d.metaLines)/2 {
+		d.metaLines = append(d.metaLines[:0], d.metaLines[d.metaHead:]...)
+		d.metaHead = 0
+	}
 }
 
 // Feed implements Parser.
