@@ -38,9 +38,9 @@ func TestClashMaskAgrees(t *testing.T) {
 		}
 		ev := report()
 		want := c.clashes(g, &ev)
-		if bit, ok := c.clashBit(&ev); ok && c.maskClashes(g) {
+		if key := c.clashBit(&ev); key.ok && c.maskClashes(g) {
 			masked++
-			got := g.clashes&bit != 0 || ev.Kind == parser.KindAccess && g.clashes&tierBit(ev.Proxy) != 0
+			got := g.clashes&key.bit != 0 || ev.Kind == parser.KindAccess && g.clashes&tierBit(ev.Proxy) != 0
 			require.Equal(t, want, got, "%+v joining %+v and late %+v", ev, g.reports, g.late)
 		} else {
 			compared++

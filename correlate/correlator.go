@@ -299,7 +299,7 @@ func (c *Correlator) assemble(ev parser.Event) {
 			return
 		}
 	} else {
-		key := c.clashKeyOf(&ev)
+		key := c.clashBit(&ev)
 		for _, g := range c.open {
 			if c.accepts(g, &ev, key) {
 				g.add(ev)
@@ -338,7 +338,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 	confirmed := false
 	earliest := ev.Began().Add(-lateSlop)
 	latest := ev.Time.Add(max(ev.Precision, lateSlop))
-	key := c.clashKeyOf(ev)
+	key := c.clashBit(ev)
 	consider := func(g *group) {
 		if g.firstExact().Before(earliest) || !c.reaches(ev, g.first) {
 			return
@@ -408,7 +408,7 @@ func (c *Correlator) noteDeadline(g *group) {
 	}
 }
 
-// key is ev's clashKeyOf, found once for all the requests it is offered to.
+// key is ev's clashBit, found once for all the requests it is offered to.
 func (c *Correlator) accepts(g *group, ev *parser.Event, key clashKey) bool {
 	if g.path != ev.Path || g.status != ev.Status {
 		return false
@@ -470,17 +470,10 @@ func (c *Correlator) clashesMasked(g *group, ev *parser.Event, key clashKey) boo
 	return c.clashes(g, ev)
 }
 
-// clashKey is a report's bit in the clash mask, if it has one.
+// clashKey is a report's bit in the clash mask, if it has one (ok).
 type clashKey struct {
 	bit uint64
 	ok  bool
-}
-
-// clashKeyOf finds a report's bit once: asked per request it is offered
-// to, finding its log cost more than the rest of the comparison.
-func (c *Correlator) clashKeyOf(ev *parser.Event) clashKey {
-	bit, ok := c.clashBit(ev)
-	return clashKey{bit, ok}
 }
 
 // clashes reports whether a request has a report ev cannot go with: one of
@@ -515,12 +508,14 @@ const (
 )
 
 // clashBit is the mask's bit of a report's kind and log, if it has one.
-func (c *Correlator) clashBit(ev *parser.Event) (uint64, bool) {
+// A report offered to every open request has it found once, before: it
+// walks the file list, which cost more than the rest of the comparison.
+func (c *Correlator) clashBit(ev *parser.Event) clashKey {
 	li := c.logIndex(ev.Source)
 	if li < 0 || li >= maskLogs || int(ev.Kind) >= maskKinds {
-		return 0, false
+		return clashKey{}
 	}
-	return 1 << (int(ev.Kind)*maskLogs + li), true
+	return clashKey{bit: 1 << (int(ev.Kind)*maskLogs + li), ok: true}
 }
 
 func tierBit(proxy bool) uint64 {
@@ -534,12 +529,12 @@ func tierBit(proxy bool) uint64 {
 // whether it covers them all.
 func (c *Correlator) maskClashes(g *group) bool {
 	mark := func(r *parser.Event) {
-		bit, ok := c.clashBit(r)
-		if !ok {
+		key := c.clashBit(r)
+		if !key.ok {
 			g.unmasked = true
 			return
 		}
-		g.clashes |= bit
+		g.clashes |= key.bit
 		if r.Kind == parser.KindAccess {
 			g.clashes |= tierBit(r.Proxy)
 		}

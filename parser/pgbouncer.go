@@ -164,7 +164,7 @@ func untimedPgBouncer(line string) (level string, msgAt int, strong, known bool)
 		}
 	}
 	msg := line[at:]
-	if _, _, ok := parseConnPrefix(msg, func() *Conn { return new(Conn) }); ok {
+	if _, _, ok := parseConnPrefix(msg); ok {
 		return level, at, true, true
 	}
 	for _, phrase := range []string{"stats: ", "Stats: "} {
@@ -215,8 +215,9 @@ func (p *PgBouncer) Feed(l Line) {
 		ev.setField("pid", pid)
 	}
 	msg := line[at:]
-	if c, rest, ok := parseConnPrefix(msg, p.conns.New); ok {
-		ev.Conn = c
+	if c, rest, ok := parseConnPrefix(msg); ok {
+		ev.Conn = p.conns.New()
+		*ev.Conn = c
 		msg = rest
 	}
 	ev.Message = msg
@@ -225,15 +226,16 @@ func (p *PgBouncer) Feed(l Line) {
 	p.cur, p.open = ev, true
 }
 
-// parseConnPrefix reads "C-0x55723b8e5660: ahsp/ahsp@127.0.0.1:43642 ";
-// newConn gives the Conn to fill, once the prefix is known to be one.
-func parseConnPrefix(msg string, newConn func() *Conn) (*Conn, string, bool) {
+// parseConnPrefix reads "C-0x55723b8e5660: ahsp/ahsp@127.0.0.1:43642 ".
+// The connection comes by value: a caller that only asks whether a line
+// has one allocates nothing.
+func parseConnPrefix(msg string) (Conn, string, bool) {
 	if len(msg) < 6 || (msg[0] != 'C' && msg[0] != 'S') || msg[1] != '-' || msg[2] != '0' || msg[3] != 'x' {
-		return nil, msg, false
+		return Conn{}, msg, false
 	}
 	colon := strings.Index(msg, ": ")
 	if colon < 0 {
-		return nil, msg, false
+		return Conn{}, msg, false
 	}
 	rest := msg[colon+2:]
 	sp := strings.IndexByte(rest, ' ')
@@ -245,10 +247,9 @@ func parseConnPrefix(msg string, newConn func() *Conn) (*Conn, string, bool) {
 	}
 	at := strings.LastIndexByte(who, '@')
 	if at < 0 {
-		return nil, msg, false
+		return Conn{}, msg, false
 	}
-	c := newConn()
-	*c = Conn{Side: msg[0], Ptr: msg[2:colon]}
+	c := Conn{Side: msg[0], Ptr: msg[2:colon]}
 	dbUser, addr := who[:at], who[at+1:]
 	c.DB, c.User, _ = strings.Cut(dbUser, "/")
 	if pc := strings.LastIndexByte(addr, ':'); pc >= 0 {
