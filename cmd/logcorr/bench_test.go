@@ -192,7 +192,7 @@ func corpusLines(b *testing.B, dir string) int64 {
 
 // A benchmark's child: the test binary run again with LOGCORR_BENCH_CHILD
 // set runs logcorr with its arguments and exits, so that its peak RSS is
-// that run's alone.
+// that run's alone, under the memory budget main sets.
 func init() {
 	if os.Getenv("LOGCORR_BENCH_CHILD") == "" {
 		return
@@ -202,6 +202,7 @@ func init() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	setMemoryBudget()
 	os.Exit(run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard))
 }
 

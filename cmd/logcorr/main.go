@@ -201,32 +201,34 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// tail runs beside a load test for as long as it lasts, and far
-		// behind the default GC lets the heap grow to twice what is live
-		// before it collects. A soft limit collects sooner instead: 300 MB
-		// behind, 52-56 MB peak RSS rather than 70, as fast (the stress
-		// harness in docs/tail.md). analyze's live heap stays below it.
-		debug.SetMemoryLimit(memoryLimit)
-		if os.Getenv("GOGC") == "" {
-			// Under the limit, the default GC collects once the heap is
-			// twice what is live: a 100 MB run peaked at 45 MB, a 1 GB
-			// run, whose per-second tallies are larger, at 50-56 MB.
-			// Collecting at four times what is live, the limit decides
-			// for both (53-55 and 57 MB; 10 MB still 32 MB), and a
-			// gigabyte run collects less often.
-			debug.SetGCPercent(gcPercent)
-		}
-	}
+	setMemoryBudget()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-// memoryLimit is the soft memory limit logcorr sets itself unless the user
-// set GOMEMLIMIT.
-const memoryLimit = 50 << 20
+// setMemoryBudget gives the heap a fixed budget, memoryLimit, unless the
+// user set GOMEMLIMIT: the collector runs when the heap reaches it, not when
+// the heap has grown to a multiple of what is live (unless GOGC is set).
+// tail runs beside a load test for as long as it lasts, and far behind the
+// default GC lets the heap grow to twice what is live before it collects: a
+// limit collects sooner, 300 MB behind, 52-56 MB peak RSS rather than 70, as
+// fast (the stress harness in docs/tail.md). analyze's live heap stays below
+// it; how much it keeps grows a little with the time its logs span (the
+// per-second tallies), so a multiple of it made peak memory grow with the
+// input: at four times (GOGC 300), a 100 MB run peaked at 47-52 MB, a 1 GB
+// run at 55-56. With the limit alone deciding, both peak at the budget, and
+// the collector runs less often.
+func setMemoryBudget() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(memoryLimit)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(-1)
+	}
+}
 
-// gcPercent is the GOGC logcorr sets itself, under its memory limit,
-// unless the user set GOGC or GOMEMLIMIT.
-const gcPercent = 300
+// memoryLimit is logcorr's heap budget: a soft limit, which the runtime
+// exceeds rather than collect without end when more than that is live.
+const memoryLimit = 50 << 20
