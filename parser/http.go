@@ -109,11 +109,15 @@ func parseRequestLog(msg string, ev *Event, lenient bool) bool {
 	if isDottedName(reason) {
 		return false // "module.Error: /path" is an exception line
 	}
-	status := 0
-	for phrase, code := range reasonStatus {
-		if reason == phrase || lenient && strings.HasSuffix(reason, " "+phrase) {
-			status = code
-			break
+	// No phrase ends another after a space, so the phrase the reason is
+	// comes first, and only a lenient reading looks for one it ends with.
+	status := reasonStatus[reason]
+	if status == 0 && lenient {
+		for phrase, code := range reasonStatus {
+			if strings.HasSuffix(reason, " "+phrase) {
+				status = code
+				break
+			}
 		}
 	}
 	if status == 0 {

@@ -45,6 +45,26 @@ type Runserver struct {
 	// Untimed counts records dropped because no line of the stream ever gave
 	// them a time.
 	Untimed int
+
+	// noStart is the last line headStarts found starts no record
+	// (runserverStarts, a function of the text alone, said no): a
+	// traceback's line is then asked again by Continues and Feed, which
+	// skip the tests runserverStarts is made of.
+	noStart     string
+	haveNoStart bool
+}
+
+// headStarts implements headStarter.
+func (p *Runserver) headStarts(line string) bool {
+	ok := runserverStarts(line)
+	p.noStart, p.haveNoStart = line, !ok
+	return ok
+}
+
+// knownNoStart reports whether runserverStarts is known to refuse line:
+// not a banner, a django.request message, nor a line that is all a date.
+func (p *Runserver) knownNoStart(line string) bool {
+	return p.haveNoStart && p.noStart == line
 }
 
 // NewRunserver returns a parser that emits the events of one runserver stream.
@@ -152,7 +172,7 @@ func (p *Runserver) Feed(l Line) {
 			return
 		}
 	}
-	if line != "" && line[0] >= 'A' && line[0] <= 'Z' {
+	if line != "" && line[0] >= 'A' && line[0] <= 'Z' && !p.knownNoStart(line) {
 		if st, n, ok := scanLongDate(line); ok && n == len(line) {
 			p.endRecord()
 			t := p.clock.instant(st, num)
@@ -192,10 +212,11 @@ func (p *Runserver) record(num int, line string) {
 		}
 	}
 	p.endRecord()
+	refused := p.knownNoStart(line)
 	switch {
 	case line == "":
 		return
-	case isRunserverBanner(line):
+	case !refused && isRunserverBanner(line):
 		ev := Event{Line: num, EndLine: num, Kind: KindBanner, Text: line, Message: line, Level: "INFO"}
 		p.stampUntimed(&ev)
 		if !ev.Stamped && len(p.pending) == 0 && p.lastNum != 0 {
@@ -213,7 +234,7 @@ func (p *Runserver) record(num int, line string) {
 	ev := Event{Line: num, EndLine: num, Kind: KindRecord, Text: line, Message: line}
 	p.stampUntimed(&ev)
 	switch {
-	case parseRequestLog(line, &ev, false):
+	case !refused && parseRequestLog(line, &ev, false):
 		ev.Kind = KindRequestLog
 		ev.Level = accessLevel(ev.Status)
 	case strings.HasPrefix(line, "Exception in thread "), strings.TrimSpace(line) == tbHeader:
@@ -239,10 +260,10 @@ func (p *Runserver) startsRecord(line string) bool {
 	if strings.TrimSpace(line) == tbHeader {
 		return p.tb.complete()
 	}
-	if strings.HasPrefix(line, "Exception in thread ") || isRunserverBanner(line) {
+	if strings.HasPrefix(line, "Exception in thread ") {
 		return true
 	}
-	return parseRequestLog(line, nil, false)
+	return !p.knownNoStart(line) && (isRunserverBanner(line) || parseRequestLog(line, nil, false))
 }
 
 func accessLevel(status int) string {
