@@ -42,10 +42,12 @@ func parseRequestLine(s string, ev *Event) bool {
 		}
 	}
 	// A malformed request line (a TLS hello, say) still has a status.
-	parts := strings.SplitN(req, " ", 3)
-	if len(parts) >= 2 && isToken(parts[0]) {
-		ev.Method = parts[0]
-		ev.Path = urlPath(parts[1])
+	if sp := strings.IndexByte(req, ' '); sp >= 0 && isToken(req[:sp]) {
+		target := req[sp+1:]
+		if j := strings.IndexByte(target, ' '); j >= 0 {
+			target = target[:j]
+		}
+		ev.Method, ev.Path = req[:sp], urlPath(target)
 	}
 	return true
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/logcorr/logcorr/internal/slab"
 )
 
 // maxPending bounds the records that wait for a time reference, so a file
@@ -33,13 +35,18 @@ type Runserver struct {
 	// none); a record takes its first line's.
 	stamp     time.Time
 	stampPrec time.Duration
-	// lastAccess is the last access line, for records written after it;
+	// lastAccess is the last access line (when haveAccess), for records
+	// written after it;
 	// recordsBefore and recordsAfter count the records that look written
 	// before their access line and after it.
-	lastAccess                  *accessRef
+	lastAccess                  accessRef
+	haveAccess                  bool
 	recordsBefore, recordsAfter int
-	last                        time.Time
-	lastNum                     int
+	// Access lines' response sizes come from blocks, not an allocation
+	// each.
+	fields  slab.Slab[Field]
+	last    time.Time
+	lastNum int
 
 	unparsed int
 	// Untimed counts records dropped because no line of the stream ever gave
@@ -192,7 +199,12 @@ func (p *Runserver) access(st stamp, n, num int, line string) {
 	ev := Event{Line: num, EndLine: num, Time: t, Precision: st.precision, Text: line, Level: "INFO"}
 	msg := strings.TrimLeft(line[n:], " ")
 	ev.Message = msg
-	if parseRequestLine(msg, &ev) {
+	ev.Fields = p.fields.Make(1) // the response's size
+	ok := parseRequestLine(msg, &ev)
+	if len(ev.Fields) == 0 {
+		ev.Fields = nil
+	}
+	if ok {
 		ev.Kind = KindAccess
 		ev.Level = accessLevel(ev.Status)
 		p.accessSeen(t, num, &ev)
@@ -325,10 +337,10 @@ type accessRef struct {
 
 // accessSeen dates the waiting records by an access line, and remembers it.
 func (p *Runserver) accessSeen(t time.Time, num int, ev *Event) {
-	ref := &accessRef{t: t, num: num, path: ev.Path, status: ev.Status}
-	p.release(t, num, ref)
+	ref := accessRef{t: t, num: num, path: ev.Path, status: ev.Status}
+	p.release(t, num, &ref)
 	p.last, p.lastNum = t, num
-	p.lastAccess = ref
+	p.lastAccess, p.haveAccess = ref, true
 }
 
 // release dates the records waiting for a time by the line that gave one.
@@ -353,7 +365,10 @@ func (p *Runserver) release(t time.Time, num int, access *accessRef) {
 		matches := func(a *accessRef) bool {
 			return a != nil && ev.Kind == KindRequestLog && a.path == ev.Path && a.status == ev.Status
 		}
-		prev := p.lastAccess
+		var prev *accessRef
+		if p.haveAccess {
+			prev = &p.lastAccess
+		}
 		after := matches(prev) && !prev.claimed && prev.num < ev.Line
 		switch {
 		case matches(access):
