@@ -195,8 +195,8 @@ func parseKV(msg string, ev *Event) {
 				ev.Method = strings.ToUpper(val)
 			}
 		case "path":
-			if ev.Path == "" && strings.HasPrefix(urlPath(val), "/") {
-				ev.Path = urlPath(val)
+			if p := urlPath(val); ev.Path == "" && strings.HasPrefix(p, "/") {
+				ev.Path = p
 			}
 		case "status":
 			if n, ok := atoi(val); ok && n >= 100 && n <= 999 && ev.Status == 0 {

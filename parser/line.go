@@ -32,8 +32,11 @@ func Clean(line string) string {
 // stripQuery cuts "?…" and "#…" from a request path, so that
 // /accounts/login/?next=/x/ is the login path.
 func stripQuery(p string) string {
-	if i := strings.IndexAny(p, "?#"); i >= 0 {
-		return p[:i]
+	// A path is short: a loop beats strings.IndexAny's set, built per call.
+	for i := 0; i < len(p); i++ {
+		if p[i] == '?' || p[i] == '#' {
+			return p[:i]
+		}
 	}
 	return p
 }
