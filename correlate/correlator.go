@@ -7,10 +7,10 @@ package correlate
 
 import (
 	"container/heap"
-	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -1178,28 +1178,43 @@ func whyReport(ev *parser.Event) string {
 	case parser.KindRequestLog:
 		b.WriteString("error record of this request")
 		if ev.Exc != nil {
-			fmt.Fprintf(&b, ": %s", ev.Exc)
+			b.WriteString(": ")
+			writeException(&b, ev.Exc)
 			if ev.Root != nil && ev.Root.FirstLine() != ev.Exc.FirstLine() {
-				fmt.Fprintf(&b, " (first exception %s)", ev.Root)
+				b.WriteString(" (first exception ")
+				writeException(&b, ev.Root)
+				b.WriteByte(')')
 			}
 		}
 	default:
 		b.WriteString("response logged for this request")
 		if u := ev.Field("user"); u != "" {
-			fmt.Fprintf(&b, ", user=%s", u)
+			b.WriteString(", user=")
+			b.WriteString(u)
 		}
 	}
 	if ev.TimeInferred() {
-		fmt.Fprintf(&b, "; no time of its own, dated by line %d", ev.TimeFrom)
+		b.WriteString("; no time of its own, dated by line ")
+		b.WriteString(strconv.Itoa(ev.TimeFrom))
 	}
 	return b.String()
+}
+
+// writeException writes e as e.String() reads, without making that string
+// first: every chain's error record says its exception.
+func writeException(b *strings.Builder, e *parser.Exception) {
+	b.WriteString(e.Class)
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.FirstLine())
+	}
 }
 
 func whySign(s *sign) string {
 	ev := &s.ev
 	switch {
 	case ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagClosing && ev.Conn != nil:
-		return fmt.Sprintf("%s (client port %d)", s.cause.Meaning, ev.Conn.Port)
+		return s.cause.Meaning + " (client port " + strconv.Itoa(ev.Conn.Port) + ")"
 	case ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagPoolerError:
 		return "the error PgBouncer sent that client: " + ev.Reason
 	case ev.Kind == parser.KindPgBouncer:
@@ -1208,9 +1223,9 @@ func whySign(s *sign) string {
 		return "PostgreSQL: " + s.cause.Meaning
 	}
 	if ev.Kind == parser.KindRequestLog {
-		return fmt.Sprintf("names %s, in another request's record (%s)", s.cause.ID, s.cause.Meaning)
+		return "names " + s.cause.ID + ", in another request's record (" + s.cause.Meaning + ")"
 	}
-	return fmt.Sprintf("names %s: %s", s.cause.ID, s.cause.Meaning)
+	return "names " + s.cause.ID + ": " + s.cause.Meaning
 }
 
 type groupHeap []*group

@@ -101,3 +101,19 @@ func TestNeedleSetCountsEveryBuiltinNeedle(t *testing.T) {
 		}
 	}
 }
+
+// writeException must write what Exception.String gives, which the
+// chains' reasons said before it wrote them without the string.
+func TestWriteExceptionAsString(t *testing.T) {
+	for _, e := range []parser.Exception{
+		{Class: "psycopg2.OperationalError", Message: "server closed the connection unexpectedly\n\tThis probably means"},
+		{Class: "redis.exceptions.ConnectionError"},
+		{Message: "not a Class: message line"},
+		{Class: "ValueError", Message: "\nstarts with a newline"},
+		{},
+	} {
+		var b strings.Builder
+		writeException(&b, &e)
+		assert.Equal(t, e.String(), b.String(), "%+v", e)
+	}
+}
