@@ -221,8 +221,12 @@ func scanLongDate(s string) (stamp, int, bool) {
 	if sp < 3 || sp > 9 {
 		return st, 0, false
 	}
-	st.month = monthFull[s[:sp]]
-	if st.month == 0 || sp+19 > len(s) || s[sp+3] != ',' || s[sp+9:sp+12] != " - " {
+	// The date's shape before the name's lookup: a traceback's header
+	// and exception lines have a capitalised first word too.
+	if sp+19 > len(s) || s[sp+3] != ',' || s[sp+9:sp+12] != " - " {
+		return st, 0, false
+	}
+	if st.month = monthFull[s[:sp]]; st.month == 0 {
 		return st, 0, false
 	}
 	var ok1, ok2 bool
