@@ -223,16 +223,7 @@ func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
 	}
 	defer again.Close()
 	split := again.Splitter()
-	own := map[string]*verdict.Activity{}
-	stamped := map[string]*verdict.Activity{}
-	count := func(acts map[string]*verdict.Activity, name string, ev *parser.Event) {
-		act := acts[name]
-		if act == nil {
-			act = verdict.NewActivity(name)
-			acts[name] = act
-		}
-		act.Event(ev)
-	}
+	own, stamped := activities{acts: map[string]*verdict.Activity{}}, activities{acts: map[string]*verdict.Activity{}}
 	for {
 		ev, err := again.Next()
 		if err != nil {
@@ -240,14 +231,14 @@ func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
 		}
 		switch {
 		case !ev.Stamped:
-			count(own, ev.Source, &ev)
+			own.count(ev.Source, &ev)
 		case split.NaiveStamps():
 			// The collector's naive times go by its own zone, the
 			// host's, which need not be its programs': they are
 			// surveyed as one source of their own.
-			count(stamped, s.Input.Name, &ev)
+			stamped.count(s.Input.Name, &ev)
 		default:
-			count(stamped, ev.Source, &ev)
+			stamped.count(ev.Source, &ev)
 		}
 	}
 	collector := ""
@@ -256,22 +247,43 @@ func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
 	}
 	var out []*surveyed
 	for _, p := range again.Parts() {
-		sv := &surveyed{stream: s, name: p.Name, own: own[p.Name], collector: collector, clock: p.Clock, sure: p.Clock.Zoned}
+		sv := &surveyed{stream: s, name: p.Name, own: own.acts[p.Name], collector: collector, clock: p.Clock, sure: p.Clock.Zoned}
 		if sv.own == nil {
 			sv.own = verdict.NewActivity(p.Name)
 		}
 		if !split.NaiveStamps() {
-			if sv.stamped = stamped[p.Name]; sv.stamped != nil {
+			if sv.stamped = stamped.acts[p.Name]; sv.stamped != nil {
 				sv.sure += sv.stamped.Events
 			}
 		}
 		out = append(out, sv)
 	}
-	if act := stamped[s.Input.Name]; act != nil && split.NaiveStamps() {
+	if act := stamped.acts[s.Input.Name]; act != nil && split.NaiveStamps() {
 		out = append(out, &surveyed{stream: s, name: s.Input.Name, own: act, collector: collector,
 			clock: split.EnvelopeClock(), envelope: true})
 	}
 	return out, true
+}
+
+// activities is the survey's activity of each logical source, by name. A
+// file's events come in runs of one source: the last one counted is kept
+// at hand rather than looked up for every event.
+type activities struct {
+	acts map[string]*verdict.Activity
+	name string
+	last *verdict.Activity
+}
+
+func (a *activities) count(name string, ev *parser.Event) {
+	if a.last == nil || name != a.name {
+		a.last = a.acts[name]
+		if a.last == nil {
+			a.last = verdict.NewActivity(name)
+			a.acts[name] = a.last
+		}
+		a.name = name
+	}
+	a.last.Event(ev)
 }
 
 // historyActivity is Locust's history as a source of sure times: its
