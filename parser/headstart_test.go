@@ -62,4 +62,48 @@ func TestHeadStartsAsSpec(t *testing.T) {
 	}
 	assert.Positive(t, asked["python"], "Python logging's parser asked")
 	assert.Positive(t, asked["pgbouncer"], "PgBouncer's parser asked")
+	assert.Positive(t, asked["runserver"], "runserver's parser asked")
+}
+
+// TestRunserverAskedAsFed holds runserver's parser to the same events
+// whether the demultiplexer asks it of each line first (its answer kept,
+// and the tests it is made of skipped in Continues and Feed) or it is fed
+// the lines alone: on every committed log read as runserver's alone.
+func TestRunserverAskedAsFed(t *testing.T) {
+	paths, err := filepath.Glob("../testdata/captures/*/logs/*.log.gz")
+	require.NoError(t, err)
+	plain, err := filepath.Glob("../testdata/login-storm-psycopg2/logs/*.log")
+	require.NoError(t, err)
+	paths = append(paths, plain...)
+	clock := func(string) *parser.Clock { return &parser.Clock{Loc: time.UTC} }
+	compared, records := 0, 0
+	for _, path := range paths {
+		lines := readLines(t, path)
+		var viaDemux, alone []parser.Event
+		d := parser.NewDemux(path, clock, func(ev parser.Event) { viaDemux = append(viaDemux, ev) })
+		if _, ok := d.Start(lines[:min(len(lines), 200)]); !ok || len(d.Parts()) != 1 || d.Parts()[0].Spec.Format.Name != "runserver" {
+			continue
+		}
+		p := d.Parts()[0].Spec.New(clock(path), func(ev parser.Event) { alone = append(alone, ev) })
+		for i, l := range lines {
+			d.Feed(parser.Line{Num: i + 1, Text: l})
+		}
+		d.Flush()
+		if len(d.Parts()) != 1 {
+			continue // another program's lines came: the streams differ by design
+		}
+		for i, l := range lines {
+			p.Feed(parser.Line{Num: i + 1, Text: l})
+		}
+		p.Flush()
+		require.Equal(t, alone, viaDemux, path)
+		compared++
+		for _, ev := range alone {
+			if ev.Kind == parser.KindRequestLog {
+				records++
+			}
+		}
+	}
+	require.Greater(t, compared, 3, "runserver logs compared")
+	assert.Greater(t, records, 100, "error records among their events")
 }
