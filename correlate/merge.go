@@ -309,13 +309,17 @@ func (r *reorder) fill() error {
 // insert puts e after every held event with a key not after its own (they
 // were read before it).
 func (r *reorder) insert(e seqEvent) {
-	r.buf = append(r.buf, seqEvent{})
-	i := len(r.buf) - 1
+	i := len(r.buf)
 	for i > r.head && e.at.key.Before(r.buf[i-1].at.key) {
-		r.buf[i] = r.buf[i-1]
 		i--
 	}
-	r.buf[i] = e
+	// Most events come in order: appended once, not appended as a zero
+	// event and then written over.
+	r.buf = append(r.buf, e)
+	if i < len(r.buf)-1 {
+		copy(r.buf[i+1:], r.buf[i:len(r.buf)-1])
+		r.buf[i] = e
+	}
 }
 
 func (r *reorder) pop() seqEvent {
