@@ -11,17 +11,24 @@ import (
 	"github.com/logcorr/logcorr/parser"
 )
 
+// committedLogs is every log the repository holds: each capture's and the
+// shipped incident's.
+func committedLogs(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob("../testdata/captures/*/logs/*.log.gz")
+	require.NoError(t, err)
+	plain, err := filepath.Glob("../testdata/login-storm-psycopg2/logs/*.log")
+	require.NoError(t, err)
+	return append(paths, plain...)
+}
+
 // TestHeadStartsAsSpec holds the parsers that tell their own record starts
 // (headStarter: the head they read is kept for the Feed that follows) to
 // their format's Spec.Starts: on every line of every committed capture's
 // logs, asked of every program the demultiplexer found in the file, as it
 // feeds the file, the two answer alike.
 func TestHeadStartsAsSpec(t *testing.T) {
-	paths, err := filepath.Glob("../testdata/captures/*/logs/*.log.gz")
-	require.NoError(t, err)
-	plain, err := filepath.Glob("../testdata/login-storm-psycopg2/logs/*.log")
-	require.NoError(t, err)
-	paths = append(paths, plain...)
+	paths := committedLogs(t)
 	require.Greater(t, len(paths), 50)
 	asked := map[string]int{}
 	for _, path := range paths {
@@ -70,11 +77,7 @@ func TestHeadStartsAsSpec(t *testing.T) {
 // and the tests it is made of skipped in Continues and Feed) or it is fed
 // the lines alone: on every committed log read as runserver's alone.
 func TestRunserverAskedAsFed(t *testing.T) {
-	paths, err := filepath.Glob("../testdata/captures/*/logs/*.log.gz")
-	require.NoError(t, err)
-	plain, err := filepath.Glob("../testdata/login-storm-psycopg2/logs/*.log")
-	require.NoError(t, err)
-	paths = append(paths, plain...)
+	paths := committedLogs(t)
 	clock := func(string) *parser.Clock { return &parser.Clock{Loc: time.UTC} }
 	compared, records := 0, 0
 	for _, path := range paths {
