@@ -185,6 +185,18 @@ func TestParseRequestLog(t *testing.T) {
 	}
 }
 
+// parseRequestLog takes the phrase a reason is before one it ends with:
+// the same status as trying every phrase either way, in a map's random
+// order, only while no phrase ends another after a space.
+func TestReasonPhrasesEndNoOther(t *testing.T) {
+	require.Greater(t, len(reasonStatus), 10)
+	for a := range reasonStatus {
+		for b := range reasonStatus {
+			assert.False(t, strings.HasSuffix(a, " "+b), "%q ends with %q", a, b)
+		}
+	}
+}
+
 func TestParseKV(t *testing.T) {
 	tests := []struct {
 		msg    string

@@ -36,17 +36,17 @@ type Runserver struct {
 	stamp     time.Time
 	stampPrec time.Duration
 	// lastAccess is the last access line (when haveAccess), for records
-	// written after it;
-	// recordsBefore and recordsAfter count the records that look written
-	// before their access line and after it.
+	// written after it; recordsBefore and recordsAfter count the records
+	// that look written before their access line and after it.
 	lastAccess                  accessRef
 	haveAccess                  bool
 	recordsBefore, recordsAfter int
+	last                        time.Time
+	lastNum                     int
+
 	// Access lines' response sizes come from blocks, not an allocation
 	// each.
-	fields  slab.Slab[Field]
-	last    time.Time
-	lastNum int
+	fields slab.Slab[Field]
 
 	unparsed int
 	// Untimed counts records dropped because no line of the stream ever gave
