@@ -1,8 +1,11 @@
 package correlate
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,17 +106,43 @@ func TestNeedleSetCountsEveryBuiltinNeedle(t *testing.T) {
 }
 
 // writeException must write what Exception.String gives, which the
-// chains' reasons said before it wrote them without the string.
+// chains' reasons said before it wrote them without the string: for every
+// exception of the shipped incident's error logs, and the edges none of
+// them has.
 func TestWriteExceptionAsString(t *testing.T) {
-	for _, e := range []parser.Exception{
-		{Class: "psycopg2.OperationalError", Message: "server closed the connection unexpectedly\n\tThis probably means"},
+	excs := []parser.Exception{
 		{Class: "redis.exceptions.ConnectionError"},
 		{Message: "not a Class: message line"},
 		{Class: "ValueError", Message: "\nstarts with a newline"},
 		{},
-	} {
+	}
+	for _, name := range []string{"runserver_8000.err.log", "django_errors.log"} {
+		raw, err := os.ReadFile(filepath.Join("..", "testdata", "login-storm-psycopg2", "logs", name))
+		require.NoError(t, err)
+		lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+		det, ok := parser.Detect(lines[:200])
+		require.True(t, ok, name)
+		p := det.Spec.New(&parser.Clock{Loc: time.UTC}, func(ev parser.Event) {
+			for _, e := range []*parser.Exception{ev.Exc, ev.Root} {
+				if e != nil {
+					excs = append(excs, *e)
+				}
+			}
+		})
+		for i, l := range lines {
+			p.Feed(parser.Line{Num: i + 1, Text: l})
+		}
+		p.Flush()
+	}
+	require.Greater(t, len(excs), 1000, "exceptions from the capture")
+	multiLine := 0
+	for _, e := range excs {
+		if strings.Contains(e.Message, "\n") {
+			multiLine++
+		}
 		var b strings.Builder
 		writeException(&b, &e)
-		assert.Equal(t, e.String(), b.String(), "%+v", e)
+		require.Equal(t, e.String(), b.String(), "%+v", e)
 	}
+	assert.Positive(t, multiLine, "messages of several lines (psycopg2's) among them")
 }
