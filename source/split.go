@@ -38,6 +38,14 @@ type Splitter struct {
 	// zones are zones found for logical sources after they were opened
 	// (clock estimates), by name; those not yet opened take theirs here.
 	zones map[string]*time.Location
+	// routeRecord is route, made a func value once: made per line, as an
+	// argument to the envelope's Unwrap, it cost an allocation a line.
+	routeRecord func(envelope.Record)
+	// pairs are the last record's host and pid as Annotate takes them:
+	// a collector gives the same ones line after line, and the demuxes
+	// only read them, so they share one slice until they change.
+	pairs             []string
+	pairHost, pairPID string
 }
 
 // NewSplitter prepares to read a file named name from a sample of its first
@@ -46,6 +54,7 @@ type Splitter struct {
 // when no format reads any of the sample.
 func NewSplitter(name string, sample []string, opts *Options, modTime time.Time, emit parser.Emit) (*Splitter, error) {
 	s := &Splitter{name: name, opts: opts, ref: modTime, emit: emit, demuxes: map[string]*parser.Demux{}}
+	s.routeRecord = s.route
 	if spec, ok := opts.FormatFor(name); ok {
 		s.forced = &spec
 	}
@@ -172,7 +181,7 @@ func (s *Splitter) Feed(l parser.Line) {
 		s.last.Feed(l)
 		return
 	}
-	if !s.unwrap.Unwrap(l.Num, l.Text, s.route) && strings.TrimSpace(l.Text) != "" {
+	if !s.unwrap.Unwrap(l.Num, l.Text, s.routeRecord) && strings.TrimSpace(l.Text) != "" {
 		s.foreign++
 	}
 }
@@ -180,21 +189,24 @@ func (s *Splitter) Feed(l parser.Line) {
 func (s *Splitter) route(r envelope.Record) {
 	d := s.demux(r.Label)
 	s.last = d
-	var kv []string
-	if r.Host != "" {
-		kv = append(kv, "host", r.Host)
+	if r.Host != s.pairHost || r.PID != s.pairPID || s.pairs == nil {
+		var kv []string
+		if r.Host != "" {
+			kv = append(kv, "host", r.Host)
+		}
+		if r.PID != "" {
+			kv = append(kv, "pid", r.PID)
+		}
+		s.pairs, s.pairHost, s.pairPID = kv, r.Host, r.PID
 	}
-	if r.PID != "" {
-		kv = append(kv, "pid", r.PID)
-	}
-	d.Annotate(r.Num, kv...)
+	d.Annotate(r.Num, s.pairs...)
 	d.Feed(parser.Line{Num: r.Num, Text: r.Text, Stamp: r.Stamp, StampPrecision: r.Precision, StampNaive: r.Naive})
 }
 
 // Flush implements parser.Parser.
 func (s *Splitter) Flush() {
 	if s.unwrap != nil {
-		s.unwrap.Flush(s.route)
+		s.unwrap.Flush(s.routeRecord)
 	}
 	for _, d := range s.order {
 		d.Flush()
