@@ -74,10 +74,15 @@ func (u *criUnwrapper) Unwrap(num int, line string, out func(Record)) bool {
 		if u.held == nil {
 			u.held = map[string]*Record{}
 		}
-		u.held[stream] = &r
+		// A copy: taking r's address made every line's record escape.
+		h := new(Record)
+		*h = r
+		u.held[stream] = h
 		return true
 	}
-	delete(u.held, stream)
+	if len(u.held) > 0 {
+		delete(u.held, stream)
+	}
 	out(r)
 	return true
 }
@@ -155,35 +160,38 @@ var dockerJSONKind = &Kind{
 }
 
 type dockerJSON struct {
-	held    *Record
+	// held is the start of a line the runtime split, while holding: by
+	// value, as a pointer made every line's record escape to the heap.
+	held    Record
+	holding bool
 	members []member // reused from line to line
 }
 
 func (u *dockerJSON) Unwrap(num int, line string, out func(Record)) bool {
 	line = strings.TrimSuffix(line, "\r")
-	logText, stamp, ok := u.flat(line)
+	logText, whole, stamp, ok := u.flat(line)
 	if !ok {
 		if logText, stamp, ok = decodeDockerJSON(line); !ok {
 			return false
 		}
+		whole = strings.HasSuffix(logText, "\n")
+		logText = strings.TrimSuffix(logText, "\n")
 	}
 	t, prec, n, ok := scanISO(stamp)
 	if !ok || n != len(stamp) {
 		return false
 	}
-	text := logText
-	whole := strings.HasSuffix(text, "\n")
-	text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
+	text := strings.TrimSuffix(logText, "\r")
 	r := Record{Num: num, Text: text, Stamp: t, Precision: prec}
-	if u.held != nil {
+	if u.holding {
 		u.held.Text += text
-		r = *u.held
+		r = u.held
 	}
 	if !whole {
-		u.held = &r
+		u.held, u.holding = r, true
 		return true
 	}
-	u.held = nil
+	u.held, u.holding = Record{}, false
 	out(r)
 	return true
 }
@@ -194,28 +202,36 @@ func (u *dockerJSON) Unwrap(num int, line string, out func(Record)) bool {
 // outside ASCII, which encoding/json may fold onto a field as Unicode does
 // (ſ for s), is left to decodeDockerJSON, as is any line flatMembers
 // leaves.
-func (u *dockerJSON) flat(line string) (logText, stamp string, ok bool) {
+//
+// A log that ends in a newline (the line whole) comes without it, and
+// whole set.
+func (u *dockerJSON) flat(line string) (logText string, whole bool, stamp string, ok bool) {
 	var flat bool
 	if u.members, flat = flatMembers(line, u.members); !flat {
-		return "", "", false
+		return "", false, "", false
 	}
 	hasLog := false
 	for _, m := range u.members {
 		for i := 0; i < len(m.key); i++ {
 			if m.key[i] >= utf8.RuneSelf {
-				return "", "", false
+				return "", false, "", false
 			}
 		}
 		switch {
 		case strings.EqualFold(m.key, "log"):
-			logText, hasLog = m.value, true
+			logText, whole, hasLog = m.value, m.newline, true
+			if !whole && strings.HasSuffix(logText, "\n") {
+				// A newline written as itself (\u000a is left to
+				// encoding/json, but a value may hold others).
+				logText, whole = logText[:len(logText)-1], true
+			}
 		case strings.EqualFold(m.key, "time"):
-			stamp = m.value
+			stamp = m.text()
 		}
 	}
 	// Read whole: without a log, the line is no json-file line, which
 	// decodeDockerJSON would say too.
-	return logText, stamp, hasLog
+	return logText, whole, stamp, hasLog
 }
 
 // decodeDockerJSON reads a json-file line through encoding/json.
@@ -232,9 +248,9 @@ func decodeDockerJSON(line string) (logText, stamp string, ok bool) {
 }
 
 func (u *dockerJSON) Flush(out func(Record)) {
-	if u.held != nil {
-		out(*u.held)
-		u.held = nil
+	if u.holding {
+		out(u.held)
+		u.held, u.holding = Record{}, false
 	}
 }
 

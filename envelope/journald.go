@@ -82,7 +82,7 @@ func (u *journalJSON) Unwrap(num int, line string, out func(Record)) bool {
 		// In order, so that a key given twice keeps its last value, as
 		// decoding into a map does.
 		for _, m := range u.members {
-			f.set(m.key, m.value)
+			f.set(m.key, m.text())
 		}
 	} else if !f.decode(line) {
 		return false

@@ -5,8 +5,22 @@ import (
 	"unicode/utf8"
 )
 
-// member is one key and string value of a JSON object, decoded.
-type member struct{ key, value string }
+// member is one key and string value of a JSON object, decoded. A value
+// that ends in an escaped newline, as every line Docker's json-file driver
+// writes does, is the piece of the line before it, with newline set: its
+// reader drops the newline anyway, and the value then needs no copy.
+type member struct {
+	key, value string
+	newline    bool
+}
+
+// text is the value decoded whole.
+func (m member) text() string {
+	if m.newline {
+		return m.value + "\n"
+	}
+	return m.value
+}
 
 // flatMembers reads a line that is one JSON object whose values are all
 // strings, as Docker's json-file driver and journalctl -o json write every
@@ -31,19 +45,22 @@ func flatMembers(line string, dst []member) (members []member, ok bool) {
 		return dst, skipSpace(line, i+1) == len(line)
 	}
 	for {
-		key, next, ok := jsonString(line, i)
+		key, nl, next, ok := jsonString(line, i)
 		if !ok {
 			return dst, false
+		}
+		if nl {
+			key += "\n"
 		}
 		i = skipSpace(line, next)
 		if i == len(line) || line[i] != ':' {
 			return dst, false
 		}
-		value, next, ok := jsonString(line, skipSpace(line, i+1))
+		value, nl, next, ok := jsonString(line, skipSpace(line, i+1))
 		if !ok {
 			return dst, false
 		}
-		dst = append(dst, member{key, value})
+		dst = append(dst, member{key, value, nl})
 		i = skipSpace(line, next)
 		if i == len(line) {
 			return dst, false
@@ -68,37 +85,71 @@ func skipSpace(s string, i int) int {
 	return i
 }
 
+// plainJSON marks the bytes a JSON string holds as they are: not a quote,
+// a backslash or a control character.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// plainRun is where the run of plain bytes (plainJSON) from i ends: eight
+// bytes at a time while none of them is a quote, a backslash or a control
+// character, then one at a time. A log's line in a json-file is a hundred
+// bytes or more of them.
+func plainRun(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		quote, backslash := x^('"'*ones), x^('\\'*ones)
+		// A byte below 0x20, or one that is zero once a quote's or a
+		// backslash's bits are taken off (the classic has-less-than).
+		if ((x-0x20*ones)&^x|(quote-ones)&^quote|(backslash-ones)&^backslash)&highs != 0 {
+			break
+		}
+	}
+	for i < len(s) && plainJSON[s[i]] {
+		i++
+	}
+	return i
+}
+
 // jsonString decodes the JSON string that starts at s[i], and says where
-// it ends; without an escape it is a piece of s.
-func jsonString(s string, i int) (value string, end int, ok bool) {
+// it ends. Without an escape it is a piece of s; ending in an escaped
+// newline and without another, it is the piece before it, with newline
+// set (member).
+func jsonString(s string, i int) (value string, newline bool, end int, ok bool) {
 	if i >= len(s) || s[i] != '"' {
-		return "", i, false
+		return "", false, i, false
 	}
 	start := i + 1
-	j := start
-	for j < len(s) && s[j] != '"' && s[j] != '\\' && s[j] >= 0x20 {
-		j++
-	}
+	j := plainRun(s, start)
 	if j < len(s) && s[j] == '"' {
-		return s[start:j], j + 1, true
+		return s[start:j], false, j + 1, true
+	}
+	if j+2 < len(s) && s[j] == '\\' && s[j+1] == 'n' && s[j+2] == '"' {
+		return s[start:j], true, j + 3, true
 	}
 	var b strings.Builder
 	b.Grow(j - start + 16)
 	b.WriteString(s[start:j])
 	for j < len(s) {
-		c := s[j]
-		switch {
+		switch c := s[j]; {
 		case c == '"':
-			return b.String(), j + 1, true
+			return b.String(), false, j + 1, true
 		case c < 0x20:
-			return "", j, false
+			return "", false, j, false
 		case c != '\\':
-			b.WriteByte(c)
-			j++
+			// A run of plain bytes at once.
+			run := plainRun(s, j+1)
+			b.WriteString(s[j:run])
+			j = run
 			continue
 		}
 		if j+1 >= len(s) {
-			return "", j, false
+			return "", false, j, false
 		}
 		switch s[j+1] {
 		case '"', '\\', '/':
@@ -116,9 +167,9 @@ func jsonString(s string, i int) (value string, end int, ok bool) {
 		default:
 			// \u (surrogates, invalid ones replaced) and anything
 			// else: encoding/json's to read.
-			return "", j, false
+			return "", false, j, false
 		}
 		j += 2
 	}
-	return "", j, false
+	return "", false, j, false
 }
