@@ -3,6 +3,8 @@ package parser
 import (
 	"strings"
 	"time"
+
+	"github.com/logcorr/logcorr/internal/slab"
 )
 
 // Postgres parses a PostgreSQL server log whose log_line_prefix starts with
@@ -14,7 +16,11 @@ type Postgres struct {
 	clock  *Clock
 	emit   Emit
 	prefix *PGPrefix // the log_line_prefix, when the user gave it
-	cur    *Event
+	// cur is the record open, while open: by value, as a pointer moved
+	// every line's event to the heap.
+	cur    Event
+	open   bool
+	fields slab.Slab[Field]
 	m      pyMatch
 
 	unparsed int
@@ -160,14 +166,14 @@ func syslogSequence(line string) (rest string, part int, ok bool) {
 func (p *Postgres) Feed(l Line) {
 	num, line := l.Num, Clean(l.Text)
 	if rest, part, ok := syslogSequence(line); ok {
-		if part > 1 && p.cur != nil {
+		if part > 1 && p.open {
 			p.cur.Message += "\n" + rest
 			p.cur.EndLine = num
 			return
 		}
 		line = rest
 	}
-	if len(line) > 0 && line[0] == '\t' && p.cur != nil {
+	if len(line) > 0 && line[0] == '\t' && p.open {
 		p.cur.Message += "\n" + line[1:]
 		p.cur.EndLine = num
 		return
@@ -179,7 +185,7 @@ func (p *Postgres) Feed(l Line) {
 		}
 		return
 	}
-	if followUp && p.cur != nil && p.cur.Field("pid") == pid {
+	if followUp && p.open && p.cur.Field("pid") == pid {
 		p.cur.Message += "\n" + sev + ":  " + line[at:]
 		p.cur.EndLine = num
 		return
@@ -188,16 +194,17 @@ func (p *Postgres) Feed(l Line) {
 	ev := Event{Source: p.clock.Source, Line: num, EndLine: num, Time: t, Precision: prec,
 		Kind: KindPostgres, Level: sev, Text: line, Message: line[at:]}
 	if pid != "" {
+		ev.Fields = p.fields.Make(1)
 		ev.setField("pid", pid)
 	}
-	p.cur = &ev
+	p.cur, p.open = ev, true
 }
 
 func (p *Postgres) flushCur() {
-	if p.cur != nil {
-		tagTiming(p.cur)
-		p.emit(*p.cur)
-		p.cur = nil
+	if p.open {
+		tagTiming(&p.cur)
+		p.emit(p.cur)
+		p.open = false
 	}
 }
 
@@ -208,9 +215,9 @@ func (p *Postgres) Flush() { p.flushCur() }
 // tab-indented lines (DETAIL and the like have a prefix of their own).
 func (p *Postgres) Continues(line string) bool {
 	if _, part, ok := syslogSequence(line); ok {
-		return part > 1 && p.cur != nil
+		return part > 1 && p.open
 	}
-	return p.cur != nil && line != "" && line[0] == '\t'
+	return p.open && line != "" && line[0] == '\t'
 }
 
 // Unparsed implements Parser.
@@ -218,7 +225,7 @@ func (p *Postgres) Unparsed() int { return p.unparsed }
 
 // Open implements Parser.
 func (p *Postgres) Open() (time.Time, bool) {
-	if p.cur == nil {
+	if !p.open {
 		return time.Time{}, false
 	}
 	return p.cur.Time, true
