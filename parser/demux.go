@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -27,17 +28,20 @@ type Demux struct {
 	// feeding is the line being fed, so that an event it completes at
 	// once can tell the other parts its time.
 	feeding int
-	// meta are what collectors said of lines of records still open, by
-	// line number, to be put on their events.
-	meta map[int][]string
-	// metaLines are meta's lines in the order they came, from metaHead,
-	// while they rise (metaMixed: they did not, and pruning scans meta):
-	// lines that start no event (a traceback's, with a collector's pid)
-	// are left in meta until pruned, and a scan of thousands of them for
-	// every line came to a fifth of a journal's reading.
-	metaLines []int
-	metaHead  int
-	metaMixed bool
+	// What collectors said of lines (host, pid) of records still open,
+	// to be put on their events: while the lines rise, as a file's do,
+	// in metaQueue from metaHead, in order, an entry taken by its event
+	// left with no pairs (metaHeld count those not taken); once a line
+	// came that did not rise (metaMixed), in metaByLine. Lines that
+	// start no event (a traceback's, with a collector's pid) are held
+	// until pruned. A map written and read for every line came to a
+	// tenth of a journal's reading; a scan of thousands of held lines
+	// for every line, before, to a fifth.
+	metaQueue  []lineMeta
+	metaHead   int
+	metaHeld   int
+	metaByLine map[int][]string
+	metaMixed  bool
 	// OnPart, when set, is told of each logical source as it is found.
 	OnPart func(*Part)
 }
@@ -168,11 +172,10 @@ func SplitLabel(name string) (file, label string) {
 }
 
 func (d *Demux) emitFrom(p *Part, ev Event) {
-	if m, ok := d.meta[ev.Line]; ok {
+	if m := d.takeMeta(ev.Line); m != nil {
 		for i := 0; i+1 < len(m); i += 2 {
 			ev.setField(m[i], m[i+1])
 		}
-		delete(d.meta, ev.Line)
 	}
 	if len(d.parts) > 1 && ev.Line == d.feeding && ev.TimeFrom == 0 && !ev.Stamped {
 		d.tick(p, ev.Time, ev.Line)
@@ -193,57 +196,118 @@ func (d *Demux) tick(from *Part, t time.Time, line int) {
 	}
 }
 
+// lineMeta is what a collector said of one line; kv is nil once taken.
+type lineMeta struct {
+	line int
+	kv   []string
+}
+
 // Annotate puts key/value pairs a collector gave for a line (host, pid)
 // on the event that line starts.
 func (d *Demux) Annotate(line int, kv ...string) {
 	if len(kv) == 0 {
 		return
 	}
-	if d.meta == nil {
-		d.meta = map[int][]string{}
-	}
-	if len(d.meta) > maxPending {
+	if d.heldMeta() > maxPending {
 		d.pruneMeta(line - maxPending)
 	}
-	if n := len(d.metaLines); n > d.metaHead && line < d.metaLines[n-1] {
-		d.metaMixed, d.metaLines, d.metaHead = true, nil, 0
-	}
-	d.meta[line] = kv
 	if d.metaMixed {
+		d.metaByLine[line] = kv
 		return
 	}
-	d.metaLines = append(d.metaLines, line)
-	if len(d.metaLines)-d.metaHead > 2*maxPending {
-		// Most lines' pairs went onto their events: only the lines
-		// still in meta are kept in order.
-		kept := d.metaLines[:0]
-		for _, k := range d.metaLines[d.metaHead:] {
-			if _, ok := d.meta[k]; ok {
-				kept = append(kept, k)
+	if n := len(d.metaQueue); n > d.metaHead && line <= d.metaQueue[n-1].line {
+		// Not rising: by line from now on, what is held kept.
+		d.metaMixed, d.metaByLine = true, map[int][]string{}
+		for _, m := range d.metaQueue[d.metaHead:] {
+			if m.kv != nil {
+				d.metaByLine[m.line] = m.kv
 			}
 		}
-		d.metaLines, d.metaHead = kept, 0
+		d.metaQueue, d.metaHead, d.metaHeld = nil, 0, 0
+		d.metaByLine[line] = kv
+		return
 	}
+	d.metaQueue = append(d.metaQueue, lineMeta{line, kv})
+	d.metaHeld++
+	if len(d.metaQueue)-d.metaHead > 2*maxPending {
+		// Most lines' pairs went onto their events: only the lines
+		// still held are kept, in order.
+		kept := d.metaQueue[:0]
+		for _, m := range d.metaQueue[d.metaHead:] {
+			if m.kv != nil {
+				kept = append(kept, m)
+			}
+		}
+		clear(d.metaQueue[len(kept):])
+		d.metaQueue, d.metaHead = kept, 0
+	}
+}
+
+// heldMeta counts the lines whose pairs are held.
+func (d *Demux) heldMeta() int {
+	if d.metaMixed {
+		return len(d.metaByLine)
+	}
+	return d.metaHeld
+}
+
+// takeMeta hands over, and forgets, the pairs held for a line: nil if
+// none are. An event is most often handed on as the next line or two
+// come, so the last lines held are looked at first.
+func (d *Demux) takeMeta(line int) []string {
+	if d.metaMixed {
+		kv, ok := d.metaByLine[line]
+		if ok {
+			delete(d.metaByLine, line)
+		}
+		return kv
+	}
+	if d.metaHeld == 0 {
+		return nil
+	}
+	q := d.metaQueue[d.metaHead:]
+	k := -1
+	for i := len(q) - 1; i >= 0 && i >= len(q)-2; i-- {
+		if q[i].line == line {
+			k = i
+		}
+	}
+	if k < 0 {
+		k = sort.Search(len(q), func(i int) bool { return q[i].line >= line })
+		if k == len(q) || q[k].line != line {
+			return nil
+		}
+	}
+	kv := q[k].kv
+	if kv != nil {
+		q[k].kv = nil
+		d.metaHeld--
+	}
+	return kv
 }
 
 // pruneMeta forgets what collectors said of the lines before below: their
 // records were handed on long since.
 func (d *Demux) pruneMeta(below int) {
 	if d.metaMixed {
-		for k := range d.meta {
+		for k := range d.metaByLine {
 			if k < below {
-				delete(d.meta, k)
+				delete(d.metaByLine, k)
 			}
 		}
 		return
 	}
-	for d.metaHead < len(d.metaLines) && d.metaLines[d.metaHead] < below {
-		delete(d.meta, d.metaLines[d.metaHead])
+	for d.metaHead < len(d.metaQueue) && d.metaQueue[d.metaHead].line < below {
+		if d.metaQueue[d.metaHead].kv != nil {
+			d.metaHeld--
+		}
+		d.metaQueue[d.metaHead] = lineMeta{}
 		d.metaHead++
 	}
-	if d.metaHead > len(d.metaLines)/2 {
-		d.metaLines = append(d.metaLines[:0], d.metaLines[d.metaHead:]...)
-		d.metaHead = 0
+	if d.metaHead > len(d.metaQueue)/2 {
+		n := copy(d.metaQueue, d.metaQueue[d.metaHead:])
+		clear(d.metaQueue[n:])
+		d.metaQueue, d.metaHead = d.metaQueue[:n], 0
 	}
 }
 
@@ -289,7 +353,7 @@ func (d *Demux) Feed(l Line) {
 		d.feed(d.parts[0], l)
 	case strings.TrimSpace(text) == "":
 	default:
-		delete(d.meta, l.Num)
+		d.takeMeta(l.Num)
 		d.unparsed++
 	}
 }
