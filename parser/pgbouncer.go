@@ -147,11 +147,18 @@ func parseSyslogHead(line string) (st stamp, pid, level string, msgAt int, ok bo
 	at := n + 1 + sp + 1 + colon + 2
 	level = "LOG"
 	for _, l := range pgbLevels {
-		if strings.HasPrefix(line[at:], l+" ") {
+		if wordPrefix(line[at:], l) {
 			return st, pid, l, at + len(l) + 1, true
 		}
 	}
 	return st, pid, level, at, true
+}
+
+// wordPrefix reports whether s starts with word and a space. It is asked
+// of every line of a stream PgBouncer shares with other programs, for each
+// level: building word+" " cost an allocation each time.
+func wordPrefix(s, word string) bool {
+	return len(s) > len(word) && s[len(word)] == ' ' && s[:len(word)] == word
 }
 
 // untimedPgBouncer reads a PgBouncer line whose time and pid a collector
@@ -162,7 +169,7 @@ func parseSyslogHead(line string) (st stamp, pid, level string, msgAt int, ok bo
 func untimedPgBouncer(line string) (level string, msgAt int, strong, known bool) {
 	level, at := "LOG", 0
 	for _, l := range pgbLevels {
-		if strings.HasPrefix(line, l+" ") {
+		if wordPrefix(line, l) {
 			level, at = l, len(l)+1
 			break
 		}
