@@ -33,8 +33,13 @@ var syslogKind = lineKind("syslog", true,
 // cutFacility drops the "daemon.debug: " some syslog daemons (busybox's)
 // put before the time.
 func cutFacility(line string) string {
-	colon := strings.Index(line, ": ")
-	dot := strings.IndexByte(line, '.')
+	// Only a colon within the first 20 bytes can end a facility: the
+	// rest of the line is not searched.
+	colon := strings.Index(line[:min(len(line), 22)], ": ")
+	if colon < 0 {
+		return line
+	}
+	dot := strings.IndexByte(line[:colon], '.')
 	if colon < 3 || colon > 20 || dot <= 0 || dot > colon {
 		return line
 	}
@@ -46,20 +51,51 @@ func cutFacility(line string) string {
 	return line[colon+2:]
 }
 
-var months = map[string]int{"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12}
+
+// monthOf is the number of a month's English abbreviation, 0 for none.
+func monthOf(s string) int {
+	switch s {
+	case "Jan":
+		return 1
+	case "Feb":
+		return 2
+	case "Mar":
+		return 3
+	case "Apr":
+		return 4
+	case "May":
+		return 5
+	case "Jun":
+		return 6
+	case "Jul":
+		return 7
+	case "Aug":
+		return 8
+	case "Sep":
+		return 9
+	case "Oct":
+		return 10
+	case "Nov":
+		return 11
+	case "Dec":
+		return 12
+	}
+	return 0
+}
 
 // scanBSD reads "Nov 26 16:20:54" or "Nov  6 16:20:54.123456".
 func scanBSD(s string) (mo, d, h, mi, sec, nsec int, prec time.Duration, n int, ok bool) {
 	if len(s) < 15 || s[3] != ' ' || s[9] != ':' || s[12] != ':' {
 		return
 	}
-	mo = months[s[:3]]
-	dd := s[4:6]
-	if dd[0] == ' ' {
-		dd = "0" + dd[1:]
-	}
+	mo = monthOf(s[:3])
 	var ok1, ok2, ok3, ok4 bool
-	d, ok1 = num(dd, 0, 2)
+	if s[4] == ' ' {
+		// "Nov  6": the day's one digit.
+		d, ok1 = num(s, 5, 1)
+	} else {
+		d, ok1 = num(s, 4, 2)
+	}
 	h, ok2 = num(s, 7, 2)
 	mi, ok3 = num(s, 10, 2)
 	sec, ok4 = num(s, 13, 2)
@@ -175,7 +211,8 @@ var rfc5424Kind = lineKind("syslog RFC 5424", false,
 		if gt < 2 || gt > 4 || !allDigits(s[1:gt]) || !strings.HasPrefix(s[gt+1:], "1 ") {
 			return Record{}, false
 		}
-		f := strings.SplitN(s[gt+3:], " ", 6)
+		var fields [6]string
+		f := fields[:splitSpaces(s[gt+3:], &fields)]
 		if len(f) < 5 {
 			return Record{}, false
 		}
@@ -193,6 +230,21 @@ var rfc5424Kind = lineKind("syslog RFC 5424", false,
 		r.Text = strings.TrimPrefix(r.Text, "\ufeff")
 		return r, true
 	})
+
+// splitSpaces is strings.SplitN(s, " ", 6) into f, without allocating
+// the slice for every line: it returns how many fields it set.
+func splitSpaces(s string, f *[6]string) int {
+	n := 0
+	for ; n < len(f)-1; n++ {
+		i := strings.IndexByte(s, ' ')
+		if i < 0 {
+			break
+		}
+		f[n], s = s[:i], s[i+1:]
+	}
+	f[n] = s
+	return n + 1
+}
 
 func dash(s string) string {
 	if s == "-" {
