@@ -41,6 +41,7 @@ type Clock struct {
 	RefNear bool
 	// Yearless counts the timestamps whose year Ref supplied.
 	Yearless int
+	years    yearCache
 
 	// Naive and Zoned count the timestamps read without and with a zone of
 	// their own, so a caller can tell whether the source's zone matters.
@@ -75,29 +76,7 @@ func (c *Clock) Date(year, month, day, hour, minute, sec, nsec int) time.Time {
 
 func (c *Clock) instant(st stamp, line int) time.Time {
 	if st.year == 0 {
-		ref := c.Ref
-		if ref.IsZero() {
-			ref = time.Now()
-		}
-		ref = ref.In(c.Loc)
-		st.year = ref.Year()
-		switch {
-		case c.RefNear:
-			// Ref is a neighbouring log's time: the year that puts this
-			// one nearest to it (a log that spans New Year included).
-			best := time.Duration(1<<63 - 1)
-			for y := ref.Year() - 1; y <= ref.Year()+1; y++ {
-				d := time.Date(y, time.Month(st.month), st.day, st.hour, st.minute, st.second, 0, c.Loc).Sub(ref)
-				if d < 0 {
-					d = -d
-				}
-				if d < best {
-					best, st.year = d, y
-				}
-			}
-		case st.month > int(ref.Month()):
-			st.year--
-		}
+		st.year = c.yearOf(st)
 		c.Yearless++
 	}
 	loc := c.Loc
@@ -115,6 +94,75 @@ func (c *Clock) instant(st stamp, line int) time.Time {
 		}
 	}
 	return time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, st.nsec, loc)
+}
+
+// yearOf is the year Ref supplies a stamp written without one. A file of
+// such stamps (syslog's, journald's short output) asks it on every line:
+// Ref's year and month are worked out once, and the year nearest to Ref
+// once for each day, when every second of the day has the same.
+func (c *Clock) yearOf(st stamp) int {
+	y := &c.years
+	if !y.known || y.ref != c.Ref || y.loc != c.Loc {
+		ref := c.Ref
+		if ref.IsZero() {
+			ref = time.Now()
+		}
+		ref = ref.In(c.Loc)
+		*y = yearCache{known: true, ref: c.Ref, loc: c.Loc, at: ref, year: ref.Year(), month: int(ref.Month())}
+	}
+	if !c.RefNear {
+		if st.month > y.month {
+			return y.year - 1
+		}
+		return y.year
+	}
+	if st.hour > 23 || st.minute > 59 || st.second > 59 {
+		return c.nearestYear(st)
+	}
+	if !y.dayKnown || y.dayMonth != st.month || y.day != st.day {
+		first, last := st, st
+		first.hour, first.minute, first.second = 0, 0, 0
+		last.hour, last.minute, last.second = 23, 59, 59
+		a := c.nearestYear(first)
+		if a != c.nearestYear(last) {
+			// Ref is half a year from this day: its seconds differ.
+			y.dayKnown = false
+			return c.nearestYear(st)
+		}
+		y.dayKnown, y.dayMonth, y.day, y.dayYear = true, st.month, st.day, a
+	}
+	return y.dayYear
+}
+
+// nearestYear: Ref is a neighbouring log's time, and the year is the one
+// that puts the stamp nearest to it (a log that spans New Year included).
+func (c *Clock) nearestYear(st stamp) int {
+	ref, year := c.years.at, c.years.year
+	best := time.Duration(1<<63 - 1)
+	for y := c.years.year - 1; y <= c.years.year+1; y++ {
+		d := time.Date(y, time.Month(st.month), st.day, st.hour, st.minute, st.second, 0, c.Loc).Sub(ref)
+		if d < 0 {
+			d = -d
+		}
+		if d < best {
+			best, year = d, y
+		}
+	}
+	return year
+}
+
+// yearCache is what yearOf keeps: Ref as it was read (ref, loc), its year
+// and month, and the year of the last day asked.
+type yearCache struct {
+	known       bool
+	ref         time.Time
+	loc         *time.Location
+	at          time.Time
+	year, month int
+	dayKnown    bool
+	dayMonth    int
+	day         int
+	dayYear     int
 }
 
 func (c *Clock) fixedZone(name string, off int) *time.Location {

@@ -93,3 +93,53 @@ func TestZoneFromCollector(t *testing.T) {
 		})
 	}
 }
+
+// yearOf keeps a year per day; it must give, for every second, the year
+// the nearest to Ref is, as it did worked out for each stamp: on the days
+// half a year from Ref too, where the year changes within the day, and in
+// a zone whose clocks change.
+func TestYearOfAsEachStamp(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	nearest := func(ref time.Time, loc *time.Location, st stamp) int {
+		ref = ref.In(loc)
+		best, year := time.Duration(1<<63-1), 0
+		for y := ref.Year() - 1; y <= ref.Year()+1; y++ {
+			d := time.Date(y, time.Month(st.month), st.day, st.hour, st.minute, st.second, 0, loc).Sub(ref)
+			if d < 0 {
+				d = -d
+			}
+			if d < best {
+				best, year = d, y
+			}
+		}
+		return year
+	}
+	for _, loc := range []*time.Location{time.UTC, ny} {
+		ref := time.Date(2026, 6, 15, 12, 34, 56, 0, loc)
+		c := NewClock("x", loc, nil)
+		c.Ref, c.RefNear = ref, true
+		switched := 0
+		for day := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC); day.Year() < 2027; day = day.AddDate(0, 0, 1) {
+			prev := 0
+			for sec := 0; sec < 86400; sec += 397 {
+				st := stamp{month: int(day.Month()), day: day.Day(), hour: sec / 3600, minute: sec / 60 % 60, second: sec % 60}
+				want := nearest(ref, loc, st)
+				require.Equal(t, want, c.yearOf(st), "%s %v", loc, st)
+				if prev != 0 && want != prev {
+					switched++
+				}
+				prev = want
+			}
+		}
+		assert.Positive(t, switched, "%s: a day whose year changes within it was asked", loc)
+	}
+	// Without RefNear, a month after Ref's is the year before.
+	c := NewClock("x", time.UTC, nil)
+	c.Ref = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	assert.Equal(t, 2026, c.yearOf(stamp{month: 3, day: 31}))
+	assert.Equal(t, 2025, c.yearOf(stamp{month: 4, day: 1}))
+	// A Ref set anew is read anew.
+	c.Ref = time.Date(2027, 5, 2, 0, 0, 0, 0, time.UTC)
+	assert.Equal(t, 2027, c.yearOf(stamp{month: 4, day: 1}))
+}
