@@ -42,6 +42,12 @@ type Demux struct {
 	metaHeld   int
 	metaByLine map[int][]string
 	metaMixed  bool
+	// startsNone are lines lately found to start no format's record
+	// (detect, asked of a line none of the stream's programs starts, tries
+	// every format): a traceback's own lines, its "Traceback (most recent
+	// call last):" and its exception, come again and again in a stream of
+	// several programs.
+	startsNone map[string]bool
 	// OnPart, when set, is told of each logical source as it is found.
 	OnPart func(*Part)
 }
@@ -328,11 +334,12 @@ func (d *Demux) Feed(l Line) {
 			return
 		}
 	}
-	if mayStart(text) && (len(d.parts) != 1 || mayStartOther(text, d.parts[0].Spec.Format)) {
+	if mayStart(text) && (len(d.parts) != 1 || mayStartOther(text, d.parts[0].Spec.Format)) && !d.startsNone[text] {
 		if det, ok := detect(d.base, []string{text}, false); ok {
 			d.start(d.add(det.Spec), l)
 			return
 		}
+		d.noStart(text)
 	}
 	if d.continued(l, text) {
 		return
@@ -423,6 +430,23 @@ func (d *Demux) start(p *Part, l Line) {
 
 // mayStart rules out cheaply the lines no format starts a record with:
 // indented and tab-continued lines, blank ones.
+// startsNoneKept bounds startsNone: it is emptied when full, so that
+// lines each of their own (an exception's message with an id) cost a
+// lookup, not memory.
+const startsNoneKept = 256
+
+// noStart remembers a line that starts no format's record; the line is
+// copied, as the map outlives the block of the file it lies in.
+func (d *Demux) noStart(text string) {
+	if len(d.startsNone) >= startsNoneKept {
+		clear(d.startsNone)
+	}
+	if d.startsNone == nil {
+		d.startsNone = map[string]bool{}
+	}
+	d.startsNone[strings.Clone(text)] = true
+}
+
 func mayStart(text string) bool {
 	return text != "" && text[0] != ' ' && text[0] != '\t' && strings.TrimSpace(text) != ""
 }

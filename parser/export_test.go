@@ -8,3 +8,10 @@ func IsHeadStarter(p Parser) bool {
 	_, ok := p.(headStarter)
 	return ok
 }
+
+// ForgetNoStarts empties the demultiplexer's memory of lines that start
+// no record, as if it had never asked.
+func ForgetNoStarts(d *Demux) { clear(d.startsNone) }
+
+// NoStartsKept counts the lines the demultiplexer remembers start no record.
+func NoStartsKept(d *Demux) int { return len(d.startsNone) }

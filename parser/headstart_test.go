@@ -110,3 +110,47 @@ func TestRunserverAskedAsFed(t *testing.T) {
 	require.Greater(t, compared, 3, "runserver logs compared")
 	assert.Greater(t, records, 100, "error records among their events")
 }
+
+// TestNoStartsRemembered: a line found to start no format's record is
+// remembered, not asked again; a stream of several programs must give the
+// same events as when each is asked anew. The shipped incident's logs are
+// read as one stream, their lines dealt out in turn (as a file several
+// programs write to, or journald's output, holds them).
+func TestNoStartsRemembered(t *testing.T) {
+	var files [][]string
+	for _, name := range []string{"runserver_8000.err.log", "django_errors.log", "pgbouncer.log", "auth_debug.log"} {
+		files = append(files, readLines(t, filepath.Join("..", "testdata", "login-storm-psycopg2", "logs", name)))
+	}
+	var stream []string
+	for i := 0; ; i++ {
+		more := false
+		for _, f := range files {
+			if i < len(f) {
+				stream, more = append(stream, f[i]), true
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	read := func(forget bool) []parser.Event {
+		var evs []parser.Event
+		d := parser.NewDemux("one.log", func(string) *parser.Clock { return &parser.Clock{Loc: time.UTC} }, func(ev parser.Event) { evs = append(evs, ev) })
+		_, ok := d.Start(stream[:200])
+		require.True(t, ok)
+		for i, l := range stream {
+			if forget {
+				parser.ForgetNoStarts(d)
+			}
+			d.Feed(parser.Line{Num: i + 1, Text: l})
+		}
+		d.Flush()
+		if !forget {
+			assert.Positive(t, parser.NoStartsKept(d), "lines were remembered")
+		}
+		return evs
+	}
+	remembered := read(false)
+	require.Greater(t, len(remembered), 1000)
+	assert.Equal(t, read(true), remembered)
+}
