@@ -51,7 +51,6 @@ func cutFacility(line string) string {
 	return line[colon+2:]
 }
 
-
 // monthOf is the number of a month's English abbreviation, 0 for none.
 func monthOf(s string) int {
 	switch s {
