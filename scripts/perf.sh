@@ -10,6 +10,8 @@
 #   BEFORE=5f6f5b5 scripts/perf.sh   # with that revision's build beside,
 #                                    # and the two run in turn (AB_RUNS times)
 #   RUNS=1 SIZES="10MB 100MB" scripts/perf.sh --print   # print, do not write the doc
+#   BEFORE=eabdc5b SHAPES_ONLY=1 scripts/perf.sh   # only the table of the
+#                                    # 100 MB corpus as collectors keep it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,6 +69,79 @@ measure() {
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mbs() { awk -v b="$1" -v s="$2" 'BEGIN{ if (s > 0) printf "%.0f", b/1e6/s; else print "-" }'; }
 mb() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
+
+# The 100 MB corpus as collectors keep it (testdata/shapes: Docker,
+# journald, syslog, Heroku, one file of several programs), written once;
+# with BEFORE, each shape is run by the two builds in turn, AB_RUNS times
+# (default 3), medians set side by side.
+shapes=""
+if [ -n "${SHAPES_ONLY:-}" ] || [ -n "${BEFORE:-}" ]; then
+  src=$(corpus 100MB)
+  out="$root/logcorr-shapes-${copies[100MB]}"
+  if [ ! -e "$out.done" ]; then
+    go run ./testdata/shapes/make -logs "$src" -out "$out" >/dev/null
+    touch "$out.done"
+  fi
+  shape_runs=${AB_RUNS:-3}
+  shapes="| shape (100 MB corpus) | bytes | s | MB/s | CPU s | peak RSS MB |"
+  [ -n "${BEFORE:-}" ] && shapes+=" $BEFORE s | $BEFORE CPU s |"
+  shapes+="
+|---|---|---|---|---|---|"
+  [ -n "${BEFORE:-}" ] && shapes+="---|---|"
+  for dir in "$out"/*/; do
+    dir=${dir%/}
+    files=("$dir"/*)
+    cat "${files[@]}" >/dev/null
+    bytes=$(cat "${files[@]}" | wc -c)
+    : >"$bin/sh.now"
+    : >"$bin/sh.before"
+    for _ in $(seq "$shape_runs"); do
+      for which in now before; do
+        exe="$bin/logcorr"
+        if [ "$which" = before ]; then
+          [ -n "${BEFORE:-}" ] || continue
+          exe="$bin/logcorr-before"
+        fi
+        /usr/bin/time -a -o "$bin/sh.$which" -f "%e %M %U %S" "$exe" analyze --format json "$dir" >/dev/null 2>&1
+      done
+    done
+    w=$(awk '{print $1}' "$bin/sh.now" | median)
+    c=$(awk '{print $3 + $4}' "$bin/sh.now" | median)
+    rss=$(awk '$2 > m { m = $2 } END { print m }' "$bin/sh.now")
+    shapes+="
+| $(basename "$dir") | $((bytes / 1000000)) MB | $w | $(mbs "$bytes" "$w") | $c | $(mb "$rss") |"
+    if [ -n "${BEFORE:-}" ]; then
+      shapes+=" $(awk '{print $1}' "$bin/sh.before" | median) | $(awk '{print $3 + $4}' "$bin/sh.before" | median) |"
+    fi
+    echo "shape $(basename "$dir"): ${w}s" >&2
+  done
+fi
+doc=docs/performance.md
+# write MARK...: each table between its "perf:MARK" markers in the doc
+# (PERF_<MARK> in the environment).
+write() {
+  for m in "$@"; do
+    grep -q "<!-- perf:$m -->" "$doc" || { echo "$doc: no perf:$m markers" >&2; exit 1; }
+  done
+  awk -v marks=" $* " '
+    match($0, /<!-- perf:[a-z]+ -->/) {
+      m = substr($0, RSTART + 10, RLENGTH - 14)
+      if (index(marks, " " m " ")) { print; print ENVIRON["PERF_" toupper(m)]; skip = 1; next }
+    }
+    /<!-- \/perf:/ { skip = 0 }
+    !skip { print }
+  ' "$doc" >"$doc.new"
+  mv "$doc.new" "$doc"
+  echo "wrote $doc" >&2
+}
+if [ -n "${SHAPES_ONLY:-}" ]; then
+  if $print_only; then
+    printf '%s\n' "$shapes"
+  else
+    PERF_SHAPES=$shapes write shapes
+  fi
+  exit 0
+fi
 
 scaling="| corpus | bytes | lines | json: s | json: MB/s | json: peak RSS MB | json: CPU s | text: s | text: MB/s | text: peak RSS MB |
 |---|---|---|---|---|---|---|---|---|---|"
@@ -144,22 +219,11 @@ row "wc -l" "count lines" wc -l "${files[@]}"
 
 machine="$(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(go version | awk '{print $3}'), $(date -u +%Y-%m-%d)"
 if $print_only; then
-  printf '%s\n\n%s\n\n%s\n\n%s\n' "$machine" "$peers" "$ab" "$scaling"
+  printf '%s\n\n%s\n\n%s\n\n%s\n\n%s\n' "$machine" "$peers" "$ab" "$scaling" "$shapes"
   exit 0
 fi
-doc=docs/performance.md
 marks="machine peers scaling"
 [ -n "$ab" ] && marks+=" ab"
-for m in $marks; do
-  grep -q "<!-- perf:$m -->" "$doc" || { echo "$doc: no perf:$m markers" >&2; exit 1; }
-done
-PERF_MACHINE=$machine PERF_PEERS=$peers PERF_SCALING=$scaling PERF_AB=$ab awk '
-  /<!-- perf:machine -->/ { print; print ENVIRON["PERF_MACHINE"]; skip = 1; next }
-  /<!-- perf:ab -->/ && ENVIRON["PERF_AB"] != "" { print; print ENVIRON["PERF_AB"]; skip = 1; next }
-  /<!-- perf:peers -->/   { print; print ENVIRON["PERF_PEERS"]; skip = 1; next }
-  /<!-- perf:scaling -->/ { print; print ENVIRON["PERF_SCALING"]; skip = 1; next }
-  /<!-- \/perf:/ { skip = 0 }
-  !skip { print }
-' "$doc" >"$doc.new"
-mv "$doc.new" "$doc"
-echo "wrote $doc" >&2
+[ -n "$shapes" ] && marks+=" shapes"
+# shellcheck disable=SC2086
+PERF_MACHINE=$machine PERF_PEERS=$peers PERF_SCALING=$scaling PERF_AB=$ab PERF_SHAPES=$shapes write $marks
