@@ -221,8 +221,8 @@ func (u *dockerJSON) flat(line string) (logText string, whole bool, stamp string
 		case strings.EqualFold(m.key, "log"):
 			logText, whole, hasLog = m.value, m.newline, true
 			if !whole && strings.HasSuffix(logText, "\n") {
-				// A newline written as itself (\u000a is left to
-				// encoding/json, but a value may hold others).
+				// Decoded whole, as it held other escapes too: its
+				// newline is its last byte.
 				logText, whole = logText[:len(logText)-1], true
 			}
 		case strings.EqualFold(m.key, "time"):

@@ -80,6 +80,11 @@ func TestUnwrap(t *testing.T) {
 			`{"log":"Traceback\r\n","stream":"stderr","time":"2026-11-26T17:15:09.3Z"}`},
 			[]Record{{Num: 1, Text: "first half", Stamp: time.Date(2026, 11, 26, 17, 15, 9, 100000000, time.UTC), Precision: 100 * time.Millisecond},
 				{Num: 3, Text: "Traceback", Stamp: time.Date(2026, 11, 26, 17, 15, 9, 300000000, time.UTC), Precision: 100 * time.Millisecond}}},
+		{"docker json-file, other escapes before the newline", dockerJSONKind, []string{
+			`{"log":"GET \"/\" 200\n","stream":"stderr","time":"2026-11-26T17:15:09.1Z"}`,
+			`{"log":"a\n\n","stream":"stderr","time":"2026-11-26T17:15:09.2Z"}`},
+			[]Record{{Num: 1, Text: `GET "/" 200`, Stamp: time.Date(2026, 11, 26, 17, 15, 9, 100000000, time.UTC), Precision: 100 * time.Millisecond},
+				{Num: 2, Text: "a\n", Stamp: time.Date(2026, 11, 26, 17, 15, 9, 200000000, time.UTC), Precision: 100 * time.Millisecond}}},
 		{"syslog, no pid, single-digit day", syslogKind, []string{
 			"Nov  6 16:20:54 db1 pgbouncer[6251]: C-0x5: a/b@1.2.3.4:5 login attempt: db=a",
 			"Sep 30 19:50:31 betagw0 pdb_django: DAMN ! worker 19 (pid: 530) died",
