@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -88,10 +89,31 @@ func num(s string, i, n int) (int, bool) {
 
 var zones sync.Map // offset in seconds → *time.Location
 
+// quarterZones hold the zones of offsets in whole quarter hours, every
+// zone in use, up to 14 hours either side: a line's stamp finds its zone
+// with one atomic load, where the map's int key was boxed, an allocation
+// per stamp.
+var quarterZones [2*14*4 + 1]atomic.Pointer[time.Location]
+
 func fixedZone(off int) *time.Location {
 	if off == 0 {
 		return time.UTC
 	}
+	const quarter = 15 * 60
+	q := off/quarter + len(quarterZones)/2
+	if off%quarter == 0 && q >= 0 && q < len(quarterZones) {
+		if l := quarterZones[q].Load(); l != nil {
+			return l
+		}
+		l := zoneOf(off)
+		quarterZones[q].Store(l)
+		return l
+	}
+	return zoneOf(off)
+}
+
+// zoneOf is the one location of an offset, made once.
+func zoneOf(off int) *time.Location {
 	if l, ok := zones.Load(off); ok {
 		return l.(*time.Location)
 	}

@@ -2,7 +2,9 @@ package envelope
 
 import (
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,4 +64,32 @@ func TestCutFacility(t *testing.T) {
 	} {
 		assert.Equal(t, want, cutFacility(in), "%q", in)
 	}
+}
+
+// One location per offset, whichever way it is found (whole quarter
+// hours from a table, others from the map), from any goroutine.
+func TestFixedZoneOnePerOffset(t *testing.T) {
+	offsets := []int{-14 * 3600, -9*3600 - 1800, -60, 1, 5*3600 + 2700, 7 * 3600, 14 * 3600, 15 * 3600}
+	var wg sync.WaitGroup
+	got := make([][]*time.Location, 4)
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, off := range offsets {
+				got[g] = append(got[g], fixedZone(off))
+			}
+		}()
+	}
+	wg.Wait()
+	for i, off := range offsets {
+		l := got[0][i]
+		_, o := time.Date(2026, 1, 1, 0, 0, 0, 0, l).Zone()
+		assert.Equal(t, off, o)
+		for g := range got {
+			assert.Same(t, l, got[g][i], "offset %d", off)
+		}
+		assert.Same(t, l, fixedZone(off))
+	}
+	assert.Same(t, time.UTC, fixedZone(0))
 }
