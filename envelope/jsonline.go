@@ -94,6 +94,33 @@ var plainJSON = func() (t [256]bool) {
 	return t
 }()
 
+// decodedSize bounds where the decoded string would end were its escapes
+// written as one byte each (none is longer decoded), from j, an escape, on:
+// the builder is then allocated once. A request's line has its quotes
+// escaped early on, and the builder sized to that grew for every line.
+func decodedSize(s string, j int) int {
+	size := j
+	for j < len(s) {
+		switch s[j] {
+		case '"':
+			return size
+		case '\\':
+			j += 2
+			size++
+		default:
+			next := plainRun(s, j)
+			if next == j {
+				// A control character: the string is no JSON, and
+				// the size does not matter.
+				return size
+			}
+			size += next - j
+			j = next
+		}
+	}
+	return size
+}
+
 // plainRun is where the run of plain bytes (plainJSON) from i ends: eight
 // bytes at a time while none of them is a quote, a backslash or a control
 // character, then one at a time. A log's line in a json-file is a hundred
@@ -133,7 +160,7 @@ func jsonString(s string, i int) (value string, newline bool, end int, ok bool) 
 		return s[start:j], true, j + 3, true
 	}
 	var b strings.Builder
-	b.Grow(j - start + 16)
+	b.Grow(decodedSize(s, j) - start)
 	b.WriteString(s[start:j])
 	for j < len(s) {
 		switch c := s[j]; {

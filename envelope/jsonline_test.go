@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -113,4 +114,20 @@ func TestPlainRunAsBytewise(t *testing.T) {
 	}
 	assert.Equal(t, 0, plainRun("", 0))
 	assert.Equal(t, len("héllo — ✓"), plainRun(`héllo — ✓"`, 0), "bytes outside ASCII are plain")
+}
+
+// The builder of a string with escapes is sized to its decoded length:
+// the escapes here are all two bytes written, one decoded.
+func TestDecodedSize(t *testing.T) {
+	for _, line := range []string{
+		`"[27/Nov/2026 00:15:02] \"GET /accounts/login/ HTTP/1.1\" 200 764\n"`,
+		`"a\tb\\c\/d\"e\rf\bg\fh"`,
+		`"\n\n"`,
+		`"x\"` + strings.Repeat("y", 100) + `\"z","next":"v"`,
+	} {
+		value, _, _, ok := jsonString(line, 0)
+		require.True(t, ok, line)
+		first := strings.IndexByte(line, '\\')
+		assert.Equal(t, len(value), decodedSize(line, first)-1, line)
+	}
 }
