@@ -463,8 +463,13 @@ func mayStartOther(text string, sole *Format) bool {
 		isUWSGIChatter(text) || strings.HasPrefix(text, "at=") {
 		return true
 	}
-	_, _, ok := uvicornHead(text)
-	return ok
+	if _, _, ok := uvicornHead(text); ok {
+		return true
+	}
+	// Heroku's router in its older form too ("Error H12 (Request
+	// timeout) -> GET …"): only "at=" was let through, and such a line
+	// in a stream of one program went to that program's parser.
+	return herokuRouterStarts(text)
 }
 
 // continues asks a parser whether a line continues its open record; one

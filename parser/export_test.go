@@ -15,3 +15,14 @@ func ForgetNoStarts(d *Demux) { clear(d.startsNone) }
 
 // NoStartsKept counts the lines the demultiplexer remembers start no record.
 func NoStartsKept(d *Demux) int { return len(d.startsNone) }
+
+// DetectsAlone says whether one line, alone, is some format's record start
+// (as the demultiplexer asks of a line no program of its stream starts).
+func DetectsAlone(text string) bool {
+	_, ok := detect("", []string{text}, false)
+	return ok
+}
+
+// MayStartOther is the demultiplexer's test before it asks DetectsAlone,
+// in a stream of one program.
+func MayStartOther(text string) bool { return mayStart(text) && mayStartOther(text, nil) }

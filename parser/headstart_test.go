@@ -154,3 +154,60 @@ func TestNoStartsRemembered(t *testing.T) {
 	require.Greater(t, len(remembered), 1000)
 	assert.Equal(t, read(true), remembered)
 }
+
+// TestMayStartOtherBeforeDetect: in a stream of one program, before it
+// looks for a new program among all formats, the demultiplexer rules out
+// the lines none of them could start a record with (mayStartOther). No
+// line a format detects alone may be ruled out: every format's examples,
+// and every line of every committed log. Heroku's router's older form
+// ("Error H12 (Request timeout) -> …") was, and went to the one
+// program's parser.
+func TestMayStartOtherBeforeDetect(t *testing.T) {
+	var lines []string
+	for _, f := range parser.Formats() {
+		lines = append(lines, f.Examples...)
+	}
+	for _, path := range committedLogs(t) {
+		lines = append(lines, readLines(t, path)...)
+	}
+	seen := map[string]bool{}
+	detected := 0
+	for _, l := range lines {
+		text := parser.Clean(l)
+		if seen[text] || text == "" || text[0] == ' ' || text[0] == '\t' {
+			continue
+		}
+		seen[text] = true
+		if parser.DetectsAlone(text) {
+			detected++
+			assert.True(t, parser.MayStartOther(text), "ruled out, yet a record start: %q", text)
+		}
+	}
+	assert.Greater(t, detected, 1000)
+}
+
+// A Heroku router line in its older form, in a stream so far of one
+// program, is the router's record: a new program, not the first's line.
+func TestRouterLineInAStreamOfOne(t *testing.T) {
+	lines := []string{
+		`[27/Nov/2026 00:15:02] "GET /accounts/login/ HTTP/1.1" 200 764`,
+		`[27/Nov/2026 00:15:03] "GET /accounts/login/ HTTP/1.1" 200 764`,
+		`Error H12 (Request timeout) -> GET quiet-wind-6510.herokuapp.com/admin/core/pilegroup/1/ dyno=web.1 queue= wait= service=30000ms status=503 bytes=0`,
+	}
+	var evs []parser.Event
+	d := parser.NewDemux("web.log", func(string) *parser.Clock { return &parser.Clock{Loc: time.UTC} }, func(ev parser.Event) { evs = append(evs, ev) })
+	_, ok := d.Start(lines[:2])
+	require.True(t, ok)
+	for i, l := range lines {
+		d.Feed(parser.Line{Num: i + 1, Text: l, Stamp: time.Date(2026, 11, 26, 17, 15, 3, 0, time.UTC)})
+	}
+	d.Flush()
+	var formats []string
+	for _, p := range d.Parts() {
+		formats = append(formats, p.Spec.Name())
+	}
+	assert.Equal(t, []string{"runserver", "heroku-router"}, formats)
+	require.Len(t, evs, 3)
+	assert.Equal(t, 503, evs[2].Status)
+	assert.Equal(t, 3, evs[2].Line)
+}
