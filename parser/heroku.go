@@ -23,7 +23,13 @@ func init() {
 }
 
 // herokuRouterStarts tells a router line: it writes no time of its own.
+// It is asked of a traceback's unindented lines in a stream of one
+// program: a line with no '=' at all is ruled out by one fast scan, before
+// the search for " dyno=", whose space is everywhere.
 func herokuRouterStarts(line string) bool {
+	if strings.IndexByte(line, '=') < 0 {
+		return false
+	}
 	return (strings.HasPrefix(line, "at=") || strings.HasPrefix(line, "Error H") || strings.Contains(line, " dyno=")) &&
 		strings.Contains(line, "status=") && strings.Contains(line, "service=")
 }
