@@ -48,6 +48,11 @@ type Demux struct {
 	// call last):" and its exception, come again and again in a stream of
 	// several programs.
 	startsNone map[string]bool
+	// ruledOut are lines lately ruled out by mayStartOther in a stream of
+	// one program, ruledOutFor: the same few lines of a traceback, a
+	// third of an error log's, are asked again and again.
+	ruledOut    map[string]bool
+	ruledOutFor *Format
 	// OnPart, when set, is told of each logical source as it is found.
 	OnPart func(*Part)
 }
@@ -334,7 +339,7 @@ func (d *Demux) Feed(l Line) {
 			return
 		}
 	}
-	if mayStart(text) && (len(d.parts) != 1 || mayStartOther(text, d.parts[0].Spec.Format)) && !d.startsNone[text] {
+	if mayStart(text) && (len(d.parts) != 1 || d.mayStartOther(text)) && !d.startsNone[text] {
 		if det, ok := detect(d.base, []string{text}, false); ok {
 			d.start(d.add(det.Spec), l)
 			return
@@ -430,7 +435,32 @@ func (d *Demux) start(p *Part, l Line) {
 
 // mayStart rules out cheaply the lines no format starts a record with:
 // indented and tab-continued lines, blank ones.
-// startsNoneKept bounds startsNone: it is emptied when full, so that
+// mayStartOther is mayStartOther for the stream's one program, its answers
+// "no" remembered as startsNone's are (and bounded alike): it depends on
+// the line and the program alone.
+func (d *Demux) mayStartOther(text string) bool {
+	sole := d.parts[0].Spec.Format
+	if d.ruledOutFor != sole {
+		clear(d.ruledOut)
+		d.ruledOutFor = sole
+	}
+	if d.ruledOut[text] {
+		return false
+	}
+	if mayStartOther(text, sole) {
+		return true
+	}
+	if len(d.ruledOut) >= startsNoneKept {
+		clear(d.ruledOut)
+	}
+	if d.ruledOut == nil {
+		d.ruledOut = map[string]bool{}
+	}
+	d.ruledOut[strings.Clone(text)] = true
+	return false
+}
+
+// startsNoneKept bounds startsNone and ruledOut: each is emptied when full, so that
 // lines each of their own (an exception's message with an id) cost a
 // lookup, not memory.
 const startsNoneKept = 256

@@ -11,10 +11,13 @@ func IsHeadStarter(p Parser) bool {
 
 // ForgetNoStarts empties the demultiplexer's memory of lines that start
 // no record, as if it had never asked.
-func ForgetNoStarts(d *Demux) { clear(d.startsNone) }
+func ForgetNoStarts(d *Demux) {
+	clear(d.startsNone)
+	clear(d.ruledOut)
+}
 
 // NoStartsKept counts the lines the demultiplexer remembers start no record.
-func NoStartsKept(d *Demux) int { return len(d.startsNone) }
+func NoStartsKept(d *Demux) int { return len(d.startsNone) + len(d.ruledOut) }
 
 // DetectsAlone says whether one line, alone, is some format's record start
 // (as the demultiplexer asks of a line no program of its stream starts).
