@@ -29,3 +29,13 @@ func DetectsAlone(text string) bool {
 // MayStartOther is the demultiplexer's test before it asks DetectsAlone,
 // in a stream of one program.
 func MayStartOther(text string) bool { return mayStart(text) && mayStartOther(text, nil) }
+
+// DetectionsRecalled counts the detections answered from memory.
+func DetectionsRecalled() int {
+	detections.mu.Lock()
+	defer detections.mu.Unlock()
+	return detections.hits
+}
+
+// DetectNow is detection worked out afresh.
+func DetectNow(name string, sample []string) (Detection, bool) { return detectNow(name, sample, true) }

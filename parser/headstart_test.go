@@ -2,6 +2,8 @@ package parser_test
 
 import (
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,4 +223,51 @@ func TestRouterLineInAStreamOfOne(t *testing.T) {
 	require.Len(t, evs, 3)
 	assert.Equal(t, 503, evs[2].Status)
 	assert.Equal(t, 3, evs[2].Line)
+}
+
+// A sample detected again, as a file's first lines are each time it is
+// opened, is answered from memory, from any goroutine, with what working
+// it out afresh gives; a sample one line apart, or under another name, is
+// worked out anew.
+func TestDetectionRemembered(t *testing.T) {
+	var samples [][]string
+	for _, path := range committedLogs(t) {
+		lines := readLines(t, path)
+		if len(lines) >= 100 {
+			samples = append(samples, lines[:min(len(lines), 2000)])
+		}
+	}
+	require.Greater(t, len(samples), 20)
+	before := parser.DetectionsRecalled()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, sample := range samples[g*len(samples)/4 : (g+1)*len(samples)/4] {
+				first, ok1 := parser.DetectFor("x.log", sample)
+				again, ok2 := parser.DetectFor("x.log", slices.Clone(sample))
+				fresh, ok3 := parser.DetectNow("x.log", sample)
+				assert.Equal(t, []bool{ok3, ok3}, []bool{ok1, ok2})
+				assert.Equal(t, fresh.Spec.String(), first.Spec.String())
+				assert.Equal(t, fresh, again)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.GreaterOrEqual(t, parser.DetectionsRecalled()-before, len(samples), "the second of each pair was recalled")
+
+	// One line apart: runserver's stderr with its first line made a
+	// PgBouncer line is no longer the same sample.
+	runserver := readLines(t, filepath.Join("..", "testdata", "login-storm-psycopg2", "logs", "runserver_8000.err.log"))[:200]
+	d, ok := parser.DetectFor("x.log", runserver)
+	require.True(t, ok)
+	other := slices.Clone(runserver)
+	other[0] = "2026-11-26 17:15:02.050 UTC [28431] LOG listening on 127.0.0.1:26432"
+	recalled := parser.DetectionsRecalled()
+	_, _ = parser.DetectFor("x.log", other)
+	_, _ = parser.DetectFor("y.log", runserver)
+	assert.Equal(t, recalled, parser.DetectionsRecalled(), "neither was recalled")
+	again, _ := parser.DetectFor("x.log", runserver)
+	assert.Equal(t, d, again)
 }
