@@ -47,11 +47,11 @@ type Demux struct {
 	// every format): a traceback's own lines, its "Traceback (most recent
 	// call last):" and its exception, come again and again in a stream of
 	// several programs.
-	startsNone map[string]bool
+	startsNone recentLines
 	// ruledOut are lines lately ruled out by mayStartOther in a stream of
 	// one program, ruledOutFor: the same few lines of a traceback, a
 	// third of an error log's, are asked again and again.
-	ruledOut    map[string]bool
+	ruledOut    recentLines
 	ruledOutFor *Format
 	// OnPart, when set, is told of each logical source as it is found.
 	OnPart func(*Part)
@@ -344,7 +344,7 @@ func (d *Demux) Feed(l Line) {
 			d.start(d.add(det.Spec), l)
 			return
 		}
-		d.noStart(text)
+		d.startsNone.add(text)
 	}
 	if d.continued(l, text) {
 		return
@@ -436,7 +436,7 @@ func (d *Demux) start(p *Part, l Line) {
 // mayStart rules out cheaply the lines no format starts a record with:
 // indented and tab-continued lines, blank ones.
 // mayStartOther is mayStartOther for the stream's one program, its answers
-// "no" remembered as startsNone's are (and bounded alike): it depends on
+// "no" remembered as startsNone's are: it depends on
 // the line and the program alone.
 func (d *Demux) mayStartOther(text string) bool {
 	sole := d.parts[0].Spec.Format
@@ -450,31 +450,27 @@ func (d *Demux) mayStartOther(text string) bool {
 	if mayStartOther(text, sole) {
 		return true
 	}
-	if len(d.ruledOut) >= startsNoneKept {
-		clear(d.ruledOut)
-	}
-	if d.ruledOut == nil {
-		d.ruledOut = map[string]bool{}
-	}
-	d.ruledOut[strings.Clone(text)] = true
+	d.ruledOut.add(text)
 	return false
 }
 
-// startsNoneKept bounds startsNone and ruledOut: each is emptied when full, so that
-// lines each of their own (an exception's message with an id) cost a
-// lookup, not memory.
-const startsNoneKept = 256
+// recentLines are lines lately found to be something (to start no record,
+// say), each copied, as the set outlives the block of the file it lies in.
+// It is emptied when full, so that lines each of their own (an
+// exception's message with an id) cost a lookup, not memory.
+type recentLines map[string]bool
 
-// noStart remembers a line that starts no format's record; the line is
-// copied, as the map outlives the block of the file it lies in.
-func (d *Demux) noStart(text string) {
-	if len(d.startsNone) >= startsNoneKept {
-		clear(d.startsNone)
+// recentLinesKept bounds a recentLines.
+const recentLinesKept = 256
+
+func (r *recentLines) add(text string) {
+	if len(*r) >= recentLinesKept {
+		clear(*r)
 	}
-	if d.startsNone == nil {
-		d.startsNone = map[string]bool{}
+	if *r == nil {
+		*r = recentLines{}
 	}
-	d.startsNone[strings.Clone(text)] = true
+	(*r)[strings.Clone(text)] = true
 }
 
 func mayStart(text string) bool {
