@@ -1079,7 +1079,6 @@ func (c *Correlator) count(ch *Chain) {
 // request's own line is usually a few seconds before its error), else the
 // nearest after it.
 func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
-	var before, after *sign
 	// Whether ok holds for each cause of the catalogue, asked once: 0 not
 	// yet, 1 yes, 2 no.
 	var known [64]uint8
@@ -1096,23 +1095,25 @@ func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
 		return known[s.which] == 1
 	}
 	hiN, refN := nanos(hi), nanos(ref)
-	for _, s := range c.signs[c.firstAtOrAfter(lo):] {
+	// Looked for outward from ref, the nearest usable sign ends the search:
+	// a window holds hundreds of signs, and the ones nearest a request are
+	// mostly claimed by the requests before it.
+	first := c.firstAtOrAfter(lo)
+	split := first + sort.Search(len(c.signs)-first, func(i int) bool { return c.signs[first+i].at > min(refN, hiN) })
+	for i := split - 1; i >= first; i-- {
+		if s := c.signs[i]; !s.claimed && okOf(s) {
+			return s
+		}
+	}
+	for _, s := range c.signs[split:] {
 		if s.at > hiN {
 			break
 		}
-		if s.claimed || !okOf(s) {
-			continue
-		}
-		if s.at <= refN {
-			before = s
-		} else if after == nil {
-			after = s
+		if !s.claimed && okOf(s) {
+			return s
 		}
 	}
-	if before != nil {
-		return before
-	}
-	return after
+	return nil
 }
 
 // nanos is a time as Unix nanoseconds, in the same order as the times,

@@ -1,0 +1,79 @@
+package correlate
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/parser"
+)
+
+// pickByScan is pick as a walk over the whole window: the last usable sign
+// at or before ref, else the first after it.
+func pickByScan(c *Correlator, lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
+	var before, after *sign
+	for _, s := range c.signs[c.firstAtOrAfter(lo):] {
+		if s.at > nanos(hi) {
+			break
+		}
+		if s.claimed || !ok(s.cause) {
+			continue
+		}
+		if s.at <= nanos(ref) {
+			before = s
+		} else if after == nil {
+			after = s
+		}
+	}
+	if before != nil {
+		return before
+	}
+	return after
+}
+
+// TestPickAsAScan: pick searches outward from ref and stops at the nearest
+// usable sign; it must choose as the walk over the whole window does, with
+// signs claimed, causes turned down, times shared, and ref before the
+// window, inside it and past its end.
+func TestPickAsAScan(t *testing.T) {
+	cfg := DefaultConfig()
+	require.GreaterOrEqual(t, len(cfg.Causes), 3)
+	base := time.Date(2026, 11, 27, 0, 15, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 2))
+	asked, found := 0, 0
+	for round := range 200 {
+		c := New(cfg, func(Chain) {})
+		for range rng.IntN(300) {
+			// Whole tenths of a second, so that signs share their times.
+			at := base.Add(time.Duration(rng.IntN(600)) * 100 * time.Millisecond)
+			which := rng.IntN(3)
+			s := &sign{ev: parser.Event{Time: at}, cause: &c.cfg.Causes[which], at: nanos(at), which: which,
+				claimed: rng.IntN(3) == 0}
+			c.addSign(s)
+		}
+		for range 50 {
+			sec := func() time.Time { return base.Add(time.Duration(rng.IntN(700)-50) * 100 * time.Millisecond) }
+			lo, ref, hi := sec(), sec(), sec()
+			if lo.After(hi) {
+				lo, hi = hi, lo
+			}
+			turnedDown := &c.cfg.Causes[rng.IntN(3)]
+			ok := func(cause *Cause) bool { return cause != turnedDown }
+			want := pickByScan(c, lo, hi, ref, ok)
+			got := c.pick(lo, hi, ref, ok)
+			asked++
+			if want != nil {
+				found++
+			}
+			if !assert.Same(t, want, got, "round %d: lo %v ref %v hi %v", round, lo.Sub(base), ref.Sub(base), hi.Sub(base)) {
+				return
+			}
+		}
+	}
+	// The cases must hold both answers, found and not.
+	assert.Greater(t, found, asked/4)
+	assert.Less(t, found, asked)
+}
