@@ -410,15 +410,14 @@ func (c *Correlator) noteDeadline(g *group) {
 
 // key is ev's clashBit, found once for all the requests it is offered to.
 func (c *Correlator) accepts(g *group, ev *parser.Event, key clashKey) bool {
-	if g.path != ev.Path || g.status != ev.Status {
-		return false
-	}
-	if g.method != "" && ev.Method != "" && g.method != ev.Method {
-		return false
-	}
 	// The oldest open requests have their reports from most logs: the
-	// clash mask turns them away before their times are compared.
-	if c.clashesMasked(g, ev, key) {
+	// clash mask turns them away before their paths and times are
+	// compared (a report is set against 73 open requests on average on the
+	// 1 GB corpus, nearly all of one path).
+	if g.status != ev.Status || c.clashesMasked(g, ev, key) {
+		return false
+	}
+	if g.path != ev.Path || g.method != "" && ev.Method != "" && g.method != ev.Method {
 		return false
 	}
 	// Nothing joins a request after its deadline, whether or not the
@@ -1172,6 +1171,11 @@ func (c *Correlator) claim(links []Link, s *sign, at time.Time) []Link {
 }
 
 func whyReport(ev *parser.Event) string {
+	// Most reports are an access line with a time of its own: one string
+	// for all of them, rather than one built per chain.
+	if ev.Kind == parser.KindAccess && !ev.TimeInferred() {
+		return "access line of this request"
+	}
 	var b strings.Builder
 	switch ev.Kind {
 	case parser.KindAccess:
