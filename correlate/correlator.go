@@ -340,6 +340,13 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 	latest := ev.Time.Add(max(ev.Precision, lateSlop))
 	key := c.clashBit(ev)
 	consider := func(g *group) {
+		// Whether or not past its deadline, a request takes only a report
+		// of its status that does not clash with those it has: of the
+		// requests open, most have this log's report already, and the
+		// mask says so before any time is worked out.
+		if g.status != ev.Status || c.clashesMasked(g, ev, key) {
+			return
+		}
 		if g.firstExact().Before(earliest) || !c.reaches(ev, g.first) {
 			return
 		}
