@@ -18,6 +18,13 @@ const MaxLine = 1 << 20
 // so what keeps lines for the whole run must copy them (strings.Clone).
 const blockSize = 64 << 10
 
+// chunkSize is the chunk lines are read into: twice the bufio.Reader's
+// buffer under it (64 KB in newStream), so that a read asks for at least a
+// buffer's worth even with the start of a line kept at the front. A
+// bufio.Reader hands such a read to the file directly; a smaller one it
+// reads into its own buffer and copies out, a second copy of every byte.
+const chunkSize = 2 * blockSize
+
 // LineReader reads lines of any length from a reader, counting them and
 // the bytes consumed. Line terminators are removed; CR is left for the
 // parsers' Clean, which also serves lines that come from elsewhere.
@@ -71,7 +78,7 @@ func (l *LineReader) Next() (string, error) {
 			return line, nil
 		}
 		if l.chunk == nil {
-			l.chunk = make([]byte, blockSize)
+			l.chunk = make([]byte, chunkSize)
 		}
 		// What is left is the start of a line: to the front, and read on.
 		l.have = copy(l.chunk, l.chunk[l.pos:l.have])

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -81,7 +82,9 @@ func TestLineReader(t *testing.T) {
 	for i := 0; many.Len() < 3*blockSize; i++ {
 		fmt.Fprintf(&many, "line %d %s\n", i, strings.Repeat("y", i%200))
 	}
-	text := "first\r\n\n" + many.String() + long + "\n" + many.String() + "last without newline"
+	// Longer than a block of kept lines, shorter than the chunk read into.
+	wide := strings.Repeat("w", blockSize+5000)
+	text := "first\r\n\n" + many.String() + long + "\n" + wide + "\n" + many.String() + "last without newline"
 	want := strings.Split(text, "\n")
 	want[len(want)-1] = "last without newline"
 	longAt := 3 + strings.Count(many.String(), "\n")
@@ -132,6 +135,45 @@ func TestLineReader(t *testing.T) {
 			assert.Equal(t, int64(tc.upTo), lr.Bytes())
 		})
 	}
+}
+
+// readSizes is a reader that notes how much each Read asks for.
+type readSizes struct {
+	r     io.Reader
+	asked []int
+}
+
+func (r *readSizes) Read(p []byte) (int, error) {
+	r.asked = append(r.asked, len(p))
+	return r.r.Read(p)
+}
+
+// TestLineReaderReadsIntoItsChunk: a file is read into the chunk lines are
+// split in, a bufio.Reader's buffer and more at a time, not through the
+// bufio.Reader's own buffer (a second copy of every byte, and twice the
+// reads).
+func TestLineReaderReadsIntoItsChunk(t *testing.T) {
+	var text strings.Builder
+	for i := 0; text.Len() < 4<<20; i++ {
+		fmt.Fprintf(&text, "%d %s\n", i, strings.Repeat("z", i%300))
+	}
+	file := &readSizes{r: strings.NewReader(text.String())}
+	lr := NewLineReader(bufio.NewReaderSize(file, blockSize))
+	lines := 0
+	for {
+		if _, err := lr.Next(); err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		lines++
+	}
+	require.Equal(t, strings.Count(text.String(), "\n"), lines)
+	for i, n := range file.asked {
+		assert.GreaterOrEqual(t, n, blockSize, "read %d of %d", i, len(file.asked))
+	}
+	// Through the buffer, a read each 64 KB; into the chunk, near one each
+	// 128 KB.
+	assert.LessOrEqual(t, len(file.asked), text.Len()/(blockSize*3/2), "reads of more than a buffer each")
 }
 
 func TestOpenDetectsFormatAndGzip(t *testing.T) {
