@@ -1159,7 +1159,8 @@ func (c *Correlator) firstAtOrAfter(t time.Time) int {
 func (c *Correlator) claim(links []Link, s *sign, at time.Time) []Link {
 	s.claimed = true
 	links = append(links, Link{Event: s.ev, Offset: s.ev.Time.Sub(at), Role: RoleCause, Why: whySign(s)})
-	if s.ev.Conn == nil {
+	conn, ok := s.ev.Connection()
+	if !ok {
 		return links
 	}
 	end := s.ev.Time.Add(time.Second)
@@ -1167,8 +1168,10 @@ func (c *Correlator) claim(links []Link, s *sign, at time.Time) []Link {
 		if o.ev.Time.After(end) {
 			break
 		}
-		if o.claimed || o.cause != s.cause || o.ev.Conn == nil || !c.sameLog(o.ev.Source, s.ev.Source) ||
-			o.ev.Conn.Ptr != s.ev.Conn.Ptr || o.ev.Conn.Port != s.ev.Conn.Port {
+		if o.claimed || o.cause != s.cause || !c.sameLog(o.ev.Source, s.ev.Source) {
+			continue
+		}
+		if other, ok := o.ev.Connection(); !ok || other.Ptr != conn.Ptr || other.Port != conn.Port {
 			continue
 		}
 		o.claimed = true
@@ -1224,9 +1227,12 @@ func writeException(b *strings.Builder, e *parser.Exception) {
 
 func whySign(s *sign) string {
 	ev := &s.ev
+	if ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagClosing {
+		if conn, ok := ev.Connection(); ok {
+			return s.cause.Meaning + " (client port " + strconv.Itoa(conn.Port) + ")"
+		}
+	}
 	switch {
-	case ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagClosing && ev.Conn != nil:
-		return s.cause.Meaning + " (client port " + strconv.Itoa(ev.Conn.Port) + ")"
 	case ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagPoolerError:
 		return "the error PgBouncer sent that client: " + ev.Reason
 	case ev.Kind == parser.KindPgBouncer:

@@ -37,8 +37,11 @@ func authLine(line int, sec float64) parser.Event {
 }
 
 func pgb(line int, sec float64, tag parser.Tag, reason, ptr string, port int) parser.Event {
+	// The line as a collector hands it on, its time taken off: the
+	// connection is read from it.
+	text := fmt.Sprintf("LOG C-%s: ahsp/ahsp@127.0.0.1:%d %s", ptr, port, reason)
 	return parser.Event{Source: "pgbouncer.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Millisecond,
-		Kind: parser.KindPgBouncer, Tag: tag, Reason: reason, Conn: &parser.Conn{Side: 'C', Ptr: ptr, Addr: "127.0.0.1", Port: port}}
+		Kind: parser.KindPgBouncer, Tag: tag, Reason: reason, Text: text}
 }
 
 // correlateAll runs events through a correlator the way analyze does.

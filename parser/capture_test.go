@@ -218,7 +218,7 @@ func TestPgBouncerOnCaptures(t *testing.T) {
 			assert.Equal(t, grep(lines, `closing because: query_wait_timeout \(age=\d+s\)$`), tagged(parser.TagClosing, "query_wait_timeout"))
 			assert.Equal(t, grep(lines, `pooler error: query_wait_timeout$`), tagged(parser.TagPoolerError, "query_wait_timeout"))
 			assert.Equal(t, grep(lines, ` LOG stats: `), count(evs, func(e *parser.Event) bool { return e.Tag == parser.TagStats && e.Field("wait_us") != "" }))
-			assert.Equal(t, grep(lines, ` C-0x[0-9a-f]+: `), count(evs, func(e *parser.Event) bool { return e.Conn != nil && e.Conn.Side == 'C' && e.Conn.Port > 0 }))
+			assert.Equal(t, grep(lines, ` C-0x[0-9a-f]+: `), count(evs, func(e *parser.Event) bool { c, ok := e.Connection(); return ok && c.Side == 'C' && c.Port > 0 }))
 			for _, e := range evs {
 				_, off := e.Time.Zone()
 				require.Zero(t, off, "PgBouncer writes UTC, whatever --tz says")

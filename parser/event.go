@@ -152,7 +152,6 @@ type Event struct {
 	// TagStats, …); Reason is its argument.
 	Tag    Tag
 	Reason string
-	Conn   *Conn
 }
 
 // TimeInferred reports whether the event had no time of its own and
