@@ -113,6 +113,27 @@ type sign struct {
 	at      int64
 	which   int
 	claimed bool
+	// conn is the connection the line names, read from it once the line
+	// is claimed or set against a claimed one (connection): a claim sets
+	// its line against the few dozen around it.
+	conn     connOf
+	connRead bool
+}
+
+// connOf is what claim compares of a cause line's connection.
+type connOf struct {
+	ok   bool
+	ptr  string
+	port int
+}
+
+// connection is the connection s's line names, read once.
+func (s *sign) connection() connOf {
+	if !s.connRead {
+		c, ok := s.ev.Connection()
+		s.conn, s.connRead = connOf{ok: ok, ptr: c.Ptr, port: c.Port}, true
+	}
+	return s.conn
 }
 
 type group struct {
@@ -1159,8 +1180,8 @@ func (c *Correlator) firstAtOrAfter(t time.Time) int {
 func (c *Correlator) claim(links []Link, s *sign, at time.Time) []Link {
 	s.claimed = true
 	links = append(links, Link{Event: s.ev, Offset: s.ev.Time.Sub(at), Role: RoleCause, Why: whySign(s)})
-	conn, ok := s.ev.Connection()
-	if !ok {
+	conn := s.connection()
+	if !conn.ok {
 		return links
 	}
 	end := s.ev.Time.Add(time.Second)
@@ -1171,7 +1192,7 @@ func (c *Correlator) claim(links []Link, s *sign, at time.Time) []Link {
 		if o.claimed || o.cause != s.cause || !c.sameLog(o.ev.Source, s.ev.Source) {
 			continue
 		}
-		if other, ok := o.ev.Connection(); !ok || other.Ptr != conn.Ptr || other.Port != conn.Port {
+		if other := o.connection(); !other.ok || other.ptr != conn.ptr || other.port != conn.port {
 			continue
 		}
 		o.claimed = true
@@ -1228,8 +1249,8 @@ func writeException(b *strings.Builder, e *parser.Exception) {
 func whySign(s *sign) string {
 	ev := &s.ev
 	if ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagClosing {
-		if conn, ok := ev.Connection(); ok {
-			return s.cause.Meaning + " (client port " + strconv.Itoa(conn.Port) + ")"
+		if conn := s.connection(); conn.ok {
+			return s.cause.Meaning + " (client port " + strconv.Itoa(conn.port) + ")"
 		}
 	}
 	switch {
