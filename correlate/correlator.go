@@ -1068,8 +1068,15 @@ func (c *Correlator) build(g *group) Chain {
 			ch.Cause, ch.Basis = Unknown, BasisNone
 		}
 	}
-	sort.Slice(ch.Evidence, func(i, j int) bool {
-		a, b := &ch.Evidence[i], &ch.Evidence[j]
+	sortLinks(ch.Evidence)
+	return ch
+}
+
+// sortLinks orders a chain's links by offset, then file and line: a total
+// order (no two links are one line), so any sort gives it. A chain has a
+// handful, which sort.Slice swapped through reflection, each link whole.
+func sortLinks(links []Link) {
+	before := func(a, b *Link) bool {
 		if a.Offset != b.Offset {
 			return a.Offset < b.Offset
 		}
@@ -1077,8 +1084,16 @@ func (c *Correlator) build(g *group) Chain {
 			return a.Event.Source < b.Event.Source
 		}
 		return a.Event.Line < b.Event.Line
-	})
-	return ch
+	}
+	if len(links) > 12 {
+		sort.Slice(links, func(i, j int) bool { return before(&links[i], &links[j]) })
+		return
+	}
+	for i := 1; i < len(links); i++ {
+		for j := i; j > 0 && before(&links[j], &links[j-1]); j-- {
+			links[j], links[j-1] = links[j-1], links[j]
+		}
+	}
 }
 
 func (c *Correlator) count(ch *Chain) {

@@ -2,6 +2,8 @@ package correlate
 
 import (
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -76,4 +78,33 @@ func TestPickAsAScan(t *testing.T) {
 	// The cases must hold both answers, found and not.
 	assert.Greater(t, found, asked/4)
 	assert.Less(t, found, asked)
+}
+
+// TestSortLinksAsSortSlice: links in any order, few or many, come out in
+// sort.Slice's order by offset, file and line.
+func TestSortLinksAsSortSlice(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 5, 12, 13, 40} {
+		for range 50 {
+			links := make([]Link, n)
+			for i := range links {
+				links[i] = Link{Offset: time.Duration(rng.IntN(4)) * time.Second,
+					Event: parser.Event{Source: []string{"a.log", "b.log"}[rng.IntN(2)], Line: i + 1}}
+			}
+			rng.Shuffle(n, func(i, j int) { links[i], links[j] = links[j], links[i] })
+			want := slices.Clone(links)
+			sort.Slice(want, func(i, j int) bool {
+				a, b := want[i], want[j]
+				if a.Offset != b.Offset {
+					return a.Offset < b.Offset
+				}
+				if a.Event.Source != b.Event.Source {
+					return a.Event.Source < b.Event.Source
+				}
+				return a.Event.Line < b.Event.Line
+			})
+			sortLinks(links)
+			require.Equal(t, want, links, "%d links", n)
+		}
+	}
 }
