@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -283,7 +284,7 @@ func TestProgress(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 37 MB")
 	}
-	dir, _ := benchInput(t, 4) // long enough for the bar to be drawn a few times
+	dir, _ := benchInput(t, 4) // read in a few hundred pieces, a bar drawn for each
 	bar := regexp.MustCompile(`reading logs +(\d+)% \|[█ ]+\| \([\d.]+/[\d.]+ [kMG]?B, [\d.]+ [kMG]?B/s\) \[\d+s:\d+s\]`)
 	// Without --tz the logs are read twice (the zone survey, then the
 	// run): the bar counts both.
@@ -296,7 +297,8 @@ func TestProgress(t *testing.T) {
 		for _, terminal := range []bool{false, true} {
 			t.Run(fmt.Sprintf("zone %s, terminal=%v", zone, terminal), func(t *testing.T) {
 				var stdout, stderr bytes.Buffer
-				e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, stderrTerminal: terminal}
+				e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, stderrTerminal: terminal,
+					barEvery: time.Nanosecond}
 				require.Equal(t, exitOK, e.run(args))
 				assert.Equal(t, want, stdout.String(), "the report does not change")
 				drawn := bar.FindAllStringSubmatch(stderr.String(), -1)

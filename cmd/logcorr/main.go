@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/posener/complete"
@@ -103,6 +104,10 @@ type env struct {
 	beforeStderr func()
 	// quiet (--quiet) drops notices and the progress bar.
 	quiet bool
+	// barEvery is how often the progress bar is drawn at most; 0 is
+	// every 100 ms. A test draws it on every read: a run of the test's
+	// input can end before 100 ms have passed.
+	barEvery time.Duration
 }
 
 func (e *env) warn(msg string) {

@@ -51,6 +51,10 @@ func (p *progress) total(streams []*source.Stream, passes int) {
 	if total > 0 {
 		total = max(total-p.read.Load(), 1)
 	}
+	every := p.e.barEvery
+	if every == 0 {
+		every = 100 * time.Millisecond
+	}
 	p.bar = progressbar.NewOptions64(total,
 		progressbar.OptionSetWriter(p.e.stderr),
 		progressbar.OptionSetDescription("reading logs"),
@@ -60,7 +64,7 @@ func (p *progress) total(streams []*source.Stream, passes int) {
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(every),
 		progressbar.OptionClearOnFinish(),
 	)
 	// Drawn empty now, the bar starts its clock: its first rate then
