@@ -24,8 +24,8 @@ type PgBouncer struct {
 	haveAsked bool
 
 	unparsed int
-	// A field (the pid) and a connection on nearly every line: from
-	// blocks, not an allocation each.
+	// A field (the pid) on nearly every line: from blocks, not an
+	// allocation each.
 	fields slab.Slab[Field]
 }
 
@@ -237,8 +237,8 @@ func (p *PgBouncer) Feed(l Line) {
 }
 
 // parseConnPrefix reads "C-0x55723b8e5660: ahsp/ahsp@127.0.0.1:43642 ".
-// The connection comes by value: a caller that only asks whether a line
-// has one allocates nothing.
+// The connection comes by value (Event.Connection reads it when asked);
+// Feed only cuts the prefix off (cutConnPrefix).
 func parseConnPrefix(msg string) (Conn, string, bool) {
 	colon, who, rest, ok := cutConnPrefix(msg)
 	if !ok {
