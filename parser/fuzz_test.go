@@ -45,6 +45,11 @@ func checkEvents(t *testing.T, evs []Event, lines int) {
 		if ev.Duration < 0 {
 			t.Fatalf("negative duration %s", ev.Duration)
 		}
+		// A connection is read from the line when asked: only a
+		// PgBouncer line's, and one its text names.
+		if c, ok := ev.Connection(); ok && (ev.Kind != KindPgBouncer || !strings.Contains(ev.Text, string(c.Side)+"-"+c.Ptr+": ")) {
+			t.Fatalf("connection %+v read from %q", c, ev.Text)
+		}
 	}
 }
 
