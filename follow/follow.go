@@ -129,6 +129,12 @@ type Follower struct {
 	began time.Time
 }
 
+// stampLag is how far behind time.Now a file written now can be stamped:
+// Linux stamps files by its coarse clock, up to a tick (10 ms) behind, so
+// a file rotated just after following began looked rotated before it, and
+// was passed over (TestNewFileWithUnreadRotations failed 4 times in 300).
+const stampLag = 50 * time.Millisecond
+
 // seenFile identifies a file read before: by identity, and by its first
 // bytes, since a removed file's identity can be given to a new one.
 type seenFile struct {
@@ -145,7 +151,7 @@ func New(paths []string, opts Options, h Handler) *Follower {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	f := &Follower{opts: opts, h: h, files: map[string]*path{}, warned: map[string]bool{}, began: time.Now()}
+	f := &Follower{opts: opts, h: h, files: map[string]*path{}, warned: map[string]bool{}, began: time.Now().Add(-stampLag)}
 	for _, p := range paths {
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 			f.folders = append(f.folders, p)
