@@ -1,29 +1,23 @@
 // Package follow follows log files as they grow, rotate and get truncated,
 // and hands on each complete line once, with the number it has in its file.
 //
-// It reads with github.com/nxadm/tail, but only in its non-following mode
-// (Follow false): one pass from an offset to the end of the file. That mode
-// starts no file watcher, so none of the library's known faults can occur:
-// its watchers drop the unread end of a renamed file, drop bytes on
-// truncation, exit the process on some stat errors, and keep goroutines
-// alive. Noticing growth, rotation and truncation is done here instead, by
-// polling the path and a descriptor held on each file, which also works on
-// network mounts, WSL and Docker Desktop where inotify does not.
+// It polls each path and reads through a descriptor it holds on each file,
+// by position, a bounded piece at a time. It uses no file watcher: the
+// watchers of github.com/nxadm/tail, which it once read with, drop the
+// unread end of a renamed file, drop bytes on truncation, exit the process
+// on some stat errors and keep goroutines alive, and inotify does not work
+// on network mounts, WSL and Docker Desktop, where polling does.
 package follow
 
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/nxadm/tail"
 
 	"github.com/logcorr/logcorr/parser"
 )
@@ -127,6 +121,8 @@ type Follower struct {
 	// began is when following began, by the clock files are stamped
 	// with: rotated files written since are lines to read, older are not.
 	began time.Time
+	// buf is read into, a piece of a file at a time.
+	buf []byte
 }
 
 // stampLag is how far behind time.Now a file written now can be stamped:
@@ -575,10 +571,7 @@ func (f *Follower) handleTruncation(p *path, g *Gen) {
 	case g.off == 0:
 		f.h.Notice(p.name, fmt.Sprintf("%s: truncated", p.name))
 	case ok:
-		n := 0
-		if name, named := stableName(cp.file, cp.info, cp.name); named {
-			n = f.readPath(g, name, 0)
-		}
+		n := f.readLines(g, cp.file, 0)
 		f.h.Notice(p.name, fmt.Sprintf("%s: truncated; read %d lines written before that from its copy %s", p.name, n, filepath.Base(cp.name)))
 	default:
 		f.h.Notice(p.name, fmt.Sprintf("%s: truncated; lines written after line %d and before the truncation may be lost (no rotated copy found next to it)", p.name, g.lines))
@@ -786,135 +779,101 @@ func (f *Follower) finish(g *Gen, partial bool) {
 	f.h.Closed(g)
 }
 
-// stablePath names the file a generation holds in a way no rotation can
-// change (stableName); false when it has none (removed, on Windows).
-func stablePath(g *Gen) (string, bool) { return stableName(g.held, g.info, g.Path) }
-
-// stableName names an open file so that reading it by name reads that very
-// file: the descriptor's entry under /proc or /dev/fd. Elsewhere (Windows)
-// it is the name the file has now, found by identity next to near.
-func stableName(file *os.File, info os.FileInfo, near string) (string, bool) {
-	switch runtime.GOOS {
-	case "linux", "android":
-		return fmt.Sprintf("/proc/self/fd/%d", file.Fd()), true
-	case "darwin", "freebsd", "netbsd", "openbsd", "dragonfly":
-		return fmt.Sprintf("/dev/fd/%d", file.Fd()), true
-	}
-	if fi, err := os.Stat(near); err == nil && os.SameFile(fi, info) {
-		return near, true
-	}
-	dir := filepath.Dir(near)
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if fi, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && os.SameFile(fi, info) {
-			return filepath.Join(dir, e.Name()), true
-		}
-	}
-	return "", false
-}
-
 // read hands on the complete lines a generation's file has gained and
 // returns how many.
 func (f *Follower) read(g *Gen) int {
 	if g.held == nil {
 		return 0
 	}
-	fi, err := g.held.Stat()
-	if err != nil || fi.Size() <= g.off {
-		return 0
-	}
-	if name, ok := stablePath(g); ok {
-		return f.readPath(g, name, f.opts.ReadLimit)
-	}
-	return f.readHeld(g, fi.Size())
+	return f.readLines(g, g.held, f.opts.ReadLimit)
 }
 
-// readHeld reads a removed file's complete lines through the descriptor
-// held on it, where the system has no name for it (Windows).
-func (f *Follower) readHeld(g *Gen, size int64) int {
-	most := int64(64 << 20)
-	if f.opts.ReadLimit > 0 {
-		most = f.opts.ReadLimit
-	}
-	data := readAt(g.held, g.off, int(min(size-g.off, most)))
-	g.behind = size-g.off > most
-	end := bytes.LastIndexByte(data, '\n')
-	n := 0
-	for _, text := range strings.SplitAfter(string(data[:end+1]), "\n") {
-		if text == "" {
-			continue
-		}
-		g.off += int64(len(text))
-		g.lines++
-		text = strings.TrimSuffix(text, "\n")
-		g.keep(text)
-		if g.skipPartial {
-			g.skipPartial = false
-			continue
-		}
-		n++
-		f.h.Line(g, g.lines, text)
-	}
-	return n
-}
+// piece is how much of a file one read takes.
+const piece = 64 << 10
 
-// readPath reads name from the generation's offset with nxadm/tail in one
-// pass and hands on complete lines. The pass ends at the end of the file,
-// or once it has handed on limit bytes (when positive); its last line is
-// held back unless the file shows its newline, so a line still being
-// written is never handed on in two pieces.
-func (f *Follower) readPath(g *Gen, name string, limit int64) int {
-	t, err := tail.TailFile(name, tail.Config{
-		Location:      &tail.SeekInfo{Offset: g.off, Whence: io.SeekStart},
-		MustExist:     true,
-		CompleteLines: true,
-		Logger:        tail.DiscardingLogger,
-	})
+// readLines hands on the complete lines file holds from the generation's
+// offset, through the descriptor held on it: by position, so a rotation
+// or a removal changes nothing. It ends at the end of the file, or once
+// limit bytes were read (when positive; whole lines, at least one), and
+// holds back a last line without its newline, still being written.
+//
+// It reads a piece at a time, one call for many lines: nxadm/tail, which
+// this follower read with before, made two lseek calls, a channel send
+// and three allocations for every line, 60% of tail's time far behind.
+func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
+	fi, err := file.Stat()
 	if err != nil {
 		return 0
 	}
-	src, _ := OpenShared(name)
+	size := fi.Size()
 	n := 0
 	from := g.off
 	g.behind = false
-	var pending *tail.Line
-	hand := func(l *tail.Line) {
-		g.off = l.SeekInfo.Offset
-		g.lines++
-		g.keep(l.Text)
-		if g.skipPartial {
-			g.skipPartial = false
-			return
+	for g.off < size {
+		done := g.off - from
+		if limit > 0 && done >= limit {
+			g.behind = true
+			break
 		}
-		n++
-		f.h.Line(g, g.lines, l.Text)
-	}
-	for l := range t.Lines {
-		if l.Err != nil {
-			continue
+		want := min(size-g.off, piece)
+		if limit > 0 {
+			want = min(want, limit-done)
 		}
-		if pending != nil {
-			hand(pending)
-			if limit > 0 && g.off-from >= limit {
-				// The line after it came: it ended. The rest waits
-				// for the next read.
-				g.behind, pending = true, nil
-				_ = t.Stop()
+		data := f.readPiece(file, g.off, int(want))
+		end := bytes.LastIndexByte(data, '\n')
+		if end < 0 && int64(len(data)) == want && g.off+want < size {
+			if done > 0 && limit > 0 && want == limit-done {
+				// The next line ends past the limit: it waits.
+				g.behind = true
 				break
 			}
+			data, end = f.readLong(file, g.off, want, size)
 		}
-		pending = l
-	}
-	_ = t.Wait()
-	if pending != nil && src != nil {
-		if end := readAt(src, pending.SeekInfo.Offset-1, 1); len(end) == 1 && end[0] == '\n' {
-			hand(pending)
+		if end < 0 {
+			break
 		}
-	}
-	if src != nil {
-		src.Close()
+		for rest := data[:end+1]; len(rest) > 0; {
+			i := bytes.IndexByte(rest, '\n')
+			// A string of its own for each line: one string for the
+			// piece would be held whole by any line an event keeps
+			// (300 MB far behind: 65 MB peak RSS, against 59).
+			line := string(rest[:i])
+			rest = rest[i+1:]
+			g.off += int64(i + 1)
+			g.lines++
+			g.keep(line)
+			if g.skipPartial {
+				g.skipPartial = false
+				continue
+			}
+			n++
+			f.h.Line(g, g.lines, line)
+		}
 	}
 	return n
+}
+
+// readLong reads a line longer than want bytes (a piece, or what is left
+// of the limit) from off: data holds it, ending at end (-1 for a line
+// not written to its end yet).
+func (f *Follower) readLong(file *os.File, off, want, size int64) (data []byte, end int) {
+	for {
+		want = min(size-off, 2*want)
+		data = f.readPiece(file, off, int(want))
+		if end = bytes.IndexByte(data, '\n'); end >= 0 || int64(len(data)) < want || off+want >= size {
+			return data, end
+		}
+	}
+}
+
+// readPiece reads n bytes of file from off into the follower's buffer,
+// which the next read overwrites: what is kept of it is copied.
+func (f *Follower) readPiece(file *os.File, off int64, n int) []byte {
+	if cap(f.buf) < n {
+		f.buf = make([]byte, n)
+	}
+	k, _ := file.ReadAt(f.buf[:n], off)
+	return f.buf[:k]
 }
 
 // keep keeps the first and the last bytes (256 each) the generation handed

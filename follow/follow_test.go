@@ -242,21 +242,61 @@ func TestFolder(t *testing.T) {
 	f.Close()
 }
 
-// TestReadHeld: where a removed file has no name left (Windows), its lines
-// are read through the held descriptor, complete lines only.
-func TestReadHeld(t *testing.T) {
-	rec, _, dir := setup(t)
-	name := filepath.Join(dir, "x.log")
-	require.NoError(t, os.WriteFile(name, []byte("a1\na2\npart"), 0o644))
-	held, err := os.Open(name)
-	require.NoError(t, err)
-	defer held.Close()
-	g := &Gen{Path: name, N: 1, held: held}
-	f := &Follower{h: rec}
-	assert.Equal(t, 2, f.readHeld(g, 11))
-	assert.Equal(t, []string{"x.log#1:1 a1", "x.log#1:2 a2"}, rec.take())
-	assert.Equal(t, int64(6), g.off)
-	assert.Equal(t, 0, f.readHeld(g, 11), "the partial line waits")
+// TestReadLines: a generation's lines are read through the descriptor held
+// on its file (so a removed file, with no name left, reads alike), whole
+// lines only, a piece of at most the read limit at a time but at least one
+// line, however long.
+func TestReadLines(t *testing.T) {
+	long := strings.Repeat("x", 3*piece+5)
+	cases := []struct {
+		name   string
+		file   string
+		limit  int64
+		reads  [][]string // the lines each read hands on
+		behind []bool     // what Behind says after each read
+		off    int64      // the offset after the reads
+	}{
+		{"a partial line waits", "a1\na2\npart", 0,
+			[][]string{{"a1", "a2"}, nil}, []bool{false, false}, 6},
+		{"carriage returns are the parsers' to strip", "a1\r\na2\n", 0,
+			[][]string{{"a1\r", "a2"}}, []bool{false}, 7},
+		{"a limit reads whole lines up to it", "a1\na2\na3\na4\n", 6,
+			[][]string{{"a1", "a2"}, {"a3", "a4"}, nil}, []bool{true, false, false}, 12},
+		{"a line longer than the limit is read whole", "a1\n" + long + "\na3\n", 4,
+			[][]string{{"a1"}, {long}, {"a3"}}, []bool{true, true, false}, int64(3 + len(long) + 1 + 3)},
+		{"a line longer than a piece is read whole", long + "\nb\n", 0,
+			[][]string{{long, "b"}}, []bool{false}, int64(len(long) + 3)},
+		{"a long line being written waits", "a1\n" + long, 0,
+			[][]string{{"a1"}, nil}, []bool{false, false}, 3},
+		{"with the limit, a partial line left is behind", "a1\na2\npart", 3,
+			[][]string{{"a1"}, {"a2"}, nil}, []bool{true, true, false}, 6},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rec, _, dir := setup(t)
+			name := filepath.Join(dir, "x.log")
+			require.NoError(t, os.WriteFile(name, []byte(c.file), 0o644))
+			held, err := OpenShared(name)
+			require.NoError(t, err)
+			defer held.Close()
+			// Held, the file is read alike once it has no name.
+			require.NoError(t, os.Remove(name))
+			g := &Gen{Path: name, N: 1, held: held}
+			f := &Follower{h: rec, opts: Options{ReadLimit: c.limit}}
+			num := 0
+			for i, want := range c.reads {
+				var lines []string
+				for _, l := range want {
+					num++
+					lines = append(lines, fmt.Sprintf("x.log#1:%d %s", num, l))
+				}
+				assert.Equal(t, len(want), f.read(g), "read %d", i+1)
+				assert.Equal(t, lines, rec.take(), "read %d", i+1)
+				assert.Equal(t, c.behind[i], g.Behind(), "read %d", i+1)
+			}
+			assert.Equal(t, c.off, g.off)
+		})
+	}
 }
 
 // TestRotatedAwayIsNotReadAgain: once a rotated file has been read to its
