@@ -809,6 +809,13 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 	n := 0
 	from := g.off
 	g.behind = false
+	// A line longer than a piece grew the buffer: it is not kept for the
+	// run's length.
+	defer func() {
+		if cap(f.buf) > piece {
+			f.buf = nil
+		}
+	}()
 	for g.off < size {
 		done := g.off - from
 		if limit > 0 && done >= limit {

@@ -293,6 +293,7 @@ func TestReadLines(t *testing.T) {
 				assert.Equal(t, len(want), f.read(g), "read %d", i+1)
 				assert.Equal(t, lines, rec.take(), "read %d", i+1)
 				assert.Equal(t, c.behind[i], g.Behind(), "read %d", i+1)
+				assert.LessOrEqual(t, cap(f.buf), piece, "read %d: a long line's buffer is not kept", i+1)
 			}
 			assert.Equal(t, c.off, g.off)
 		})
