@@ -108,3 +108,36 @@ func TestSortLinksAsSortSlice(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveHeapHandsOutInOrder: the live queue's heap, pushed to and popped
+// from in turn as Push and Tick do, always hands out the first of what it
+// holds in placing's order (ties in time, log and generation included), as
+// a sorted list checked against it does.
+func TestLiveHeapHandsOutInOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	base := time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
+	for _, n := range []int{1, 2, 3, 7, 100, 1000} {
+		var h liveHeap
+		var held []placing // what h holds, in order
+		take := func() {
+			it := h.pop()
+			require.Equal(t, held[0], it.at, "%d items", n)
+			require.Equal(t, int(held[0].tie), it.ev.Line, "the event goes with its place")
+			held = held[1:]
+		}
+		for i := range n {
+			at := placing{key: base.Add(time.Duration(rng.IntN(5)) * time.Second),
+				log: []string{"a.log", "b.log"}[rng.IntN(2)], older: rng.IntN(2), tie: uint64(i)}
+			h.push(liveItem{ev: parser.Event{Line: i}, at: at})
+			k := sort.Search(len(held), func(j int) bool { return at.before(&held[j]) })
+			held = slices.Insert(held, k, at)
+			if rng.IntN(3) == 0 {
+				take()
+			}
+		}
+		for len(held) > 0 {
+			take()
+		}
+		assert.Empty(t, h)
+	}
+}

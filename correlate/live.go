@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"container/heap"
 	"time"
 
 	"github.com/logcorr/logcorr/parser"
@@ -43,6 +42,8 @@ type Live struct {
 	idle  time.Duration
 	srcs  []*LiveSource
 	ready liveHeap
+	// taken is the event last taken from ready, being handed on.
+	taken liveItem
 	wm    time.Time
 }
 
@@ -200,7 +201,7 @@ func (s *LiveSource) Push(ev parser.Event) {
 	if key.Before(s.live.wm) && s.live.Overtaken != nil {
 		s.live.Overtaken(s.name, &ev, s.live.wm.Sub(key))
 	}
-	heap.Push(&s.live.ready, liveItem{ev: ev, at: placing{key: key, log: s.name, older: s.gen, tie: s.seq}})
+	s.live.ready.push(liveItem{ev: ev, at: placing{key: key, log: s.name, older: s.gen, tie: s.seq}})
 }
 
 // Disorder says how far out of order the source's events came.
@@ -303,10 +304,10 @@ func (l *Live) Tick(now time.Time) {
 		return // sources that have not spoken yet may still say anything
 	}
 	for len(l.ready) > 0 && (!ok || l.ready[0].at.key.Before(wm)) {
-		it := heap.Pop(&l.ready).(liveItem)
-		l.add(it.ev, it.at.key)
-		if !ok && it.at.key.After(wm) {
-			wm = it.at.key // every source ended: all that is queued goes
+		l.taken = l.ready.pop()
+		l.add(&l.taken)
+		if !ok && l.taken.at.key.After(wm) {
+			wm = l.taken.at.key // every source ended: all that is queued goes
 		}
 	}
 	if wm.After(l.wm) {
@@ -337,15 +338,18 @@ func (l *Live) End() {
 
 func (l *Live) drain() {
 	for len(l.ready) > 0 {
-		it := heap.Pop(&l.ready).(liveItem)
-		l.add(it.ev, it.at.key)
+		l.taken = l.ready.pop()
+		l.add(&l.taken)
 	}
 }
 
-func (l *Live) add(ev parser.Event, key time.Time) {
-	cause := l.corr.AddAt(ev, key)
+// add hands the correlator an event taken from the queue. The event is
+// l.taken, not a local: a local's address handed to Tap, a func value,
+// would move every event to the heap.
+func (l *Live) add(it *liveItem) {
+	cause := l.corr.AddAt(it.ev, it.at.key)
 	if l.Tap != nil {
-		l.Tap(&ev, key, cause)
+		l.Tap(&it.ev, it.at.key, cause)
 	}
 }
 
@@ -354,19 +358,49 @@ type liveItem struct {
 	at placing // the log's generation counts up: older first
 }
 
-// liveHeap orders like Merge (placing).
+// liveHeap orders like Merge (placing): a binary heap of the items
+// themselves, typed, since container/heap's Push and Pop box each one (two
+// allocations of an event's size per event). placing is a total order, so
+// any heap hands the items out in the same order.
 type liveHeap []liveItem
 
-func (h liveHeap) Len() int           { return len(h) }
-func (h liveHeap) Less(i, j int) bool { return h[i].at.before(&h[j].at) }
-func (h liveHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *liveHeap) Push(x any)        { *h = append(*h, x.(liveItem)) }
-func (h *liveHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = liveItem{}
-	*h = old[:len(old)-1]
-	return x
+func (h *liveHeap) push(it liveItem) {
+	*h = append(*h, it)
+	q := *h
+	i := len(q) - 1
+	for i > 0 {
+		up := (i - 1) / 2
+		if !q[i].at.before(&q[up].at) {
+			break
+		}
+		q[i], q[up] = q[up], q[i]
+		i = up
+	}
+}
+
+// pop takes the first item out; the queue must not be empty.
+func (h *liveHeap) pop() liveItem {
+	q := *h
+	first := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q[last] = liveItem{}
+	q = q[:last]
+	for i := 0; ; {
+		least := i
+		for _, c := range [2]int{2*i + 1, 2*i + 2} {
+			if c < len(q) && q[c].at.before(&q[least].at) {
+				least = c
+			}
+		}
+		if least == i {
+			break
+		}
+		q[i], q[least] = q[least], q[i]
+		i = least
+	}
+	*h = q
+	return first
 }
 
 func maxTime(a, b time.Time) time.Time {
