@@ -380,7 +380,7 @@ func (f *Follower) pollPath(p *path, initial bool) {
 		}
 		switch {
 		case p.rotated != nil:
-			f.catchUp(p, p.rotated, nil, info, nil)
+			f.catchUp(p, p.rotated, nil, info, nil, nil)
 			p.rotated = nil
 		case !initial && p.gens == 0:
 			// A file that appeared while following, rotated before the
@@ -420,7 +420,7 @@ func (f *Follower) pollPath(p *path, initial bool) {
 			p.rotated = g
 			return
 		}
-		f.catchUp(p, g, nil, info, nil)
+		f.catchUp(p, g, nil, info, nil, nil)
 		f.start(p, file, info, false, true)
 		return
 	}
@@ -579,7 +579,7 @@ func (f *Follower) handleTruncation(p *path, g *Gen) {
 	f.h.Closed(g)
 	newest := cp.info
 	if ok {
-		newest = f.catchUp(p, g, newest, g.info, nil)
+		newest = f.catchUp(p, g, newest, g.info, nil, g.held)
 		cp.file.Close()
 	}
 	p.gens++
@@ -593,7 +593,7 @@ func (f *Follower) handleTruncation(p *path, g *Gen) {
 		// the copy it made holds lines from before those just read. A
 		// copy made since holds those lines too: it is ng's, found when
 		// ng is seen truncated.
-		f.catchUp(p, g, newest, g.info, ng)
+		f.catchUp(p, g, newest, g.info, ng, ng.held)
 	}
 }
 
@@ -606,9 +606,12 @@ func (f *Follower) handleTruncation(p *path, g *Gen) {
 // lines now (a copytruncate's copy); nil finds it by g's descriptor. next
 // is the path's file now, opened already, if any. It returns the newest file
 // read (holder when none was). A copy of what cur has read is no missed
-// file: it is cur's own end.
-func (f *Follower) catchUp(p *path, g *Gen, holder, next os.FileInfo, cur *Gen) (newest os.FileInfo) {
-	return f.readRotated(p, f.missed(p, g, holder, next, cur), holder, "rotated more than once between two looks")
+// file: it is cur's own end. Nor, after a copytruncate of truncated (the
+// path's file, truncated in place), is a copy of its start no longer than
+// it: the next copytruncate's copy, made or still being made (an empty
+// file at first), of lines read from truncated itself.
+func (f *Follower) catchUp(p *path, g *Gen, holder, next os.FileInfo, cur *Gen, truncated *os.File) (newest os.FileInfo) {
+	return f.readRotated(p, f.missed(p, g, holder, next, cur, truncated), holder, "rotated more than once between two looks")
 }
 
 // readRotated reads rotated files of p, in order, as generations of their
@@ -640,7 +643,7 @@ type rotatedFile struct {
 // the file holding generation g's lines that no generation has read. Their
 // last writes tell: a writer goes on to a new file once it has done with
 // the old one (a copy is made after the one before).
-func (f *Follower) missed(p *path, g *Gen, holder, next os.FileInfo, cur *Gen) []rotatedFile {
+func (f *Follower) missed(p *path, g *Gen, holder, next os.FileInfo, cur *Gen, truncated *os.File) []rotatedFile {
 	if holder == nil {
 		holder = g.info // its last write unknown once closed: read more, not less
 		if g.held != nil {
@@ -653,8 +656,22 @@ func (f *Follower) missed(p *path, g *Gen, holder, next os.FileInfo, cur *Gen) [
 		return nil
 	}
 	return f.rotatedSince(p, holder.ModTime(), func(fi os.FileInfo, file *os.File) bool {
-		return os.SameFile(fi, holder) || next != nil && os.SameFile(fi, next) || cur != nil && cur.copiedTo(file, fi)
+		return os.SameFile(fi, holder) || next != nil && os.SameFile(fi, next) || cur != nil && cur.copiedTo(file, fi) ||
+			truncated != nil && copyOfStart(file, fi, truncated)
 	})
+}
+
+// copyOfStart reports whether file holds the start of from and no more
+// than from does: as a copy being made does, from an empty file on. Up to
+// a piece of it is compared, not just a head's 256 bytes: a log whose every
+// file opens with the same banner must not have an older one taken for it.
+func copyOfStart(file *os.File, fi os.FileInfo, from *os.File) bool {
+	ffi, err := from.Stat()
+	if err != nil || fi.Size() > ffi.Size() {
+		return false
+	}
+	n := int(min(fi.Size(), piece))
+	return bytes.Equal(readAt(file, 0, n), readAt(from, 0, n))
 }
 
 // rotatedSince opens, oldest first, the rotated siblings of p's file written

@@ -657,6 +657,44 @@ func TestRotationsBetweenTwoLooks(t *testing.T) {
 	}
 }
 
+// TestCopyBeingMadeIsNotAMissedFile: a copytruncate found truncated the
+// file while the next one was already copying it (logrotate writes the copy,
+// then truncates): the copy, still empty, is newer than the copy that holds
+// what was left to read, but it is no missed file. Its lines are the
+// file's own, read from the file; read from the copy too, they came twice
+// (the stress harness's copytruncate storm, 3 runs in 24).
+func TestCopyBeingMadeIsNotAMissedFile(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	write(t, w, "a1\n")
+	f := newFollower([]string{log}, true, rec, c)
+	f.Poll()
+	write(t, w, "a2\n")
+	copyTruncate := func(rotated int, then string) {
+		shift(t, log, rotated)
+		data, err := os.ReadFile(log)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(log+".1", data, 0o644))
+		require.NoError(t, w.Truncate(0))
+		write(t, w, then)
+	}
+	copyTruncate(0, "b1\nb2\n")
+	time.Sleep(20 * time.Millisecond)
+	// The next copytruncate has begun: the older copy moved up, its own
+	// copy made, nothing written to it yet.
+	shift(t, log, 1)
+	require.NoError(t, os.WriteFile(log+".1", nil, 0o644))
+	f.Poll()
+	// The copy is written (into the same file) and the file truncated.
+	copyTruncate(0, "c1\n")
+	f.Poll()
+	c.t = c.t.Add(3 * time.Second)
+	f.Poll()
+	f.Close()
+	assert.Equal(t, []string{"x.log#1:1 a1", "x.log#1:2 a2", "x.log#2:1 b1", "x.log#2:2 b2", "x.log#3:1 c1"}, rec.lines())
+}
+
 // TestCopiesWithTheSameEnd: two copies a copytruncate made end with the
 // same bytes (a log that ends each time with the same table): the copy of
 // what was read is the one that also begins as it did.
