@@ -856,6 +856,7 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 		if end < 0 {
 			break
 		}
+		g.keep(data[:end+1])
 		for rest := data[:end+1]; len(rest) > 0; {
 			i := bytes.IndexByte(rest, '\n')
 			// A string of its own for each line: one string for the
@@ -865,7 +866,6 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 			rest = rest[i+1:]
 			g.off += int64(i + 1)
 			g.lines++
-			g.keep(line)
 			if g.skipPartial {
 				g.skipPartial = false
 				continue
@@ -901,20 +901,21 @@ func (f *Follower) readPiece(file *os.File, off int64, n int) []byte {
 }
 
 // keep keeps the first and the last bytes (256 each) the generation handed
-// on, as they were read: taken from the file again later, they could be
-// another file's, written after a truncation.
-func (g *Gen) keep(text string) {
+// on, as they were read (lines and their newlines): taken from the file
+// again later, they could be another file's, written after a truncation.
+// It is given each piece's lines at once, not line by line.
+func (g *Gen) keep(handed []byte) {
 	if len(g.head) < 256 {
-		g.head = append(g.head, text...)
-		g.head = append(g.head, '\n')
-		g.head = g.head[:min(len(g.head), 256)]
+		g.head = append(g.head, handed[:min(len(handed), 256-len(g.head))]...)
 	}
-	t := append(g.tail, text...)
-	t = append(t, '\n')
-	if len(t) > 256 {
-		t = t[len(t)-256:]
+	if len(handed) >= 256 {
+		g.tail = append(g.tail[:0], handed[len(handed)-256:]...)
+		return
 	}
-	g.tail = append(g.tail[:0], t...)
+	g.tail = append(g.tail, handed...)
+	if len(g.tail) > 256 {
+		g.tail = append(g.tail[:0], g.tail[len(g.tail)-256:]...)
+	}
 }
 
 // Close hands on what is left and releases every file. Rotated-away files

@@ -3,6 +3,7 @@ package follow
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -297,6 +298,27 @@ func TestReadLines(t *testing.T) {
 			}
 			assert.Equal(t, c.off, g.off)
 		})
+	}
+}
+
+// TestKeepHoldsTheEnds: however the lines handed on come in pieces, a
+// generation keeps the first and the last 256 bytes of all of them, by
+// which a truncation and the copy of what was read are known.
+func TestKeepHoldsTheEnds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 200 {
+		var g Gen
+		var all []byte
+		for range rng.IntN(12) + 1 {
+			var piece []byte
+			for range rng.IntN(4) + 1 {
+				piece = append(piece, strings.Repeat("x", rng.IntN(300))+"\n"...)
+			}
+			g.keep(piece)
+			all = append(all, piece...)
+			require.Equal(t, all[:min(len(all), 256)], g.head)
+			require.Equal(t, all[max(0, len(all)-256):], g.tail)
+		}
 	}
 }
 
