@@ -59,8 +59,10 @@ func (g *Gen) Behind() bool { return g.behind }
 type Handler interface {
 	// Opened announces a generation before its first line.
 	Opened(g *Gen)
-	// Line hands on one complete line, without its newline.
-	Line(g *Gen, num int, text string)
+	// Line hands on one complete line, without its newline, and when it
+	// was read (by Options.Now): the lines of one read share a time, so
+	// the clock is not asked for each.
+	Line(g *Gen, num int, text string, read time.Time)
 	// Closed says a generation will have no more lines.
 	Closed(g *Gen)
 	// Notice reports what happened to a file (opened, rotated, truncated,
@@ -786,7 +788,7 @@ func (f *Follower) finish(g *Gen, partial bool) {
 			rest := readAt(g.held, g.off, int(min(fi.Size()-g.off, 1<<20)))
 			if !g.skipPartial && len(rest) > 0 {
 				g.lines++
-				f.h.Line(g, g.lines, strings.TrimSuffix(string(rest), "\n"))
+				f.h.Line(g, g.lines, strings.TrimSuffix(string(rest), "\n"), f.opts.Now())
 			}
 		}
 		g.held.Close()
@@ -857,6 +859,7 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 			break
 		}
 		g.keep(data[:end+1])
+		read := f.opts.Now()
 		for rest := data[:end+1]; len(rest) > 0; {
 			i := bytes.IndexByte(rest, '\n')
 			// A string of its own for each line: one string for the
@@ -871,7 +874,7 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 				continue
 			}
 			n++
-			f.h.Line(g, g.lines, line)
+			f.h.Line(g, g.lines, line, read)
 		}
 	}
 	return n

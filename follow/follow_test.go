@@ -29,7 +29,7 @@ func (r *recorder) name(g *Gen) string {
 	return fmt.Sprintf("%s#%d", rel, g.N)
 }
 func (r *recorder) Opened(g *Gen) { r.got = append(r.got, "open "+r.name(g)) }
-func (r *recorder) Line(g *Gen, n int, text string) {
+func (r *recorder) Line(g *Gen, n int, text string, _ time.Time) {
 	r.got = append(r.got, fmt.Sprintf("%s:%d %s", r.name(g), n, text))
 }
 func (r *recorder) Closed(g *Gen)        { r.got = append(r.got, "close "+r.name(g)) }
@@ -283,7 +283,7 @@ func TestReadLines(t *testing.T) {
 			// Held, the file is read alike once it has no name.
 			require.NoError(t, os.Remove(name))
 			g := &Gen{Path: name, N: 1, held: held}
-			f := &Follower{h: rec, opts: Options{ReadLimit: c.limit}}
+			f := &Follower{h: rec, opts: Options{ReadLimit: c.limit, Now: time.Now}}
 			num := 0
 			for i, want := range c.reads {
 				var lines []string

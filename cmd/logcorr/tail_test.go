@@ -451,10 +451,10 @@ func TestTailReadsShapes(t *testing.T) {
 // process, --from-start on big logs) reads them a bounded piece at a time,
 // handing out chains between pieces: the chains are analyze's, events
 // waiting in memory stay a fraction of the backlog, and stderr says it is
-// behind and when it caught up. The clock moves 10 ms per look, so
-// reading takes far longer than --idle: a log read in an early piece must
-// not count as quiet while others are read. A minute of quiet before
-// Ctrl-C changes nothing.
+// behind and when it caught up. The clock moves 200 ms per look (a look
+// for each piece read, each step), so reading takes far longer than
+// --idle: a log read in an early piece must not count as quiet while
+// others are read. A minute of quiet before Ctrl-C changes nothing.
 func TestTailFarBehind(t *testing.T) {
 	const logs = "../../testdata/login-storm-psycopg2/logs"
 	dir := t.TempDir()
@@ -468,7 +468,7 @@ func TestTailFarBehind(t *testing.T) {
 
 	clock := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time {
-		clock = clock.Add(10 * time.Millisecond)
+		clock = clock.Add(200 * time.Millisecond)
 		return clock
 	}
 	var stdout, stderr bytes.Buffer
