@@ -638,6 +638,15 @@ func shift(t *testing.T, log string, rotated int) {
 	}
 }
 
+// copyTruncate does what logrotate's copytruncate does to log, which w
+// writes: log copied to log.1, then emptied in place.
+func copyTruncate(t *testing.T, log string, w *os.File) {
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(log+".1", data, 0o644))
+	require.NoError(t, w.Truncate(0))
+}
+
 // TestRotationsBetweenTwoLooks: a file rotated three times between two
 // looks (a rotation storm, a starved reader) leaves the files in between,
 // which the path never named while it was looked at. They are read, oldest
@@ -659,10 +668,7 @@ func TestRotationsBetweenTwoLooks(t *testing.T) {
 					require.NoError(t, os.Rename(log, log+".1"))
 					w = create(t, log)
 				} else {
-					data, err := os.ReadFile(log)
-					require.NoError(t, err)
-					require.NoError(t, os.WriteFile(log+".1", data, 0o644))
-					require.NoError(t, w.Truncate(0))
+					copyTruncate(t, log, w)
 				}
 				// Each rotation a little later than the one before, as
 				// the files' write times tell.
@@ -693,15 +699,8 @@ func TestCopyBeingMadeIsNotAMissedFile(t *testing.T) {
 	f := newFollower([]string{log}, true, rec, c)
 	f.Poll()
 	write(t, w, "a2\n")
-	copyTruncate := func(rotated int, then string) {
-		shift(t, log, rotated)
-		data, err := os.ReadFile(log)
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(log+".1", data, 0o644))
-		require.NoError(t, w.Truncate(0))
-		write(t, w, then)
-	}
-	copyTruncate(0, "b1\nb2\n")
+	copyTruncate(t, log, w)
+	write(t, w, "b1\nb2\n")
 	time.Sleep(20 * time.Millisecond)
 	// The next copytruncate has begun: the older copy moved up, its own
 	// copy made, nothing written to it yet.
@@ -709,7 +708,8 @@ func TestCopyBeingMadeIsNotAMissedFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(log+".1", nil, 0o644))
 	f.Poll()
 	// The copy is written (into the same file) and the file truncated.
-	copyTruncate(0, "c1\n")
+	copyTruncate(t, log, w)
+	write(t, w, "c1\n")
 	f.Poll()
 	c.t = c.t.Add(3 * time.Second)
 	f.Poll()
