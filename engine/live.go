@@ -354,12 +354,12 @@ func (t *Tailer) start(g *follow.Gen, tg *tailGen, sample []string) {
 	tg.pending, tg.notices = nil, nil
 }
 
-func (t *Tailer) Line(g *follow.Gen, num int, text string, read time.Time) {
+// Line takes a line the follower read; now is when it was read.
+func (t *Tailer) Line(g *follow.Gen, num int, text string, now time.Time) {
 	tg := t.gens[g]
 	if tg == nil {
 		return // skipped while its lines were being read
 	}
-	now := read
 	t.lines++
 	tg.spoke = true
 	tg.lastLine, tg.flushed = now, false
