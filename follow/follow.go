@@ -885,7 +885,8 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 // not written to its end yet).
 func (f *Follower) readLong(file *os.File, off, want, size int64) (data []byte, end int) {
 	for {
-		want = min(size-off, 2*want)
+		// From a piece on: what is left of the limit may be a few bytes.
+		want = min(size-off, max(2*want, piece))
 		data = f.readPiece(file, off, int(want))
 		if end = bytes.IndexByte(data, '\n'); end >= 0 || int64(len(data)) < want || off+want >= size {
 			return data, end
@@ -897,7 +898,9 @@ func (f *Follower) readLong(file *os.File, off, want, size int64) (data []byte, 
 // which the next read overwrites: what is kept of it is copied.
 func (f *Follower) readPiece(file *os.File, off int64, n int) []byte {
 	if cap(f.buf) < n {
-		f.buf = make([]byte, n)
+		// A piece at least: following live, reads are a few lines each,
+		// each a little longer than the last now and then.
+		f.buf = make([]byte, max(n, piece))
 	}
 	k, _ := file.ReadAt(f.buf[:n], off)
 	return f.buf[:k]

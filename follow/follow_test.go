@@ -301,6 +301,27 @@ func TestReadLines(t *testing.T) {
 	}
 }
 
+// TestReadBufferIsMadeOnce: following live, each read takes a few lines,
+// now and then longer than the last; the buffer read into is made once, a
+// piece's size, not again for each longer read.
+func TestReadBufferIsMadeOnce(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	f := newFollower([]string{log}, true, rec, c)
+	var first *byte
+	for i := 1; i <= 10; i++ {
+		write(t, w, strings.Repeat("x", 10*i)+"\n")
+		f.Poll()
+		require.Len(t, rec.lines(), 1, "read %d", i)
+		if first == nil {
+			first = &f.buf[:1][0]
+		}
+		assert.Same(t, first, &f.buf[:1][0], "read %d: the same buffer", i)
+	}
+	f.Close()
+}
+
 // TestKeepHoldsTheEnds: however the lines handed on come in pieces, a
 // generation keeps the first and the last 256 bytes of all of them, by
 // which a truncation and the copy of what was read are known.
