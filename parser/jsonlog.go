@@ -202,6 +202,7 @@ func setRecordTime(ev *Event, v string, l Line, c *Clock) bool {
 			f /= 1000
 		}
 		sec := int64(f)
+		c.Absolute++
 		ev.Time, ev.Precision = time.Unix(sec, int64((f-float64(sec))*1e9)).In(c.Loc), time.Millisecond
 		return true
 	}

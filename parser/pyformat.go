@@ -314,5 +314,6 @@ func (m *pyMatch) instant(c *Clock, line int) (time.Time, time.Duration) {
 		return c.instant(st, line), st.precision
 	}
 	sec := int64(m.created)
+	c.Absolute++
 	return time.Unix(sec, int64((m.created-float64(sec))*1e9)).In(c.Loc), time.Microsecond
 }

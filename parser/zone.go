@@ -46,6 +46,13 @@ type Clock struct {
 	// Naive and Zoned count the timestamps read without and with a zone of
 	// their own, so a caller can tell whether the source's zone matters.
 	Naive, Zoned int
+	// Absolute counts the times written as seconds since the epoch;
+	// LocPlaced the zone abbreviations only the source's zone placed, at
+	// another offset than the table of abbreviations (or UTC) gives. With
+	// Naive and Zoned they tell whether the source read in another zone
+	// gives the same instants but for its naive times, shifted (the zone
+	// survey's tally of the merge's reading, in engine).
+	Absolute, LocPlaced int
 
 	// lineStamp is the zoned time a collector recorded for the line being
 	// read (set by Demux while it feeds the line): each naive time read
@@ -187,11 +194,18 @@ func (c *Clock) fixedZone(name string, off int) *time.Location {
 // the table of unambiguous ones.
 func (c *Clock) zoneFor(st stamp, line int) *time.Location {
 	probe := time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, 0, c.Loc)
-	if name, _ := probe.Zone(); name == st.zone {
+	name, own := probe.Zone()
+	table, known := zoneAbbrev[st.zone]
+	if name == st.zone || !known {
+		if own != table {
+			c.LocPlaced++
+		}
+	}
+	if name == st.zone {
 		return c.Loc
 	}
-	if off, ok := zoneAbbrev[st.zone]; ok {
-		return c.fixedZone(st.zone, off)
+	if known {
+		return c.fixedZone(st.zone, table)
 	}
 	c.mu.Lock()
 	first := !c.warned[st.zone]

@@ -143,3 +143,49 @@ func TestYearOfAsEachStamp(t *testing.T) {
 	c.Ref = time.Date(2027, 5, 2, 0, 0, 0, 0, time.UTC)
 	assert.Equal(t, 2027, c.yearOf(stamp{month: 4, day: 1}))
 }
+
+// TestClockCountsWhatAZoneMoves: a stamp whose instant depends on the
+// source's zone is counted so (Naive; LocPlaced for an abbreviation only
+// that zone places, at another offset than the table or UTC would), one
+// that does not is not (Zoned, and Absolute for epoch seconds): the zone
+// survey's tally relies on the counts to tell a reading in UTC from one
+// in the source's zone.
+func TestClockCountsWhatAZoneMoves(t *testing.T) {
+	chicago, err := time.LoadLocation("America/Chicago")
+	require.NoError(t, err)
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	tests := []struct {
+		stamp                          string
+		loc                            *time.Location
+		naive, zoned, locPlaced, epoch int
+	}{
+		{"2026-11-26 17:15:09", jakarta, 1, 0, 0, 0},
+		{"2026-11-26 17:15:09 +0700", jakarta, 0, 1, 0, 0},
+		{"2026-11-26 17:15:09 WIB", jakarta, 0, 1, 0, 0},  // the zone and the table agree
+		{"2026-11-26 17:15:09 WIB", time.UTC, 0, 1, 0, 0}, // the table places it
+		{"2026-11-26 17:15:09 CST", chicago, 0, 1, 1, 0},  // only the zone places it: UTC would not
+		{"2026-11-26 17:15:09 UTC", time.UTC, 0, 1, 0, 0}, // the zone places it where UTC does
+		{"2026-11-26 17:15:09 XYZ", jakarta, 0, 1, 1, 0},  // unknown: read in the zone, not UTC
+		{"2026-11-26 17:15:09 XYZ", time.UTC, 0, 1, 0, 0}, // unknown, read in UTC as UTC would
+		{"2026-11-26 17:15:09 EST", chicago, 0, 1, 0, 0},  // Chicago does not use it: the table does
+		{"2026-11-26 17:15:09 CDT", chicago, 0, 1, 0, 0},  // the table places it (not in November)
+		{"2026-07-26 17:15:09 CDT", chicago, 0, 1, 0, 0},  // the zone, at the table's offset
+	}
+	for _, tc := range tests {
+		t.Run(tc.stamp+" in "+tc.loc.String(), func(t *testing.T) {
+			st, _, ok := scanStamp(tc.stamp, true)
+			require.True(t, ok)
+			c := NewClock("x.log", tc.loc, nil)
+			c.instant(st, 1)
+			assert.Equal(t, [4]int{tc.naive, tc.zoned, tc.locPlaced, tc.epoch}, [4]int{c.Naive, c.Zoned, c.LocPlaced, c.Absolute})
+		})
+	}
+	t.Run("epoch seconds in a JSON record", func(t *testing.T) {
+		c := NewClock("x.log", jakarta, nil)
+		var ev Event
+		require.True(t, setRecordTime(&ev, "1764152109.25", Line{Num: 1}, c))
+		assert.Equal(t, [4]int{0, 0, 0, 1}, [4]int{c.Naive, c.Zoned, c.LocPlaced, c.Absolute})
+		assert.Equal(t, int64(1764152109), ev.Time.Unix())
+	})
+}
