@@ -27,3 +27,38 @@ func TestSpool(t *testing.T) {
 	assert.Equal(t, want.String(), got.String())
 	assert.Nil(t, s.file, "released")
 }
+
+// TestHeld: nothing reaches the writer until Release, which passes on what
+// was held, past the spool's memory too, in order, and then every write;
+// Discard drops what was held.
+func TestHeld(t *testing.T) {
+	for _, size := range []int{100, 3 * spoolMemory} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			var to, want bytes.Buffer
+			h := NewHeld(&to)
+			for i := 0; want.Len() < size; i++ {
+				line := fmt.Sprintf("#%d %0100d\n", i, i)
+				want.WriteString(line)
+				_, err := h.Write([]byte(line))
+				require.NoError(t, err)
+			}
+			assert.Zero(t, to.Len(), "held")
+			require.NoError(t, h.Release())
+			_, err := h.Write([]byte("after\n"))
+			require.NoError(t, err)
+			assert.Equal(t, want.String()+"after\n", to.String())
+			h.Discard() // after Release: nothing left to drop
+			assert.Equal(t, want.String()+"after\n", to.String())
+		})
+	}
+	t.Run("discarded", func(t *testing.T) {
+		var to bytes.Buffer
+		h := NewHeld(&to)
+		_, err := h.Write(bytes.Repeat([]byte("x"), 2*spoolMemory))
+		require.NoError(t, err)
+		require.NotNil(t, h.sp.file)
+		h.Discard()
+		assert.Nil(t, h.sp.file, "the file is gone")
+		assert.Zero(t, to.Len())
+	})
+}
