@@ -78,12 +78,23 @@ func EstimateClocks(zoneGiven func(name string) bool, opts *source.Options, stre
 	if !AnyZoneToFind(streams, zoneGiven) {
 		return nil
 	}
+	out, placed := estimate(surveyAll(streams, opts, nil), zoneGiven, lr)
+	for i, sv := range placed {
+		if sv != nil {
+			sv.apply(out[i].Estimate.Offset, cat)
+		}
+	}
+	return out
+}
+
+// estimate finds the zones from each stream's surveyed sources (nil for a
+// stream not surveyed) and reports on every source whose zone was to find;
+// placed holds, beside each report, the source to give its zone, nil for
+// one left in the local zone.
+func estimate(surveys [][]*surveyed, zoneGiven func(name string) bool, lr *locust.Run) (out []report.ClockReport, placed []*surveyed) {
 	var todo []*surveyed
 	var refs []*verdict.Activity
-	for _, parts := range surveyAll(streams, opts) {
-		if parts == nil {
-			continue
-		}
+	for _, parts := range surveys {
 		for _, sv := range parts {
 			c := sv.clock
 			switch {
@@ -97,14 +108,13 @@ func EstimateClocks(zoneGiven func(name string) bool, opts *source.Options, stre
 		}
 	}
 	if len(todo) == 0 {
-		return nil
+		return nil, nil
 	}
 	if h := historyActivity(lr); h != nil {
 		refs = append(refs, h)
 	}
 	found := map[*surveyed]report.ClockReport{}
-	placed := func(sv *surveyed, cr report.ClockReport) {
-		sv.apply(cr.Estimate.Offset, cat)
+	place := func(sv *surveyed, cr report.ClockReport) {
 		cr.Applied = true
 		found[sv] = cr
 		// Placed, its times are as sure as the estimate: they help
@@ -113,7 +123,7 @@ func EstimateClocks(zoneGiven func(name string) bool, opts *source.Options, stre
 	}
 	for _, sv := range todo {
 		if cr, ok := sv.zoneFromCollector(); ok {
-			placed(sv, cr)
+			place(sv, cr)
 		}
 	}
 	// Each round may place sources that the next can be set against; the
@@ -132,7 +142,7 @@ func EstimateClocks(zoneGiven func(name string) bool, opts *source.Options, stre
 			}
 			switch {
 			case ok && est.Sure:
-				placed(sv, cr)
+				place(sv, cr)
 				progress = true
 				continue
 			case ok:
@@ -147,15 +157,16 @@ func EstimateClocks(zoneGiven func(name string) bool, opts *source.Options, stre
 			unplaced[sv] = cr
 		}
 	}
-	out := make([]report.ClockReport, 0, len(todo))
+	out = make([]report.ClockReport, 0, len(todo))
+	placed = make([]*surveyed, 0, len(todo))
 	for _, sv := range todo {
 		if cr, ok := found[sv]; ok {
-			out = append(out, cr)
+			out, placed = append(out, cr), append(placed, sv)
 		} else {
-			out = append(out, unplaced[sv])
+			out, placed = append(out, unplaced[sv]), append(placed, nil)
 		}
 	}
-	return out
+	return out, placed
 }
 
 // apply makes an estimated offset the zone of the source's naive times.
@@ -169,26 +180,12 @@ func (sv *surveyed) apply(offset time.Duration, cat *Catalog) {
 	cat.estimated[sv.name] = true
 }
 
-// survey reads a file once more, its naive times as UTC, for each of its
-// logical sources' activity and how many of its timestamps were naive.
 // surveyAll surveys the streams read from files, as many at once as there
-// are cores (each reads its file once more, whole), and returns their parts
-// in the streams' order (nil for one not surveyed).
-func surveyAll(streams []*source.Stream, opts *source.Options) [][]*surveyed {
-	out := make([][]*surveyed, len(streams))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(streams)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if parts, ok := survey(streams[i], opts); ok {
-					out[i] = parts
-				}
-			}
-		}()
-	}
+// are cores, and returns their parts in the streams' order (nil for one
+// not surveyed). Each reads its file once more: whole, counted on the
+// progress bar, or, with limit (GuessClocks), as many bytes as it gives
+// for the file's size.
+func surveyAll(streams []*source.Stream, opts *source.Options, limit func(size int64) int64) [][]*surveyed {
 	// The largest files first, so that the cores end about together: in
 	// the order given, the 1 GB corpus's files (17, 409, 91 and 490 MB by
 	// name) left one core 598 MB to read, the other 409.
@@ -204,6 +201,24 @@ func surveyAll(streams []*source.Stream, opts *source.Options) [][]*surveyed {
 		order = append(order, i)
 	}
 	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
+	out := make([][]*surveyed, len(streams))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(streams)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				upTo := int64(-1)
+				if limit != nil {
+					upTo = limit(sizes[i])
+				}
+				if parts, ok := survey(streams[i], opts, upTo); ok {
+					out[i] = parts
+				}
+			}
+		}()
+	}
 	for _, i := range order {
 		next <- i
 	}
@@ -212,11 +227,20 @@ func surveyAll(streams []*source.Stream, opts *source.Options) [][]*surveyed {
 	return out
 }
 
-func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
+// survey reads a file once more, its naive times as UTC, for each of its
+// logical sources' activity and how many of its timestamps were naive:
+// whole, or, with limit >= 0, until it has read that many bytes, unless
+// its times are sure so far (GuessClocks sets first parts against the
+// whole of those).
+func survey(s *source.Stream, opts *source.Options, limit int64) ([]*surveyed, bool) {
 	o := *opts
-	// Its reading counts on the progress bar: the bar is sized for both
-	// readings of the files (progress.total).
 	o.Loc, o.Zones, o.Warn, o.OnPart = time.UTC, nil, nil, nil
+	// A whole reading counts on the progress bar (progress.total sizes it
+	// for both readings of the files); a guess's first part does not.
+	var read int64
+	if limit >= 0 {
+		o.Read = func(n int) { read += int64(n) }
+	}
 	again, err := source.Open(s.Input, &o)
 	if err != nil {
 		return nil, false
@@ -225,6 +249,12 @@ func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
 	split := again.Splitter()
 	own, stamped := activities{acts: map[string]*verdict.Activity{}}, activities{acts: map[string]*verdict.Activity{}}
 	for {
+		if limit >= 0 && read > limit {
+			if !allSure(again.Parts()) {
+				break
+			}
+			limit = -1
+		}
 		ev, err := again.Next()
 		if err != nil {
 			break
@@ -241,6 +271,22 @@ func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
 			stamped.count(ev.Source, &ev)
 		}
 	}
+	return surveyedParts(s, again, own, stamped), true
+}
+
+// allSure reports whether no part has more naive times than zoned ones.
+func allSure(parts []*parser.Part) bool {
+	for _, p := range parts {
+		if p.Clock.Naive > p.Clock.Zoned {
+			return false
+		}
+	}
+	return true
+}
+
+// surveyedParts is what a reading of s (again) found of each logical source.
+func surveyedParts(s, again *source.Stream, own, stamped activities) []*surveyed {
+	split := again.Splitter()
 	collector := ""
 	if k := split.Envelope(); k != nil {
 		collector = k.Name
@@ -262,7 +308,7 @@ func survey(s *source.Stream, opts *source.Options) ([]*surveyed, bool) {
 		out = append(out, &surveyed{stream: s, name: s.Input.Name, own: act, collector: collector,
 			clock: split.EnvelopeClock(), envelope: true})
 	}
-	return out, true
+	return out
 }
 
 // activities is the survey's activity of each logical source, by name. A

@@ -15,6 +15,7 @@ import (
 	"github.com/logcorr/logcorr/locust"
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
+	"github.com/logcorr/logcorr/source"
 	"github.com/logcorr/logcorr/verdict"
 )
 
@@ -44,6 +45,9 @@ type Engine struct {
 	// goroutine; rendered is closed once it has written them all.
 	queue    chan correlate.Chain
 	rendered chan struct{}
+	// tallies, when set (Survey), count each stream's events as the zone
+	// survey does, for SurveyedClocks.
+	tallies map[*source.Stream]*tally
 }
 
 // New starts a run writing chains to out. The catalogue has the sources

@@ -21,7 +21,7 @@ import (
 func (e *Engine) Read(streams []*source.Stream, onError func(error)) []correlate.Disorder {
 	srcs := make([]correlate.Source, len(streams))
 	for i, s := range streams {
-		srcs[i] = s
+		srcs[i] = e.source(s)
 	}
 	merge := correlate.NewMerge(srcs...)
 	defer merge.Close()
