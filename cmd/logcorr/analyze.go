@@ -420,7 +420,68 @@ func siblingHead(name string, streams []*source.Stream) []string {
 	return nil
 }
 
-func (a *analyzeCmd) Run(e *env) (err error) {
+// Zones are guessed from the first part of each log (engine.GuessClocks)
+// when the logs whose zone is to find come to guessFrom bytes at least:
+// below, their second reading costs little, and a guess that does not hold
+// costs another reading of every log. The guess reads the first
+// 1/guessShare of each file. Tests change both.
+var (
+	guessFrom  int64 = 64 << 20
+	guessShare int64 = 16
+	// guessed hears how each run's zones were found, for tests: "survey",
+	// "given" (known or none to find), "held" (the guess held), "again
+	// in the zones found" or "again with a survey" (it did not).
+	guessed func(how string)
+)
+
+// guessClocks is engine.GuessClocks; a test makes it guess wrong.
+var guessClocks = engine.GuessClocks
+
+func tellGuess(how string) {
+	if guessed != nil {
+		guessed(how)
+	}
+}
+
+// zonePlan says how a run finds the zones of naive times: it may guess
+// them (guess); or it is read again in the zones a run whose guess did not
+// hold found (known); else a survey finds them first.
+type zonePlan struct {
+	guess bool
+	known []report.ClockReport
+	// knownSet: known holds the zones, even none.
+	knownSet bool
+}
+
+// redo asks for a run to be read again with plan: the zones guessed did
+// not hold. Nothing of the first reading was said or written.
+type redo struct{ plan zonePlan }
+
+func (redo) Error() string { return "the zones guessed did not hold" }
+
+func (a *analyzeCmd) Run(e *env) error {
+	err := a.attempt(e, zonePlan{guess: true})
+	if r, ok := err.(redo); ok {
+		return a.attempt(e, r.plan)
+	}
+	return err
+}
+
+// attempt is one run over the logs, in the zones plan finds.
+func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
+	// A run that may guess says nothing until the guess is settled, so
+	// that a second reading does not say it again; a run that ends
+	// before says what it had to.
+	if plan.guess {
+		e.holdNotices()
+		defer func() {
+			if _, again := err.(redo); again {
+				e.dropNotices()
+				return
+			}
+			e.releaseNotices()
+		}()
+	}
 	cfg, opts, err := a.setup(e)
 	if err != nil {
 		return err
@@ -553,17 +614,35 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 		return exitError{exitInput}
 	}
 	engine.DateYears(opts, streams, e.warn)
-	passes := 1
-	if engine.AnyZoneToFind(streams, a.zoneGiven) {
-		passes = 2 // EstimateClocks reads the files once more
-	}
-	prog.total(streams, passes)
 	// Chains are written one by one where someone may watch them come: on
 	// a terminal, or from stdin, which may be a live pipe.
 	batch := !e.stdoutTerminal
 	for _, in := range inputs {
 		batch = batch && in.Path != source.Stdin
 	}
+	guess := false
+	switch {
+	case plan.knownSet:
+		run.Clocks = plan.known
+		engine.ApplyClocks(plan.known, streams, cat)
+	case plan.guess && batch && a.worthGuessing(streams):
+		run.Clocks, guess = guessClocks(a.zoneGiven, opts, streams, cat, lr, guessShare)
+	}
+	if !guess {
+		e.releaseNotices()
+	}
+	survey := !plan.knownSet && !guess && engine.AnyZoneToFind(streams, a.zoneGiven)
+	switch {
+	case survey:
+		tellGuess("survey")
+	case !guess:
+		tellGuess("given")
+	}
+	passes := 1
+	if survey {
+		passes = 2 // EstimateClocks reads the files once more
+	}
+	prog.total(streams, passes)
 	sel, err := a.selection()
 	if err != nil {
 		return err
@@ -571,12 +650,24 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 	// Text answers first: the verdict, then the chains; on a terminal the
 	// verdict closes the output too, and the lines that must fit the
 	// first screen are cut to its width.
-	out := report.New(a.Format, prog.stdout(), report.Options{Color: a.colour(e), Batch: batch, AnswerFirst: true, Select: sel,
+	stdout := prog.stdout()
+	var held *report.Held
+	if guess {
+		held = report.NewHeld(stdout)
+		defer held.Discard()
+		stdout = held
+	}
+	out := report.New(a.Format, stdout, report.Options{Color: a.colour(e), Batch: batch, AnswerFirst: true, Select: sel,
 		Width: e.stdoutWidth, Closing: e.stdoutTerminal})
 	eng := engine.New(cfg, out, cat, e.warn)
 	eng.RenderAhead()
 	defer eng.Drain()
-	run.Clocks = engine.EstimateClocks(a.zoneGiven, opts, streams, cat, lr)
+	if survey {
+		run.Clocks = engine.EstimateClocks(a.zoneGiven, opts, streams, cat, lr)
+	}
+	if guess {
+		eng.Survey()
+	}
 	if changed, err := a.rebound(e, &cfg, run.Clocks); err != nil {
 		return err
 	} else if changed {
@@ -587,6 +678,25 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 		e.warn(err.Error())
 		failed = true
 	})
+	if guess {
+		found, exact := eng.SurveyedClocks(streams, a.zoneGiven, lr)
+		switch {
+		case !exact:
+			tellGuess("again with a survey")
+			return redo{}
+		case !engine.SameZones(run.Clocks, found):
+			tellGuess("again in the zones found")
+			return redo{zonePlan{known: found, knownSet: true}}
+		}
+		tellGuess("held")
+		run.Clocks = found
+		e.releaseNotices()
+		// A reader gone shows again, and is said, when the summary is
+		// written (finish).
+		if err := held.Release(); err != nil && !isBrokenPipe(err) {
+			return fmt.Errorf("writing output: %w", err)
+		}
+	}
 	merged := map[*source.Stream]int{}
 	for i, s := range streams {
 		merged[s] = i
@@ -611,6 +721,21 @@ func (a *analyzeCmd) Run(e *env) (err error) {
 		return err
 	}
 	return a.exit(run, failed)
+}
+
+// worthGuessing reports whether the logs whose zone is to find are large
+// enough for a guess of their zones to pay (guessFrom).
+func (a *analyzeCmd) worthGuessing(streams []*source.Stream) bool {
+	var size int64
+	for _, s := range streams {
+		if s.Input.Path == source.Stdin || a.zoneGiven(s.Input.Name) {
+			continue
+		}
+		if fi, err := os.Stat(s.Input.Path); err == nil {
+			size += fi.Size()
+		}
+	}
+	return size >= guessFrom
 }
 
 // finish writes the run's summary: on stderr, as text, when the reader of

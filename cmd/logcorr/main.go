@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -108,10 +109,45 @@ type env struct {
 	// every 100 ms. A test draws it on every read: a run of the test's
 	// input can end before 100 ms have passed.
 	barEvery time.Duration
+	// held keeps notices back while a run may yet be read again
+	// (holdNotices).
+	held *heldNotices
 }
+
+// heldNotices are notices not yet said; a run's streams say theirs from
+// the merge's goroutine, but a guard costs nothing beside a notice.
+type heldNotices struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+// holdNotices keeps notices back until releaseNotices says them, in order,
+// or dropNotices drops them (the run that gave them is read again).
+func (e *env) holdNotices() { e.held = &heldNotices{} }
+
+func (e *env) releaseNotices() {
+	h := e.held
+	if h == nil {
+		return
+	}
+	e.held = nil
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, msg := range h.msgs {
+		e.warn(msg)
+	}
+}
+
+func (e *env) dropNotices() { e.held = nil }
 
 func (e *env) warn(msg string) {
 	if e.quiet {
+		return
+	}
+	if h := e.held; h != nil {
+		h.mu.Lock()
+		h.msgs = append(h.msgs, msg)
+		h.mu.Unlock()
 		return
 	}
 	if e.beforeStderr != nil {
