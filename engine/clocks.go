@@ -78,7 +78,15 @@ func EstimateClocks(zoneGiven func(name string) bool, opts *source.Options, stre
 	if !AnyZoneToFind(streams, zoneGiven) {
 		return nil
 	}
-	out, placed := estimate(surveyAll(streams, opts, nil), zoneGiven, lr)
+	rs := surveyAll(streams, opts, 0)
+	defer closeAll(rs)
+	return estimateAndApply(rs, zoneGiven, lr, cat)
+}
+
+// estimateAndApply estimates the zones from what the readings found and
+// gives them to the streams.
+func estimateAndApply(rs []*reading, zoneGiven func(name string) bool, lr *locust.Run, cat *Catalog) []report.ClockReport {
+	out, placed := estimate(surveysOf(rs), zoneGiven, lr)
 	for i, sv := range placed {
 		if sv != nil {
 			sv.apply(out[i].Estimate.Offset, cat)
@@ -180,12 +188,26 @@ func (sv *surveyed) apply(offset time.Duration, cat *Catalog) {
 	cat.estimated[sv.name] = true
 }
 
+// reading is a stream's file read once more for the survey, its naive
+// times as UTC: whole, or its first part, to be read on (GuessClocks).
+type reading struct {
+	s, again     *source.Stream
+	own, stamped activities
+	// first and last bound the times read; ended: read to the end.
+	first, last int64
+	seen, ended bool
+	// readOn: its times are sure so far, past its first part: it is
+	// read whole.
+	readOn bool
+	// bytes counts what was read of the file as it is (compressed or not).
+	bytes int64
+}
+
 // surveyAll surveys the streams read from files, as many at once as there
-// are cores, and returns their parts in the streams' order (nil for one
-// not surveyed). Each reads its file once more: whole, counted on the
-// progress bar, or, with limit (GuessClocks), as many bytes as it gives
-// for the file's size.
-func surveyAll(streams []*source.Stream, opts *source.Options, limit func(size int64) int64) [][]*surveyed {
+// are cores, and returns their readings in the streams' order (nil for
+// one not surveyed), each read whole, or, with head > 0, until its times
+// span head (readOn).
+func surveyAll(streams []*source.Stream, opts *source.Options, head time.Duration) []*reading {
 	// The largest files first, so that the cores end about together: in
 	// the order given, the 1 GB corpus's files (17, 409, 91 and 490 MB by
 	// name) left one core 598 MB to read, the other 409.
@@ -201,21 +223,29 @@ func surveyAll(streams []*source.Stream, opts *source.Options, limit func(size i
 		order = append(order, i)
 	}
 	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
-	out := make([][]*surveyed, len(streams))
+	out := make([]*reading, len(streams))
+	for _, i := range order {
+		out[i] = &reading{s: streams[i]}
+	}
+	readAll(out, order, opts, head)
+	return out
+}
+
+// readAll reads on the readings at order, as many at once as there are
+// cores; those not open yet are opened first.
+func readAll(rs []*reading, order []int, opts *source.Options, head time.Duration) {
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(streams)) {
+	for range min(runtime.GOMAXPROCS(0), len(order)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				upTo := int64(-1)
-				if limit != nil {
-					upTo = limit(sizes[i])
+				if !rs[i].open(opts) {
+					rs[i] = nil
+					continue
 				}
-				if parts, ok := survey(streams[i], opts, upTo); ok {
-					out[i] = parts
-				}
+				rs[i].read(head)
 			}
 		}()
 	}
@@ -224,54 +254,88 @@ func surveyAll(streams []*source.Stream, opts *source.Options, limit func(size i
 	}
 	close(next)
 	wg.Wait()
-	return out
 }
 
-// survey reads a file once more, its naive times as UTC, for each of its
-// logical sources' activity and how many of its timestamps were naive:
-// whole, or, with limit >= 0, until it has read that many bytes, unless
-// its times are sure so far (GuessClocks sets first parts against the
-// whole of those).
-func survey(s *source.Stream, opts *source.Options, limit int64) ([]*surveyed, bool) {
+// open opens the reading's file again, its naive times as UTC; its bytes
+// count on the progress bar (progress.total sizes it for both readings).
+func (r *reading) open(opts *source.Options) bool {
+	if r.again != nil {
+		return true
+	}
 	o := *opts
 	o.Loc, o.Zones, o.Warn, o.OnPart = time.UTC, nil, nil, nil
-	// A whole reading counts on the progress bar (progress.total sizes it
-	// for both readings of the files); a guess's first part does not.
-	var read int64
-	if limit >= 0 {
-		o.Read = func(n int) { read += int64(n) }
-	}
-	again, err := source.Open(s.Input, &o)
-	if err != nil {
-		return nil, false
-	}
-	defer again.Close()
-	split := again.Splitter()
-	own, stamped := activities{acts: map[string]*verdict.Activity{}}, activities{acts: map[string]*verdict.Activity{}}
-	for {
-		if limit >= 0 && read > limit {
-			if !allSure(again.Parts()) {
-				break
-			}
-			limit = -1
+	o.Read = func(n int) {
+		r.bytes += int64(n)
+		if opts.Read != nil {
+			opts.Read(n)
 		}
-		ev, err := again.Next()
+	}
+	again, err := source.Open(r.s.Input, &o)
+	if err != nil {
+		return false
+	}
+	r.again = again
+	r.own, r.stamped = activities{acts: map[string]*verdict.Activity{}}, activities{acts: map[string]*verdict.Activity{}}
+	return true
+}
+
+// read reads on to the end or, with head > 0, until the times read span
+// head, unless they are sure so far: a log of sure times is read whole, as
+// the logs a guess's first parts are set against (GuessClocks).
+func (r *reading) read(head time.Duration) {
+	split := r.again.Splitter()
+	span := int64(head / time.Second)
+	for !r.ended {
+		if head > 0 && !r.readOn && r.seen && r.last-r.first >= span {
+			if !allSure(r.again.Parts()) {
+				return
+			}
+			r.readOn = true
+		}
+		ev, err := r.again.Next()
 		if err != nil {
+			r.ended = true
 			break
+		}
+		if sec := ev.Time.Unix(); !r.seen {
+			r.first, r.last, r.seen = sec, sec, true
+		} else {
+			r.first, r.last = min(r.first, sec), max(r.last, sec)
 		}
 		switch {
 		case !ev.Stamped:
-			own.count(ev.Source, &ev)
+			r.own.count(ev.Source, &ev)
 		case split.NaiveStamps():
 			// The collector's naive times go by its own zone, the
 			// host's, which need not be its programs': they are
 			// surveyed as one source of their own.
-			stamped.count(s.Input.Name, &ev)
+			r.stamped.count(r.s.Input.Name, &ev)
 		default:
-			stamped.count(ev.Source, &ev)
+			r.stamped.count(ev.Source, &ev)
 		}
 	}
-	return surveyedParts(s, again, own, stamped), true
+	r.again.Close()
+}
+
+// surveysOf is what the readings found of each stream's logical sources
+// (nil for a stream not surveyed).
+func surveysOf(rs []*reading) [][]*surveyed {
+	out := make([][]*surveyed, len(rs))
+	for i, r := range rs {
+		if r != nil {
+			out[i] = surveyedParts(r.s, r.again, r.own, r.stamped)
+		}
+	}
+	return out
+}
+
+// closeAll closes the files of the readings not read to their end.
+func closeAll(rs []*reading) {
+	for _, r := range rs {
+		if r != nil && r.again != nil && !r.ended {
+			r.again.Close()
+		}
+	}
 }
 
 // allSure reports whether no part has more naive times than zoned ones.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"os"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
@@ -20,45 +21,78 @@ import (
 // are the zones guessed (SameZones). Otherwise it is read again in the
 // zones found, or, when the tallies cannot stand for a survey, as before.
 
-// GuessClocks estimates the zones as EstimateClocks does, from the first
-// 1/share of each file whose zone is to find (files that cover the same
-// hours then give parts of about the same hours) set against the whole of
-// the logs of sure times: their first parts alone would rule out every
-// offset that sets the guessed part beyond them, and the whole may not.
-// It gives the zones to the streams and returns them when every source
-// whose zone is to find fits some offset well (the estimate's score at
-// least guessFit, clearly or not); otherwise it gives no zone and returns
-// false. Logs wrapped by a collector, and stdin, are not guessed.
-func GuessClocks(zoneGiven func(name string) bool, opts *source.Options, streams []*source.Stream, cat *Catalog, lr *locust.Run, share int64) ([]report.ClockReport, bool) {
+// GuessRule says when GuessClocks guesses: from the first Span of each log
+// of naive times, when at least the share Left of those logs' bytes is
+// still to read. A guess costs the merge a tally of every event and the
+// report a spool: it pays while most of the logs are left to read.
+type GuessRule struct {
+	Span time.Duration
+	Left float64
+}
+
+// GuessClocks finds the zones as EstimateClocks does, and may guess them
+// rather than read every log whole. It reads each log of naive times until
+// its times span rule.Span (a first part of about the same hours in logs that
+// cover the same hours), and the logs of sure times whole: their first
+// parts alone would rule out, for want of data, offsets that set a guessed
+// part beyond them, which the whole may not. When each source whose zone
+// is to find fits some offset well there (a score of guessFit at least,
+// clearly or not), those are the zones guessed: it gives them to the
+// streams and says so. Otherwise it reads on to the end of every log and
+// gives the zones found, as EstimateClocks; so too when less than
+// rule.Left of the logs read in part is left (no guess pays then), or when
+// a guess could not be borne out by the merge's tallies (SurveyedClocks):
+// logs of naive and zoned times, logs a collector wrapped, stdin.
+func GuessClocks(zoneGiven func(name string) bool, opts *source.Options, streams []*source.Stream, cat *Catalog, lr *locust.Run, rule GuessRule) (crs []report.ClockReport, guessed bool) {
 	if !AnyZoneToFind(streams, zoneGiven) {
 		return nil, false
 	}
 	for _, s := range streams {
 		if s.Input.Path == source.Stdin || s.Splitter().Envelope() != nil {
-			return nil, false
+			return EstimateClocks(zoneGiven, opts, streams, cat, lr), false
 		}
 	}
-	surveys := surveyAll(streams, opts, func(size int64) int64 { return size / share })
-	out, placed := estimate(surveys, zoneGiven, lr)
-	if len(out) == 0 {
-		return nil, false
+	rs := surveyAll(streams, opts, rule.Span)
+	defer closeAll(rs)
+	var left []int
+	var read, size int64
+	mixedFile := false
+	for i, r := range rs {
+		if r == nil {
+			continue
+		}
+		if !r.ended {
+			left = append(left, i)
+			read += r.bytes
+			if fi, err := os.Stat(r.s.Input.Path); err == nil {
+				size += fi.Size()
+			}
+		}
+		mixedFile = mixedFile || mixed(surveyedParts(r.s, r.again, r.own, r.stamped))
 	}
-	for _, parts := range surveys {
-		if mixed(parts) {
-			return nil, false
+	if float64(size-read) >= rule.Left*float64(size) && !mixedFile {
+		out, placed := estimate(surveysOf(rs), zoneGiven, lr)
+		if fits(out) {
+			for i, sv := range placed {
+				if sv != nil {
+					sv.apply(out[i].Estimate.Offset, cat)
+				}
+			}
+			return out, true
 		}
 	}
-	for _, cr := range out {
+	readAll(rs, left, opts, 0)
+	return estimateAndApply(rs, zoneGiven, lr, cat), false
+}
+
+// fits reports whether an estimate fits every source well, clearly or not.
+func fits(crs []report.ClockReport) bool {
+	for _, cr := range crs {
 		if !cr.Applied && cr.Estimate.Score < guessFit {
-			return nil, false
+			return false
 		}
 	}
-	for i, sv := range placed {
-		if sv != nil {
-			sv.apply(out[i].Estimate.Offset, cat)
-		}
-	}
-	return out, true
+	return len(crs) > 0
 }
 
 // mixed reports whether a file's sources write both naive and zoned times:

@@ -421,13 +421,14 @@ func siblingHead(name string, streams []*source.Stream) []string {
 }
 
 // Zones are guessed from the first part of each log (engine.GuessClocks)
-// when the logs whose zone is to find come to guessFrom bytes at least:
-// below, their second reading costs little, and a guess that does not hold
-// costs another reading of every log. The guess reads the first
-// 1/guessShare of each file. Tests change both.
+// when the logs without a zone given come to guessFrom bytes at least:
+// below, their second reading costs little. The first part of a log of
+// naive times is its first hour of times: over a shorter span, on a busy
+// and even load, offsets a step or two apart fit alike where the whole
+// tells them apart, and the run would be read again. Tests change both.
 var (
-	guessFrom  int64 = 64 << 20
-	guessShare int64 = 16
+	guessFrom = int64(64 << 20)
+	guessRule = engine.GuessRule{Span: time.Hour, Left: 0.5}
 	// guessed hears how each run's zones were found, for tests: "survey",
 	// "given" (known or none to find), "held" (the guess held), "again
 	// in the zones found" or "again with a survey" (it did not).
@@ -621,28 +622,37 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 		batch = batch && in.Path != source.Stdin
 	}
 	guess := false
+	passes := 1
 	switch {
 	case plan.knownSet:
 		run.Clocks = plan.known
 		engine.ApplyClocks(plan.known, streams, cat)
-	case plan.guess && batch && a.worthGuessing(streams):
-		run.Clocks, guess = guessClocks(a.zoneGiven, opts, streams, cat, lr, guessShare)
+		tellGuess("given")
+	case engine.AnyZoneToFind(streams, a.zoneGiven):
+		passes = 2 // the files are read once more for their zones
+		prog.total(streams, passes)
+		// A report held until the run ends is no loss where it is
+		// written at the end anyway: all but JSON, which streams its
+		// chains to a reader who may watch them come.
+		if plan.guess && (batch || a.Format != "json") && a.worthGuessing(streams) {
+			run.Clocks, guess = guessClocks(a.zoneGiven, opts, streams, cat, lr, guessRule)
+		} else {
+			run.Clocks = engine.EstimateClocks(a.zoneGiven, opts, streams, cat, lr)
+		}
+		if guess {
+			prog.onePass(streams)
+		} else {
+			tellGuess("survey")
+		}
+	default:
+		tellGuess("given")
 	}
 	if !guess {
 		e.releaseNotices()
 	}
-	survey := !plan.knownSet && !guess && engine.AnyZoneToFind(streams, a.zoneGiven)
-	switch {
-	case survey:
-		tellGuess("survey")
-	case !guess:
-		tellGuess("given")
+	if passes == 1 {
+		prog.total(streams, passes)
 	}
-	passes := 1
-	if survey {
-		passes = 2 // EstimateClocks reads the files once more
-	}
-	prog.total(streams, passes)
 	sel, err := a.selection()
 	if err != nil {
 		return err
@@ -662,9 +672,6 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 	eng := engine.New(cfg, out, cat, e.warn)
 	eng.RenderAhead()
 	defer eng.Drain()
-	if survey {
-		run.Clocks = engine.EstimateClocks(a.zoneGiven, opts, streams, cat, lr)
-	}
 	if guess {
 		eng.Survey()
 	}

@@ -314,6 +314,21 @@ func TestProgress(t *testing.T) {
 			})
 		}
 	}
+	// Zones guessed spare the second reading but for the first parts read
+	// to guess them: the bar, sized again for one reading once the guess
+	// is made, ends near full, where sized for two it would end near half.
+	t.Run("zone guessed", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, stderrTerminal: true,
+			barEvery: time.Nanosecond}
+		hows := guessing(5*time.Second, func() { require.Equal(t, exitOK, e.run([]string{"analyze", dir})) })
+		require.Equal(t, []string{"held"}, hows)
+		drawn := bar.FindAllStringSubmatch(stderr.String(), -1)
+		require.NotEmpty(t, drawn)
+		last, err := strconv.Atoi(drawn[len(drawn)-1][1])
+		require.NoError(t, err)
+		assert.Greater(t, last, 90, "the last bar drawn: %s", drawn[len(drawn)-1][0])
+	})
 }
 
 // TestColor: colour only where a person reads it and nobody said no; with

@@ -15,13 +15,14 @@ import (
 	"github.com/logcorr/logcorr/source"
 )
 
-// guessing runs f with zones guessed from the first 1/share of each log
-// whatever their size, and returns how each run's zones were found.
-func guessing(share int64, f func()) []string {
-	from, was := guessFrom, guessShare
+// guessing runs f with zones guessed from the first span of each log's
+// times whatever their size, and returns how each run's zones were found.
+func guessing(span time.Duration, f func()) []string {
+	from, was := guessFrom, guessRule
 	var hows []string
-	guessFrom, guessShare, guessed = 0, share, func(how string) { hows = append(hows, how) }
-	defer func() { guessFrom, guessShare, guessed = from, was, nil }()
+	// Small logs: the lines read to choose a format are most of them.
+	guessFrom, guessRule, guessed = 0, engine.GuessRule{Span: span}, func(how string) { hows = append(hows, how) }
+	defer func() { guessFrom, guessRule, guessed = from, was, nil }()
 	f()
 	return hows
 }
@@ -43,10 +44,10 @@ type ran struct {
 // TestGuessedZonesAsSurveyed holds a run whose zones were guessed to the
 // run whose zones a survey found first: every capture, in JSON, text and
 // Markdown, and with a naive --since read in the zone found, gives the
-// same output, notices and exit status. A guess from each log's first
-// sixteenth holds on every capture of one program per file; the gunicorn
-// captures, whose error log has the app's naive times beside gunicorn's
-// zoned ones, are surveyed.
+// same output, notices and exit status. A guess from each log's first 5
+// seconds (of a minute or two) holds on every capture of one program per
+// file; the gunicorn captures, whose error log has the app's naive times
+// beside gunicorn's zoned ones, are surveyed.
 func TestGuessedZonesAsSurveyed(t *testing.T) {
 	captures, err := filepath.Glob("../../testdata/captures/*/logs")
 	require.NoError(t, err)
@@ -66,7 +67,7 @@ func TestGuessedZonesAsSurveyed(t *testing.T) {
 			} {
 				args = append(append([]string{"analyze"}, args...), logs)
 				var guessedRun, surveyedRun ran
-				hows := guessing(16, func() {
+				hows := guessing(5*time.Second, func() {
 					guessedRun.code, guessedRun.out, guessedRun.errOut = runCLI(t, "", args...)
 				})
 				surveying(func() { surveyedRun.code, surveyedRun.out, surveyedRun.errOut = runCLI(t, "", args...) })
@@ -93,8 +94,8 @@ func TestWrongGuessIsReadAgain(t *testing.T) {
 	const logs = "../../testdata/login-storm-psycopg2/logs"
 	right := guessClocks
 	defer func() { guessClocks = right }()
-	guessClocks = func(zoneGiven func(string) bool, opts *source.Options, streams []*source.Stream, cat *engine.Catalog, lr *locust.Run, share int64) ([]report.ClockReport, bool) {
-		crs, ok := right(zoneGiven, opts, streams, cat, lr, share)
+	guessClocks = func(zoneGiven func(string) bool, opts *source.Options, streams []*source.Stream, cat *engine.Catalog, lr *locust.Run, rule engine.GuessRule) ([]report.ClockReport, bool) {
+		crs, ok := right(zoneGiven, opts, streams, cat, lr, rule)
 		require.True(t, ok)
 		for i := range crs {
 			crs[i].Estimate.Offset -= 3 * time.Hour
@@ -107,7 +108,7 @@ func TestWrongGuessIsReadAgain(t *testing.T) {
 	for _, args := range [][]string{{"--format", "json", "--since", "2000-01-01 00:00:00"}, {"--color", "never"}} {
 		args = append(append([]string{"analyze"}, args...), logs)
 		var guessedRun, surveyedRun ran
-		hows := guessing(1, func() { guessedRun.code, guessedRun.out, guessedRun.errOut = runCLI(t, "", args...) })
+		hows := guessing(5*time.Second, func() { guessedRun.code, guessedRun.out, guessedRun.errOut = runCLI(t, "", args...) })
 		surveying(func() { surveyedRun.code, surveyedRun.out, surveyedRun.errOut = runCLI(t, "", args...) })
 		assert.Equal(t, []string{"again in the zones found", "given"}, hows)
 		assert.Equal(t, surveyedRun, guessedRun, "%v", args)

@@ -73,6 +73,21 @@ func (p *progress) total(streams []*source.Stream, passes int) {
 	p.e.beforeStderr = p.clear
 }
 
+// onePass sizes the bar for one reading of the streams' files from what it
+// has counted so far: zones guessed spared their second reading.
+func (p *progress) onePass(streams []*source.Stream) {
+	if p.bar == nil || p.bar.GetMax64() < 0 {
+		return
+	}
+	var size int64
+	for _, s := range streams {
+		if fi, err := os.Stat(s.Input.Path); err == nil {
+			size += fi.Size()
+		}
+	}
+	p.bar.ChangeMax64(p.bar.State().CurrentNum + size)
+}
+
 // clear takes the bar off the line so that other output starts at its
 // beginning; the bar comes back at its next update.
 func (p *progress) clear() {
