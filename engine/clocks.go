@@ -227,13 +227,30 @@ func surveyAll(streams []*source.Stream, opts *source.Options, head time.Duratio
 	for _, i := range order {
 		out[i] = &reading{s: streams[i]}
 	}
-	readAll(out, order, opts, head)
+	if head > 0 {
+		// The logs of sure times are read whole, the others in part: a
+		// glimpse of each tells which, so that the longest readings start
+		// first and the cores end about together.
+		readAll(out, order, opts, glimpse, false)
+		sort.SliceStable(order, func(a, b int) bool {
+			ra, rb := out[order[a]], out[order[b]]
+			return ra != nil && rb != nil && ra.sure() && !rb.sure()
+		})
+	}
+	readAll(out, order, opts, head, true)
 	return out
 }
 
+// glimpse is how much of its times a reading is read to tell whether they
+// are sure.
+const glimpse = time.Minute
+
+// sure reports whether the times read so far are sure.
+func (r *reading) sure() bool { return allSure(r.again.Parts()) }
+
 // readAll reads on the readings at order, as many at once as there are
-// cores; those not open yet are opened first.
-func readAll(rs []*reading, order []int, opts *source.Options, head time.Duration) {
+// cores; those not open yet are opened first (read).
+func readAll(rs []*reading, order []int, opts *source.Options, head time.Duration, readOn bool) {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(order)) {
@@ -241,11 +258,14 @@ func readAll(rs []*reading, order []int, opts *source.Options, head time.Duratio
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if rs[i] == nil {
+					continue
+				}
 				if !rs[i].open(opts) {
 					rs[i] = nil
 					continue
 				}
-				rs[i].read(head)
+				rs[i].read(head, readOn)
 			}
 		}()
 	}
@@ -280,14 +300,15 @@ func (r *reading) open(opts *source.Options) bool {
 }
 
 // read reads on to the end or, with head > 0, until the times read span
-// head, unless they are sure so far: a log of sure times is read whole, as
-// the logs a guess's first parts are set against (GuessClocks).
-func (r *reading) read(head time.Duration) {
+// head, unless they are sure so far and readOn: a log of sure times is
+// read whole, as the logs a guess's first parts are set against
+// (GuessClocks).
+func (r *reading) read(head time.Duration, readOn bool) {
 	split := r.again.Splitter()
 	span := int64(head / time.Second)
 	for !r.ended {
 		if head > 0 && !r.readOn && r.seen && r.last-r.first >= span {
-			if !allSure(r.again.Parts()) {
+			if !readOn || !r.sure() {
 				return
 			}
 			r.readOn = true

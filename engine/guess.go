@@ -81,7 +81,7 @@ func GuessClocks(zoneGiven func(name string) bool, opts *source.Options, streams
 			return out, true
 		}
 	}
-	readAll(rs, left, opts, 0)
+	readAll(rs, left, opts, 0, true)
 	return estimateAndApply(rs, zoneGiven, lr, cat), false
 }
 
