@@ -433,7 +433,8 @@ func historyActivity(lr *locust.Run) *verdict.Activity {
 			act.Seconds[s.Time.Unix()] = s.TotalRequests - prev.TotalRequests
 		}
 		if s.TotalFailures > prev.TotalFailures {
-			act.Failures = append(act.Failures, s.Time.Unix())
+			act.Failures[s.Time.Unix()]++
+			act.Failed++
 		}
 	}
 	return act

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/logcorr/logcorr/parser"
 )
 
 // estimateBySearch is EstimateOffset as first written: a map lookup for each
@@ -16,13 +18,13 @@ import (
 // is scored, sureTimes, and the choice among the scores, pickOffset, are
 // the same code).
 func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
-	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: len(src.Failures)}
+	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: src.Failed}
 	active, fails := est.sureTimes(refs)
 	sort.Slice(fails, func(i, j int) bool { return fails[i] < fails[j] })
 	if len(active) == 0 || len(src.Seconds) == 0 {
 		return est, false
 	}
-	useFails := len(fails) > 0 && len(src.Failures) > 0
+	useFails := len(fails) > 0 && src.Failed > 0
 	if !useFails {
 		est.Failures = 0
 	}
@@ -39,14 +41,14 @@ func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
 			return sc, 0
 		}
 		matched := 0
-		for _, s := range src.Failures {
+		for s, n := range src.Failures {
 			utc := s - shift
 			i := sort.Search(len(fails), func(i int) bool { return fails[i] >= utc-20 })
 			if i < len(fails) && fails[i] <= utc+5 {
-				matched++
+				matched += n
 			}
 		}
-		return (sc + float64(matched)/float64(len(src.Failures))) / 2, matched
+		return (sc + float64(matched)/float64(src.Failed)) / 2, matched
 	}
 	est.pickOffset(score)
 	return est, true
@@ -62,10 +64,33 @@ func randomActivity(rng *rand.Rand, name string, start int64, span int) *Activit
 		a.Seconds[sec] += 1 + rng.IntN(3)
 		a.Events++
 		if rng.IntN(8) == 0 {
-			a.Failures = append(a.Failures, sec)
+			a.Failures[sec]++
+			a.Failed++
 		}
 	}
 	return a
+}
+
+// TestActivityCounts: events are counted by their second in or out of
+// order, a run of one second at once; failures by their second.
+func TestActivityCounts(t *testing.T) {
+	a := NewActivity("x.log")
+	base := time.Date(2026, 11, 26, 17, 15, 0, 0, time.UTC)
+	for _, e := range []struct {
+		sec    int
+		status int
+	}{{0, 200}, {0, 500}, {0, 200}, {1, 200}, {0, 500}, {2, 500}, {2, 200}, {1, 200}} {
+		ev := parser.Event{Kind: parser.KindAccess, Time: base.Add(time.Duration(e.sec) * time.Second), Method: "GET", Path: "/", Status: e.status}
+		a.Event(&ev)
+	}
+	b := a.Shifted(time.Hour)
+	at := base.Unix()
+	assert.Equal(t, map[int64]int{at: 4, at + 1: 2, at + 2: 2}, a.Seconds)
+	assert.Equal(t, map[int64]int{at: 2, at + 2: 1}, a.Failures)
+	assert.Equal(t, [2]int{8, 3}, [2]int{a.Events, a.Failed})
+	assert.Equal(t, map[int64]int{at - 3600: 4, at - 3599: 2, at - 3598: 2}, b.Seconds)
+	assert.Equal(t, map[int64]int{at - 3600: 2, at - 3598: 1}, b.Failures)
+	assert.Equal(t, [2]int{8, 3}, [2]int{b.Events, b.Failed})
 }
 
 func TestEstimateOffsetAsBySearch(t *testing.T) {
@@ -87,9 +112,10 @@ func TestEstimateOffsetAsBySearch(t *testing.T) {
 					ref.Seconds[s-ahead]++
 				}
 			}
-			for _, f := range src.Failures {
+			for _, f := range sortedSeconds(src.Failures) {
 				if rng.IntN(3) > 0 {
-					ref.Failures = append(ref.Failures, f-ahead+int64(rng.IntN(30)-22))
+					ref.Failures[f-ahead+int64(rng.IntN(30)-22)]++
+					ref.Failed++
 				}
 			}
 			refs = append(refs, ref)
