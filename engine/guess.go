@@ -32,17 +32,18 @@ type GuessRule struct {
 
 // GuessClocks finds the zones as EstimateClocks does, and may guess them
 // rather than read every log whole. It reads each log of naive times until
-// its times span rule.Span (a first part of about the same hours in logs that
-// cover the same hours), and the logs of sure times whole: their first
-// parts alone would rule out, for want of data, offsets that set a guessed
-// part beyond them, which the whole may not. When each source whose zone
-// is to find fits some offset well there (a score of guessFit at least,
-// clearly or not), those are the zones guessed: it gives them to the
+// its times span rule.Span (a first part of about the same hours in logs
+// that cover the same hours), and the logs of sure times whole: their
+// first parts alone would rule out, for want of data, offsets that set a
+// guessed part beyond them, which the whole may not. When each source whose
+// zone is to find fits some offset well there (a score of guessFit at
+// least, clearly or not), those are the zones guessed: it gives them to the
 // streams and says so. Otherwise it reads on to the end of every log and
-// gives the zones found, as EstimateClocks; so too when less than
-// rule.Left of the logs read in part is left (no guess pays then), or when
-// a guess could not be borne out by the merge's tallies (SurveyedClocks):
-// logs of naive and zoned times, logs a collector wrapped, stdin.
+// gives the zones found, as EstimateClocks; so too when every log was read
+// whole anyway, when less than rule.Left of the logs read in part is left
+// (no guess pays then), and for the logs whose tallies could not bear a
+// guess out (SurveyedClocks): a file of naive and zoned times, a log a
+// collector wrapped, stdin.
 func GuessClocks(zoneGiven func(name string) bool, opts *source.Options, streams []*source.Stream, cat *Catalog, lr *locust.Run, rule GuessRule) (crs []report.ClockReport, guessed bool) {
 	if !AnyZoneToFind(streams, zoneGiven) {
 		return nil, false
@@ -70,7 +71,7 @@ func GuessClocks(zoneGiven func(name string) bool, opts *source.Options, streams
 		}
 		mixedFile = mixedFile || mixed(surveyedParts(r.s, r.again, r.own, r.stamped))
 	}
-	if float64(size-read) >= rule.Left*float64(size) && !mixedFile {
+	if len(left) > 0 && float64(size-read) >= rule.Left*float64(size) && !mixedFile {
 		out, placed := estimate(surveysOf(rs), zoneGiven, lr)
 		if fits(out) {
 			for i, sv := range placed {

@@ -114,3 +114,19 @@ func TestWrongGuessIsReadAgain(t *testing.T) {
 		assert.Equal(t, surveyedRun, guessedRun, "%v", args)
 	}
 }
+
+// TestNoGuessWhenReadWhole: logs that end within the first part a guess
+// reads have been surveyed whole by then; their zones are found, not
+// guessed, and the run is neither tallied nor held.
+func TestNoGuessWhenReadWhole(t *testing.T) {
+	const logs = "../../testdata/login-storm-psycopg2/logs"
+	var guessedRun, surveyedRun ran
+	hows := guessing(time.Hour, func() {
+		guessedRun.code, guessedRun.out, guessedRun.errOut = runCLI(t, "", "analyze", "--format", "json", logs)
+	})
+	surveying(func() {
+		surveyedRun.code, surveyedRun.out, surveyedRun.errOut = runCLI(t, "", "analyze", "--format", "json", logs)
+	})
+	assert.Equal(t, []string{"survey"}, hows)
+	assert.Equal(t, surveyedRun, guessedRun)
+}
