@@ -304,6 +304,9 @@ func (r *reading) open(opts *source.Options) bool {
 // read whole, as the logs a guess's first parts are set against
 // (GuessClocks).
 func (r *reading) read(head time.Duration, readOn bool) {
+	if r.ended {
+		return // and closed
+	}
 	split := r.again.Splitter()
 	span := int64(head / time.Second)
 	for !r.ended {
