@@ -193,14 +193,29 @@ func (sv *surveyed) apply(offset time.Duration, cat *Catalog) {
 type reading struct {
 	s, again     *source.Stream
 	own, stamped activities
-	// first and last bound the times read; ended: read to the end.
-	first, last int64
-	seen, ended bool
+	// times bounds the times read; ended: read to the end.
+	times span
+	ended bool
 	// readOn: its times are sure so far, past its first part: it is
 	// read whole.
 	readOn bool
-	// bytes counts what was read of the file as it is (compressed or not).
-	bytes int64
+	// bytes counts what was read of the file as it is (compressed or
+	// not), of its size.
+	bytes, size int64
+}
+
+// span bounds the times (Unix seconds) of the events seen.
+type span struct {
+	first, last int64
+	seen        bool
+}
+
+func (sp *span) add(sec int64) {
+	if !sp.seen {
+		sp.first, sp.last, sp.seen = sec, sec, true
+		return
+	}
+	sp.first, sp.last = min(sp.first, sec), max(sp.last, sec)
 }
 
 // surveyAll surveys the streams read from files, as many at once as there
@@ -225,7 +240,7 @@ func surveyAll(streams []*source.Stream, opts *source.Options, head time.Duratio
 	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
 	out := make([]*reading, len(streams))
 	for _, i := range order {
-		out[i] = &reading{s: streams[i]}
+		out[i] = &reading{s: streams[i], size: sizes[i]}
 	}
 	if head > 0 {
 		// The logs of sure times are read whole, the others in part: a
@@ -308,9 +323,9 @@ func (r *reading) read(head time.Duration, readOn bool) {
 		return // and closed
 	}
 	split := r.again.Splitter()
-	span := int64(head / time.Second)
+	upTo := int64(head / time.Second)
 	for !r.ended {
-		if head > 0 && !r.readOn && r.seen && r.last-r.first >= span {
+		if head > 0 && !r.readOn && r.times.seen && r.times.last-r.times.first >= upTo {
 			if !readOn || !r.sure() {
 				return
 			}
@@ -321,11 +336,7 @@ func (r *reading) read(head time.Duration, readOn bool) {
 			r.ended = true
 			break
 		}
-		if sec := ev.Time.Unix(); !r.seen {
-			r.first, r.last, r.seen = sec, sec, true
-		} else {
-			r.first, r.last = min(r.first, sec), max(r.last, sec)
-		}
+		r.times.add(ev.Time.Unix())
 		switch {
 		case !ev.Stamped:
 			r.own.count(ev.Source, &ev)

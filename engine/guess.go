@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"os"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
@@ -64,10 +63,7 @@ func GuessClocks(zoneGiven func(name string) bool, opts *source.Options, streams
 		}
 		if !r.ended {
 			left = append(left, i)
-			read += r.bytes
-			if fi, err := os.Stat(r.s.Input.Path); err == nil {
-				size += fi.Size()
-			}
+			read, size = read+r.bytes, size+r.size
 		}
 		mixedFile = mixedFile || mixed(surveyedParts(r.s, r.again, r.own, r.stamped))
 	}
@@ -178,9 +174,8 @@ func (s tallied) Next() (parser.Event, error) {
 // tally is what the survey counts of one stream, by the instants the merge
 // reads: each logical source's activity, and the span of the instants.
 type tally struct {
-	own      activities
-	events   int
-	min, max int64
+	own   activities
+	times span
 	// untimed: an event without a time, which a shift would move.
 	untimed bool
 }
@@ -191,14 +186,7 @@ func (t *tally) count(ev *parser.Event) {
 	if ev.Time.IsZero() {
 		t.untimed = true
 	}
-	sec := ev.Time.Unix()
-	if t.events == 0 || sec < t.min {
-		t.min = sec
-	}
-	if t.events == 0 || sec > t.max {
-		t.max = sec
-	}
-	t.events++
+	t.times.add(ev.Time.Unix())
 	t.own.count(ev.Source, ev)
 }
 
@@ -256,7 +244,7 @@ func (t *tally) surveyedOf(s *source.Stream) ([]*surveyed, bool) {
 		if c.Naive == 0 {
 			continue
 		}
-		off, steady := steadyOffset(c.Loc, t.min, t.max)
+		off, steady := steadyOffset(c.Loc, t.times.first, t.times.last)
 		if !steady || zoneSeen && off != offset {
 			return nil, false
 		}

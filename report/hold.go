@@ -32,7 +32,7 @@ func (h *Held) Release() error {
 	return h.sp.copyTo(h.to)
 }
 
-// Discard drops what was held; later writes are held anew.
+// Discard drops what is held; after Release there is nothing to drop.
 func (h *Held) Discard() {
 	h.sp.close()
 	h.sp.mem, h.sp.err = bytes.Buffer{}, nil
