@@ -1,13 +1,18 @@
 package correlate
 
-import "github.com/logcorr/logcorr/parser"
+import (
+	"strings"
+
+	"github.com/logcorr/logcorr/parser"
+)
 
 // needleSet tells which causes' needles a text holds, for every cause of a
-// catalogue in one pass over the text: an Aho-Corasick automaton over
-// bytes, its transitions complete (a state's row names the state after
-// each byte). Every event is looked at for cause text, and every request's
-// reports again; one pass instead of one search per needle is the
-// difference that matters there.
+// catalogue in one pass over the text: by skipping (blockSkip) when every
+// needle is long enough, else an Aho-Corasick automaton over bytes, its
+// transitions complete (a state's row names the state after each byte).
+// Every event is looked at for cause text, and every request's reports
+// again; one pass instead of one search per needle is the difference that
+// matters there.
 type needleSet struct {
 	next [][256]uint32
 	// out is, per state, the causes (bits, words per state) whose needle
@@ -18,6 +23,8 @@ type needleSet struct {
 	words int
 	// always are the causes with an empty needle, which every text holds.
 	always []uint64
+	// skip, when every needle is long enough, stands in for the automaton.
+	skip *blockSkip
 }
 
 // causeMask is a set of a catalogue's causes by index.
@@ -28,13 +35,22 @@ func (m causeMask) has(i int) bool { return m[i/64]&(1<<(i%64)) != 0 }
 func newNeedleSet(cat Catalogue) *needleSet {
 	n := &needleSet{words: (len(cat) + 63) / 64}
 	n.always = make([]uint64, n.words)
+	for i := range cat {
+		for _, needle := range cat[i].Needles {
+			if needle == "" {
+				n.always[i/64] |= 1 << (i % 64)
+			}
+		}
+	}
+	if n.skip = newBlockSkip(cat); n.skip != nil {
+		return n
+	}
 	n.addState()
 	// The trie: goto edges only, 0 meaning none (the root is never a
 	// target of one).
 	for i := range cat {
 		for _, needle := range cat[i].Needles {
 			if needle == "" {
-				n.always[i/64] |= 1 << (i % 64)
 				continue
 			}
 			st := uint32(0)
@@ -91,6 +107,10 @@ func (n *needleSet) mark(st uint32, cause int) {
 
 // scan adds to m the causes whose needles s holds.
 func (n *needleSet) scan(s string, m causeMask) {
+	if n.skip != nil {
+		n.skip.scan(s, m)
+		return
+	}
 	st := uint32(0)
 	for i := 0; i < len(s); i++ {
 		st = n.next[st][s[i]]
@@ -118,4 +138,86 @@ func (n *needleSet) named(ev *parser.Event, m causeMask) causeMask {
 		n.scan(ev.Root.Message, m)
 	}
 	return m
+}
+
+// blockSkip finds needles by skipping (Wu and Manber's method): it looks at
+// the two bytes that end a window as long as the shortest needle, and moves
+// the window on as far as no needle's start can hold them; only where they
+// end some needle's start is that needle compared. The automaton reads
+// every byte of every text, one dependent table load each; most texts
+// name no cause, and skipping reads a fraction of their bytes: twice as
+// fast on the shipped incident's lines with the built-in catalogue, whose
+// shortest needles are 8 bytes. Short needles leave little to skip, and
+// below skipFrom bytes the automaton is kept.
+type blockSkip struct {
+	// m is the window: the shortest needle's length, at most 256 so that
+	// every shift fits a byte.
+	m int
+	// shift is, per two bytes that end a window, how far the window can
+	// move without passing over the start of a needle: 0 where they end
+	// the first m bytes of some needle.
+	shift []uint8
+	// ends are, per two bytes shift gives 0, the needles whose first m
+	// bytes they end.
+	ends map[uint16][]skipNeedle
+}
+
+type skipNeedle struct {
+	text  string
+	cause int
+}
+
+// skipFrom is the shortest needle blockSkip is used for.
+const skipFrom = 4
+
+func newBlockSkip(cat Catalogue) *blockSkip {
+	m := 0
+	for i := range cat {
+		for _, needle := range cat[i].Needles {
+			if needle != "" && (m == 0 || len(needle) < m) {
+				m = len(needle)
+			}
+		}
+	}
+	if m < skipFrom {
+		return nil
+	}
+	m = min(m, 256)
+	s := &blockSkip{m: m, shift: make([]uint8, 1<<16), ends: map[uint16][]skipNeedle{}}
+	for i := range s.shift {
+		s.shift[i] = uint8(m - 1)
+	}
+	for i := range cat {
+		for _, needle := range cat[i].Needles {
+			if needle == "" {
+				continue
+			}
+			for j := 1; j < m; j++ {
+				b := pair(needle[j-1], needle[j])
+				s.shift[b] = min(s.shift[b], uint8(m-1-j))
+			}
+			b := pair(needle[m-2], needle[m-1])
+			s.ends[b] = append(s.ends[b], skipNeedle{needle, i})
+		}
+	}
+	return s
+}
+
+func pair(a, b byte) uint16 { return uint16(a)<<8 | uint16(b) }
+
+func (s *blockSkip) scan(text string, m causeMask) {
+	for end := s.m - 1; end < len(text); {
+		b := pair(text[end-1], text[end])
+		if sh := s.shift[b]; sh != 0 {
+			end += int(sh)
+			continue
+		}
+		from := text[end-s.m+1:]
+		for _, e := range s.ends[b] {
+			if strings.HasPrefix(from, e.text) {
+				m[e.cause/64] |= 1 << (e.cause % 64)
+			}
+		}
+		end++
+	}
 }

@@ -50,6 +50,15 @@ func TestNeedleSetAgreesWithSearch(t *testing.T) {
 		{ID: "c", Needles: []string{"his", "ushers x"}},
 		{ID: "d", Needles: []string{""}},
 	}
+	// Long enough to be skipped through: repeats that a skip could pass
+	// over, needles at a text's very start and end, texts shorter than
+	// the window.
+	skipped := Catalogue{
+		{ID: "a", Needles: []string{"abcabd", "abcabcabd"}},
+		{ID: "b", Needles: []string{"cabdxyz"}},
+		{ID: "c", Needles: []string{"zzzz"}},
+		{ID: "d", Needles: []string{""}},
+	}
 	for _, tc := range []struct {
 		name string
 		cat  Catalogue
@@ -64,6 +73,9 @@ func TestNeedleSetAgreesWithSearch(t *testing.T) {
 		{"a needle inside another's", overlapping, parser.Event{Message: "xhe"}},
 		{"not across texts", overlapping, parser.Event{Message: "us", Exc: &parser.Exception{Message: "hers"}}},
 		{"many causes", manyCauses(130), parser.Event{Message: "cause-7 and cause-129 and cause-64"}},
+		{"skipped, overlapping repeats", skipped, parser.Event{Message: "abcabcabcabdxyz"}},
+		{"skipped, at the edges", skipped, parser.Event{Message: "zzzz abcab", Exc: &parser.Exception{Message: "xx zzzz"}}},
+		{"skipped, shorter than the window", skipped, parser.Event{Message: "zzz", Root: &parser.Exception{Message: "abcabd"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkNeedles(t, tc.cat, tc.ev) })
 	}
@@ -80,10 +92,11 @@ func manyCauses(n int) Catalogue {
 	return cat
 }
 
-// FuzzNeedleSet: any needles, any text, the automaton finds what a plain
-// search finds.
+// FuzzNeedleSet: any needles, any text, the automaton (or the skip, when
+// every needle is long enough) finds what a plain search finds.
 func FuzzNeedleSet(f *testing.F) {
 	f.Add("she|hers|he", "ushers", "his")
+	f.Add("abcabd|abcabcabd|cabdxyz", "abcabcabcabdxyz", "xabcab")
 	f.Add("query_wait_timeout|deadlock detected", "closing because: query_wait_timeout", "")
 	f.Add("aa|aaa|", "aaaa", "b")
 	f.Fuzz(func(t *testing.T, needles, message, exc string) {
