@@ -202,6 +202,8 @@ type reading struct {
 	// bytes counts what was read of the file as it is (compressed or
 	// not), of its size.
 	bytes, size int64
+	// stop ends the reading early (source.Options.Stop).
+	stop func() bool
 }
 
 // span bounds the times (Unix seconds) of the events seen.
@@ -310,6 +312,7 @@ func (r *reading) open(opts *source.Options) bool {
 		return false
 	}
 	r.again = again
+	r.stop = opts.Stop
 	r.own, r.stamped = activities{acts: map[string]*verdict.Activity{}}, activities{acts: map[string]*verdict.Activity{}}
 	return true
 }
@@ -332,7 +335,7 @@ func (r *reading) read(head time.Duration, readOn bool) {
 			r.readOn = true
 		}
 		ev, err := r.again.Next()
-		if err != nil {
+		if err != nil || r.stop != nil && r.stop() {
 			r.ended = true
 			break
 		}

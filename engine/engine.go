@@ -48,6 +48,10 @@ type Engine struct {
 	// tallies, when set (Survey), count each stream's events as the zone
 	// survey does, for SurveyedClocks.
 	tallies map[*source.Stream]*tally
+	// reached is the time of the last event Read handed on; stop, when
+	// set, ends Read there (StopWhen).
+	reached time.Time
+	stop    func() bool
 }
 
 // New starts a run writing chains to out. The catalogue has the sources

@@ -25,7 +25,9 @@ import (
 // kept is a renderer that keeps what it is given.
 type kept struct {
 	chains []string
-	run    *report.Run
+	// anchors are the chains' anchor times.
+	anchors []time.Time
+	run     *report.Run
 }
 
 // Chain keeps what a chain says: its anchor, cause and every link, each
@@ -38,6 +40,7 @@ func (k *kept) Chain(ch *correlate.Chain) error {
 		fmt.Fprintf(&b, "\n  %s:%d %v %v %s", l.Event.Source, l.Event.Line, l.Offset, l.Role, l.Why)
 	}
 	k.chains = append(k.chains, b.String())
+	k.anchors = append(k.anchors, ch.Time)
 	return nil
 }
 
@@ -81,6 +84,13 @@ func options(t *testing.T) *source.Options {
 
 // saved runs the engine over dir's files as analyze reads them.
 func saved(t *testing.T, dir string) *kept {
+	out, _ := savedUntil(t, dir, nil)
+	return out
+}
+
+// savedUntil is saved, Read stopped once stop says so (StopWhen), and how
+// far it got.
+func savedUntil(t *testing.T, dir string, stop func() bool) (*kept, time.Time) {
 	out := &kept{}
 	cat := NewCatalog()
 	opts := options(t)
@@ -99,6 +109,7 @@ func saved(t *testing.T, dir string) *kept {
 		streams = append(streams, s)
 	}
 	eng := New(correlate.DefaultConfig(), out, cat, func(msg string) { t.Log(msg) })
+	eng.StopWhen(stop)
 	disorder := eng.Read(streams, func(err error) { t.Error(err) })
 	run := &report.Run{Config: correlate.DefaultConfig()}
 	for i, s := range streams {
@@ -106,7 +117,39 @@ func saved(t *testing.T, dir string) *kept {
 	}
 	eng.Summarize(run, &locust.Run{})
 	require.NoError(t, eng.Finish(run))
-	return out
+	return out, eng.Reached()
+}
+
+// TestStoppedReadIsACut: a run stopped part way (Ctrl-C) has read every
+// log up to one time, Reached: each chain whose window closed long enough
+// before it (its After, the longest wait for late lines and the merge's
+// slack) is the whole run's, and the whole run has no other chain there.
+func TestStoppedReadIsACut(t *testing.T) {
+	dir := captureDir(t, "../testdata/login-storm-psycopg2/logs")
+	whole := saved(t, dir)
+	before := func(k *kept, until time.Time) []string {
+		var out []string
+		for i, at := range k.anchors {
+			if at.Before(until) {
+				out = append(out, k.chains[i])
+			}
+		}
+		return out
+	}
+	for _, events := range []int{7000, 10000} {
+		t.Run(fmt.Sprint(events), func(t *testing.T) {
+			n := 0
+			cut, reached := savedUntil(t, dir, func() bool { n++; return n > events })
+			require.Equal(t, events+1, n, "asked once an event")
+			require.False(t, reached.IsZero())
+			settled := reached.Add(-correlate.DefaultConfig().After - correlate.MaxWait - correlate.DefaultSlack)
+			want := before(whole, settled)
+			require.NotEmpty(t, want, "chains settled before %s", settled)
+			assert.Equal(t, want, before(cut, settled))
+			assert.Less(t, len(cut.chains), len(whole.chains))
+			assert.True(t, whole.anchors[len(whole.anchors)-1].After(reached), "the whole run goes on past the cut")
+		})
+	}
 }
 
 // live runs the engine over dir's files as tail follows them from their

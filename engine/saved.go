@@ -28,10 +28,11 @@ func (e *Engine) Read(streams []*source.Stream, onError func(error)) []correlate
 	merge.OnError = func(_ int, err error) { onError(err) }
 	for {
 		ev, err := merge.Next()
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || e.stop != nil && e.stop() {
 			break
 		}
-		e.add(ev, merge.Key())
+		e.reached = merge.Key()
+		e.add(ev, e.reached)
 	}
 	e.corr.Close()
 	e.Drain()
@@ -41,6 +42,16 @@ func (e *Engine) Read(streams []*source.Stream, onError func(error)) []correlate
 	}
 	return disorder
 }
+
+// StopWhen makes Read end early once stop says true (source.Options.Stop):
+// the merge stops between two events, so every log is read up to the same
+// time, Reached, and the chains are those of logs that ended there. It is
+// asked for every event, so it must be cheap.
+func (e *Engine) StopWhen(stop func() bool) { e.stop = stop }
+
+// Reached is how far in time Read got: the time of the last event it
+// handed on, in the merged order (zero before any).
+func (e *Engine) Reached() time.Time { return e.reached }
 
 // Sources is what the summary says of a stream read (Read) and its
 // logical sources; disorder is the stream's.

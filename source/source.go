@@ -67,6 +67,11 @@ type Options struct {
 	// OnPart, when set, is told of each logical source as a file's reader
 	// finds it (a program in a stream, a service in compose output).
 	OnPart func(*parser.Part)
+	// Stop, when set, says the user asked the run to stop: the loops that
+	// read many streams at once (the engine's zone survey and merge) end
+	// there, all at one point in time, rather than each file wherever its
+	// reader was. It is asked for every event, so it must be cheap.
+	Stop func() bool
 }
 
 // Matches reports whether a source name matches a rule's glob, tried against

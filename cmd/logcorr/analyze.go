@@ -131,7 +131,9 @@ Examples:
 
 Exit status: 0 when the run completed (whether or not anchors were found;
 with --exit-code, 1 when anchors were found), 2 on bad usage or input that
-could not be read (what could be read is still analysed and printed).`
+could not be read (what could be read is still analysed and printed), 130
+when interrupted (Ctrl-C, SIGTERM, SIGHUP): the files end where reading
+got, and the report covers what was read; a second Ctrl-C stops at once.`
 }
 
 // setup turns the flags into the correlator's and the sources' options.
@@ -495,6 +497,7 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 	prog := newProgress(e)
 	defer prog.done()
 	opts.Read = prog.add
+	opts.Stop = e.interrupted
 	failed := false
 	inputs, subfolders, err := source.ExpandTree(a.Paths, a.Recursive)
 	done, rerr := a.redirect(e)
@@ -639,6 +642,11 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 		} else {
 			run.Clocks = engine.EstimateClocks(a.zoneGiven, opts, streams, cat, lr)
 		}
+		if e.interrupted() {
+			e.releaseNotices()
+			e.warn("interrupted while the logs' zones were being found: nothing to report")
+			return exitError{exitInterrupted}
+		}
 		if guess {
 			prog.onePass(streams)
 		} else {
@@ -670,6 +678,7 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 	out := report.New(a.Format, stdout, report.Options{Color: a.colour(e), Batch: batch, AnswerFirst: true, Select: sel,
 		Width: e.stdoutWidth, Closing: e.stdoutTerminal})
 	eng := engine.New(cfg, out, cat, e.warn)
+	eng.StopWhen(e.interrupted)
 	eng.RenderAhead()
 	defer eng.Drain()
 	if guess {
@@ -685,8 +694,14 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 		e.warn(err.Error())
 		failed = true
 	})
+	// An interrupted run reports what it read: the zones guessed stand,
+	// as there is no reading again.
+	stopped := e.interrupted()
 	if guess {
-		found, exact := eng.SurveyedClocks(streams, a.zoneGiven, lr)
+		found, exact := run.Clocks, true
+		if !stopped {
+			found, exact = eng.SurveyedClocks(streams, a.zoneGiven, lr)
+		}
 		switch {
 		case !exact:
 			tellGuess("again with a survey")
@@ -726,6 +741,14 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 	prog.done()
 	if err := finish(e, eng, run); err != nil {
 		return err
+	}
+	if stopped {
+		reached := "none of the logs' events"
+		if t := eng.Reached(); !t.IsZero() {
+			reached = "the logs up to " + t.Format("2006-01-02 15:04:05 -07:00")
+		}
+		e.warn("interrupted: the report covers " + reached + ", not what follows")
+		return exitError{exitInterrupted}
 	}
 	return a.exit(run, failed)
 }

@@ -485,3 +485,44 @@ func TestNotesFileSkipped(t *testing.T) {
 		assert.NotContains(t, h.Logs, filepath.Join(dir, "NOTES.md"))
 	}
 }
+
+// TestAnalyzeInterrupted: Ctrl-C (here before the run starts) ends analyze
+// with 130 and says what its report covers: with the zones given, a report
+// of what was read, nothing; with zones to find, no report. How a run
+// stopped part way cuts every log at one time is engine's
+// TestStoppedReadIsACut.
+func TestAnalyzeInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	logs := "../../testdata/login-storm-psycopg2/logs"
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		says   string
+		report bool
+	}{
+		{"zones given", []string{"analyze", "--format", "json", "--tz", "Asia/Jakarta", logs},
+			"logcorr: interrupted: the report covers none of the logs' events, not what follows", true},
+		{"zones to find", []string{"analyze", "--format", "json", logs},
+			"logcorr: interrupted while the logs' zones were being found: nothing to report", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(ctx, tc.args, strings.NewReader(""), &stdout, &stderr)
+			assert.Equal(t, exitInterrupted, code)
+			assert.Contains(t, stderr.String(), tc.says+"\n")
+			if !tc.report {
+				assert.Empty(t, stdout.String())
+				return
+			}
+			var doc struct {
+				Chains  []json.RawMessage `json:"chains"`
+				Anchors *int              `json:"anchors"`
+			}
+			require.NoError(t, json.Unmarshal(stdout.Bytes(), &doc), stdout.String())
+			require.NotNil(t, doc.Anchors)
+			assert.Zero(t, *doc.Anchors)
+			assert.Empty(t, doc.Chains)
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,6 +26,9 @@ const (
 	exitOK    = 0
 	exitFound = 1 // reserved for --exit-code
 	exitInput = 2 // bad usage, unreadable input, bad zone or format
+	// exitInterrupted: analyze stopped by Ctrl-C, SIGTERM or SIGHUP,
+	// after reporting what it read (128 + SIGINT, as shells say it).
+	exitInterrupted = 130
 )
 
 // version is set by -ldflags "-X main.version=…" in a release build; else
@@ -88,8 +92,10 @@ type cli struct {
 
 // env is what a command needs from the process, so tests can run it.
 type env struct {
-	// ctx ends when the user interrupts (SIGINT, SIGTERM).
+	// ctx ends when the user interrupts (SIGINT, SIGTERM); stopping is
+	// set then, for the loops that ask for every event.
 	ctx            context.Context
+	stopping       atomic.Bool
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	// stdoutTerminal and stderrTerminal say whether a person watches:
@@ -140,6 +146,10 @@ func (e *env) releaseNotices() {
 
 func (e *env) dropNotices() { e.held = nil }
 
+// interrupted reports whether the user asked the run to stop (Ctrl-C,
+// SIGTERM, SIGHUP).
+func (e *env) interrupted() bool { return e.stopping.Load() }
+
 func (e *env) warn(msg string) {
 	if e.quiet {
 		return
@@ -174,6 +184,10 @@ type kongExit struct{ code int }
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr,
 		stdoutTerminal: isTerminal(stdout), stderrTerminal: isTerminal(stderr)}
+	// At once when the run starts interrupted: AfterFunc's own goroutine
+	// may come late.
+	e.stopping.Store(ctx.Err() != nil)
+	defer context.AfterFunc(ctx, func() { e.stopping.Store(true) })()
 	e.noColor = os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" || (e.stdoutTerminal && !ansiWorks(stdout))
 	if f, ok := stdout.(*os.File); ok && e.stdoutTerminal {
 		e.stdoutWidth, _, _ = term.GetSize(int(f.Fd()))
@@ -197,7 +211,7 @@ func (e *env) run(args []string) (code int) {
 	p, err := kong.New(&c,
 		kong.Name("logcorr"),
 		kong.Description("logcorr links failed HTTP responses of a Django app to their causes across runserver, Python logging, PgBouncer and PostgreSQL logs, and prints the evidence chains.\n\n"+
-			"Reports go to stdout, notices and progress to stderr. Exit status: 0 when the run completed; 1 when anchors were found, only with --exit-code; 2 on bad usage or input that could not be read."),
+			"Reports go to stdout, notices and progress to stderr. Exit status: 0 when the run completed; 1 when anchors were found, only with --exit-code; 2 on bad usage or input that could not be read; 130 when analyze was interrupted (its report covers what it read)."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.Vars{"version": buildVersion()},
