@@ -158,8 +158,10 @@ type blockSkip struct {
 	// the first m bytes of some needle.
 	shift []uint8
 	// ends are, per two bytes shift gives 0, the needles whose first m
-	// bytes they end.
-	ends map[uint16][]skipNeedle
+	// bytes they end: ends[endsAt[b]-1]. A table, not a map: most texts
+	// hold such pairs, and hashing them cost a third of the scan.
+	endsAt []uint16
+	ends   [][]skipNeedle
 }
 
 type skipNeedle struct {
@@ -183,7 +185,7 @@ func newBlockSkip(cat Catalogue) *blockSkip {
 		return nil
 	}
 	m = min(m, 256)
-	s := &blockSkip{m: m, shift: make([]uint8, 1<<16), ends: map[uint16][]skipNeedle{}}
+	s := &blockSkip{m: m, shift: make([]uint8, 1<<16), endsAt: make([]uint16, 1<<16)}
 	for i := range s.shift {
 		s.shift[i] = uint8(m - 1)
 	}
@@ -197,7 +199,14 @@ func newBlockSkip(cat Catalogue) *blockSkip {
 				s.shift[b] = min(s.shift[b], uint8(m-1-j))
 			}
 			b := pair(needle[m-2], needle[m-1])
-			s.ends[b] = append(s.ends[b], skipNeedle{needle, i})
+			if s.endsAt[b] == 0 {
+				if len(s.ends) == 1<<16-1 {
+					return nil // beyond endsAt's count: the automaton's work
+				}
+				s.ends = append(s.ends, nil)
+				s.endsAt[b] = uint16(len(s.ends))
+			}
+			s.ends[s.endsAt[b]-1] = append(s.ends[s.endsAt[b]-1], skipNeedle{needle, i})
 		}
 	}
 	return s
@@ -213,7 +222,7 @@ func (s *blockSkip) scan(text string, m causeMask) {
 			continue
 		}
 		from := text[end-s.m+1:]
-		for _, e := range s.ends[b] {
+		for _, e := range s.ends[s.endsAt[b]-1] {
 			if strings.HasPrefix(from, e.text) {
 				m[e.cause/64] |= 1 << (e.cause % 64)
 			}
