@@ -28,6 +28,16 @@ type kept struct {
 	// anchors are the chains' anchor times.
 	anchors []time.Time
 	run     *report.Run
+	// notices are what the run said on stderr.
+	notices []string
+}
+
+// notice keeps a notice, and logs it.
+func (k *kept) notice(t *testing.T) func(string) {
+	return func(msg string) {
+		t.Log(msg)
+		k.notices = append(k.notices, msg)
+	}
 }
 
 // Chain keeps what a chain says: its anchor, cause and every link, each
@@ -95,6 +105,7 @@ func savedUntil(t *testing.T, dir string, stop func() bool) (*kept, time.Time) {
 	cat := NewCatalog()
 	opts := options(t)
 	opts.OnPart = cat.Found
+	opts.Warn = out.notice(t)
 	names, err := filepath.Glob(filepath.Join(dir, "*"))
 	require.NoError(t, err)
 	sort.Strings(names)
@@ -108,7 +119,7 @@ func savedUntil(t *testing.T, dir string, stop func() bool) (*kept, time.Time) {
 		defer s.Close()
 		streams = append(streams, s)
 	}
-	eng := New(correlate.DefaultConfig(), out, cat, func(msg string) { t.Log(msg) })
+	eng := New(correlate.DefaultConfig(), out, cat, out.notice(t))
 	eng.StopWhen(stop)
 	disorder := eng.Read(streams, func(err error) { t.Error(err) })
 	run := &report.Run{Config: correlate.DefaultConfig()}
@@ -118,6 +129,42 @@ func savedUntil(t *testing.T, dir string, stop func() bool) (*kept, time.Time) {
 	eng.Summarize(run, &locust.Run{})
 	require.NoError(t, eng.Finish(run))
 	return out, eng.Reached()
+}
+
+// TestLongLinesCutAlike: a line longer than source.MaxLine, in the middle
+// of the shipped incident's error log and of its runserver log, is cut at
+// MaxLine by both ways in, and said alike, so analyze and tail still give
+// the same chains and summary.
+func TestLongLinesCutAlike(t *testing.T) {
+	dir := captureDir(t, "../testdata/login-storm-psycopg2/logs")
+	var want []string
+	for _, name := range []string{"django_errors.log", "runserver_8000.err.log"} {
+		path := filepath.Join(dir, name)
+		raw, err := os.ReadFile(path)
+		require.NoError(t, err)
+		lines := strings.SplitAfter(string(raw), "\n")
+		at := len(lines) / 2
+		long := "  " + strings.Repeat("x", source.MaxLine+source.MaxLine/2) + "\n"
+		lines = append(lines[:at], append([]string{long}, lines[at:]...)...)
+		require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644))
+		want = append(want, fmt.Sprintf("%s:%d: line longer than %d bytes; the rest of it is ignored", path, at+1, source.MaxLine))
+	}
+	cuts := func(k *kept) []string {
+		var out []string
+		for _, n := range k.notices {
+			if strings.Contains(n, "line longer than") {
+				out = append(out, n)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	a, l := saved(t, dir), live(t, dir)
+	require.NotEmpty(t, a.chains)
+	assert.Equal(t, want, cuts(a))
+	assert.Equal(t, want, cuts(l))
+	assert.Equal(t, a.chains, l.chains)
+	assert.Equal(t, a.run.Summary, l.run.Summary)
 }
 
 // TestStoppedReadIsACut: a run stopped part way (Ctrl-C) has read every
@@ -162,7 +209,7 @@ func live(t *testing.T, dir string) *kept {
 		clock = clock.Add(50 * time.Millisecond)
 		return clock
 	}
-	eng := New(correlate.DefaultConfig(), out, NewCatalog(), func(msg string) { t.Log(msg) })
+	eng := New(correlate.DefaultConfig(), out, NewCatalog(), out.notice(t))
 	tl := eng.Follow(options(t), FollowOptions{Paths: []string{dir}, FromStart: true, Grace: 2 * time.Second, Idle: 5 * time.Second, Now: now})
 	for i := 0; ; i++ {
 		require.Less(t, i, 100000, "the logs never went quiet")

@@ -68,7 +68,7 @@ func (e *Engine) Follow(opts *source.Options, fo FollowOptions) *Tailer {
 		samples: map[string][]string{}, gens: map[*follow.Gen]*tailGen{}, disorder: map[string]correlate.Disorder{},
 		overtaken: map[string]int{}, now: fo.Now}
 	t.fol = follow.New(fo.Paths, follow.Options{FromStart: fo.FromStart, Grace: fo.Grace, Now: fo.Now,
-		ReadLimit: fo.ReadLimit, Hold: t.ahead}, t)
+		ReadLimit: fo.ReadLimit, Hold: t.ahead, MaxLine: source.MaxLine}, t)
 	t.live.Tap = func(ev *parser.Event, key time.Time, cause *correlate.Cause) {
 		if fo.Placed != nil {
 			fo.Placed(ev, key)

@@ -43,6 +43,7 @@ type Gen struct {
 	head        []byte // the generation's first bytes, to notice it replaced
 	tail        []byte // the end of what was handed on, to find it in a copy
 	skipPartial bool   // started in the middle of a line
+	cutting     bool   // in a line cut at MaxLine: the rest of it is skipped
 	draining    bool
 	lastGrowth  time.Time
 	// behind: the last read stopped at the read limit, short of what the
@@ -81,6 +82,12 @@ type Options struct {
 	Grace time.Duration
 	// Now is the clock, for tests.
 	Now func() time.Time
+	// MaxLine is the longest line handed on whole (DefaultMaxLine when
+	// zero): a longer one is handed on cut there, with a Notice, and the
+	// rest of it is skipped, even as it is still being written; a runaway
+	// line cannot exhaust memory. analyze cuts lines alike
+	// (source.MaxLine).
+	MaxLine int
 	// ReadLimit, when positive, is about the most a Poll reads of one
 	// generation (whole lines, at least one): a follower far behind then
 	// hands on a backlog a bounded piece at a time, and Behind says so.
@@ -785,8 +792,8 @@ func (f *Follower) drain(p *path) {
 func (f *Follower) finish(g *Gen, partial bool) {
 	if g.held != nil {
 		if fi, err := g.held.Stat(); partial && err == nil && fi.Size() > g.off {
-			rest := readAt(g.held, g.off, int(min(fi.Size()-g.off, 1<<20)))
-			if !g.skipPartial && len(rest) > 0 {
+			rest := readAt(g.held, g.off, int(min(fi.Size()-g.off, int64(f.opts.maxLine()))))
+			if !g.skipPartial && !g.cutting && len(rest) > 0 {
 				g.lines++
 				f.h.Line(g, g.lines, strings.TrimSuffix(string(rest), "\n"), f.opts.Now())
 			}
@@ -809,6 +816,16 @@ func (f *Follower) read(g *Gen) int {
 
 // piece is how much of a file one read takes.
 const piece = 64 << 10
+
+// DefaultMaxLine is Options.MaxLine when none is given.
+const DefaultMaxLine = 1 << 20
+
+func (o *Options) maxLine() int {
+	if o.MaxLine > 0 {
+		return o.MaxLine
+	}
+	return DefaultMaxLine
+}
 
 // readLines hands on the complete lines file holds from the generation's
 // offset, through the descriptor held on it: by position, so a rotation
@@ -846,6 +863,10 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 			want = min(want, limit-done)
 		}
 		data := f.readPiece(file, g.off, int(want))
+		if g.cutting {
+			f.skipCut(g, data)
+			continue
+		}
 		end := bytes.LastIndexByte(data, '\n')
 		if end < 0 && int64(len(data)) == want && g.off+want < size {
 			if done > 0 && limit > 0 && want == limit-done {
@@ -854,6 +875,12 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 				break
 			}
 			data, end = f.readLong(file, g.off, want, size)
+		}
+		if most := f.opts.maxLine(); end < 0 && len(data) > most {
+			if f.cut(g, data[:most]) {
+				n++
+			}
+			continue
 		}
 		if end < 0 {
 			break
@@ -880,15 +907,44 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 	return n
 }
 
+// cut hands on the start of a line longer than MaxLine, and says so; the
+// rest of it is skipped (skipCut). It reports whether a line was handed
+// on (not when the generation started inside it).
+func (f *Follower) cut(g *Gen, start []byte) bool {
+	g.keep(start)
+	g.off += int64(len(start))
+	g.lines++
+	g.cutting = true
+	if g.skipPartial {
+		g.skipPartial = false
+		return false
+	}
+	f.h.Line(g, g.lines, string(start), f.opts.Now())
+	f.h.Notice(g.Path, fmt.Sprintf("%s:%d: line longer than %d bytes; the rest of it is ignored", g.Path, g.lines, len(start)))
+	return true
+}
+
+// skipCut passes over what data holds of a cut line's rest, up to and with
+// its newline; what it passes over counts as read.
+func (f *Follower) skipCut(g *Gen, data []byte) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		data = data[:i+1]
+		g.cutting = false
+	}
+	g.keep(data)
+	g.off += int64(len(data))
+}
+
 // readLong reads a line longer than want bytes (a piece, or what is left
-// of the limit) from off: data holds it, ending at end (-1 for a line
-// not written to its end yet).
+// of the limit) from off, up to a byte past MaxLine: data holds it, ending
+// at end (-1 for a line not written to its end yet, or longer).
 func (f *Follower) readLong(file *os.File, off, want, size int64) (data []byte, end int) {
 	for {
 		// From a piece on: what is left of the limit may be a few bytes.
-		want = min(size-off, max(2*want, piece))
+		past := int64(f.opts.maxLine()) + 1
+		want = min(size-off, max(2*want, piece), past)
 		data = f.readPiece(file, off, int(want))
-		if end = bytes.IndexByte(data, '\n'); end >= 0 || int64(len(data)) < want || off+want >= size {
+		if end = bytes.IndexByte(data, '\n'); end >= 0 || int64(len(data)) < want || off+want >= size || want == past {
 			return data, end
 		}
 	}

@@ -249,28 +249,42 @@ func TestFolder(t *testing.T) {
 // line, however long.
 func TestReadLines(t *testing.T) {
 	long := strings.Repeat("x", 3*piece+5)
+	const most = piece + 10 // the MaxLine of the cases that cut
 	cases := []struct {
-		name   string
-		file   string
-		limit  int64
-		reads  [][]string // the lines each read hands on
-		behind []bool     // what Behind says after each read
-		off    int64      // the offset after the reads
+		name    string
+		file    string
+		limit   int64
+		maxLine int
+		reads   [][]string // the lines each read hands on
+		behind  []bool     // what Behind says after each read
+		off     int64      // the offset after the reads
+		cut     []string   // the notices of lines cut
 	}{
-		{"a partial line waits", "a1\na2\npart", 0,
-			[][]string{{"a1", "a2"}, nil}, []bool{false, false}, 6},
-		{"carriage returns are the parsers' to strip", "a1\r\na2\n", 0,
-			[][]string{{"a1\r", "a2"}}, []bool{false}, 7},
-		{"a limit reads whole lines up to it", "a1\na2\na3\na4\n", 6,
-			[][]string{{"a1", "a2"}, {"a3", "a4"}, nil}, []bool{true, false, false}, 12},
-		{"a line longer than the limit is read whole", "a1\n" + long + "\na3\n", 4,
-			[][]string{{"a1"}, {long}, {"a3"}}, []bool{true, true, false}, int64(3 + len(long) + 1 + 3)},
-		{"a line longer than a piece is read whole", long + "\nb\n", 0,
-			[][]string{{long, "b"}}, []bool{false}, int64(len(long) + 3)},
-		{"a long line being written waits", "a1\n" + long, 0,
-			[][]string{{"a1"}, nil}, []bool{false, false}, 3},
-		{"with the limit, a partial line left is behind", "a1\na2\npart", 3,
-			[][]string{{"a1"}, {"a2"}, nil}, []bool{true, true, false}, 6},
+		{"a partial line waits", "a1\na2\npart", 0, 0,
+			[][]string{{"a1", "a2"}, nil}, []bool{false, false}, 6, nil},
+		{"carriage returns are the parsers' to strip", "a1\r\na2\n", 0, 0,
+			[][]string{{"a1\r", "a2"}}, []bool{false}, 7, nil},
+		{"a limit reads whole lines up to it", "a1\na2\na3\na4\n", 6, 0,
+			[][]string{{"a1", "a2"}, {"a3", "a4"}, nil}, []bool{true, false, false}, 12, nil},
+		{"a line longer than the limit is read whole", "a1\n" + long + "\na3\n", 4, 0,
+			[][]string{{"a1"}, {long}, {"a3"}}, []bool{true, true, false}, int64(3 + len(long) + 1 + 3), nil},
+		{"a line longer than a piece is read whole", long + "\nb\n", 0, 0,
+			[][]string{{long, "b"}}, []bool{false}, int64(len(long) + 3), nil},
+		{"a long line being written waits", "a1\n" + long, 0, 0,
+			[][]string{{"a1"}, nil}, []bool{false, false}, 3, nil},
+		{"with the limit, a partial line left is behind", "a1\na2\npart", 3, 0,
+			[][]string{{"a1"}, {"a2"}, nil}, []bool{true, true, false}, 6, nil},
+		{"a line longer than MaxLine is cut, its rest skipped", "a1\n" + long + "\na3\n", 0, most,
+			[][]string{{"a1", long[:most], "a3"}}, []bool{false}, int64(3 + len(long) + 1 + 3),
+			[]string{fmt.Sprintf("x.log:2: line longer than %d bytes; the rest of it is ignored", most)}},
+		{"a cut line still being written is skipped as it comes", "a1\n" + long, 0, most,
+			[][]string{{"a1", long[:most]}, nil}, []bool{false, false}, int64(3 + len(long)),
+			[]string{fmt.Sprintf("x.log:2: line longer than %d bytes; the rest of it is ignored", most)}},
+		{"a line of MaxLine bytes is whole", long[:most] + "\nb\n", 0, most,
+			[][]string{{long[:most], "b"}}, []bool{false}, int64(most + 3), nil},
+		{"with the limit, a cut line's rest is skipped a limit at a time", "a1\n" + long + "\na3\n", piece, most,
+			[][]string{{"a1"}, {long[:most]}, nil, {"a3"}}, []bool{true, true, true, false}, int64(3 + len(long) + 1 + 3),
+			[]string{fmt.Sprintf("x.log:2: line longer than %d bytes; the rest of it is ignored", most)}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -283,7 +297,7 @@ func TestReadLines(t *testing.T) {
 			// Held, the file is read alike once it has no name.
 			require.NoError(t, os.Remove(name))
 			g := &Gen{Path: name, N: 1, held: held}
-			f := &Follower{h: rec, opts: Options{ReadLimit: c.limit, Now: time.Now}}
+			f := &Follower{h: rec, opts: Options{ReadLimit: c.limit, MaxLine: c.maxLine, Now: time.Now}}
 			num := 0
 			for i, want := range c.reads {
 				var lines []string
@@ -297,8 +311,39 @@ func TestReadLines(t *testing.T) {
 				assert.LessOrEqual(t, cap(f.buf), piece, "read %d: a long line's buffer is not kept", i+1)
 			}
 			assert.Equal(t, c.off, g.off)
+			for i := range c.cut {
+				c.cut[i] = filepath.Join(dir, c.cut[i])
+			}
+			assert.Equal(t, c.cut, rec.notices)
 		})
 	}
+}
+
+// TestLongLineCutAsItIsWritten: a line that runs past MaxLine is handed
+// on cut once it has, its rest skipped as it is written, over as many
+// looks as that takes; the line after it is handed on whole.
+func TestLongLineCutAsItIsWritten(t *testing.T) {
+	rec, c, dir := setup(t)
+	log := filepath.Join(dir, "x.log")
+	w := create(t, log)
+	f := New([]string{log}, Options{FromStart: true, Grace: 2 * time.Second, Now: c.now, MaxLine: 100}, rec)
+	for _, step := range []struct {
+		write string
+		lines []string
+	}{
+		{"a\n" + strings.Repeat("x", 60), []string{"x.log#1:1 a"}},
+		{strings.Repeat("x", 40), nil},
+		{"x", []string{"x.log#1:2 " + strings.Repeat("x", 100)}},
+		{strings.Repeat("y", 3*piece), nil},
+		{"y\nb\n", []string{"x.log#1:3 b"}},
+	} {
+		write(t, w, step.write)
+		f.Poll()
+		assert.Equal(t, step.lines, rec.lines(), "after %.20q", step.write)
+	}
+	assert.Contains(t, rec.notices, log+":2: line longer than 100 bytes; the rest of it is ignored")
+	assert.Len(t, rec.notices, 2, "opened, and the cut")
+	f.Close()
 }
 
 // TestReadBufferIsMadeOnce: following live, each read takes a few lines,
