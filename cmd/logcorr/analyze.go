@@ -132,8 +132,9 @@ Examples:
 Exit status: 0 when the run completed (whether or not anchors were found;
 with --exit-code, 1 when anchors were found), 2 on bad usage or input that
 could not be read (what could be read is still analysed and printed), 130
-when interrupted (Ctrl-C, SIGTERM, SIGHUP): the files end where reading
-got, and the report covers what was read; a second Ctrl-C stops at once.`
+when interrupted (Ctrl-C, SIGTERM, SIGHUP): reading stops with every log at
+the same time, and the report covers the logs up to it (a notice says
+when); a second Ctrl-C stops at once.`
 }
 
 // setup turns the flags into the correlator's and the sources' options.
