@@ -447,10 +447,10 @@ func historyActivity(lr *locust.Run) *verdict.Activity {
 		}
 		prev := lr.History[i-1]
 		if s.TotalRequests > prev.TotalRequests {
-			act.Seconds[s.Time.Unix()] = s.TotalRequests - prev.TotalRequests
+			act.Seconds.Add(s.Time.Unix(), s.TotalRequests-prev.TotalRequests)
 		}
 		if s.TotalFailures > prev.TotalFailures {
-			act.Failures[s.Time.Unix()]++
+			act.Failures.Add(s.Time.Unix(), 1)
 			act.Failed++
 		}
 	}

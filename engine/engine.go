@@ -228,7 +228,7 @@ func (e *Engine) Summarize(run *report.Run, lr *locust.Run) {
 			}
 		}
 		sort.Strings(methods)
-		run.Load, run.LowestLoad, run.OutsideLoad = verdict.Load(lr, traffic, tally.AnchorTimes(), methods)
+		run.Load, run.LowestLoad, run.OutsideLoad = verdict.Load(lr, traffic, tally.AnchorsPerSecond(), methods)
 		run.LoadMethods = methods
 		if n := len(lr.History); n > 0 {
 			run.LoadSpan = [2]time.Time{lr.History[0].Time, lr.History[n-1].Time}

@@ -147,7 +147,7 @@ func (h *HTML) buildChart(r *Run, colors map[string]string) chart {
 		}
 	}
 	for _, per := range r.Signs {
-		for sec := range per {
+		for sec := range per.All() {
 			t := time.Unix(sec, 0)
 			if t.Before(first) {
 				first = t
@@ -216,13 +216,12 @@ func (h *HTML) buildChart(r *Run, colors map[string]string) chart {
 	// Lines that show each cause, per second, below the axis.
 	mostSigns := 1
 	for _, per := range r.Signs {
-		for _, n := range per {
+		for _, n := range per.All() {
 			mostSigns = max(mostSigns, n)
 		}
 	}
 	for _, cause := range sortedKeys(r.Signs) {
-		for _, sec := range slices.Sorted(maps.Keys(r.Signs[cause])) {
-			n := r.Signs[cause][sec]
+		for sec, n := range r.Signs[cause].All() {
 			hgt := signsH * float64(n) / float64(mostSigns)
 			c.Bars = append(c.Bars, chartBar{X: x(time.Unix(sec, 0)), Y: c.AxisY + 4, W: max(colW-0.5, 0.5), H: hgt,
 				Color: colorOf(colors, cause), Title: fmt.Sprintf("%s: %d lines at %s", cause, n, r.Shown(time.Unix(sec, 0)).Format("15:04:05Z07:00"))})

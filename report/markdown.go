@@ -172,20 +172,22 @@ func (m *Markdown) hypotheses(r *Run) {
 }
 
 func (m *Markdown) timeline(r *Run) {
-	if len(r.Marks) == 0 {
+	if len(r.Marks.ByCause) == 0 {
 		return
 	}
 	w := m.w
-	loc := r.Marks[0].Time.Location()
+	loc := r.Marks.Loc
 	perMinute := map[time.Time]map[string]int{}
 	causeSet := map[string]int{}
-	for _, mk := range r.Marks {
-		min := mk.Time.In(loc).Truncate(time.Minute)
-		if perMinute[min] == nil {
-			perMinute[min] = map[string]int{}
+	for cause, per := range r.Marks.ByCause {
+		for sec, n := range per.All() {
+			min := time.Unix(sec, 0).In(loc).Truncate(time.Minute)
+			if perMinute[min] == nil {
+				perMinute[min] = map[string]int{}
+			}
+			perMinute[min][cause] += n
+			causeSet[cause] += n
 		}
-		perMinute[min][mk.Cause]++
-		causeSet[mk.Cause]++
 	}
 	causes := sortedByCount(causeSet)
 	var minutes []time.Time

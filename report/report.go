@@ -77,8 +77,8 @@ type Run struct {
 	Outside map[string]int
 	// Marks are the anchors with their causes, for timelines; Signs the
 	// lines showing each cause per second; Users Locust's user count.
-	Marks []verdict.Mark
-	Signs map[string]map[int64]int
+	Marks verdict.Marks
+	Signs map[string]*verdict.Seconds
 	Users []UsersAt
 }
 

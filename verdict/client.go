@@ -189,7 +189,7 @@ type LoadLevel struct {
 // Load sets the anchors against Locust's user count: per level, the lowest
 // level at which an anchor appeared (-1 when none did), and how many anchors
 // fell outside Locust's history (after it stopped, say).
-func Load(run *locust.Run, traffic *Traffic, anchorTimes []time.Time, methods []string) ([]LoadLevel, int, int) {
+func Load(run *locust.Run, traffic *Traffic, anchors *Seconds, methods []string) ([]LoadLevel, int, int) {
 	if len(run.History) == 0 {
 		return nil, -1, 0
 	}
@@ -209,17 +209,19 @@ func Load(run *locust.Run, traffic *Traffic, anchorTimes []time.Time, methods []
 		l := level(s.Users)
 		for t := s.Time; t.Before(end); t = t.Add(time.Second) {
 			l.Seconds++
-			l.Responses += perSec[t.Unix()]
+			l.Responses += perSec.At(t.Unix())
 		}
 	}
 	lowest, outside := -1, 0
-	for _, at := range anchorTimes {
-		u, ok := run.UsersAt(at)
+	// Locust's history is in whole seconds: an anchor's second is at the
+	// same load as the anchor.
+	for sec, n := range anchors.All() {
+		u, ok := run.UsersAt(time.Unix(sec, 0))
 		if !ok {
-			outside++
+			outside += n
 			continue
 		}
-		level(u).Anchors++
+		level(u).Anchors += n
 		if lowest < 0 || u < lowest {
 			lowest = u
 		}

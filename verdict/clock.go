@@ -15,9 +15,9 @@ import (
 // their events: a list of every failure's second, as it was, held 13 MB
 // more of live heap on a 3 GB run.
 type Activity struct {
-	Name     string
-	Seconds  map[int64]int
-	Failures map[int64]int
+	Name string
+	// Seconds counts events, Failures failures, per second.
+	Seconds, Failures Seconds
 	// Failed counts the failures, Events the events.
 	Failed, Events int
 	// A run of events in one second is counted once it ends (settle):
@@ -28,7 +28,7 @@ type Activity struct {
 
 // NewActivity starts a survey of one source.
 func NewActivity(name string) *Activity {
-	return &Activity{Name: name, Seconds: map[int64]int{}, Failures: map[int64]int{}}
+	return &Activity{Name: name}
 }
 
 // Event counts one event of the source.
@@ -41,7 +41,7 @@ func (a *Activity) Event(ev *parser.Event) {
 	a.run++
 	a.Events++
 	if failure(ev) {
-		a.Failures[sec]++
+		a.Failures.Add(sec, 1)
 		a.Failed++
 	}
 }
@@ -49,7 +49,7 @@ func (a *Activity) Event(ev *parser.Event) {
 // settle counts the run of events of one second still open.
 func (a *Activity) settle() {
 	if a.run > 0 {
-		a.Seconds[a.runSec] += a.run
+		a.Seconds.Add(a.runSec, a.run)
 		a.run = 0
 	}
 }
@@ -62,15 +62,8 @@ func (a *Activity) Shifted(offset time.Duration) *Activity {
 	}
 	a.settle()
 	shift := int64(offset / time.Second)
-	b := &Activity{Name: a.Name, Seconds: make(map[int64]int, len(a.Seconds)), Failures: make(map[int64]int, len(a.Failures)),
+	return &Activity{Name: a.Name, Seconds: *a.Seconds.Shifted(shift), Failures: *a.Failures.Shifted(shift),
 		Failed: a.Failed, Events: a.Events}
-	for s, n := range a.Seconds {
-		b.Seconds[s-shift] = n
-	}
-	for s, n := range a.Failures {
-		b.Failures[s-shift] = n
-	}
-	return b
 }
 
 // failure tells the events that go with a failed request in any log: a 5xx
@@ -120,9 +113,9 @@ const (
 // other.
 func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 	src.settle()
-	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: src.Failed}
-	activeSet, fails := est.sureTimes(refs)
-	if len(activeSet) == 0 || len(src.Seconds) == 0 {
+	est := Estimate{Source: src.Name, Seconds: src.Seconds.Len(), Failures: src.Failed}
+	active, fails := est.sureTimes(refs)
+	if len(active) == 0 || src.Seconds.Len() == 0 {
 		return est, false
 	}
 	useFails := len(fails) > 0 && src.Failed > 0
@@ -133,10 +126,8 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 	// once and each score is a walk along two sorted lists: over days of
 	// logs, a map lookup or binary search per second and offset cost more
 	// than the whole rest of the zone survey.
-	active := sortedSeconds(activeSet)
-	own := sortedSeconds(src.Seconds)
-	slices.Sort(fails)
-	ownFails := sortedSeconds(src.Failures)
+	own := src.Seconds.Sorted()
+	ownFails := src.Failures.Sorted()
 	score := func(off time.Duration) (float64, int) {
 		shift := int64(off / time.Second)
 		overlap := 0
@@ -153,7 +144,7 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 				overlap++
 			}
 		}
-		sc := float64(overlap) / float64(len(src.Seconds))
+		sc := float64(overlap) / float64(len(own))
 		if !useFails {
 			return sc, 0
 		}
@@ -171,7 +162,7 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 				break
 			}
 			if fails[j] <= utc+5 {
-				matched += src.Failures[s]
+				matched += src.Failures.At(s)
 			}
 		}
 		return (sc + float64(matched)/float64(src.Failed)) / 2, matched
@@ -180,11 +171,10 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 	return est, true
 }
 
-// sureTimes gathers what the sources of sure times show together: the
-// seconds any of them was active in and all their failures; it names them
-// in Against.
-func (est *Estimate) sureTimes(refs []*Activity) (active map[int64]bool, fails []int64) {
-	active = map[int64]bool{}
+// sureTimes gathers what the sources of sure times show together, each in
+// order: the seconds any of them was active in, and all their failures'
+// seconds; it names them in Against.
+func (est *Estimate) sureTimes(refs []*Activity) (active, fails []int64) {
 	named := map[string]bool{}
 	for _, r := range refs {
 		if r == nil {
@@ -195,14 +185,12 @@ func (est *Estimate) sureTimes(refs []*Activity) (active map[int64]bool, fails [
 			est.Against = append(est.Against, r.Name)
 		}
 		r.settle()
-		for s := range r.Seconds {
-			active[s] = true
-		}
-		for s := range r.Failures {
-			fails = append(fails, s)
-		}
+		active = append(active, r.Seconds.Sorted()...)
+		fails = append(fails, r.Failures.Sorted()...)
 	}
-	return active, fails
+	slices.Sort(active)
+	slices.Sort(fails)
+	return slices.Compact(active), fails
 }
 
 // pickOffset scores every zone offset and keeps the best and the runner-up;
@@ -221,16 +209,6 @@ func (est *Estimate) pickOffset(score func(off time.Duration) (float64, int)) {
 	}
 	est.Score, est.Next = best, max(next, 0)
 	est.Sure = best >= 0.6 && best-est.Next >= 0.25
-}
-
-// sortedSeconds is a set's seconds in order.
-func sortedSeconds[V any](set map[int64]V) []int64 {
-	out := make([]int64, 0, len(set))
-	for s := range set {
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // ZoneName names an estimated offset the way a reader expects: UTC+07:00.

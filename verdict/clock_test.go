@@ -18,10 +18,13 @@ import (
 // is scored, sureTimes, and the choice among the scores, pickOffset, are
 // the same code).
 func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
-	est := Estimate{Source: src.Name, Seconds: len(src.Seconds), Failures: src.Failed}
-	active, fails := est.sureTimes(refs)
-	sort.Slice(fails, func(i, j int) bool { return fails[i] < fails[j] })
-	if len(active) == 0 || len(src.Seconds) == 0 {
+	est := Estimate{Source: src.Name, Seconds: src.Seconds.Len(), Failures: src.Failed}
+	sure, fails := est.sureTimes(refs)
+	active := map[int64]bool{}
+	for _, s := range sure {
+		active[s] = true
+	}
+	if len(active) == 0 || src.Seconds.Len() == 0 {
 		return est, false
 	}
 	useFails := len(fails) > 0 && src.Failed > 0
@@ -31,17 +34,17 @@ func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
 	score := func(off time.Duration) (float64, int) {
 		shift := int64(off / time.Second)
 		overlap := 0
-		for s := range src.Seconds {
+		for s := range src.Seconds.All() {
 			if active[s-shift] {
 				overlap++
 			}
 		}
-		sc := float64(overlap) / float64(len(src.Seconds))
+		sc := float64(overlap) / float64(src.Seconds.Len())
 		if !useFails {
 			return sc, 0
 		}
 		matched := 0
-		for s, n := range src.Failures {
+		for s, n := range src.Failures.All() {
 			utc := s - shift
 			i := sort.Search(len(fails), func(i int) bool { return fails[i] >= utc-20 })
 			if i < len(fails) && fails[i] <= utc+5 {
@@ -61,10 +64,10 @@ func randomActivity(rng *rand.Rand, name string, start int64, span int) *Activit
 	a := NewActivity(name)
 	for range rng.IntN(span) {
 		sec := start + int64(rng.IntN(span))
-		a.Seconds[sec] += 1 + rng.IntN(3)
+		a.Seconds.Add(sec, 1+rng.IntN(3))
 		a.Events++
 		if rng.IntN(8) == 0 {
-			a.Failures[sec]++
+			a.Failures.Add(sec, 1)
 			a.Failed++
 		}
 	}
@@ -85,11 +88,11 @@ func TestActivityCounts(t *testing.T) {
 	}
 	b := a.Shifted(time.Hour)
 	at := base.Unix()
-	assert.Equal(t, map[int64]int{at: 4, at + 1: 2, at + 2: 2}, a.Seconds)
-	assert.Equal(t, map[int64]int{at: 2, at + 2: 1}, a.Failures)
+	assert.Equal(t, map[int64]int{at: 4, at + 1: 2, at + 2: 2}, countsOf(&a.Seconds))
+	assert.Equal(t, map[int64]int{at: 2, at + 2: 1}, countsOf(&a.Failures))
 	assert.Equal(t, [2]int{8, 3}, [2]int{a.Events, a.Failed})
-	assert.Equal(t, map[int64]int{at - 3600: 4, at - 3599: 2, at - 3598: 2}, b.Seconds)
-	assert.Equal(t, map[int64]int{at - 3600: 2, at - 3598: 1}, b.Failures)
+	assert.Equal(t, map[int64]int{at - 3600: 4, at - 3599: 2, at - 3598: 2}, countsOf(&b.Seconds))
+	assert.Equal(t, map[int64]int{at - 3600: 2, at - 3598: 1}, countsOf(&b.Failures))
 	assert.Equal(t, [2]int{8, 3}, [2]int{b.Events, b.Failed})
 }
 
@@ -107,14 +110,14 @@ func TestEstimateOffsetAsBySearch(t *testing.T) {
 			ref := randomActivity(rng, []string{"pgbouncer", "locust", "pgbouncer"}[i%3], base, span)
 			// Some of the source's seconds and failures show in the
 			// sure logs too, as they would when the clocks agree.
-			for s := range src.Seconds {
+			for s := range src.Seconds.All() {
 				if rng.IntN(2) == 0 {
-					ref.Seconds[s-ahead]++
+					ref.Seconds.Add(s-ahead, 1)
 				}
 			}
-			for _, f := range sortedSeconds(src.Failures) {
+			for _, f := range src.Failures.Sorted() {
 				if rng.IntN(3) > 0 {
-					ref.Failures[f-ahead+int64(rng.IntN(30)-22)]++
+					ref.Failures.Add(f-ahead+int64(rng.IntN(30)-22), 1)
 					ref.Failed++
 				}
 			}

@@ -68,23 +68,28 @@ type Tally struct {
 	open map[parser.Exception]int
 	// anchors counts anchors by route, and how many had an access line.
 	anchors map[Route]AnchorCount
-	marks   []Mark
+	// marks counts the anchors per second by cause, and loc is the first
+	// anchor's zone: a list of every anchor grew with the input.
+	marks map[string]*Seconds
+	loc   *time.Location
 	// What is kept for the run is copied (keeper).
 	routes *keeper[Route]
 	names  *keeper[string]
 	excs   *keeper[parser.Exception]
 }
 
-// Mark is one anchor on the timeline: when, and what caused it.
-type Mark struct {
-	Time  time.Time
-	Cause string
+// Marks are the anchors on the timelines: per second, by cause (the empty
+// cause for those no cause explains), and the zone they are shown in, the
+// first anchor's.
+type Marks struct {
+	ByCause map[string]*Seconds
+	Loc     *time.Location
 }
 
 // NewTally starts a table for a catalogue.
 func NewTally() *Tally {
 	return &Tally{byCause: map[string]*Hypothesis{}, uncatalogued: map[string]int{}, open: map[parser.Exception]int{},
-		anchors: map[Route]AnchorCount{}, routes: newKeeper(Route.kept), names: newKeeper(strings.Clone),
+		anchors: map[Route]AnchorCount{}, marks: map[string]*Seconds{}, routes: newKeeper(Route.kept), names: newKeeper(strings.Clone),
 		excs: newKeeper(func(e parser.Exception) parser.Exception {
 			return parser.Exception{Class: strings.Clone(e.Class), Message: strings.Clone(e.Message)}
 		})}
@@ -99,7 +104,15 @@ func (t *Tally) Chain(ch *correlate.Chain) {
 		a.WithAccess++
 	}
 	t.anchors[r] = a
-	t.marks = append(t.marks, Mark{ch.Time, t.names.of(ch.Cause)})
+	if t.loc == nil {
+		t.loc = ch.Time.Location()
+	}
+	m := t.marks[ch.Cause]
+	if m == nil {
+		m = &Seconds{}
+		t.marks[t.names.of(ch.Cause)] = m
+	}
+	m.Add(ch.Time.Unix(), 1)
 	if ch.Hypothesis == "" {
 		t.unexplained++
 		var key parser.Exception
@@ -154,17 +167,19 @@ func where(ev *parser.Event) string {
 // Anchors returns the anchors by route, and how many reached an access line.
 func (t *Tally) Anchors() map[Route]AnchorCount { return t.anchors }
 
-// AnchorTimes returns every anchor's time.
-func (t *Tally) AnchorTimes() []time.Time {
-	out := make([]time.Time, len(t.marks))
-	for i, m := range t.marks {
-		out[i] = m.Time
+// AnchorsPerSecond counts the anchors each second, whatever their cause.
+func (t *Tally) AnchorsPerSecond() *Seconds {
+	out := &Seconds{}
+	for _, m := range t.marks {
+		for sec, n := range m.All() {
+			out.Add(sec, n)
+		}
 	}
 	return out
 }
 
-// Marks returns every anchor with its cause, in the order they were built.
-func (t *Tally) Marks() []Mark { return t.marks }
+// Marks returns the anchors per second by cause.
+func (t *Tally) Marks() Marks { return Marks{ByCause: t.marks, Loc: t.loc} }
 
 // couldExplain counts the unexplained anchors a line of c could have
 // explained.

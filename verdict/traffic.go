@@ -45,20 +45,20 @@ type Traffic struct {
 	// proxied are a reverse proxy's access lines, counted apart: they
 	// report the requests the app's access lines do.
 	proxied    map[Route]int
-	perSecPrx  map[methodSecond]int
+	perSecPrx  perMethod
 	records    map[recordKey]int
-	perSecAcc  map[methodSecond]int // responses on the anchor paths a second, by method, from access lines
-	perSecResp map[methodSecond]int // the same from other response lines (auth logs)
+	perSecAcc  perMethod // responses on the anchor paths a second, by method, from access lines
+	perSecResp perMethod // the same from other response lines (auth logs)
 	pool       []PoolSample
-	signs      map[string]map[int64]int // lines showing each cause, per second
+	signs      map[string]*Seconds // lines showing each cause, per second
 	routes     *keeper[Route]
 	recordKeys *keeper[recordKey]
 }
 
 // NewTraffic counts traffic; paths are the anchor paths.
 func NewTraffic(paths []string) *Traffic {
-	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, proxied: map[Route]int{}, perSecPrx: map[methodSecond]int{}, records: map[recordKey]int{},
-		perSecAcc: map[methodSecond]int{}, perSecResp: map[methodSecond]int{}, signs: map[string]map[int64]int{},
+	t := &Traffic{paths: map[string]bool{}, access: map[Route]int{}, proxied: map[Route]int{}, perSecPrx: perMethod{}, records: map[recordKey]int{},
+		perSecAcc: perMethod{}, perSecResp: perMethod{}, signs: map[string]*Seconds{},
 		routes: newKeeper(Route.kept), recordKeys: newKeeper(recordKey.kept)}
 	for _, p := range paths {
 		t.paths[p] = true
@@ -71,22 +71,22 @@ func NewTraffic(paths []string) *Traffic {
 func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 	if c := cause; c != nil && !(ev.IsResponse() && t.paths[ev.Path]) {
 		if t.signs[c.ID] == nil {
-			t.signs[c.ID] = map[int64]int{}
+			t.signs[c.ID] = &Seconds{}
 		}
-		t.signs[c.ID][ev.Time.Unix()]++
+		t.signs[c.ID].Add(ev.Time.Unix(), 1)
 	}
 	switch {
 	case ev.Kind == parser.KindAccess && ev.IsResponse() && ev.Proxy:
 		r := t.routes.of(Route{ev.Method, ev.Path, ev.Status})
 		t.proxied[r]++
 		if t.paths[ev.Path] {
-			t.perSecPrx[methodSecond{r.Method, ev.Time.Unix()}]++
+			t.perSecPrx.add(r.Method, ev.Time.Unix())
 		}
 	case ev.Kind == parser.KindAccess && ev.IsResponse():
 		r := t.routes.of(Route{ev.Method, ev.Path, ev.Status})
 		t.access[r]++
 		if t.paths[ev.Path] {
-			t.perSecAcc[methodSecond{r.Method, ev.Time.Unix()}]++
+			t.perSecAcc.add(r.Method, ev.Time.Unix())
 		}
 	case ev.Kind == parser.KindRequestLog:
 		exc := ""
@@ -97,7 +97,7 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 	case ev.IsResponse():
 		if t.paths[ev.Path] {
 			r := t.routes.of(Route{ev.Method, ev.Path, ev.Status})
-			t.perSecResp[methodSecond{r.Method, ev.Time.Unix()}]++
+			t.perSecResp.add(r.Method, ev.Time.Unix())
 		}
 	case ev.Kind == parser.KindPgBouncer && ev.Tag == parser.TagStats:
 		wait, err1 := strconv.ParseInt(ev.Field("wait_us"), 10, 64)
@@ -152,17 +152,24 @@ func (t *Traffic) Records(path string, status int) map[string]int {
 	return best
 }
 
-// methodSecond keys responses by method and second: a rate of failed
-// logins is per login POST, not per GET of the login form.
-type methodSecond struct {
-	method string
-	sec    int64
+// perMethod counts responses per second by method: a rate of failed logins
+// is per login POST, not per GET of the login form. Its methods are the
+// keeper's copies (Route.kept).
+type perMethod map[string]*Seconds
+
+func (p perMethod) add(method string, sec int64) {
+	s := p[method]
+	if s == nil {
+		s = &Seconds{}
+		p[method] = s
+	}
+	s.Add(sec, 1)
 }
 
 // ResponsesPerSecond returns the responses on the anchor paths each second,
 // of the given methods (all when none, or when a response names none),
 // from access lines if there were any, else from other response lines.
-func (t *Traffic) ResponsesPerSecond(methods []string) map[int64]int {
+func (t *Traffic) ResponsesPerSecond(methods []string) *Seconds {
 	from := t.perSecResp
 	switch {
 	case len(t.perSecAcc) > 0:
@@ -170,10 +177,12 @@ func (t *Traffic) ResponsesPerSecond(methods []string) map[int64]int {
 	case len(t.perSecPrx) > 0:
 		from = t.perSecPrx
 	}
-	out := map[int64]int{}
-	for k, n := range from {
-		if len(methods) == 0 || k.method == "" || contains(methods, k.method) {
-			out[k.sec] += n
+	out := &Seconds{}
+	for method, per := range from {
+		if len(methods) == 0 || method == "" || contains(methods, method) {
+			for sec, n := range per.All() {
+				out.Add(sec, n)
+			}
 		}
 	}
 	return out
@@ -181,7 +190,7 @@ func (t *Traffic) ResponsesPerSecond(methods []string) map[int64]int {
 
 // SignsPerSecond returns, per cause, the lines showing it each second
 // (anchors' own records left out).
-func (t *Traffic) SignsPerSecond() map[string]map[int64]int { return t.signs }
+func (t *Traffic) SignsPerSecond() map[string]*Seconds { return t.signs }
 
 // keeper hands out one copy of each key, made the first time it is seen.
 // An event's strings are pieces of a whole block of the input
