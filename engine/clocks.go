@@ -197,8 +197,9 @@ type reading struct {
 	times span
 	ended bool
 	// readOn: its times are sure so far, past its first part: it is
-	// read whole.
+	// read whole, or up to until (Unix seconds) when that is set.
 	readOn bool
+	until  int64
 	// bytes counts what was read of the file as it is (compressed or
 	// not), of its size.
 	bytes, size int64
@@ -253,6 +254,12 @@ func surveyAll(streams []*source.Stream, opts *source.Options, head time.Duratio
 			ra, rb := out[order[a]], out[order[b]]
 			return ra != nil && rb != nil && ra.sure() && !rb.sure()
 		})
+		until := headsReach(out, head)
+		for _, r := range out {
+			if r != nil {
+				r.until = until
+			}
+		}
 	}
 	readAll(out, order, opts, head, true)
 	return out
@@ -261,6 +268,31 @@ func surveyAll(streams []*source.Stream, opts *source.Options, head time.Duratio
 // glimpse is how much of its times a reading is read to tell whether they
 // are sure.
 const glimpse = time.Minute
+
+// headsReach is how far in time the logs of sure times must be read for a
+// guess from the first head of the others (0: to their end): as far as
+// any offset could place those first parts, which begin where their
+// glimpses did, and an hour more for the windows around failures. On days
+// of logs this spares a guess most of a second reading of the logs of
+// sure times (PgBouncer's); on hours of logs they are read whole, as before.
+func headsReach(rs []*reading, head time.Duration) int64 {
+	var latest int64
+	naive := false
+	for _, r := range rs {
+		if r == nil || r.sure() {
+			continue
+		}
+		if !r.times.seen {
+			return 0
+		}
+		naive = true
+		latest = max(latest, r.times.first)
+	}
+	if !naive {
+		return 0
+	}
+	return latest + int64((head+verdict.ZoneMax+time.Hour)/time.Second)
+}
 
 // sure reports whether the times read so far are sure.
 func (r *reading) sure() bool { return allSure(r.again.Parts()) }
@@ -333,6 +365,9 @@ func (r *reading) read(head time.Duration, readOn bool) {
 				return
 			}
 			r.readOn = true
+		}
+		if head > 0 && r.readOn && r.until != 0 && r.times.last > r.until {
+			return
 		}
 		ev, err := r.again.Next()
 		if err != nil || r.stop != nil && r.stop() {

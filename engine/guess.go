@@ -32,9 +32,10 @@ type GuessRule struct {
 // GuessClocks finds the zones as EstimateClocks does, and may guess them
 // rather than read every log whole. It reads each log of naive times until
 // its times span rule.Span (a first part of about the same hours in logs
-// that cover the same hours), and the logs of sure times whole: their
-// first parts alone would rule out, for want of data, offsets that set a
-// guessed part beyond them, which the whole may not. When each source whose
+// that cover the same hours), and the logs of sure times as far as any
+// offset could place those parts (headsReach: whole, on hours of logs):
+// their own first parts alone would rule out, for want of data, offsets
+// that set a guessed part beyond them, which the whole may not. When each source whose
 // zone is to find fits some offset well there (a score of guessFit at
 // least, clearly or not), those are the zones guessed: it gives them to the
 // streams and says so. Otherwise it reads on to the end of every log and

@@ -2,8 +2,11 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/logcorr/logcorr/locust"
 	"github.com/logcorr/logcorr/report"
 	"github.com/logcorr/logcorr/source"
+	"github.com/logcorr/logcorr/verdict"
 )
 
 // openAll opens dir's files as analyze does, their naive times in loc.
@@ -141,6 +145,62 @@ func TestSteadyOffset(t *testing.T) {
 			off, steady := steadyOffset(tc.loc, at(tc.min), at(tc.max))
 			assert.Equal(t, tc.offset, off)
 			assert.Equal(t, tc.steady, steady)
+		})
+	}
+}
+
+// TestSureLogsReadAsFarAsAHeadReaches: for a guess from the first hour of
+// a log of naive times, a log of sure times is read as far as any offset
+// could place that hour (headsReach), not to its end: over days of logs,
+// most of it is left for the merge alone. On hours of logs it is read
+// whole, as the guess always did.
+func TestSureLogsReadAsFarAsAHeadReaches(t *testing.T) {
+	start := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		sureHours int
+		whole     bool
+	}{
+		{"days of logs", 40, false},
+		{"hours of logs", 12, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var sure, naive strings.Builder
+			for m := range tc.sureHours * 60 {
+				at := start.Add(time.Duration(m) * time.Minute)
+				fmt.Fprintf(&sure, "%s UTC [28431] LOG stats: 5 xacts/s, 9 queries/s, in 100 B/s, out 200 B/s, xact 1500 us, query 700 us, wait 0 us\n", at.Format("2006-01-02 15:04:05.000"))
+			}
+			for m := range 3 * 60 {
+				at := start.Add(time.Duration(m) * time.Minute)
+				fmt.Fprintf(&naive, "%s,000 INFO auth_debug: method=POST path=/accounts/login/ user=u%d status=200 dur_ms=11\n", at.Format("2006-01-02 15:04:05"), m)
+			}
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "pgbouncer.log"), []byte(sure.String()), 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "auth_debug.log"), []byte(naive.String()), 0o644))
+			streams := openAll(t, dir, time.UTC, NewCatalog())
+			rs := surveyAll(streams, &source.Options{}, time.Hour)
+			defer closeAll(rs)
+			var pgb, auth *reading
+			for _, r := range rs {
+				switch filepath.Base(r.s.Input.Name) {
+				case "pgbouncer.log":
+					pgb = r
+				case "auth_debug.log":
+					auth = r
+				}
+			}
+			require.NotNil(t, pgb)
+			require.NotNil(t, auth)
+			assert.False(t, auth.ended, "the naive log is read in part")
+			assert.Equal(t, int64(3600), auth.times.last-auth.times.first)
+			reach := start.Add(time.Hour + verdict.ZoneMax + time.Hour).Unix()
+			if tc.whole {
+				assert.True(t, pgb.ended, "read whole")
+				return
+			}
+			assert.False(t, pgb.ended, "not read to its end")
+			assert.Greater(t, pgb.times.last, reach)
+			assert.LessOrEqual(t, pgb.times.last, reach+60, "read a minute past the reach at most")
 		})
 	}
 }

@@ -101,10 +101,12 @@ type Estimate struct {
 	Sure       bool
 }
 
-// Zones are 15-minute multiples within 14 hours of UTC.
+// Zones are 15-minute multiples within ZoneMax of UTC.
 const (
 	zoneStep = 15 * time.Minute
-	zoneMax  = 14 * time.Hour
+	// ZoneMax is the farthest from UTC an offset is looked for: a log of
+	// naive times is set against the others' times within it either way.
+	ZoneMax = 14 * time.Hour
 )
 
 // EstimateOffset finds the zone offset of src against refs, sources whose
@@ -197,7 +199,7 @@ func (est *Estimate) sureTimes(refs []*Activity) (active, fails []int64) {
 // the estimate is sure when the best fits well and clearly better.
 func (est *Estimate) pickOffset(score func(off time.Duration) (float64, int)) {
 	best, next := -1.0, -1.0
-	for off := -zoneMax; off <= zoneMax; off += zoneStep {
+	for off := -ZoneMax; off <= ZoneMax; off += zoneStep {
 		sc, matched := score(off)
 		switch {
 		case sc > best:
