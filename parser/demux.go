@@ -25,6 +25,9 @@ type Demux struct {
 	parts    []*Part
 	open     *Part // the part that took the last record start
 	unparsed int
+	// firstForeign is the first line no program took, while none had a
+	// format: a stream with none is named with it (LeftOutOf).
+	firstForeign string
 	// feeding is the line being fed, so that an event it completes at
 	// once can tell the other parts its time.
 	feeding int
@@ -367,6 +370,9 @@ func (d *Demux) Feed(l Line) {
 	default:
 		d.takeMeta(l.Num)
 		d.unparsed++
+		if len(d.parts) == 0 && d.firstForeign == "" {
+			d.firstForeign = strings.Clone(text[:min(len(text), 100)])
+		}
 	}
 }
 
@@ -567,8 +573,14 @@ func (d *Demux) Holding() (time.Time, bool) {
 	return at, held
 }
 
-// LeftOutOf says what a flushed demuxed stream left out, per program.
+// LeftOutOf says what a flushed demuxed stream left out, per program; a
+// stream of lines none of which a format starts (a compose service whose
+// PostgreSQL writes no log_line_prefix) is left out whole, and said so
+// rather than missing from the sources without a word.
 func (d *Demux) LeftOutOf() []string {
+	if len(d.parts) == 0 && d.unparsed > 0 {
+		return []string{fmt.Sprintf("%s: %d lines, none in a format logcorr reads (the first: %q); left out", d.base, d.unparsed, d.firstForeign)}
+	}
 	var out []string
 	for _, p := range d.parts {
 		if msg := LeftOut(p.Parser); msg != "" {

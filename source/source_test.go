@@ -211,6 +211,34 @@ func TestOpenDetectsFormatAndGzip(t *testing.T) {
 	assert.Contains(t, err.Error(), "<stdin>")
 }
 
+// TestServiceOfNoFormatIsSaid: a compose service none of whose lines a
+// format starts (PostgreSQL there wrote no log_line_prefix, so no time) is
+// left out with a notice that names it and shows its first line, rather
+// than missing from the sources without a word; the other service is read.
+func TestServiceOfNoFormatIsSaid(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "compose.log")
+	lines := "db_1       | FATAL:  sorry, too many clients already\n" +
+		"db_1       | FATAL:  sorry, too many clients already\n" +
+		"web_1      | [27/Nov/2026 00:15:05] \"POST /accounts/login/ HTTP/1.1\" 500 158906\n" +
+		"db_1       | FATAL:  sorry, too many clients already\n"
+	require.NoError(t, os.WriteFile(name, []byte(lines), 0o644))
+	var notices []string
+	s, err := Open(Input{Name: name, Path: name}, &Options{Loc: time.UTC, Warn: func(msg string) { notices = append(notices, msg) }})
+	require.NoError(t, err)
+	defer s.Close()
+	events := 0
+	for {
+		if _, err := s.Next(); err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		events++
+	}
+	assert.Equal(t, 1, events, "web_1's access line")
+	assert.Contains(t, notices, name+`[db_1]: 3 lines, none in a format logcorr reads (the first: "FATAL:  sorry, too many clients already"); left out`)
+}
+
 // TestOpenLikeItsLog: a rotated file that begins inside a record (the rest
 // of a traceback, a Locust stats table) shows no format of its own; given
 // the first lines of another file of its log, it is read as that one is:
