@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -183,6 +184,22 @@ func SplitLabel(name string) (file, label string) {
 		}
 	}
 	return name, ""
+}
+
+// BaseName is a source's name without its file's folders, its label whole,
+// and a line number after it kept: "logs/papertrail.log[heroku/router]:7"
+// is "papertrail.log[heroku/router]:7", where filepath.Base would cut the
+// label at its slash and leave "router]:7".
+func BaseName(name string) string {
+	at := ""
+	if i := strings.LastIndexByte(name, ':'); i > 0 && i < len(name)-1 && strings.Trim(name[i+1:], "0123456789") == "" {
+		name, at = name[:i], name[i:]
+	}
+	file, label := SplitLabel(name)
+	if label == "" {
+		return filepath.Base(name) + at
+	}
+	return filepath.Base(file) + "[" + label + "]" + at
 }
 
 func (d *Demux) emitFrom(p *Part, ev Event) {

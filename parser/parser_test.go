@@ -527,3 +527,19 @@ func TestRunserverRecordOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestBaseName: a source's name loses its folders, never a piece of its
+// label (Heroku's "heroku/router" holds a slash), and keeps a line number.
+func TestBaseName(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"logs/pgbouncer.log", "pgbouncer.log"},
+		{"logs/pgbouncer.log:375", "pgbouncer.log:375"},
+		{"/tmp/x/papertrail.log[heroku/router]", "papertrail.log[heroku/router]"},
+		{"/tmp/x/papertrail.log[heroku/router]:1", "papertrail.log[heroku/router]:1"},
+		{"compose.log[pgbouncer-1]", "compose.log[pgbouncer-1]"},
+		{"logs/app.log:v2", "app.log:v2"},
+		{"pgbouncer.log", "pgbouncer.log"},
+	} {
+		assert.Equal(t, tc.want, BaseName(tc.name), tc.name)
+	}
+}

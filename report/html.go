@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/verdict"
 )
 
@@ -57,14 +58,14 @@ func (h *HTML) Chain(c *correlate.Chain) error {
 	// events, whose text shares memory with much more of the input
 	// (source.LineReader).
 	hc := htmlChain{N: n, ID: fmt.Sprintf("chain-%d", n), Time: stamp(c.Time, c.Anchor.Precision), Cause: strings.Clone(c.Cause),
-		Head:  fmt.Sprintf("%s %s %d, anchor %s:%d", method, c.Path, c.Status, filepath.Base(c.Anchor.Source), c.Anchor.Line),
+		Head:  fmt.Sprintf("%s %s %d, anchor %s:%d", method, c.Path, c.Status, parser.BaseName(c.Anchor.Source), c.Anchor.Line),
 		Basis: basisText(c.Basis), Notes: c.Notes, at: c.Time}
 	if c.Split != nil {
 		hc.began, hc.split = c.Began, c.Split.String()
 	}
-	hc.Evidence = append(hc.Evidence, fmt.Sprintf("anchor  %s:%d  %s", filepath.Base(c.Anchor.Source), c.Anchor.Line, c.Anchor.Text))
+	hc.Evidence = append(hc.Evidence, fmt.Sprintf("anchor  %s:%d  %s", parser.BaseName(c.Anchor.Source), c.Anchor.Line, c.Anchor.Text))
 	for _, l := range c.Evidence {
-		hc.Evidence = append(hc.Evidence, fmt.Sprintf("%s:%d  %s  %s\n        (%s)", filepath.Base(l.Event.Source), l.Event.Line, offset(l.Offset), l.Event.Text, l.Why))
+		hc.Evidence = append(hc.Evidence, fmt.Sprintf("%s:%d  %s  %s\n        (%s)", parser.BaseName(l.Event.Source), l.Event.Line, offset(l.Offset), l.Event.Text, l.Why))
 	}
 	h.chains = append(h.chains, hc)
 	return nil
@@ -402,7 +403,7 @@ details pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px;white-
 <h2>Hypotheses</h2>
 <table><tr><th>status</th><th>cause</th><th>anchors</th><th>lines</th><th>how sure</th><th>example</th><th>meaning / usual fix</th></tr>
 {{range .Hyps}}<tr><td class="{{lower .Status}}">{{.Status}}</td><td><b>{{.Cause.ID}}</b><br>{{.Cause.Title}}</td><td class="n">{{.Anchors}}</td><td class="n">{{.Signs}}</td>
-<td>{{sure .}}</td><td>{{if .ExampleAnchor}}{{base .ExampleAnchor}} ← {{base .ExampleEvidence}}{{end}}</td><td>{{.Cause.Meaning}}{{if eq (lower .Status) "confirmed"}}<br><i>Fix:</i> {{.Cause.Fix}}{{end}}</td></tr>
+<td>{{sure .}}</td><td>{{if .ExampleAnchor}}{{base .ExampleAnchor}}{{if .ExampleEvidence}} ← {{base .ExampleEvidence}}{{end}}{{end}}</td><td>{{.Cause.Meaning}}{{if eq (lower .Status) "confirmed"}}<br><i>Fix:</i> {{.Cause.Fix}}{{end}}</td></tr>
 {{end}}<tr><td>UNEXPLAINED</td><td></td><td class="n">{{.Unexpl}}</td><td></td><td></td><td></td><td></td></tr></table>
 
 {{with .Run}}{{if .Latency}}<h2>Latency</h2>

@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/verdict"
 )
 
@@ -97,7 +97,7 @@ func (m *Markdown) Finish(r *Run) error {
 		if src.Events > 0 {
 			from, to = stamp(r.Shown(src.First), time.Second), stamp(r.Shown(src.Last), time.Second)
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %d | %s | %s |\n", filepath.Base(src.File), mdCell(src.Format), zone, src.Events, from, to)
+		fmt.Fprintf(w, "| `%s` | %s | %s | %d | %s | %s |\n", parser.BaseName(src.File), mdCell(src.Format), zone, src.Events, from, to)
 	}
 	for _, c := range r.Clocks {
 		if c.Applied {
@@ -105,7 +105,7 @@ func (m *Markdown) Finish(r *Run) error {
 			if c.CollectorTimes {
 				what = "zone of " + c.Collector + "'s times"
 			}
-			fmt.Fprintf(w, "\n`%s`: %s %s, %s.", filepath.Base(c.File), what, verdict.ZoneName(c.Estimate.Offset), c.Basis())
+			fmt.Fprintf(w, "\n`%s`: %s %s, %s.", parser.BaseName(c.File), what, verdict.ZoneName(c.Estimate.Offset), c.Basis())
 		}
 	}
 	w.WriteString("\n\n")
@@ -163,7 +163,10 @@ func (m *Markdown) hypotheses(r *Run) {
 	for _, h := range r.Hypotheses.Rows {
 		example, sure, fix := "", howSure(&h), ""
 		if h.Status == verdict.Confirmed {
-			example = fmt.Sprintf("`%s` ← `%s`", filepath.Base(h.ExampleAnchor), filepath.Base(h.ExampleEvidence))
+			example = fmt.Sprintf("`%s`", parser.BaseName(h.ExampleAnchor))
+			if h.ExampleEvidence != "" {
+				example += fmt.Sprintf(" ← `%s`", parser.BaseName(h.ExampleEvidence))
+			}
 			fix = h.Cause.Fix
 		}
 		fmt.Fprintf(w, "| %s | **%s**: %s | %d | %s | %s | %s |\n", h.Status, h.Cause.ID, mdCell(h.Cause.Title), h.Anchors, mdCell(sure), example, mdCell(fix))
@@ -298,12 +301,12 @@ func (m *Markdown) evidence(r *Run) {
 			}
 			fmt.Fprintf(w, "#### %s: %s %s %d at %s\n\n", cause, method, c.Path, c.Status, stamp(c.Time, c.Anchor.Precision))
 			w.WriteString("```text\n")
-			fmt.Fprintf(w, "anchor  %s:%d  %s\n", filepath.Base(c.Anchor.Source), c.Anchor.Line, c.Anchor.Text)
+			fmt.Fprintf(w, "anchor  %s:%d  %s\n", parser.BaseName(c.Anchor.Source), c.Anchor.Line, c.Anchor.Text)
 			for _, n := range c.Notes {
 				fmt.Fprintf(w, "note    %s\n", n)
 			}
 			for _, l := range c.Evidence {
-				fmt.Fprintf(w, "%s:%d  %s  %s\n        (%s)\n", filepath.Base(l.Event.Source), l.Event.Line, offset(l.Offset), l.Event.Text, l.Why)
+				fmt.Fprintf(w, "%s:%d  %s  %s\n        (%s)\n", parser.BaseName(l.Event.Source), l.Event.Line, offset(l.Offset), l.Event.Text, l.Why)
 			}
 			w.WriteString("```\n\n")
 		}

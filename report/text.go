@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/logcorr/logcorr/correlate"
+	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/verdict"
 )
 
@@ -164,7 +164,7 @@ func (t *Text) writeChain(w *bufio.Writer, c *correlate.Chain, n, width int) {
 	file := func(path string, gen int) string {
 		name := path
 		if width > 0 {
-			name = filepath.Base(path)
+			name = parser.BaseName(path)
 		}
 		// A followed path that was rotated names another file now: the
 		// line is in the generation it came from.
@@ -406,12 +406,12 @@ func (t *Text) writeBrief(r *Run) {
 	}
 	for _, c := range r.Clocks {
 		if c.Applied {
-			line("Clock: %s read as UTC%s, %s", filepath.Base(c.File), c.Estimate.Offset, c.Basis())
+			line("Clock: %s read as UTC%s, %s", parser.BaseName(c.File), c.Estimate.Offset, c.Basis())
 		}
 	}
 	var names []string
 	for _, src := range r.Sources {
-		names = append(names, filepath.Base(src.File))
+		names = append(names, parser.BaseName(src.File))
 	}
 	line("Read %s: %s", count(len(r.Sources), "source"), strings.Join(names, ", "))
 	if len(r.Skipped) > 0 {
@@ -649,8 +649,13 @@ func writeHypotheses(w *bufio.Writer, t *verdict.Table, p ansi) {
 		fmt.Fprintf(w, "  %s  %-*s", p.status(h.Status, 11), width, h.Cause.ID)
 		switch h.Status {
 		case verdict.Confirmed:
-			fmt.Fprintf(w, "  %s, %s: %s; e.g. %s <- %s\n", count(h.Anchors, "anchor"), count(h.Signs, "line"), h.Cause.Title,
-				filepath.Base(h.ExampleAnchor), filepath.Base(h.ExampleEvidence))
+			example := parser.BaseName(h.ExampleAnchor)
+			if h.ExampleEvidence != "" {
+				// An anchor that is its own evidence (a proxy's timeout)
+				// has none to point to.
+				example += " <- " + parser.BaseName(h.ExampleEvidence)
+			}
+			fmt.Fprintf(w, "  %s, %s: %s; e.g. %s\n", count(h.Anchors, "anchor"), count(h.Signs, "line"), h.Cause.Title, example)
 			fmt.Fprintf(w, "  %-11s  %-*s  fix: %s\n", "", width, "", h.Cause.Fix)
 		case verdict.Seen:
 			fmt.Fprintf(w, "  %d lines, no anchor: %s\n", h.Signs, h.Cause.Title)
@@ -689,7 +694,7 @@ func baseNames(files []string) string {
 			names = append(names, fmt.Sprintf("%d more", len(files)-most))
 			break
 		}
-		names = append(names, filepath.Base(f))
+		names = append(names, parser.BaseName(f))
 	}
 	return strings.Join(names, ", ")
 }
@@ -728,7 +733,7 @@ func writePressure(w *bufio.Writer, r *Run) {
 	}
 	fmt.Fprintf(w, "Pool pressure (PgBouncer stats: time clients waited for a server connection, per second):\n")
 	fmt.Fprintf(w, "  peak %s/s (about %.1f clients queued) at %s (%s:%d)", p.Peak.Wait.Round(time.Millisecond), p.Peak.Wait.Seconds(),
-		stamp(r.Shown(p.Peak.Time), time.Millisecond), filepath.Base(p.Peak.Source), p.Peak.Line)
+		stamp(r.Shown(p.Peak.Time), time.Millisecond), parser.BaseName(p.Peak.Source), p.Peak.Line)
 	if p.FirstWait != nil {
 		fmt.Fprintf(w, "; clients waited from %s on", stamp(r.Shown(p.FirstWait.Time), time.Millisecond))
 	} else {
@@ -766,7 +771,7 @@ func writeClocks(w *bufio.Writer, clocks []ClockReport) {
 	fmt.Fprintf(w, "Clocks (no --tz given):\n")
 	for _, c := range clocks {
 		e := &c.Estimate
-		fmt.Fprintf(w, "  %s: ", filepath.Base(c.File))
+		fmt.Fprintf(w, "  %s: ", parser.BaseName(c.File))
 		whose := "naive times"
 		if c.CollectorTimes {
 			whose = "the times " + c.Collector + " wrote without a zone"

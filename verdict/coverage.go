@@ -2,7 +2,6 @@ package verdict
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"time"
 
@@ -116,7 +115,7 @@ func (c *Coverage) Check(ch *correlate.Chain, before, after time.Duration) []str
 		c.outside[f]++
 		g, zone := silent[0], ch.Time.Location()
 		notes = append(notes, fmt.Sprintf("%s wrote nothing from %s to %s, inside this anchor's window: a cause it would show there cannot be seen",
-			filepath.Base(f), g.From.In(zone).Format("15:04:05"), g.To.In(zone).Format("15:04:05 -07:00")))
+			parser.BaseName(f), g.From.In(zone).Format("15:04:05"), g.To.In(zone).Format("15:04:05 -07:00")))
 	}
 	return notes
 }
