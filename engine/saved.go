@@ -76,23 +76,36 @@ func LocustKind(path string) locust.Kind {
 }
 
 // DateYears gives the logs whose times carry no year (syslog's, journald's
-// "Nov 26 17:15:09") the year of the other logs of the run, which write it:
-// a file's modification time is no guide to a log copied, or kept, a year
-// later. It says which year was taken, and from where.
+// "Nov 26 17:15:09") the year of their own program's lines when it writes
+// one (uWSGI's request lines through syslog), else that of the other logs
+// of the run, which write it: a file's modification time is no guide to a
+// log copied, or kept, a year later. It says which year was taken, and from
+// where.
 func DateYears(opts *source.Options, streams []*source.Stream, warn func(string)) {
 	var ref time.Time
 	var refFrom string
-	var yearless []*source.Stream
+	type yearlessLog struct {
+		s   *source.Stream
+		own time.Time
+	}
+	var yearless []yearlessLog
 	for _, s := range streams {
 		no, first, ok := s.Survey(opts)
 		switch {
 		case no:
-			yearless = append(yearless, s)
+			yearless = append(yearless, yearlessLog{s, first})
 		case ok && (ref.IsZero() || first.Before(ref)):
 			ref, refFrom = first, s.Input.Name
 		}
 	}
-	for _, s := range yearless {
+	for _, y := range yearless {
+		s := y.s
+		if !y.own.IsZero() {
+			s.Splitter().SetYearRef(y.own)
+			warn(fmt.Sprintf("%s: its collector's times carry no year; took the year nearest to the times its program wrote with one (%s)",
+				s.Input.Name, y.own.Format("2006-01-02")))
+			continue
+		}
 		if ref.IsZero() {
 			warn(fmt.Sprintf("%s: its times carry no year; took %d from the file's modification time (%s), as no other log read gives one",
 				s.Input.Name, s.ModTime.Year(), s.ModTime.Format("2006-01-02")))

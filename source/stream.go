@@ -302,7 +302,9 @@ func mostlyALog(name string, sample []string, opts *Options, modTime time.Time) 
 
 // Survey reads the first lines the stream has sampled, apart from it, and
 // says whether their times lack a year and the earliest time among them
-// that has one (the file's own year).
+// that has one (the file's own year): for a file whose collector wrote no
+// year (syslog), the earliest a program wrote with its own year, if any
+// did (uWSGI's request lines do).
 func (s *Stream) Survey(opts *Options) (yearless bool, first time.Time, ok bool) {
 	o := *opts
 	o.Warn, o.OnPart, o.Read = nil, nil, nil
@@ -315,15 +317,21 @@ func (s *Stream) Survey(opts *Options) (yearless bool, first time.Time, ok bool)
 		scratch.Feed(parser.Line{Num: i + 1, Text: l})
 	}
 	scratch.Flush()
-	if scratch.Yearless() {
-		return true, time.Time{}, false
+	yearless = scratch.Yearless()
+	// A program's own times carry a year when its clock supplied none.
+	dated := map[string]bool{}
+	for _, p := range scratch.Parts() {
+		dated[p.Name] = p.Clock.Yearless == 0
 	}
 	for _, ev := range evs {
+		if yearless && (ev.Stamped || !dated[ev.Source]) {
+			continue
+		}
 		if first.IsZero() || ev.Time.Before(first) {
 			first = ev.Time
 		}
 	}
-	return false, first, !first.IsZero()
+	return yearless, first, !first.IsZero()
 }
 
 // SetZone changes the zone of naive timestamps of one logical source (all

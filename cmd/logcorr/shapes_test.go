@@ -186,8 +186,10 @@ func diffKeys(a, b []string) (onlyA, onlyB []string) {
 // TestYearlessCopiedLater: journald's and syslog's short times carry no
 // year. Copied a year after the incident (the files' time is then a year
 // later), the journal still reads in the incident's year, taken from the
-// logs beside it that write theirs, and stderr says so; alone, it can only
-// take the file's year, and says that.
+// times its programs wrote with theirs (PgBouncer's), beside the other
+// logs or alone, and stderr says so; a journal whose programs write no year
+// (uWSGI's harakiri lines) takes the year nearest to the logs beside it, and
+// alone can only take the file's year, and says that.
 func TestYearlessCopiedLater(t *testing.T) {
 	const logs = "../../testdata/login-storm-psycopg2/logs"
 	shape := namedShape(t, "journald-short")
@@ -197,22 +199,47 @@ func TestYearlessCopiedLater(t *testing.T) {
 	bare := analyzeJSON(t, "--tz", "Asia/Jakarta", logs)
 	code, out, errOut := runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "--format", "json", dir)
 	require.Equal(t, exitOK, code, errOut)
-	assert.Contains(t, errOut, "journal.log: its times carry no year; took the year nearest to auth_debug.log's times (2026-11-27)")
+	const own = "journal.log: its collector's times carry no year; took the year nearest to the times its program wrote with one (2026-11-26)\n"
+	assert.Contains(t, errOut, own)
+	journalIn2026 := func(out string) {
+		t.Helper()
+		var doc analyzeDoc
+		require.NoError(t, json.Unmarshal([]byte(out), &doc))
+		n := 0
+		for _, s := range doc.Sources {
+			if strings.Contains(s.File, "journal.log") && s.Events > 0 {
+				assert.Equal(t, "2026", s.First[:4], s.File)
+				n++
+			}
+		}
+		assert.Positive(t, n)
+	}
 	var doc analyzeDoc
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	assert.Equal(t, bare.Anchors, doc.Anchors)
 	assert.Equal(t, bare.ByCause, doc.ByCause)
-	for _, s := range doc.Sources {
-		if strings.Contains(s.File, "journal.log") && s.Events > 0 {
-			assert.Equal(t, "2026", s.First[:4], s.File)
-		}
-	}
+	journalIn2026(out)
 
 	alone := t.TempDir()
 	require.NoError(t, os.Rename(filepath.Join(dir, "journal.log"), filepath.Join(alone, "journal.log")))
-	code, _, errOut = runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", alone)
+	code, out, errOut = runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", "--format", "json", alone)
 	require.Equal(t, exitOK, code, errOut)
-	assert.Contains(t, errOut, "journal.log: its times carry no year; took 2027 from the file's modification time (2027-12-02), as no other log read gives one")
+	assert.Contains(t, errOut, own)
+	journalIn2026(out)
+
+	// uWSGI's harakiri lines through syslog, as in unbit/uwsgi#480: no
+	// program's time of their own.
+	harakiri := "Nov 27 00:15:31 servername app: *** HARAKIRI ON WORKER 10 (pid: 97702, try: 1) ***\n" +
+		"Nov 27 00:15:32 servername app: *** HARAKIRI ON WORKER 10 (pid: 97702, try: 2) ***\n"
+	syslog := filepath.Join(alone, "syslog")
+	require.NoError(t, os.WriteFile(syslog, []byte(harakiri), 0o644))
+	require.NoError(t, os.Chtimes(syslog, shape.ModTime, shape.ModTime))
+	code, _, errOut = runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", syslog, logs)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, "syslog: its times carry no year; took the year nearest to postgresql.log's times (2026-11-26)")
+	code, _, errOut = runCLI(t, "", "analyze", "--tz", "Asia/Jakarta", syslog)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, "syslog: its times carry no year; took 2027 from the file's modification time (2027-12-02), as no other log read gives one")
 }
 
 // TestCollectorTimesDisagree: when the collector's times do not agree on
