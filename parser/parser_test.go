@@ -322,6 +322,29 @@ func TestPostgresRecords(t *testing.T) {
 	assert.Equal(t, time.Second, evs[2].Precision)
 }
 
+// TestPostgresRDSPrefix: AWS RDS's log_line_prefix, '%t:%r:%u@%d:[%p]:'
+// (lines from PrairieLearn/PrairieLearn#1623): a colon after the zone and
+// before the severity. Its zone is read as a zone; a level written after a
+// time and a colon is not taken for one.
+func TestPostgresRDSPrefix(t *testing.T) {
+	var evs []Event
+	c := NewClock("pg", time.FixedZone("UTC+07:00", 7*3600), nil)
+	feed(t, NewPostgres(c, func(ev Event) { evs = append(evs, ev) }, nil),
+		"2019-08-05 08:03:08 UTC::@:[16814]:LOG:  checkpoint starting: time\n"+
+			"2019-08-05 08:10:00 UTC:10.0.0.229(47044):pdb@pldev:[28030]:FATAL:  terminating connection due to idle-in-transaction timeout\n")
+	require.Len(t, evs, 2)
+	assert.Equal(t, "2019-08-05T08:03:08Z", evs[0].Time.UTC().Format(time.RFC3339))
+	assert.Equal(t, "LOG", evs[0].Level)
+	assert.Equal(t, "FATAL", evs[1].Level)
+	assert.Equal(t, "terminating connection due to idle-in-transaction timeout", evs[1].Message)
+	assert.Equal(t, [2]int{0, 2}, [2]int{c.Naive, c.Zoned})
+
+	st, n, ok := scanStamp("2019-08-05 08:03:08 ERROR: boom", true)
+	require.True(t, ok)
+	assert.Empty(t, st.zone, "a level is no zone")
+	assert.Equal(t, len("2019-08-05 08:03:08"), n)
+}
+
 // TestPgBouncerSyslog: under systemd, lines carry syslog's yearless stamp;
 // the year comes from the file's date, a year back across New Year.
 func TestPgBouncerSyslog(t *testing.T) {

@@ -37,11 +37,13 @@ func init() {
 		Family: FamilyPostgres,
 		Rank:   30,
 		Option: "PREFIX",
-		Summary: "PostgreSQL's stderr log with a log_line_prefix starting with %m or %t ('%m [%p] ', Debian's '%m [%p] %q%u@%d '); " +
+		Summary: "PostgreSQL's stderr log with a log_line_prefix starting with %m or %t ('%m [%p] ', Debian's '%m [%p] %q%u@%d ', AWS RDS's '%t:%r:%u@%d:[%p]:'); " +
 			"with postgresql:PREFIX, the log_line_prefix you give, e.g. --parser 'postgresql.log=postgresql:%t [%p]: [%l-1] user=%u,db=%d '",
 		Examples: []string{
 			`2026-11-26 17:15:00.123 UTC [28400] ahsp@ahsp FATAL:  sorry, too many clients already`,
 			`2026-11-26 17:15:00.441 UTC [28399] [unknown]@[unknown] LOG:  connection received: host=127.0.0.1 port=53850`,
+			// AWS RDS, as in PrairieLearn/PrairieLearn#1623.
+			`2019-08-05 08:10:00 UTC:10.0.0.229(47044):pdb@pldev:[28030]:FATAL:  terminating connection due to idle-in-transaction timeout`,
 		},
 		starts: func(s Spec, line string) bool {
 			if rest, part, ok := syslogSequence(line); ok {
@@ -74,12 +76,13 @@ func init() {
 var pgSeverities = []string{"LOG", "ERROR", "FATAL", "PANIC", "WARNING", "NOTICE", "INFO", "DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4", "DEBUG5", "DEBUG"}
 var pgFollowUps = []string{"DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"}
 
-// findSeverity finds "SEVERITY:  " in the prefix part of a line and returns
-// the severity and where its text starts.
+// findSeverity finds "SEVERITY:  " in the prefix part of a line, after a
+// space or a colon (AWS RDS's prefix ends in one), and returns the severity
+// and where its text starts.
 func findSeverity(line string, from int) (sev string, at int, followUp bool) {
 	limit := min(len(line), from+160)
 	for i := from; i < limit; i++ {
-		if i > from && line[i-1] != ' ' {
+		if i > from && line[i-1] != ' ' && line[i-1] != ':' {
 			continue
 		}
 		if !isUpper(line[i]) {

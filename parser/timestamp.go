@@ -143,13 +143,15 @@ func zoneSuffix(s string, i int, st *stamp, wantWord bool) int {
 		j++
 	}
 	word := s[i+1 : j]
-	if len(word) < 1 || len(word) > 6 || (j < len(s) && s[j] != ' ' && s[j] != ']' && s[j] != ')' && s[j] != ',') {
+	_, known := zoneAbbrev[word]
+	// A colon ends a zone the table knows only: AWS RDS's log_line_prefix
+	// is '%t:%r:%u@%d:[%p]:' ("… 08:03:08 UTC::@:[16814]:LOG:"), where an
+	// unknown word before a colon is a level ("… 08:03:08 ERROR: …").
+	if len(word) < 1 || len(word) > 6 || (j < len(s) && s[j] != ' ' && s[j] != ']' && s[j] != ')' && s[j] != ',' && !(s[j] == ':' && known)) {
 		return i
 	}
-	if !wantWord {
-		if _, known := zoneAbbrev[word]; !known {
-			return i
-		}
+	if !wantWord && !known {
+		return i
 	}
 	if !isUpper(word[0]) {
 		return i
