@@ -154,7 +154,7 @@ func (t *Text) writeChain(w *bufio.Writer, c *correlate.Chain, n, width int) {
 	if c.Basis == correlate.BasisNone {
 		causeColour = red
 	}
-	basis := basisText(c.Basis)
+	basis := basisText(c)
 	if c.Basis == correlate.BasisException && c.Exc != nil && c.Exc.Class != c.Cause {
 		basis += " " + c.Exc.Class
 	}
@@ -235,9 +235,15 @@ func cut(s string, width int) string {
 	return out
 }
 
-func basisText(b correlate.Basis) string {
-	switch b {
+// basisText says on what grounds a chain's cause was chosen. A cause named
+// by the request's own text is named by its traceback when it had one, else
+// by its own line: a proxy's timeout, Heroku's H12.
+func basisText(c *correlate.Chain) string {
+	switch c.Basis {
 	case correlate.BasisNamed:
+		if c.Exc == nil && c.Root == nil {
+			return "named by its own line"
+		}
 		return "named by its own traceback"
 	case correlate.BasisNearby:
 		return "evidence in its window"

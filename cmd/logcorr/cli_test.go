@@ -529,14 +529,16 @@ func TestAnalyzeInterrupted(t *testing.T) {
 
 // TestProxyAnchorExample: a proxy's timeout is its own evidence, so the
 // hypothesis table's example names the anchor alone, with its label whole
-// ("heroku/router" holds a slash a base name cut at). The line is Heroku's
-// router as Papertrail showed it in dabapps/django-log-request-id#6.
+// ("heroku/router" holds a slash a base name cut at), and the chain says
+// its line named the cause, not a traceback it has none of. The line is
+// Heroku's router as Papertrail showed it in dabapps/django-log-request-id#6.
 func TestProxyAnchorExample(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "papertrail.log")
 	require.NoError(t, os.WriteFile(log, []byte(`Feb 25 09:33:19 my-app heroku/router:  at=error code=H12 desc="Request timeout" method=GET path="/my-url" host=my.host.com request_id=dad4ad83-0a55-447d-be83-28d6ea38bc55 dyno=web.1 connect=25ms service=30005ms status=503 bytes=0 `+"\n"), 0o644))
 	for _, tc := range []struct{ format, want string }{
 		{"text", "e.g. papertrail.log[heroku/router]:1\n"},
+		{"text", "cause: upstream_timeout (named by its own line)"},
 		{"markdown", "| `papertrail.log[heroku/router]:1` |"},
 	} {
 		code, out, _ := runCLI(t, "", "analyze", "--format", tc.format, "--path", "/my-url", "--status", "5xx", log)
