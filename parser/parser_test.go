@@ -345,6 +345,20 @@ func TestPostgresRDSPrefix(t *testing.T) {
 	assert.Equal(t, len("2019-08-05 08:03:08"), n)
 }
 
+// TestUWSGIOwnLines: uWSGI's own lines are its banner, not lines no format
+// took; "python tracebacker for worker …" from unbit/uwsgi#1692 among them.
+func TestUWSGIOwnLines(t *testing.T) {
+	var evs []Event
+	p := &UWSGI{clock: utcClock("uwsgi.log"), emit: func(ev Event) { evs = append(evs, ev) }}
+	feed(t, p, "python tracebacker for worker 1 available on /tmp/uwsgi-tb1\n"+
+		"*** uWSGI Python tracebacker output ***\n"+
+		"[pid: 7|app: 0|req: 1/1] 10.0.0.1 () {38 vars in 500 bytes} [Tue Dec  1 04:28:11 2026] GET / => generated 5 bytes in 3 msecs (HTTP/1.1 200) 2 headers in 80 bytes (1 switches on core 0)\n")
+	assert.Zero(t, p.Unparsed())
+	require.Len(t, evs, 3)
+	assert.Equal(t, KindBanner, evs[0].Kind)
+	assert.Equal(t, KindBanner, evs[1].Kind)
+}
+
 // TestPgBouncerSyslog: under systemd, lines carry syslog's yearless stamp;
 // the year comes from the file's date, a year back across New Year.
 func TestPgBouncerSyslog(t *testing.T) {

@@ -42,6 +42,7 @@ var uwsgiChatter = []string{
 	"Respawned uWSGI worker", "DAMN ! worker", "uwsgi_response_", "SIGPIPE: writing to a closed pipe",
 	"goodbye to uWSGI", "WSGI app ", "--- no python application found", "uwsgi socket ", "gracefully (RE)spawned",
 	"announcing my loyalty", "*** uWSGI ", "!!! uWSGI process", "OSError: write error", "IOError: write error",
+	"python tracebacker for worker ",
 }
 
 // uwsgiChatterFirst marks the bytes uWSGI's own lines begin with: most
