@@ -864,6 +864,11 @@ func (f *Follower) readLines(g *Gen, file *os.File, limit int64) int {
 		}
 		data := f.readPiece(file, g.off, int(want))
 		if g.cutting {
+			if len(data) == 0 {
+				// Shrunk since its size was taken (a copytruncate), or
+				// unreadable: the next look sees which.
+				break
+			}
 			f.skipCut(g, data)
 			continue
 		}

@@ -346,6 +346,43 @@ func TestLongLineCutAsItIsWritten(t *testing.T) {
 	f.Close()
 }
 
+// shrinking truncates its file once a line as long as a cut one is handed
+// on: a copytruncate that comes while the cut line's rest is skipped.
+type shrinking struct {
+	recorder
+	path string
+}
+
+func (r *shrinking) Line(g *Gen, n int, text string, at time.Time) {
+	r.recorder.Line(g, n, text, at)
+	if len(text) >= 100 {
+		_ = os.Truncate(r.path, 0)
+	}
+}
+
+// TestCutLineOfAShrunkFile: a file that shrinks while the rest of a cut
+// line is being skipped ends the read (the next look finds the truncation),
+// rather than reading nothing for ever.
+func TestCutLineOfAShrunkFile(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "x.log")
+	require.NoError(t, os.WriteFile(name, []byte("a1\n"+strings.Repeat("x", 300)), 0o644))
+	held, err := os.Open(name)
+	require.NoError(t, err)
+	defer held.Close()
+	rec := &shrinking{recorder: recorder{dir: dir}, path: name}
+	g := &Gen{Path: name, N: 1, held: held}
+	f := &Follower{h: rec, opts: Options{MaxLine: 100, Now: time.Now}}
+	done := make(chan int)
+	go func() { done <- f.readLines(g, held, 0) }()
+	select {
+	case n := <-done:
+		assert.Equal(t, 2, n, "a1 and the cut line")
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the read never ended: off %d", g.off)
+	}
+}
+
 // TestReadBufferIsMadeOnce: following live, each read takes a few lines,
 // now and then longer than the last; the buffer read into is made once, a
 // piece's size, not again for each longer read.
