@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -160,14 +159,14 @@ func clockWarnings(srcs []report.SourceInfo) []string {
 			if far[k] == nil {
 				order = append(order, k)
 			}
-			far[k] = append(far[k], filepath.Base(a.File))
+			far[k] = append(far[k], parser.BaseName(a.File))
 			break
 		}
 	}
 	var out []string
 	for _, k := range order {
 		out = append(out, fmt.Sprintf("the naive times of %s, read in %s, are %s away from %s and share no moment with it: if they were written in another zone, name it with --tz",
-			strings.Join(far[k], ", "), k.zone, formatShift(k.shift), filepath.Base(k.ref)))
+			strings.Join(far[k], ", "), k.zone, formatShift(k.shift), parser.BaseName(k.ref)))
 	}
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io"
 	"maps"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -334,7 +333,7 @@ func shownSources(r *Run) []SourceInfo {
 }
 
 var htmlPage = template.Must(template.New("page").Funcs(template.FuncMap{
-	"base":          filepath.Base,
+	"base":          parser.BaseName,
 	"sure":          func(h verdict.Hypothesis) string { return howSure(&h) },
 	"f1":            func(v float64) string { return fmt.Sprintf("%.1f", v) },
 	"secs":          correlate.Seconds,

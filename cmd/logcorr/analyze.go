@@ -290,7 +290,7 @@ func (f *matchFlags) rebound(e *env, cfg *correlate.Config, clocks []report.Cloc
 		}
 		votes[c.Estimate.Offset]++
 		if n := votes[c.Estimate.Offset]; n > votes[best] || n == votes[best] && from == "" {
-			best, from = c.Estimate.Offset, filepath.Base(c.File)
+			best, from = c.Estimate.Offset, parser.BaseName(c.File)
 		}
 	}
 	loc, why := time.Local, "the local zone: no log's zone was estimated"

@@ -540,6 +540,7 @@ func TestProxyAnchorExample(t *testing.T) {
 		{"text", "e.g. papertrail.log[heroku/router]:1\n"},
 		{"text", "cause: upstream_timeout (named by its own line)"},
 		{"markdown", "| `papertrail.log[heroku/router]:1` |"},
+		{"html", "<td>papertrail.log[heroku/router]:1</td>"},
 	} {
 		code, out, _ := runCLI(t, "", "analyze", "--format", tc.format, "--path", "/my-url", "--status", "5xx", log)
 		require.Equal(t, 0, code, tc.format)
