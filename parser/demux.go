@@ -590,14 +590,22 @@ func (d *Demux) Holding() (time.Time, bool) {
 	return at, held
 }
 
-// LeftOutOf says what a flushed demuxed stream left out, per program; a
-// stream of lines none of which a format starts (a compose service whose
-// PostgreSQL writes no log_line_prefix) is left out whole, and said so
-// rather than missing from the sources without a word.
-func (d *Demux) LeftOutOf() []string {
-	if len(d.parts) == 0 && d.unparsed > 0 {
-		return []string{fmt.Sprintf("%s: %d lines, none in a format logcorr reads (the first: %q); left out", d.base, d.unparsed, d.firstForeign)}
+// NoFormat is, for a stream none of whose lines a format started (a
+// compose service whose PostgreSQL writes no log_line_prefix), how many
+// lines it left out and the first of them: it has no program to be among
+// the sources as, so its file says so (source.Splitter.LeftOut).
+func (d *Demux) NoFormat() (lines int, first string) {
+	if len(d.parts) > 0 {
+		return 0, ""
 	}
+	return d.unparsed, d.firstForeign
+}
+
+// Name is the stream's name: its file's, and its label if it has one.
+func (d *Demux) Name() string { return d.base }
+
+// LeftOutOf says what a flushed demuxed stream left out, per program.
+func (d *Demux) LeftOutOf() []string {
 	var out []string
 	for _, p := range d.parts {
 		if msg := LeftOut(p.Parser); msg != "" {

@@ -237,6 +237,26 @@ func TestServiceOfNoFormatIsSaid(t *testing.T) {
 	}
 	assert.Equal(t, 1, events, "web_1's access line")
 	assert.Contains(t, notices, name+`[db_1]: 3 lines, none in a format logcorr reads (the first: "FATAL:  sorry, too many clients already"); left out`)
+
+	// A syslog's programs that are no app's: one notice for the file, not
+	// one each.
+	syslog := filepath.Join(dir, "syslog")
+	require.NoError(t, os.WriteFile(syslog, []byte("Nov 26 17:15:01 db1 CRON[100]: (root) CMD (run-parts /etc/cron.hourly)\n"+
+		"Nov 26 17:15:01 db1 CRON[100]: (root) CMD (run-parts /etc/cron.daily)\n"+
+		"Nov 26 17:15:02 db1 kernel: [12345.678] eth0: link up\n"+
+		"Nov 26 17:15:03 db1 sshd[200]: Accepted publickey for ubuntu\n"+
+		"Nov 26 17:15:04 db1 systemd[1]: Started Session 5 of user ubuntu.\n"+
+		"Nov 26 17:15:05 db1 pgbouncer[6251]: LOG C-0x5: app/app@10.0.0.5:40000 closing because: query_wait_timeout (age=2s)\n"), 0o644))
+	notices = nil
+	s2, err := Open(Input{Name: syslog, Path: syslog}, &Options{Loc: time.UTC, Warn: func(msg string) { notices = append(notices, msg) }})
+	require.NoError(t, err)
+	defer s2.Close()
+	for {
+		if _, err := s2.Next(); err != nil {
+			break
+		}
+	}
+	assert.Equal(t, []string{syslog + ": 4 streams with no line in a format logcorr reads, left out: CRON (2 lines), kernel (1 line), sshd (1 line) and 1 more"}, notices)
 }
 
 // TestOpenLikeItsLog: a rotated file that begins inside a record (the rest

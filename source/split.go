@@ -287,10 +287,39 @@ func (s *Splitter) SetZone(name string, loc *time.Location) {
 // LeftOut says what the flushed file's parsers had to leave out.
 func (s *Splitter) LeftOut() []string {
 	var out []string
+	var none []*parser.Demux
 	for _, d := range s.order {
 		out = append(out, d.LeftOutOf()...)
+		if n, _ := d.NoFormat(); n > 0 {
+			none = append(none, d)
+		}
 	}
-	return out
+	return append(out, noFormat(s.name, none)...)
+}
+
+// noFormat says which of a file's streams no format started a line of:
+// one by its name and first line; several, as a syslog's programs that are
+// no app's (CRON, kernel, sshd) are, in one notice for the file.
+func noFormat(file string, none []*parser.Demux) []string {
+	if len(none) == 0 {
+		return nil
+	}
+	if len(none) == 1 {
+		n, first := none[0].NoFormat()
+		return []string{fmt.Sprintf("%s: %d lines, none in a format logcorr reads (the first: %q); left out", none[0].Name(), n, first)}
+	}
+	const named = 3
+	var parts []string
+	for _, d := range none[:min(len(none), named)] {
+		n, _ := d.NoFormat()
+		_, label := parser.SplitLabel(d.Name())
+		parts = append(parts, fmt.Sprintf("%s (%d %s)", label, n, map[bool]string{true: "line", false: "lines"}[n == 1]))
+	}
+	list := strings.Join(parts, ", ")
+	if len(none) > named {
+		list += fmt.Sprintf(" and %d more", len(none)-named)
+	}
+	return []string{fmt.Sprintf("%s: %d streams with no line in a format logcorr reads, left out: %s", file, len(none), list)}
 }
 
 // Describe says how the file was read, for a notice: its envelope and the
