@@ -339,10 +339,22 @@ func TestPostgresRDSPrefix(t *testing.T) {
 	assert.Equal(t, "terminating connection due to idle-in-transaction timeout", evs[1].Message)
 	assert.Equal(t, [2]int{0, 2}, [2]int{c.Naive, c.Zoned})
 
-	st, n, ok := scanStamp("2019-08-05 08:03:08 ERROR: boom", true)
-	require.True(t, ok)
-	assert.Empty(t, st.zone, "a level is no zone")
-	assert.Equal(t, len("2019-08-05 08:03:08"), n)
+	for _, tc := range []struct{ line, zone string }{
+		{"2019-08-05 08:03:08 ERROR: boom", ""}, // a level is no zone
+		{"2019-08-05 08:03:08 INFO: boom", ""},
+		// A zone PostgreSQL names by its offset, before the client's
+		// address: +03, not +03:10.
+		{"2019-08-05 08:10:00 +03:10.0.0.229(47044):pdb@pldev:[28030]:FATAL:  x", "+03"},
+		{"2019-08-05 08:10:00 +03::@:[16814]:LOG:  checkpoint starting: time", "+03"},
+		{"2019-08-05 08:10:00 +03:30 [1] LOG:  x", "+03:30"},
+		// A zone word before a colon, as before a space.
+		{"2019-08-05 08:10:00 IST:10.0.0.229(47044):pdb@pldev:[28030]:FATAL:  x", "IST"},
+		{"2019-08-05 08:10:00 IST [1] LOG:  x", "IST"},
+	} {
+		st, _, ok := scanStamp(tc.line, true)
+		require.True(t, ok, tc.line)
+		assert.Equal(t, tc.zone, st.zone, tc.line)
+	}
 }
 
 // TestUWSGIOwnLines: uWSGI's own lines are its banner, not lines no format

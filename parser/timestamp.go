@@ -91,6 +91,11 @@ func fraction(s string, i int, st *stamp) int {
 	return j
 }
 
+// levelWords are the levels a line can write after its time and a colon,
+// which are no zones.
+var levelWords = map[string]bool{"LOG": true, "ERROR": true, "FATAL": true, "PANIC": true, "INFO": true, "DEBUG": true,
+	"NOTICE": true, "WARN": true, "TRACE": true, "ALERT": true, "CRIT": true, "EMERG": true, "STAT": true}
+
 // numericOffset reads "+07", "+0700", "+07:00", "-0530" at i.
 func numericOffset(s string, i int, st *stamp) int {
 	if i >= len(s) || (s[i] != '+' && s[i] != '-') {
@@ -105,7 +110,10 @@ func numericOffset(s string, i int, st *stamp) int {
 	if mm, ok := digits(s, j, 2); ok {
 		m, j = mm, j+2
 	} else if j < len(s) && s[j] == ':' {
-		if mm, ok := digits(s, j+1, 2); ok {
+		// Not when an address follows: AWS RDS writes '%t:%r', and a zone
+		// PostgreSQL names by its offset ("+03") then meets the client's
+		// "10.0.0.229".
+		if mm, ok := digits(s, j+1, 2); ok && (j+3 == len(s) || s[j+3] != '.') {
 			m, j = mm, j+3
 		}
 	}
@@ -144,10 +152,11 @@ func zoneSuffix(s string, i int, st *stamp, wantWord bool) int {
 	}
 	word := s[i+1 : j]
 	_, known := zoneAbbrev[word]
-	// A colon ends a zone the table knows only: AWS RDS's log_line_prefix
-	// is '%t:%r:%u@%d:[%p]:' ("… 08:03:08 UTC::@:[16814]:LOG:"), where an
-	// unknown word before a colon is a level ("… 08:03:08 ERROR: …").
-	if len(word) < 1 || len(word) > 6 || (j < len(s) && s[j] != ' ' && s[j] != ']' && s[j] != ')' && s[j] != ',' && !(s[j] == ':' && known)) {
+	// A colon may end a zone too: AWS RDS's log_line_prefix is
+	// '%t:%r:%u@%d:[%p]:' ("… 08:03:08 UTC::@:[16814]:LOG:"). Not a level
+	// there ("… 08:03:08 ERROR: …"), which no zone is named.
+	colonZone := j < len(s) && s[j] == ':' && (known || wantWord && !levelWords[word])
+	if len(word) < 1 || len(word) > 6 || (j < len(s) && s[j] != ' ' && s[j] != ']' && s[j] != ')' && s[j] != ',' && !colonZone) {
 		return i
 	}
 	if !wantWord && !known {
