@@ -49,9 +49,10 @@ type Engine struct {
 	// survey does, for SurveyedClocks.
 	tallies map[*source.Stream]*tally
 	// reached is the time of the last event Read handed on; stop, when
-	// set, ends Read there (StopWhen).
+	// set, ends Read there (StopWhen), and stopped says it did.
 	reached time.Time
 	stop    func() bool
+	stopped bool
 }
 
 // New starts a run writing chains to out. The catalogue has the sources

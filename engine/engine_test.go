@@ -94,13 +94,14 @@ func options(t *testing.T) *source.Options {
 
 // saved runs the engine over dir's files as analyze reads them.
 func saved(t *testing.T, dir string) *kept {
-	out, _ := savedUntil(t, dir, nil)
+	out, _, stopped := savedUntil(t, dir, nil)
+	require.False(t, stopped)
 	return out
 }
 
-// savedUntil is saved, Read stopped once stop says so (StopWhen), and how
-// far it got.
-func savedUntil(t *testing.T, dir string, stop func() bool) (*kept, time.Time) {
+// savedUntil is saved, Read stopped once stop says so (StopWhen), how far
+// it got, and whether it stopped before the logs' end.
+func savedUntil(t *testing.T, dir string, stop func() bool) (*kept, time.Time, bool) {
 	out := &kept{}
 	cat := NewCatalog()
 	opts := options(t)
@@ -128,7 +129,7 @@ func savedUntil(t *testing.T, dir string, stop func() bool) (*kept, time.Time) {
 	}
 	eng.Summarize(run, &locust.Run{})
 	require.NoError(t, eng.Finish(run))
-	return out, eng.Reached()
+	return out, eng.Reached(), eng.Stopped()
 }
 
 // TestLongLinesCutAlike: a line longer than source.MaxLine, in the middle
@@ -174,6 +175,12 @@ func TestLongLinesCutAlike(t *testing.T) {
 func TestStoppedReadIsACut(t *testing.T) {
 	dir := captureDir(t, "../testdata/login-storm-psycopg2/logs")
 	whole := saved(t, dir)
+	// A stop that never says so: the logs read whole, and Stopped says no.
+	asked := 0
+	never, _, stopped := savedUntil(t, dir, func() bool { asked++; return false })
+	assert.False(t, stopped)
+	assert.Positive(t, asked)
+	assert.Equal(t, whole.chains, never.chains)
 	before := func(k *kept, until time.Time) []string {
 		var out []string
 		for i, at := range k.anchors {
@@ -186,8 +193,9 @@ func TestStoppedReadIsACut(t *testing.T) {
 	for _, events := range []int{7000, 10000} {
 		t.Run(fmt.Sprint(events), func(t *testing.T) {
 			n := 0
-			cut, reached := savedUntil(t, dir, func() bool { n++; return n > events })
+			cut, reached, stopped := savedUntil(t, dir, func() bool { n++; return n > events })
 			require.Equal(t, events+1, n, "asked once an event")
+			require.True(t, stopped, "Stopped")
 			require.False(t, reached.IsZero())
 			settled := reached.Add(-correlate.DefaultConfig().After - correlate.MaxWait - correlate.DefaultSlack)
 			want := before(whole, settled)

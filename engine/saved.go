@@ -28,7 +28,11 @@ func (e *Engine) Read(streams []*source.Stream, onError func(error)) []correlate
 	merge.OnError = func(_ int, err error) { onError(err) }
 	for {
 		ev, err := merge.Next()
-		if errors.Is(err, io.EOF) || e.stop != nil && e.stop() {
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if e.stop != nil && e.stop() {
+			e.stopped = true
 			break
 		}
 		e.reached = merge.Key()
@@ -52,6 +56,10 @@ func (e *Engine) StopWhen(stop func() bool) { e.stop = stop }
 // Reached is how far in time Read got: the time of the last event it
 // handed on, in the merged order (zero before any).
 func (e *Engine) Reached() time.Time { return e.reached }
+
+// Stopped reports whether Read ended early (StopWhen), before the logs'
+// end: a stop asked once it had read them all changes nothing.
+func (e *Engine) Stopped() bool { return e.stopped }
 
 // Sources is what the summary says of a stream read (Read) and its
 // logical sources; disorder is the stream's.

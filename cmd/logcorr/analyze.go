@@ -696,8 +696,9 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 		failed = true
 	})
 	// An interrupted run reports what it read: the zones guessed stand,
-	// as there is no reading again.
-	stopped := e.interrupted()
+	// as there is no reading again. One interrupted once every log was
+	// read is a whole run.
+	stopped := eng.Stopped()
 	if guess {
 		found, exact := run.Clocks, true
 		if !stopped {
