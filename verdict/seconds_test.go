@@ -30,6 +30,10 @@ func TestSecondsAsAMap(t *testing.T) {
 		for range rng.IntN(300) {
 			sec := base + int64(rng.IntN(4*pageSeconds)-2*pageSeconds)
 			n := 1 + rng.IntN(5)
+			if rng.IntN(20) == 0 {
+				// Past what a page counts, at once or over time.
+				n = 1 + rng.IntN(3*full)
+			}
 			s.Add(sec, n)
 			want[sec] += n
 		}
