@@ -429,6 +429,11 @@ func TestPostgresUserPrefix(t *testing.T) {
 		{"%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "2026-11-26 17:15:00 UTC [28399]: [3-1] user=app,db=appdb,app=psql x,client=127.0.0.1 FATAL:  sorry, too many clients already", true, "FATAL", "sorry, too many clients already", "28399", "2026-11-26T17:15:00Z"},
 		{"%n|%p|", "1795713300.250|42|WARNING:  x", true, "WARNING", "x", "42", "2026-11-26T17:15:00.25Z"},
 		{"%m [%p] ", "not a postgres line", false, "", "", "", ""},
+		// AWS RDS's prefix: a background process writes no client, user
+		// or database (PrairieLearn/PrairieLearn#1623).
+		{"%t:%r:%u@%d:[%p]:", "2019-08-05 08:03:08 UTC::@:[16814]:LOG:  checkpoint starting: time", true, "LOG", "checkpoint starting: time", "16814", "2019-08-05T08:03:08Z"},
+		{"%t:%r:%u@%d:[%p]:", "2019-08-05 08:10:00 UTC:10.0.0.229(47044):pdb@pldev:[28030]:FATAL:  terminating connection due to idle-in-transaction timeout", true, "FATAL", "terminating connection due to idle-in-transaction timeout", "28030", "2019-08-05T08:10:00Z"},
+		{"%m [%p] %q%u@%d app=%a ", "2026-11-26 17:15:00.441 UTC [28399] app@appdb app= ERROR:  deadlock detected", true, "ERROR", "deadlock detected", "28399", ""},
 	}
 	for _, tc := range tests {
 		spec, err := ParseSpec("postgresql:" + tc.prefix)

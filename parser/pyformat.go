@@ -27,6 +27,9 @@ type fmtTok struct {
 	pad   bool   // a width was given: the value may be padded with spaces
 	// zoneWord: the time is followed by a zone abbreviation (PostgreSQL).
 	zoneWord bool
+	// empty: the field may be written empty (PostgreSQL's user, database
+	// and client of a background process: RDS's "UTC::@:[16814]:LOG:").
+	empty bool
 }
 
 // PyFormat is a compiled Python logging format string.
@@ -233,7 +236,7 @@ func (f *PyFormat) matchFrom(ti int, line string, pos int, m *pyMatch) bool {
 				}
 				if next != "" && next[0] == ' ' {
 					// the word runs to the space
-					if limit == pos {
+					if limit == pos && !t.empty {
 						return false
 					}
 					m.addField(t.name, line[pos:limit])
@@ -242,7 +245,7 @@ func (f *PyFormat) matchFrom(ti int, line string, pos int, m *pyMatch) bool {
 				}
 			}
 			if next == "" {
-				if limit == pos {
+				if limit == pos && !t.empty {
 					return false
 				}
 				m.addField(t.name, line[pos:limit])
@@ -250,7 +253,11 @@ func (f *PyFormat) matchFrom(ti int, line string, pos int, m *pyMatch) bool {
 				continue
 			}
 			saved := m.nfields
-			for j := pos + 1; j <= limit && j < len(line); j++ {
+			first := pos + 1
+			if t.empty {
+				first = pos
+			}
+			for j := first; j <= limit && j < len(line); j++ {
 				if strings.HasPrefix(line[j:], next) || (next[0] == ' ' && line[j] == ' ') {
 					m.nfields = saved
 					m.addField(t.name, line[pos:j])
