@@ -388,7 +388,7 @@ func (d *Demux) Feed(l Line) {
 		d.takeMeta(l.Num)
 		d.unparsed++
 		if len(d.parts) == 0 && d.firstForeign == "" {
-			d.firstForeign = strings.Clone(text[:min(len(text), 100)])
+			d.firstForeign = strings.Clone(strings.ToValidUTF8(text[:min(len(text), 100)], ""))
 		}
 	}
 }

@@ -13,18 +13,18 @@ var pgEscapes = map[byte]fmtTok{
 	'p': {class: clsInt, name: "process"},
 	'l': {class: clsInt, name: "line"},
 	'Q': {class: clsInt, name: "query_id"},
-	'u': {class: clsWord, name: "user", empty: true},
-	'd': {class: clsWord, name: "db", empty: true},
-	'h': {class: clsWord, name: "host", empty: true},
-	'r': {class: clsWord, name: "remote", empty: true},
-	'c': {class: clsWord, name: "session", empty: true},
-	'e': {class: clsWord, name: "sqlstate", empty: true},
-	'v': {class: clsWord, name: "vxid", empty: true},
-	'x': {class: clsWord, name: "xid", empty: true},
-	'i': {class: clsText, name: "command", empty: true},
-	'a': {class: clsText, name: "application", empty: true},
-	'b': {class: clsText, name: "backend_type", empty: true},
-	's': {class: clsText, name: "session_start", empty: true},
+	'u': {class: clsWord, name: "user"},
+	'd': {class: clsWord, name: "db"},
+	'h': {class: clsWord, name: "host"},
+	'r': {class: clsWord, name: "remote"},
+	'c': {class: clsWord, name: "session"},
+	'e': {class: clsWord, name: "sqlstate"},
+	'v': {class: clsWord, name: "vxid"},
+	'x': {class: clsWord, name: "xid"},
+	'i': {class: clsText, name: "command"},
+	'a': {class: clsText, name: "application"},
+	'b': {class: clsText, name: "backend_type"},
+	's': {class: clsText, name: "session_start"},
 }
 
 // PGPrefix is a compiled log_line_prefix: the whole of it, and the part
@@ -76,6 +76,9 @@ func CompilePGPrefix(prefix string) (*PGPrefix, error) {
 			}
 			flush()
 			tok.pad = i > start
+			// PostgreSQL writes a field it has no value for empty: a
+			// background process's user, database and client.
+			tok.empty = tok.class == clsWord || tok.class == clsText
 			hasTime = hasTime || tok.class == clsTime || tok.name == "created"
 			toks = append(toks, tok)
 		}

@@ -306,20 +306,28 @@ func noFormat(file string, none []*parser.Demux) []string {
 	}
 	if len(none) == 1 {
 		n, first := none[0].NoFormat()
-		return []string{fmt.Sprintf("%s: %d lines, none in a format logcorr reads (the first: %q); left out", none[0].Name(), n, first)}
+		return []string{fmt.Sprintf("%s: %s, none in a format logcorr reads (the first: %q); left out", none[0].Name(), lineCount(n), first)}
 	}
 	const named = 3
 	var parts []string
 	for _, d := range none[:min(len(none), named)] {
 		n, _ := d.NoFormat()
 		_, label := parser.SplitLabel(d.Name())
-		parts = append(parts, fmt.Sprintf("%s (%d %s)", label, n, map[bool]string{true: "line", false: "lines"}[n == 1]))
+		parts = append(parts, fmt.Sprintf("%s (%s)", label, lineCount(n)))
 	}
 	list := strings.Join(parts, ", ")
 	if len(none) > named {
 		list += fmt.Sprintf(" and %d more", len(none)-named)
 	}
 	return []string{fmt.Sprintf("%s: %d streams with no line in a format logcorr reads, left out: %s", file, len(none), list)}
+}
+
+// lineCount counts lines: "1 line", "3 lines".
+func lineCount(n int) string {
+	if n == 1 {
+		return "1 line"
+	}
+	return fmt.Sprintf("%d lines", n)
 }
 
 // Describe says how the file was read, for a notice: its envelope and the
