@@ -209,7 +209,7 @@ var Builtin = []Cause{
 		Meaning:  "uWSGI killed a worker whose request ran longer than its harakiri timeout; the request got no response and left no traceback",
 		Fix:      "find what the request waited for (database, lock, external call); raise harakiri only if the work is legitimately slow",
 		Shows:    []string{"uwsgi"},
-		Needles:  []string{"HARAKIRI ON WORKER"},
+		Needles:  []string{"HARAKIRI ON WORKER", "HARAKIRI [core "},
 		Explains: ExplainsNoTraceback,
 	},
 	{

@@ -110,7 +110,7 @@ func (c *Config) wantsResponse(ev *parser.Event) bool {
 	// log's report can be slow while another's is not (a proxy's includes
 	// the time the request queued for a worker), and which is the
 	// request's own time is known only once its reports are in.
-	if !c.wantsStatus(status) && (c.Slow <= 0 || ev.Duration <= 0) {
+	if !c.wantsStatus(status) && !(ev.Killed() && c.wantsKilled()) && (c.Slow <= 0 || ev.Duration <= 0) {
 		return false
 	}
 	if len(c.Methods) == 0 || method == "" {
@@ -138,6 +138,19 @@ func (c *Config) onPath(path string) bool {
 func (c *Config) wantsStatus(status int) bool {
 	for _, r := range c.Statuses {
 		if status >= r.Lo && status <= r.Hi {
+			return true
+		}
+	}
+	return false
+}
+
+// wantsKilled reports whether requests the server killed before they had
+// a response (uWSGI's harakiri) are anchors: when any 5xx is, since such
+// a request failed on the server's side, and its client saw no answer or
+// its proxy's 502.
+func (c *Config) wantsKilled() bool {
+	for _, r := range c.Statuses {
+		if r.Lo <= 599 && r.Hi >= 500 {
 			return true
 		}
 	}

@@ -485,3 +485,47 @@ func TestNanosKeepsOrder(t *testing.T) {
 	assert.Less(t, nanos(times[4]), nanos(times[5]), "a nanosecond apart")
 	assert.Equal(t, times[4].UnixNano(), nanos(times[4]))
 }
+
+// TestKilledRequestsAreFailures: a request uWSGI killed had no response
+// and no status; it is an anchor wherever a 5xx would be, or when it ran
+// long enough for --slow, and named by its own line.
+func TestKilledRequestsAreFailures(t *testing.T) {
+	killed := func(line int, sec float64, ran time.Duration) parser.Event {
+		msg := "HARAKIRI [core 0] 127.0.0.1 - POST /accounts/login/ since 1796198848"
+		return parser.Event{Source: "uwsgi.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Second,
+			Kind: parser.KindAccess, Tag: parser.TagKilled, Method: "POST", Path: "/accounts/login/", Duration: ran,
+			Text: "Wed Dec  2 15:09:38 2026 - " + msg, Message: msg}
+	}
+	worker := parser.Event{Source: "uwsgi.log", Line: 1, EndLine: 1, Time: at(30), Precision: time.Second, Kind: parser.KindRecord,
+		Text: "Wed Dec  2 15:09:38 2026 - *** HARAKIRI ON WORKER 1 (pid: 11535, try: 1) ***", Message: "*** HARAKIRI ON WORKER 1 (pid: 11535, try: 1) ***"}
+	for _, tc := range []struct {
+		name     string
+		statuses []StatusRange
+		slow     time.Duration
+		anchors  int
+	}{
+		{"500, the default", []StatusRange{{500, 500}}, 0, 1},
+		{"5xx", []StatusRange{{500, 599}}, 0, 1},
+		{"404 alone", []StatusRange{{404, 404}}, 0, 0},
+		{"slow, ran longer", nil, 60 * time.Second, 1},
+		{"slow, ran shorter", nil, 200 * time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Statuses, cfg.Slow = tc.statuses, tc.slow
+			chains, sum := correlateAll(cfg, worker, killed(2, 30, 130*time.Second))
+			assert.Equal(t, tc.anchors, sum.Anchors)
+			require.Len(t, chains, tc.anchors)
+			if tc.anchors == 0 {
+				return
+			}
+			ch := chains[0]
+			assert.Zero(t, ch.Status)
+			assert.Equal(t, 2, ch.Anchor.Line)
+			if tc.slow == 0 {
+				assert.Equal(t, "uwsgi_harakiri", ch.Cause)
+				assert.Equal(t, BasisNamed, ch.Basis)
+			}
+		})
+	}
+}

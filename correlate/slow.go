@@ -267,7 +267,7 @@ func (c *Correlator) elsewhere(t *timed, path string) bool {
 
 // slowOnly reports whether a request is an anchor for its time alone.
 func (c *Correlator) slowOnly(g *group) bool {
-	if c.cfg.Slow <= 0 || c.cfg.wantsStatus(g.status) {
+	if c.cfg.Slow <= 0 || c.failed(g) {
 		return false
 	}
 	_, took, _ := g.took()
@@ -278,7 +278,13 @@ func (c *Correlator) slowOnly(g *group) bool {
 // requests that state their duration are assembled whatever their status,
 // and only the slow ones are anchors.
 func (c *Correlator) isAnchor(g *group) bool {
-	return c.cfg.wantsStatus(g.status) || c.slowOnly(g)
+	return c.failed(g) || c.slowOnly(g)
+}
+
+// failed reports whether a request is an anchor for how it ended: its
+// status, or killed before it had one.
+func (c *Correlator) failed(g *group) bool {
+	return c.cfg.wantsStatus(g.status) || g.status == 0 && c.cfg.wantsKilled()
 }
 
 // took is when a request began and how long it took by the app's own

@@ -63,6 +63,12 @@ const (
 	TagShutdown          Tag = "shutdown"
 )
 
+// TagKilled marks a request the app server killed before it answered
+// (uWSGI's "HARAKIRI [core N] ADDR - METHOD URI since T"): a response
+// with no status, since none was sent; the client saw its connection
+// dropped, or its proxy's 502.
+const TagKilled Tag = "killed"
+
 // Exception is one exception of a Python traceback.
 type Exception struct {
 	Class string
@@ -162,8 +168,13 @@ func (e *Event) TimeInferred() bool { return e.TimeFrom != 0 }
 // says: Duration before its time, or its time.
 func (e *Event) Began() time.Time { return e.Time.Add(-e.Duration) }
 
-// IsResponse reports whether the event reports an HTTP response.
-func (e *Event) IsResponse() bool { return e.Status != 0 && e.Path != "" }
+// IsResponse reports whether the event reports an HTTP response, or a
+// request killed before it had one (Killed; Status 0).
+func (e *Event) IsResponse() bool { return e.Path != "" && (e.Status != 0 || e.Tag == TagKilled) }
+
+// Killed reports whether the event reports a request the app server
+// killed before it answered: a failure with no status.
+func (e *Event) Killed() bool { return e.Tag == TagKilled && e.Path != "" }
 
 // Field returns a field or "".
 func (e *Event) Field(k string) string { return e.Fields.Get(k) }

@@ -597,3 +597,39 @@ func TestBaseName(t *testing.T) {
 		assert.Equal(t, tc.want, BaseName(tc.name), tc.name)
 	}
 }
+
+// TestUWSGIKilledRequests: the requests a HARAKIRI kill lists are
+// responses without a status, as long as they ran: from the Unix time
+// they began to the kill, which uWSGI dates in local time. Read in a wrong
+// zone, the kill is hours off, and the time they ran is still right.
+func TestUWSGIKilledRequests(t *testing.T) {
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	require.NoError(t, err)
+	// From the lab (uwsgi --harakiri 120 under load, local time Asia/Jakarta).
+	const lines = "Wed Dec  2 15:09:38 2026 - *** HARAKIRI ON WORKER 1 (pid: 11535, try: 1) ***\n" +
+		"Wed Dec  2 15:09:38 2026 - HARAKIRI !!! worker 1 status !!!\n" +
+		"Wed Dec  2 15:09:38 2026 - HARAKIRI [core 0] 127.0.0.1 - GET /proyek/audit-trail/?page=2 since 1796198848\n" +
+		// unbit/uwsgi#2606: the request's name redacted, no path.
+		"Tue Mar 26 14:03:21 2024 - HARAKIRI [core 86] 34.213.73.9 - POST <REDACTED_REQUEST> since 1711461776\n"
+	for _, zone := range []*time.Location{jakarta, time.UTC, time.FixedZone("+05:45", 345*60)} {
+		var evs []Event
+		p := &UWSGI{clock: NewClock("uwsgi.log", zone, nil), emit: func(ev Event) { evs = append(evs, ev) }}
+		feed(t, p, lines)
+		require.Len(t, evs, 4, zone.String())
+		for i, ev := range evs {
+			assert.Equal(t, i == 2, ev.Killed(), "line %d", i+1)
+			assert.Equal(t, i == 2, ev.IsResponse(), "line %d", i+1)
+		}
+		k := evs[2]
+		assert.Equal(t, KindAccess, k.Kind)
+		assert.Equal(t, "GET", k.Method)
+		assert.Equal(t, "/proyek/audit-trail/", k.Path)
+		assert.Zero(t, k.Status)
+		assert.Equal(t, 130*time.Second, k.Duration, zone.String())
+		assert.Equal(t, "127.0.0.1", k.Field("client"))
+		assert.Equal(t, "0", k.Field("core"))
+		if zone == jakarta {
+			assert.Equal(t, time.Unix(1796198848, 0).UTC(), k.Began().UTC())
+		}
+	}
+}

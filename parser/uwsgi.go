@@ -175,6 +175,62 @@ func parseUWSGIRequest(line string, r *uwsgiRequest) (*uwsgiRequest, bool) {
 	return r, true
 }
 
+// killed is a request uWSGI listed as its worker was killed (HARAKIRI).
+type killed struct {
+	core, addr, method, path string
+	since                    int64
+}
+
+// parseKilled reads the line uWSGI writes for each request a worker was
+// running when harakiri killed it, after the kill's time:
+// "HARAKIRI [core 0] 127.0.0.1 - GET /slow/ since 1734573672" (the Unix
+// time the request began). A request named otherwise ("POST <REDACTED>")
+// is no request of a path: the line stays a record.
+func parseKilled(msg string) (killed, bool) {
+	var k killed
+	rest, ok := strings.CutPrefix(msg, "HARAKIRI [core ")
+	if !ok {
+		return k, false
+	}
+	k.core, rest, ok = strings.Cut(rest, "] ")
+	if !ok {
+		return k, false
+	}
+	k.addr, rest, ok = strings.Cut(rest, " - ")
+	if !ok {
+		return k, false
+	}
+	at := strings.LastIndex(rest, " since ")
+	if at < 0 {
+		return k, false
+	}
+	since, err := strconv.ParseInt(rest[at+len(" since "):], 10, 64)
+	method, uri, ok := strings.Cut(rest[:at], " ")
+	if err != nil || !ok || !isToken(method) || !strings.HasPrefix(uri, "/") {
+		return k, false
+	}
+	k.method, k.path, k.since = method, urlPath(uri), since
+	return k, true
+}
+
+// killedAfter is how long a killed request ran: from its start, a Unix
+// time, to the kill, which uWSGI dates in local time like its other
+// lines. Read in the wrong zone (a guess, or no --tz), that difference is
+// off by the zone's offset, hours; every zone is a whole number of
+// quarter hours from UTC, so what is left over a whole number of quarter
+// hours is then the time the request ran (a harakiri under 15 minutes).
+func killedAfter(kill time.Time, written stamp, since int64) time.Duration {
+	if d := kill.Sub(time.Unix(since, 0)); d >= 0 && d < time.Hour {
+		return d
+	}
+	naive := time.Date(written.year, time.Month(written.month), written.day, written.hour, written.minute, written.second, 0, time.UTC)
+	d := naive.Sub(time.Unix(since, 0)) % (15 * time.Minute)
+	if d < 0 {
+		d += 15 * time.Minute
+	}
+	return d
+}
+
 // UWSGI parses uWSGI's log.
 type UWSGI struct {
 	clock    *Clock
@@ -230,8 +286,17 @@ func (p *UWSGI) Feed(l Line) {
 	if st, n, ok := scanCtime(line); ok && strings.HasPrefix(line[n:], " - ") {
 		t := p.clock.instant(st, l.Num)
 		p.timeKnown(t, l.Num)
-		p.emit(Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Time: t, Precision: time.Second,
-			Kind: KindRecord, Level: "INFO", Text: line, Message: line[n+3:]})
+		ev := Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Time: t, Precision: time.Second,
+			Kind: KindRecord, Level: "INFO", Text: line, Message: line[n+3:]}
+		if k, ok := parseKilled(ev.Message); ok {
+			ev.Kind, ev.Level, ev.Tag = KindAccess, "ERROR", TagKilled
+			ev.Method, ev.Path = k.method, k.path
+			ev.Duration = killedAfter(t, st, k.since)
+			ev.setField("client", k.addr)
+			ev.setField("core", k.core)
+			ev.setField("duration_ms", strconv.FormatInt(ev.Duration.Milliseconds(), 10))
+		}
+		p.emit(ev)
 		return
 	}
 	if !isUWSGIChatter(line) {

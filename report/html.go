@@ -57,7 +57,7 @@ func (h *HTML) Chain(c *correlate.Chain) error {
 	// events, whose text shares memory with much more of the input
 	// (source.LineReader).
 	hc := htmlChain{N: n, ID: fmt.Sprintf("chain-%d", n), Time: stamp(c.Time, c.Anchor.Precision), Cause: strings.Clone(c.Cause),
-		Head:  fmt.Sprintf("%s %s %d, anchor %s:%d", method, c.Path, c.Status, parser.BaseName(c.Anchor.Source), c.Anchor.Line),
+		Head:  fmt.Sprintf("%s %s %s, anchor %s:%d", method, c.Path, outcome(c), parser.BaseName(c.Anchor.Source), c.Anchor.Line),
 		Basis: basisText(c), Notes: c.Notes, at: c.Time}
 	if c.Split != nil {
 		hc.began, hc.split = c.Began, c.Split.String()

@@ -42,15 +42,18 @@ type JSONAnchor struct {
 	Proxy bool `json:"proxy,omitempty"`
 	// Began is when a slow anchor's request began: the interval its
 	// evidence is looked for in runs from Began for DurationMS.
-	Began      string     `json:"began,omitempty"`
-	File       string     `json:"file"`
-	Generation int        `json:"generation,omitempty"`
-	Line       int        `json:"line"`
-	Method     string     `json:"method"`
-	Path       string     `json:"path"`
-	Status     int        `json:"status"`
-	Text       string     `json:"text"`
-	Fields     JSONFields `json:"fields,omitempty"`
+	Began      string `json:"began,omitempty"`
+	File       string `json:"file"`
+	Generation int    `json:"generation,omitempty"`
+	Line       int    `json:"line"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	Status     int    `json:"status"`
+	// Killed: the server killed the request before it had a response
+	// (uWSGI's harakiri); Status is 0.
+	Killed bool       `json:"killed,omitempty"`
+	Text   string     `json:"text"`
+	Fields JSONFields `json:"fields,omitempty"`
 }
 
 // JSONException is one exception of a traceback.
@@ -154,7 +157,7 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 	a := &c.Anchor
 	jc := JSONChain{
 		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), TimeStamped: a.Stamped, DurationMS: a.Duration.Milliseconds(),
-			Proxy: a.Proxy, File: a.Source, Generation: a.Gen, Line: a.Line, Method: c.Method, Path: c.Path, Status: c.Status, Text: a.Text, Fields: JSONFields(a.Fields)},
+			Proxy: a.Proxy, File: a.Source, Generation: a.Gen, Line: a.Line, Method: c.Method, Path: c.Path, Status: c.Status, Killed: a.Killed(), Text: a.Text, Fields: JSONFields(a.Fields)},
 		Cause: c.Cause, Hypothesis: c.Hypothesis, Notes: c.Notes, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
 		Evidence: make([]JSONLink, 0, len(c.Evidence)),
 	}

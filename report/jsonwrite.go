@@ -283,6 +283,9 @@ func (a *JSONAnchor) appendJSON(b []byte) []byte {
 	o.str("method", a.Method)
 	o.str("path", a.Path)
 	o.num("status", int64(a.Status))
+	if a.Killed {
+		o.boolean("killed", true)
+	}
 	o.str("text", a.Text)
 	if len(a.Fields) > 0 {
 		o.fields("fields", a.Fields)

@@ -299,7 +299,7 @@ func (m *Markdown) evidence(r *Run) {
 			if method == "" {
 				method = "?"
 			}
-			fmt.Fprintf(w, "#### %s: %s %s %d at %s\n\n", cause, method, c.Path, c.Status, stamp(c.Time, c.Anchor.Precision))
+			fmt.Fprintf(w, "#### %s: %s %s %s at %s\n\n", cause, method, c.Path, outcome(&c), stamp(c.Time, c.Anchor.Precision))
 			w.WriteString("```text\n")
 			fmt.Fprintf(w, "anchor  %s:%d  %s\n", parser.BaseName(c.Anchor.Source), c.Anchor.Line, c.Anchor.Text)
 			for _, n := range c.Notes {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -158,7 +159,7 @@ func (t *Text) writeChain(w *bufio.Writer, c *correlate.Chain, n, width int) {
 	if c.Basis == correlate.BasisException && c.Exc != nil && c.Exc.Class != c.Cause {
 		basis += " " + c.Exc.Class
 	}
-	line("%s at %s  cause: %s (%s)", p.paint(bold, fmt.Sprintf("#%d %s %s %d", n, method, c.Path, c.Status)),
+	line("%s at %s  cause: %s (%s)", p.paint(bold, fmt.Sprintf("#%d %s %s %s", n, method, c.Path, outcome(c))),
 		stamp(c.Time, c.Anchor.Precision), p.paint(bold+";"+causeColour, c.Cause), basis)
 	// The preview names files by their base name: more of each line fits.
 	file := func(path string, gen int) string {
@@ -238,6 +239,18 @@ func cut(s string, width int) string {
 // basisText says on what grounds a chain's cause was chosen. A cause named
 // by the request's own text is named by its traceback when it had one, else
 // by its own line: a proxy's timeout, Heroku's H12.
+// outcome is how an anchor's request ended: its status, or, for one the
+// server killed before it had a response, that and how long it had run.
+func outcome(c *correlate.Chain) string {
+	if c.Status != 0 {
+		return strconv.Itoa(c.Status)
+	}
+	if d := c.Anchor.Duration; d > 0 {
+		return "killed after " + d.Round(time.Second).String()
+	}
+	return "killed"
+}
+
 func basisText(c *correlate.Chain) string {
 	switch c.Basis {
 	case correlate.BasisNamed:

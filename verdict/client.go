@@ -110,6 +110,16 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 			client, server := byStatus[s], c.ServerByStatus[s]
 			f := Finding{What: fmt.Sprintf("%d responses", s), Client: client, Server: server}
 			switch {
+			case s == 0:
+				// Locust's status 0 is a request that got no response; the
+				// server's are the requests it killed (harakiri).
+				f.What = "requests without a response"
+				f.Kind, f.Why = Agree, "Locust's failures without a response (the connection closed) and the requests the server killed agree"
+				if client < server {
+					f.Kind, f.Why = Undercount, fmt.Sprintf("the server killed %d requests before they had a response; Locust failed %d without one", server, client)
+				} else if client > server {
+					f.Kind, f.Why = Overcount, fmt.Sprintf("Locust failed %d without a response (the connection closed); the server's log names %d it killed: the others closed otherwise (a restart, a reset)", client, server)
+				}
 			case client == server:
 				f.Kind = Agree
 				f.Why = fmt.Sprintf("Locust failures with status %d and the server's access lines agree", s)
