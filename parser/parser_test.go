@@ -358,17 +358,49 @@ func TestPostgresRDSPrefix(t *testing.T) {
 }
 
 // TestUWSGIOwnLines: uWSGI's own lines are its banner, not lines no format
-// took; "python tracebacker for worker …" from unbit/uwsgi#1692 among them.
+// took: "python tracebacker for worker …" from unbit/uwsgi#1692, and the
+// banner and shutdown lines of the lab's uwsgi.log (Debian's 2.0.21).
 func TestUWSGIOwnLines(t *testing.T) {
+	own := []string{
+		"python tracebacker for worker 1 available on /tmp/uwsgi-tb1",
+		"*** uWSGI Python tracebacker output ***",
+		"compiled with version: 12.2.0 on 19 May 2023 13:59:29",
+		"os: Linux-6.18.44-fc-v1045 #1 SMP PREEMPT_DYNAMIC @0",
+		"nodename: vm",
+		"machine: x86_64",
+		"clock source: unix",
+		"pcre jit disabled",
+		"detected number of CPU cores: 2",
+		"current working directory: /tmp/ahsp-incident-lab/uwsgi-harakiri-direct/ahsp",
+		"detected binary path: /usr/bin/uwsgi-core",
+		"uWSGI running as root, you can use --uid/--gid/--chroot options",
+		"*** WARNING: you are running uWSGI as root !!! (use the --uid flag) *** ",
+		"your processes number limit is 96362",
+		"your memory page size is 4096 bytes",
+		" *** WARNING: you have enabled harakiri without post buffering. Slow upload could be rejected on post-unbuffered webservers *** ",
+		"detected max file descriptor number: 20000",
+		"lock engine: pthread robust mutexes",
+		"thunder lock: disabled (you can enable it with --thunder-lock)",
+		"Python version: 3.11.2 (main, Apr 28 2025, 14:11:48) [GCC 12.2.0]",
+		"Python main interpreter initialized at 0x7f418cf60018",
+		"python threads support enabled",
+		"your server socket listen backlog is limited to 100 connections",
+		"your mercy for graceful operations on workers is 60 seconds",
+		"mapped 312864 bytes (305 KB) for 8 cores",
+		"SIGINT/SIGTERM received...killing workers...",
+		"worker 1 buried after 1 seconds",
+		"goodbye to uWSGI.",
+	}
 	var evs []Event
 	p := &UWSGI{clock: utcClock("uwsgi.log"), emit: func(ev Event) { evs = append(evs, ev) }}
-	feed(t, p, "python tracebacker for worker 1 available on /tmp/uwsgi-tb1\n"+
-		"*** uWSGI Python tracebacker output ***\n"+
-		"[pid: 7|app: 0|req: 1/1] 10.0.0.1 () {38 vars in 500 bytes} [Tue Dec  1 04:28:11 2026] GET / => generated 5 bytes in 3 msecs (HTTP/1.1 200) 2 headers in 80 bytes (1 switches on core 0)\n")
-	assert.Zero(t, p.Unparsed())
-	require.Len(t, evs, 3)
-	assert.Equal(t, KindBanner, evs[0].Kind)
-	assert.Equal(t, KindBanner, evs[1].Kind)
+	feed(t, p, strings.Join(own, "\n")+"\n"+
+		"[pid: 7|app: 0|req: 1/1] 10.0.0.1 () {38 vars in 500 bytes} [Tue Dec  1 04:28:11 2026] GET / => generated 5 bytes in 3 msecs (HTTP/1.1 200) 2 headers in 80 bytes (1 switches on core 0)\n"+
+		"mapped the world\n    File \"/app/views.py\", line 3, in view\n")
+	assert.Equal(t, 2, p.Unparsed(), "a line that only starts like the banner's, and a traceback's frame, are none of uWSGI's")
+	require.Len(t, evs, len(own)+1)
+	for i := range own {
+		assert.Equal(t, KindBanner, evs[i].Kind, own[i])
+	}
 }
 
 // TestPgBouncerSyslog: under systemd, lines carry syslog's yearless stamp;

@@ -43,6 +43,13 @@ var uwsgiChatter = []string{
 	"goodbye to uWSGI", "WSGI app ", "--- no python application found", "uwsgi socket ", "gracefully (RE)spawned",
 	"announcing my loyalty", "*** uWSGI ", "!!! uWSGI process", "OSError: write error", "IOError: write error",
 	"python tracebacker for worker ",
+	// The banner uWSGI writes as it starts, and its shutdown.
+	"compiled with version: ", "os: ", "nodename: ", "machine: ", "clock source: ", "pcre jit ", "detected number of CPU cores: ",
+	"current working directory: ", "detected binary path: ", "uWSGI running as root", "*** WARNING: ", "your processes number limit ",
+	"your memory page size ", "detected max file descriptor number: ", "lock engine: ", "thunder lock: ", "Python version: ",
+	"Python main interpreter initialized ", "python threads support enabled", "your server socket listen backlog ",
+	"your mercy for graceful operations ", "your request buffer size ", "mapped ", "SIGINT/SIG", "chdir() to ", "setgid() to ",
+	"setuid() to ", "*** Stats server enabled ", "Gracefully killing worker ", "gateway \"uWSGI ", "...brutally killing workers...",
 }
 
 // uwsgiChatterFirst marks the bytes uWSGI's own lines begin with: most
@@ -57,12 +64,20 @@ var uwsgiChatterFirst = func() (first [256]bool) {
 }()
 
 func isUWSGIChatter(line string) bool {
-	if line == "" || !uwsgiChatterFirst[line[0]] {
+	if line == "" {
+		return false
+	}
+	if line[0] == ' ' {
+		// One banner warning is indented; a traceback's frames are too,
+		// and are told apart at once.
+		return strings.HasPrefix(line, " *** WARNING: ")
+	}
+	if !uwsgiChatterFirst[line[0]] {
 		return false
 	}
 	for _, c := range uwsgiChatter {
 		if strings.HasPrefix(line, c) {
-			return true
+			return c != "mapped " || strings.Contains(line, " bytes (")
 		}
 	}
 	return strings.HasPrefix(line, "worker ") && (strings.Contains(line, " buried after ") || strings.Contains(line, " killed successfully") ||
