@@ -39,8 +39,13 @@ func checkEvents(t *testing.T, evs []Event, lines int) {
 		if ev.TimeFrom > lines {
 			t.Fatalf("time borrowed from line %d of %d", ev.TimeFrom, lines)
 		}
-		if ev.IsResponse() && (ev.Status < 100 || ev.Status > 999) {
+		if ev.IsResponse() && (ev.Status < 100 || ev.Status > 999) && !(ev.Killed() && ev.Status == 0) {
 			t.Fatalf("status %d", ev.Status)
+		}
+		// A killed request ran under a quarter hour, or as long as its
+		// zone says (killedAfter).
+		if ev.Killed() && ev.Duration >= time.Hour {
+			t.Fatalf("killed after %s", ev.Duration)
 		}
 		if ev.Duration < 0 {
 			t.Fatalf("negative duration %s", ev.Duration)

@@ -22,6 +22,8 @@ func init() {
 			`[pid: 21518|app: 0|req: 107/493] 127.0.0.1 () {36 vars in 568 bytes} [Tue Dec  1 04:28:11 2026] POST /accounts/login/ => generated 145 bytes in 14037 msecs (HTTP/1.1 500) 6 headers in 184 bytes (1 switches on core 1)`,
 			`[pid: 88185|app: 0|req: 3/3] 127.0.0.1 () {34 vars in 617 bytes} [Sun Mar 13 22:49:15 2016] POST /endpoint2 => generated 215 bytes in 68 micros (HTTP/1.1 200) 9 headers in 373 bytes (1 switches on core 8)`,
 			`Mon Jan 15 01:14:45 2018 - *** HARAKIRI ON WORKER 1 (pid: 53, try: 1) ***`,
+			`Wed Dec  2 15:14:02 2026 - HARAKIRI [core 0] 127.0.0.1 - GET /proyek/audit-trail/ since 1796199113`,
+			`webmail.example.com [pid: 8376|app: 1|req: 3/6] 69.207.180.150 () {62 vars in 1313 bytes} [Thu Apr  2 10:07:54 2020] POST /webmail/?action=compose => generated 37 bytes in 368 msecs (HTTP/1.1 500) 5 headers in 172 bytes (1 switches on core 0)`,
 		},
 		starts: func(_ Spec, line string) bool {
 			if _, ok := parseUWSGIRequest(line, nil); ok {
@@ -114,14 +116,22 @@ type uwsgiRequest struct {
 	status      int
 	took        time.Duration
 	pid, addr   string
+	host        string
 }
 
 // parseUWSGIRequest reads uWSGI's default request line:
 // [pid: 12|app: 0|req: 3/9] ADDR (USER) {N vars in N bytes} [CTIME] METHOD URI => generated N bytes in N msecs (PROTO STATUS) …
+// In virtual-hosting mode (--vhost) the request's host comes first:
+// "webmail.example.com [pid: 8376|app: 1|req: 3/6] …".
 // The bracketed time is when the request began. r may be nil.
 func parseUWSGIRequest(line string, r *uwsgiRequest) (*uwsgiRequest, bool) {
+	host := ""
 	if !strings.HasPrefix(line, "[pid: ") {
-		return nil, false
+		sp := strings.Index(line, " [pid: ")
+		if sp <= 0 || !isHostName(line[:sp]) {
+			return nil, false
+		}
+		host, line = line[:sp], line[sp+1:]
 	}
 	end := strings.Index(line, "] ")
 	open := strings.Index(line, "} [")
@@ -176,7 +186,7 @@ func parseUWSGIRequest(line string, r *uwsgiRequest) (*uwsgiRequest, bool) {
 	if r == nil {
 		return nil, true
 	}
-	*r = uwsgiRequest{start: st, status: status, took: time.Duration(amount) * unit}
+	*r = uwsgiRequest{start: st, status: status, took: time.Duration(amount) * unit, host: host}
 	if m, u, ok := strings.Cut(req, " "); ok {
 		r.method, r.uri = m, u
 	}
@@ -246,6 +256,18 @@ func killedAfter(kill time.Time, written stamp, since int64) time.Duration {
 	return d
 }
 
+// isHostName reports whether s can be a request's Host: a name or an
+// address, with a port perhaps.
+func isHostName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':' || c == '_' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // UWSGI parses uWSGI's log.
 type UWSGI struct {
 	clock    *Clock
@@ -293,6 +315,9 @@ func (p *UWSGI) Feed(l Line) {
 		}
 		ev.setField("pid", r.pid)
 		ev.setField("client", r.addr)
+		if r.host != "" {
+			ev.setField("host", r.host)
+		}
 		ev.setField("duration_ms", strconv.FormatInt(r.took.Milliseconds(), 10))
 		p.timeKnown(start, l.Num)
 		p.emit(ev)
