@@ -12,7 +12,7 @@ import (
 func init() {
 	kinds = append(kinds,
 		criKind, herokuKind, isoSyslogKind, dockerTKind, composeKind, syslogKind, rfc5424Kind,
-		dockerJSONKind, journalJSONKind, journalExportKind, desktopKind)
+		dockerJSONKind, journalJSONKind, journalExportKind, desktopKind, grafanaKind)
 }
 
 // criKind: the files containerd and CRI-O write under /var/log/pods, which
@@ -259,22 +259,51 @@ func (u *dockerJSON) Flush(out func(Record)) {
 var desktopKind = lineKind("docker desktop", true,
 	`2025-01-24 09:02:39 2025-01-24 01:02:39.810 UTC [1] LOG:  redirecting log output to logging collector process`,
 	func(c *parser.Clock, line string) (Record, bool) {
-		if len(line) < 19 || line[4] != '-' || line[7] != '-' || line[10] != ' ' || line[13] != ':' || line[16] != ':' ||
-			(len(line) > 19 && line[19] != ' ') {
+		if len(line) > 19 && line[19] != ' ' {
 			return Record{}, false
 		}
-		y, ok1 := num(line, 0, 4)
-		mo, ok2 := num(line, 5, 2)
-		d, ok3 := num(line, 8, 2)
-		h, ok4 := num(line, 11, 2)
-		mi, ok5 := num(line, 14, 2)
-		s, ok6 := num(line, 17, 2)
-		if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
-			return Record{}, false
-		}
-		r := Record{Text: cutSpace(line[19:]), Precision: time.Second}
-		if c != nil {
-			r.Stamp, r.Naive = c.Date(y, mo, d, h, mi, s, 0), true
-		}
-		return r, true
+		return peelViewerTime(c, line, 19, time.Second, cutSpace)
 	})
+
+// grafanaKind: logs copied from Grafana's log view (Loki in Explore or a
+// dashboard): the time the log store has for each line, in the viewer's
+// zone and to the millisecond, a tab, then the line.
+var grafanaKind = lineKind("grafana", true,
+	"2024-03-26 14:03:21.874\tTue Mar 26 14:03:21 2024 - *** HARAKIRI ON WORKER 2 (pid: 289, try: 1, graceful: yes) ***",
+	func(c *parser.Clock, line string) (Record, bool) {
+		if len(line) < 24 || line[19] != '.' || line[23] != '\t' {
+			return Record{}, false
+		}
+		ms, ok := num(line, 20, 3)
+		if !ok {
+			return Record{}, false
+		}
+		r, ok := peelViewerTime(c, line, 24, time.Millisecond, func(s string) string { return s })
+		if ok && c != nil {
+			r.Stamp = r.Stamp.Add(time.Duration(ms) * time.Millisecond)
+		}
+		return r, ok
+	})
+
+// peelViewerTime reads the "YYYY-MM-DD HH:MM:SS" a log viewer writes
+// before each line it shows, in the viewer's zone, and returns the line
+// after the n bytes of its prefix.
+func peelViewerTime(c *parser.Clock, line string, n int, prec time.Duration, text func(string) string) (Record, bool) {
+	if len(line) < 19 || line[4] != '-' || line[7] != '-' || line[10] != ' ' || line[13] != ':' || line[16] != ':' || len(line) < n {
+		return Record{}, false
+	}
+	y, ok1 := num(line, 0, 4)
+	mo, ok2 := num(line, 5, 2)
+	d, ok3 := num(line, 8, 2)
+	h, ok4 := num(line, 11, 2)
+	mi, ok5 := num(line, 14, 2)
+	s, ok6 := num(line, 17, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
+		return Record{}, false
+	}
+	r := Record{Text: text(line[n:]), Precision: prec}
+	if c != nil {
+		r.Stamp, r.Naive = c.Date(y, mo, d, h, mi, s, 0), true
+	}
+	return r, true
+}

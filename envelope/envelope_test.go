@@ -151,7 +151,7 @@ func TestBareLinesHaveNoEnvelope(t *testing.T) {
 var excerptEnvelopes = map[string]*Kind{
 	"docker-t": dockerTKind, "compose": composeKind, "compose-t": composeKind, "swarm": composeKind,
 	"cri": criKind, "journald-short": syslogKind, "syslog-3164": syslogKind, "journald-iso": isoSyslogKind,
-	"rsyslog-iso": isoSyslogKind, "heroku": herokuKind, "docker-desktop": desktopKind,
+	"rsyslog-iso": isoSyslogKind, "heroku": herokuKind, "docker-desktop": desktopKind, "grafana": grafanaKind,
 }
 
 // unsupported are excerpts whose envelope logcorr does not unwrap, and why.
@@ -194,4 +194,21 @@ func TestExcerpts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGrafanaTimes: a line copied from Grafana's log view is dated to the
+// millisecond the viewer showed, in the file's zone (the viewer's), and
+// only a tab ends that time.
+func TestGrafanaTimes(t *testing.T) {
+	recs, bad := unwrapAll(t, grafanaKind, []string{
+		grafanaKind.Example,
+		"2024-03-26 14:03:21.9\tshort fraction",
+		"2024-03-26 14:03:21.874 a space, not a tab",
+	})
+	assert.Equal(t, 2, bad)
+	require.Len(t, recs, 1)
+	assert.Equal(t, time.Date(2024, 3, 26, 14, 3, 21, 874e6, time.UTC), recs[0].Stamp)
+	assert.Equal(t, time.Millisecond, recs[0].Precision)
+	assert.True(t, recs[0].Naive)
+	assert.Equal(t, "Tue Mar 26 14:03:21 2024 - *** HARAKIRI ON WORKER 2 (pid: 289, try: 1, graceful: yes) ***", recs[0].Text)
 }

@@ -667,14 +667,19 @@ func TestUWSGIKilledRequests(t *testing.T) {
 }
 
 // TestUWSGIVirtualHost: with --vhost, uWSGI writes the request's host
-// before its request line (modoboa/modoboa#1706).
+// before its request line (modoboa/modoboa#1706); with --memory-report,
+// the worker's memory.
 func TestUWSGIVirtualHost(t *testing.T) {
 	var evs []Event
 	p := &UWSGI{clock: utcClock("uwsgi.log"), emit: func(ev Event) { evs = append(evs, ev) }}
 	feed(t, p, "webmail.fujifilmusa.com [pid: 8376|app: 1|req: 3/6] 69.207.180.150 () {62 vars in 1313 bytes} [Thu Apr  2 10:07:54 2020] POST /webmail/?action=compose => generated 37 bytes in 368 msecs (HTTP/1.1 500) 5 headers in 172 bytes (1 switches on core 0)\n"+
+		// --memory-report (unbit/uwsgi#2671), the line as one.
+		"{address space usage: 277147648 bytes/264MB} {rss usage: 34459648 bytes/32MB} [pid: 143521|app: 0|req: 1/1] 127.0.0.1 () {28 vars in 291 bytes} [Mon Jul 22 09:13:34 2024] GET / => generated 11 bytes in 6036 msecs (HTTP/1.1 200) 2 headers in 79 bytes (1 switches on core 0)\n"+
 		"two words [pid: 1|app: 0|req: 1/1] 10.0.0.1 () {1 vars in 1 bytes} [Thu Apr  2 10:07:55 2020] GET / => generated 1 bytes in 1 msecs (HTTP/1.1 200) 1 headers in 1 bytes (1 switches on core 0)\n")
-	require.Len(t, evs, 1)
+	require.Len(t, evs, 2)
 	assert.Equal(t, 1, p.Unparsed(), "a host is one word")
+	assert.Equal(t, "/", evs[1].Path)
+	assert.Equal(t, 6036*time.Millisecond, evs[1].Duration)
 	ev := evs[0]
 	assert.Equal(t, KindAccess, ev.Kind)
 	assert.Equal(t, "POST", ev.Method)

@@ -52,6 +52,8 @@ var uwsgiChatter = []string{
 	"Python main interpreter initialized ", "python threads support enabled", "your server socket listen backlog ",
 	"your mercy for graceful operations ", "your request buffer size ", "mapped ", "SIGINT/SIG", "chdir() to ", "setgid() to ",
 	"setuid() to ", "*** Stats server enabled ", "Gracefully killing worker ", "gateway \"uWSGI ", "...brutally killing workers...",
+	// --harakiri-verbose's lines where no time is written.
+	"HARAKIRI: ", "HARAKIRI !!! ",
 }
 
 // uwsgiChatterFirst marks the bytes uWSGI's own lines begin with: most
@@ -125,6 +127,15 @@ type uwsgiRequest struct {
 // "webmail.example.com [pid: 8376|app: 1|req: 3/6] …".
 // The bracketed time is when the request began. r may be nil.
 func parseUWSGIRequest(line string, r *uwsgiRequest) (*uwsgiRequest, bool) {
+	// --memory-report puts the worker's memory first:
+	// "{address space usage: 277147648 bytes/264MB} {rss usage: 34459648 bytes/32MB} [pid: …".
+	for strings.HasPrefix(line, "{address space usage: ") || strings.HasPrefix(line, "{rss usage: ") {
+		end := strings.Index(line, "} ")
+		if end < 0 {
+			return nil, false
+		}
+		line = line[end+2:]
+	}
 	host := ""
 	if !strings.HasPrefix(line, "[pid: ") {
 		sp := strings.Index(line, " [pid: ")
