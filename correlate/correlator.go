@@ -1053,6 +1053,17 @@ func (c *Correlator) build(g *group) Chain {
 		if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause == named }); s != nil {
 			ch.Evidence = c.claim(ch.Evidence, s, a.Time)
 		}
+		if slices.Contains(named.Shows, "proxy") {
+			// A proxy that gave up on the app or lost it names its side
+			// only; the app server's own line of a worker it killed then
+			// (gunicorn's WORKER TIMEOUT, uWSGI's HARAKIRI) is the next
+			// link, what the request was doing when the proxy saw it fail.
+			if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause.Explains == ExplainsNoTraceback }); s != nil {
+				n := len(ch.Evidence)
+				ch.Evidence = c.claim(ch.Evidence, s, a.Time)
+				ch.Evidence[n].Why = "the app server, behind the proxy: " + ch.Evidence[n].Why
+			}
+		}
 	case named != nil:
 		// A cause known by its exception goes by its catalogue id like any
 		// other (one name for one cause everywhere); the exception's class

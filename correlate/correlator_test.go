@@ -529,3 +529,37 @@ func TestKilledRequestsAreFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyTimeoutLinksTheWorkerKilled: a proxy's timeout names its own
+// side; the app server's line of the worker it killed in that window is
+// the next link (Heroku's H12 and gunicorn's WORKER TIMEOUT of one second,
+// newfs/gobotany-app#180), and each kill goes to one chain.
+func TestProxyTimeoutLinksTheWorkerKilled(t *testing.T) {
+	h12 := func(line int, sec float64) parser.Event {
+		msg := `at=error code=H12 desc="Request timeout" method=GET path="/slow/" dyno=web.1 service=30000ms status=503`
+		return parser.Event{Source: "heroku.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Microsecond,
+			Kind: parser.KindAccess, Proxy: true, Method: "GET", Path: "/slow/", Status: 503, Duration: 30 * time.Second, Text: msg, Message: msg}
+	}
+	kill := func(line int, sec float64) parser.Event {
+		msg := "[CRITICAL] WORKER TIMEOUT (pid:7)"
+		return parser.Event{Source: "gunicorn.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Second,
+			Kind: parser.KindRecord, Level: "CRITICAL", Text: msg, Message: msg}
+	}
+	cfg := DefaultConfig()
+	cfg.Paths, cfg.Statuses = []string{"/slow/"}, []StatusRange{{500, 599}}
+	chains, _ := correlateAll(cfg, h12(1, 30), kill(2, 30), h12(3, 31))
+	require.Len(t, chains, 2)
+	var kills []int
+	for _, ch := range chains {
+		assert.Equal(t, "upstream_timeout", ch.Cause)
+		assert.Equal(t, BasisNamed, ch.Basis)
+		for _, l := range ch.Evidence {
+			if l.Event.Source == "gunicorn.log" {
+				assert.Equal(t, RoleCause, l.Role)
+				assert.Contains(t, l.Why, "worker_timeout")
+				kills = append(kills, l.Event.Line)
+			}
+		}
+	}
+	assert.Equal(t, []int{2}, kills, "the one kill, in one chain")
+}
