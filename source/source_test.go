@@ -237,6 +237,7 @@ func TestServiceOfNoFormatIsSaid(t *testing.T) {
 	}
 	assert.Equal(t, 1, events, "web_1's access line")
 	assert.Contains(t, notices, name+`[db_1]: 3 lines, none in a format logcorr reads (the first: "FATAL:  sorry, too many clients already"); left out`)
+	assert.Zero(t, s.Splitter().Foreign(), "db_1's lines are said once, not counted again under web_1 as not understood")
 
 	// A syslog's programs that are no app's: one notice for the file, not
 	// one each.

@@ -231,11 +231,15 @@ func (s *Splitter) Unparsed() int {
 }
 
 // Foreign counts the lines of the file no logical source took: outside
-// the envelope, or no program's.
+// the envelope, or no program's in a stream where some program's are. A
+// stream with no program's line at all is not counted: LeftOut names it
+// with its lines, and they are not another source's to be counted under.
 func (s *Splitter) Foreign() int {
 	n := s.foreign
 	for _, d := range s.order {
-		n += d.Foreign()
+		if none, _ := d.NoFormat(); none == 0 {
+			n += d.Foreign()
+		}
 	}
 	return n
 }
