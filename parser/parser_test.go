@@ -689,3 +689,34 @@ func TestUWSGIVirtualHost(t *testing.T) {
 	assert.Equal(t, "webmail.fujifilmusa.com", ev.Field("host"))
 	assert.Equal(t, "69.207.180.150", ev.Field("client"))
 }
+
+// TestUWSGIBannerStartsNoSource: a line like one of uWSGI's banner that
+// another program wrote ("os: posix", a warning) is uWSGI's only in a
+// stream where uWSGI writes; in gunicorn's log it makes no uWSGI source.
+func TestUWSGIBannerStartsNoSource(t *testing.T) {
+	feedAll := func(lines ...string) []string {
+		d := NewDemux("x.log", func(string) *Clock { return utcClock("x.log") }, func(Event) {})
+		_, ok := d.Start(lines)
+		require.True(t, ok)
+		for i, l := range lines {
+			d.Feed(Line{Num: i + 1, Text: l})
+		}
+		d.Flush()
+		var formats []string
+		for _, p := range d.Parts() {
+			formats = append(formats, p.Spec.Format.Name)
+		}
+		return formats
+	}
+	// CTFd/CTFd#468, with the app's own prints between.
+	gunicorn := feedAll("[2017-11-13 14:05:10 +0000] [216] [CRITICAL] WORKER TIMEOUT (pid:252)",
+		"*** WARNING: DEBUG is on ***",
+		"os: posix",
+		"[2017-11-13 14:05:10 +0000] [265] [INFO] Booting worker with pid: 265")
+	assert.NotContains(t, gunicorn, "uwsgi")
+	uwsgi := feedAll("*** Starting uWSGI 2.0.21-debian (64bit) on [Mon Nov 30 21:13:32 2026] ***",
+		"os: Linux-6.18.44-fc-v669 #1 SMP PREEMPT_DYNAMIC @0",
+		"ERROR 2026-12-01 04:13:35,172 log 5440 139919477044928 Internal Server Error: /accounts/login/",
+		"*** WARNING: you are running uWSGI as root !!! (use the --uid flag) *** ")
+	assert.Contains(t, uwsgi, "uwsgi")
+}

@@ -25,17 +25,22 @@ func init() {
 			`Wed Dec  2 15:14:02 2026 - HARAKIRI [core 0] 127.0.0.1 - GET /proyek/audit-trail/ since 1796199113`,
 			`webmail.example.com [pid: 8376|app: 1|req: 3/6] 69.207.180.150 () {62 vars in 1313 bytes} [Thu Apr  2 10:07:54 2020] POST /webmail/?action=compose => generated 37 bytes in 368 msecs (HTTP/1.1 500) 5 headers in 172 bytes (1 switches on core 0)`,
 		},
-		starts: func(_ Spec, line string) bool {
-			if _, ok := parseUWSGIRequest(line, nil); ok {
-				return true
-			}
-			if _, n, ok := scanCtime(line); ok && strings.HasPrefix(line[n:], " - ") {
-				return true
-			}
-			return isUWSGIChatter(line)
-		},
-		build: func(_ Spec, c *Clock, emit Emit) Parser { return &UWSGI{clock: c, emit: emit} },
+		starts: func(_ Spec, line string) bool { return uwsgiStarts(line) },
+		build:  func(_ Spec, c *Clock, emit Emit) Parser { return &UWSGI{clock: c, emit: emit} },
 	})
+}
+
+// uwsgiStarts reports whether a line is uWSGI's, by itself: a request
+// line, a line of its own after its time, or chatter no other program
+// writes.
+func uwsgiStarts(line string) bool {
+	if _, ok := parseUWSGIRequest(line, nil); ok {
+		return true
+	}
+	if _, n, ok := scanCtime(line); ok && strings.HasPrefix(line[n:], " - ") {
+		return true
+	}
+	return isUWSGIChatter(line)
 }
 
 // uwsgiChatter are uWSGI's own lines that carry no time, by how they start.
@@ -45,15 +50,22 @@ var uwsgiChatter = []string{
 	"goodbye to uWSGI", "WSGI app ", "--- no python application found", "uwsgi socket ", "gracefully (RE)spawned",
 	"announcing my loyalty", "*** uWSGI ", "!!! uWSGI process", "OSError: write error", "IOError: write error",
 	"python tracebacker for worker ",
-	// The banner uWSGI writes as it starts, and its shutdown.
+	// --harakiri-verbose's lines where no time is written.
+	"HARAKIRI: ", "HARAKIRI !!! ",
+	"uWSGI running as root", "*** Stats server enabled ", "gateway \"uWSGI ", "...brutally killing workers...",
+}
+
+// uwsgiBanner are the lines of uWSGI's banner as it starts, and of its
+// shutdown, that another program could write too ("os: posix", "***
+// WARNING: …"): they are uWSGI's in a stream where uWSGI writes
+// (UWSGI.Continues), but start no uWSGI source of their own.
+var uwsgiBanner = []string{
 	"compiled with version: ", "os: ", "nodename: ", "machine: ", "clock source: ", "pcre jit ", "detected number of CPU cores: ",
-	"current working directory: ", "detected binary path: ", "uWSGI running as root", "*** WARNING: ", "your processes number limit ",
+	"current working directory: ", "detected binary path: ", "*** WARNING: ", "your processes number limit ",
 	"your memory page size ", "detected max file descriptor number: ", "lock engine: ", "thunder lock: ", "Python version: ",
 	"Python main interpreter initialized ", "python threads support enabled", "your server socket listen backlog ",
 	"your mercy for graceful operations ", "your request buffer size ", "mapped ", "SIGINT/SIG", "chdir() to ", "setgid() to ",
-	"setuid() to ", "*** Stats server enabled ", "Gracefully killing worker ", "gateway \"uWSGI ", "...brutally killing workers...",
-	// --harakiri-verbose's lines where no time is written.
-	"HARAKIRI: ", "HARAKIRI !!! ",
+	"setuid() to ", "Gracefully killing worker ",
 }
 
 // uwsgiChatterFirst marks the bytes uWSGI's own lines begin with: most
@@ -67,7 +79,15 @@ var uwsgiChatterFirst = func() (first [256]bool) {
 	return first
 }()
 
-func isUWSGIChatter(line string) bool {
+var uwsgiBannerFirst = func() (first [256]bool) {
+	for _, c := range uwsgiBanner {
+		first[c[0]] = true
+	}
+	return first
+}()
+
+// isUWSGIBanner reports whether a line is one of uwsgiBanner's.
+func isUWSGIBanner(line string) bool {
 	if line == "" {
 		return false
 	}
@@ -76,12 +96,24 @@ func isUWSGIChatter(line string) bool {
 		// and are told apart at once.
 		return strings.HasPrefix(line, " *** WARNING: ")
 	}
-	if !uwsgiChatterFirst[line[0]] {
+	if !uwsgiBannerFirst[line[0]] {
+		return false
+	}
+	for _, c := range uwsgiBanner {
+		if strings.HasPrefix(line, c) {
+			return c != "mapped " || strings.Contains(line, " bytes (")
+		}
+	}
+	return false
+}
+
+func isUWSGIChatter(line string) bool {
+	if line == "" || !uwsgiChatterFirst[line[0]] {
 		return false
 	}
 	for _, c := range uwsgiChatter {
 		if strings.HasPrefix(line, c) {
-			return c != "mapped " || strings.Contains(line, " bytes (")
+			return true
 		}
 	}
 	return strings.HasPrefix(line, "worker ") && (strings.Contains(line, " buried after ") || strings.Contains(line, " killed successfully") ||
@@ -350,7 +382,7 @@ func (p *UWSGI) Feed(l Line) {
 		p.emit(ev)
 		return
 	}
-	if !isUWSGIChatter(line) {
+	if !isUWSGIChatter(line) && !isUWSGIBanner(line) {
 		if strings.TrimSpace(line) != "" {
 			p.unparsed++
 		}
@@ -398,5 +430,7 @@ func (p *UWSGI) Unparsed() int { return p.unparsed }
 // Open implements Parser: every line is an event of its own.
 func (p *UWSGI) Open() (time.Time, bool) { return time.Time{}, false }
 
-// Continues implements Continuer.
-func (p *UWSGI) Continues(string) bool { return false }
+// Continues implements Continuer: uWSGI's lines are each an event of
+// their own, and no line continues one; but in a stream where uWSGI writes,
+// a line of its banner that starts no record (uwsgiBanner) is its own.
+func (p *UWSGI) Continues(line string) bool { return isUWSGIBanner(line) }
