@@ -365,7 +365,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 		// of its status that does not clash with those it has: of the
 		// requests open, most have this log's report already, and the
 		// mask says so before any time is worked out.
-		if g.status != ev.Status || c.clashesMasked(g, ev, key) {
+		if !sameOutcome(g, ev) || c.clashesMasked(g, ev, key) {
 			return
 		}
 		if g.firstExact().Before(earliest) || !c.reaches(ev, g.first) {
@@ -382,7 +382,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 			return
 		}
 		if ev.Time.After(c.deadline(g)) {
-			if g.path != ev.Path || g.status != ev.Status || g.method != "" && ev.Method != "" && g.method != ev.Method || !c.compatible(g, ev, key) {
+			if g.path != ev.Path || !sameOutcome(g, ev) || g.method != "" && ev.Method != "" && g.method != ev.Method || !c.compatible(g, ev, key) {
 				return
 			}
 		} else if !c.accepts(g, ev, key) {
@@ -430,6 +430,30 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 	return true
 }
 
+// sameOutcome reports whether a report tells of a request that ended as
+// g's did: with its status; or killed by the app server (status 0) where
+// the proxy in front answered it a 5xx (a 502 as the worker died, a 504
+// if the proxy gave up first), either report first.
+func sameOutcome(g *group, ev *parser.Event) bool {
+	switch {
+	case g.status == ev.Status:
+		return true
+	case ev.Killed():
+		if g.status < 500 || g.status > 599 {
+			return false
+		}
+		for i := range g.reports {
+			if !g.reports[i].Proxy {
+				return false
+			}
+		}
+		return true
+	case ev.Proxy && ev.Status >= 500 && ev.Status <= 599:
+		return g.status == 0
+	}
+	return false
+}
+
 func (c *Correlator) noteDeadline(g *group) {
 	if d := c.deadline(g); c.nextFinal.IsZero() || d.Before(c.nextFinal) {
 		c.nextFinal = d
@@ -442,7 +466,7 @@ func (c *Correlator) accepts(g *group, ev *parser.Event, key clashKey) bool {
 	// clash mask turns them away before their paths and times are
 	// compared (a report is set against 73 open requests on average on the
 	// 1 GB corpus, nearly all of one path).
-	if g.status != ev.Status || c.clashesMasked(g, ev, key) {
+	if !sameOutcome(g, ev) || c.clashesMasked(g, ev, key) {
 		return false
 	}
 	if g.path != ev.Path || g.method != "" && ev.Method != "" && g.method != ev.Method {

@@ -563,3 +563,44 @@ func TestProxyTimeoutLinksTheWorkerKilled(t *testing.T) {
 	}
 	assert.Equal(t, []int{2}, kills, "the one kill, in one chain")
 }
+
+// TestKilledRequestBehindAProxyIsOne: nginx's 502 for a request uWSGI
+// killed (the worker died under it), or its 504 when nginx gave up first,
+// and uWSGI's line of the kill are one request, whichever comes first.
+func TestKilledRequestBehindAProxyIsOne(t *testing.T) {
+	killed := func(sec float64, ran time.Duration) parser.Event {
+		msg := "HARAKIRI [core 0] 127.0.0.1 - GET /audit/ since 1796199113"
+		return parser.Event{Source: "uwsgi.log", Line: 5, EndLine: 5, Time: at(sec), Precision: time.Second,
+			Kind: parser.KindAccess, Tag: parser.TagKilled, Method: "GET", Path: "/audit/", Duration: ran, Text: msg, Message: msg}
+	}
+	proxy := func(sec float64, status int, took time.Duration) parser.Event {
+		return parser.Event{Source: "nginx_access.log", Line: 3, EndLine: 3, Time: at(sec), Precision: time.Millisecond,
+			Kind: parser.KindAccess, Proxy: true, Method: "GET", Path: "/audit/", Status: status, Duration: took,
+			Text: fmt.Sprintf(`127.0.0.1 - - "GET /audit/ HTTP/1.1" %d 157 rt=%.3f`, status, took.Seconds())}
+	}
+	cfg := DefaultConfig()
+	cfg.Paths, cfg.Statuses = []string{"/audit/"}, []StatusRange{{500, 599}}
+	for _, tc := range []struct {
+		name   string
+		evs    []parser.Event
+		status int
+		late   int
+	}{
+		{"502, then the kill", []parser.Event{proxy(130, 502, 129*time.Second), killed(130, 129*time.Second)}, 502, 0},
+		{"the kill, then 502", []parser.Event{killed(130, 129*time.Second), proxy(130.2, 502, 129*time.Second)}, 0, 0},
+		{"504 long before the kill", []parser.Event{proxy(31, 504, 30*time.Second), killed(130, 129*time.Second)}, 504, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			chains, sum := correlateAll(cfg, tc.evs...)
+			require.Len(t, chains, 1, "one request")
+			assert.Equal(t, 1, sum.Anchors)
+			assert.Equal(t, tc.status, chains[0].Status)
+			assert.Equal(t, tc.late, sum.Late)
+		})
+	}
+	// A killed request does not join another's 5xx the app answered.
+	app := parser.Event{Source: "uwsgi.log", Line: 2, EndLine: 2, Time: at(130), Precision: time.Second,
+		Kind: parser.KindAccess, Method: "GET", Path: "/audit/", Status: 500, Duration: 2 * time.Second}
+	chains, _ := correlateAll(cfg, app, killed(130, 129*time.Second))
+	assert.Len(t, chains, 2)
+}

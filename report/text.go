@@ -236,21 +236,26 @@ func cut(s string, width int) string {
 	return out
 }
 
+// outcome is how an anchor's request ended: its status, or, for one the
+// server killed before it had a response, that and how long it had run
+// (after the status its proxy answered, if one did).
+func outcome(c *correlate.Chain) string {
+	if !c.Anchor.Killed() {
+		return strconv.Itoa(c.Status)
+	}
+	killed := "killed"
+	if d := c.Anchor.Duration; d > 0 {
+		killed += " after " + d.Round(time.Second).String()
+	}
+	if c.Status != 0 {
+		return strconv.Itoa(c.Status) + ", " + killed
+	}
+	return killed
+}
+
 // basisText says on what grounds a chain's cause was chosen. A cause named
 // by the request's own text is named by its traceback when it had one, else
 // by its own line: a proxy's timeout, Heroku's H12.
-// outcome is how an anchor's request ended: its status, or, for one the
-// server killed before it had a response, that and how long it had run.
-func outcome(c *correlate.Chain) string {
-	if c.Status != 0 {
-		return strconv.Itoa(c.Status)
-	}
-	if d := c.Anchor.Duration; d > 0 {
-		return "killed after " + d.Round(time.Second).String()
-	}
-	return "killed"
-}
-
 func basisText(c *correlate.Chain) string {
 	switch c.Basis {
 	case correlate.BasisNamed:
