@@ -1067,6 +1067,11 @@ func (c *Correlator) build(g *group) Chain {
 	switch {
 	case c.slowOnly(g):
 		c.explainTime(&ch)
+		if ch.Basis == BasisNone && named != nil && byText {
+			// Where its time went is unknown; its own line says how it
+			// ended (a harakiri's kill).
+			ch.Cause, ch.Hypothesis, ch.Basis = named.ID, named.ID, BasisNamed
+		}
 	case named != nil && byText:
 		ch.Cause, ch.Hypothesis, ch.Basis = named.ID, named.ID, BasisNamed
 		for k := range ch.Evidence {

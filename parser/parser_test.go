@@ -642,12 +642,15 @@ func TestUWSGIKilledRequests(t *testing.T) {
 		"Wed Dec  2 15:09:38 2026 - HARAKIRI !!! worker 1 status !!!\n" +
 		"Wed Dec  2 15:09:38 2026 - HARAKIRI [core 0] 127.0.0.1 - GET /proyek/audit-trail/?page=2 since 1796198848\n" +
 		// unbit/uwsgi#2606: the request's name redacted, no path.
-		"Tue Mar 26 14:03:21 2024 - HARAKIRI [core 86] 34.213.73.9 - POST <REDACTED_REQUEST> since 1711461776\n"
+		"Tue Mar 26 14:03:21 2024 - HARAKIRI [core 86] 34.213.73.9 - POST <REDACTED_REQUEST> since 1711461776\n" +
+		// A graceful harakiri's second try lists the same request again.
+		"Wed Dec  2 15:09:43 2026 - *** HARAKIRI ON WORKER 1 (pid: 11535, try: 2) ***\n" +
+		"Wed Dec  2 15:09:43 2026 - HARAKIRI [core 0] 127.0.0.1 - GET /proyek/audit-trail/?page=2 since 1796198848\n"
 	for _, zone := range []*time.Location{jakarta, time.UTC, time.FixedZone("+05:45", 345*60)} {
 		var evs []Event
 		p := &UWSGI{clock: NewClock("uwsgi.log", zone, nil), emit: func(ev Event) { evs = append(evs, ev) }}
 		feed(t, p, lines)
-		require.Len(t, evs, 4, zone.String())
+		require.Len(t, evs, 6, zone.String())
 		for i, ev := range evs {
 			assert.Equal(t, i == 2, ev.Killed(), "line %d", i+1)
 			assert.Equal(t, i == 2, ev.IsResponse(), "line %d", i+1)

@@ -327,6 +327,10 @@ type UWSGI struct {
 	// second plus its duration, which can put two failures of one second
 	// in the wrong order).
 	written time.Time
+	// listed are the requests HARAKIRI lines named, by core and start:
+	// uWSGI lists a worker's requests at each try of a kill (a graceful
+	// one, then the kill), and a request listed again is the same one.
+	listed map[killed]bool
 }
 
 // TimeSeen implements TimeTaker: another program's timed line in the same
@@ -371,7 +375,11 @@ func (p *UWSGI) Feed(l Line) {
 		p.timeKnown(t, l.Num)
 		ev := Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Time: t, Precision: time.Second,
 			Kind: KindRecord, Level: "INFO", Text: line, Message: line[n+3:]}
-		if k, ok := parseKilled(ev.Message); ok {
+		if k, ok := parseKilled(ev.Message); ok && !p.listed[k] {
+			if p.listed == nil || len(p.listed) >= 4096 {
+				p.listed = map[killed]bool{}
+			}
+			p.listed[k] = true
 			ev.Kind, ev.Level, ev.Tag = KindAccess, "ERROR", TagKilled
 			ev.Method, ev.Path = k.method, k.path
 			ev.Duration = killedAfter(t, st, k.since)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -119,8 +120,13 @@ func (m *Markdown) Finish(r *Run) error {
 }
 
 // basisWords says how sure a cause's attribution is, from its chains'
-// bases.
-func basisWords(by map[correlate.Basis]int) string {
+// bases. A cause a request leaves no traceback of (a worker killed, a
+// proxy's timeout) is named by the request's own line.
+func basisWords(cause *correlate.Cause, by map[correlate.Basis]int) string {
+	own := "traceback"
+	if cause.Explains == correlate.ExplainsNoTraceback || slices.Contains(cause.Shows, "proxy") {
+		own = "line"
+	}
 	var parts []string
 	for _, b := range []correlate.Basis{correlate.BasisNamed, correlate.BasisNearby, correlate.BasisException} {
 		n := by[b]
@@ -129,7 +135,7 @@ func basisWords(by map[correlate.Basis]int) string {
 		}
 		switch b {
 		case correlate.BasisNamed:
-			parts = append(parts, fmt.Sprintf("%d named by their own traceback", n))
+			parts = append(parts, fmt.Sprintf("%d named by their own %s", n, own))
 		case correlate.BasisNearby:
 			parts = append(parts, fmt.Sprintf("%d by a line of it in their window, their own exception being what it causes", n))
 		case correlate.BasisException:
@@ -143,7 +149,7 @@ func basisWords(by map[correlate.Basis]int) string {
 func howSure(h *verdict.Hypothesis) string {
 	switch h.Status {
 	case verdict.Confirmed:
-		return basisWords(h.ByBasis)
+		return basisWords(&h.Cause, h.ByBasis)
 	case verdict.Seen:
 		return fmt.Sprintf("%d lines show it, none in the window of an anchor it could explain", h.Signs)
 	case verdict.Rejected:
