@@ -289,16 +289,8 @@ var grafanaKind = lineKind("grafana", true,
 // before each line it shows, in the viewer's zone, and returns the line
 // after the n bytes of its prefix.
 func peelViewerTime(c *parser.Clock, line string, n int, prec time.Duration, text func(string) string) (Record, bool) {
-	if len(line) < 19 || line[4] != '-' || line[7] != '-' || line[10] != ' ' || line[13] != ':' || line[16] != ':' || len(line) < n {
-		return Record{}, false
-	}
-	y, ok1 := num(line, 0, 4)
-	mo, ok2 := num(line, 5, 2)
-	d, ok3 := num(line, 8, 2)
-	h, ok4 := num(line, 11, 2)
-	mi, ok5 := num(line, 14, 2)
-	s, ok6 := num(line, 17, 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
+	y, mo, d, h, mi, s, ok := scanDateTime(line, ' ')
+	if !ok || len(line) < n {
 		return Record{}, false
 	}
 	r := Record{Text: text(line[n:]), Precision: prec}

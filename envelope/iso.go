@@ -12,16 +12,11 @@ import (
 // 2026-11-26T17:15:09+0000 (journalctl -o short-iso). It is hand-written:
 // it runs on every line of a wrapped file.
 func scanISO(s string) (t time.Time, prec time.Duration, n int, ok bool) {
-	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+	if len(s) < 20 {
 		return t, 0, 0, false
 	}
-	year, ok1 := num(s, 0, 4)
-	month, ok2 := num(s, 5, 2)
-	day, ok3 := num(s, 8, 2)
-	hour, ok4 := num(s, 11, 2)
-	minute, ok5 := num(s, 14, 2)
-	sec, ok6 := num(s, 17, 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 60 {
+	year, month, day, hour, minute, sec, ok := scanDateTime(s, 'T')
+	if !ok {
 		return t, 0, 0, false
 	}
 	i := 19
@@ -71,6 +66,22 @@ func scanISO(s string) (t time.Time, prec time.Duration, n int, ok bool) {
 		return t, 0, 0, false
 	}
 	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc), prec, i, true
+}
+
+// scanDateTime reads "YYYY-MM-DD?HH:MM:SS" at the start of s, sep
+// between the date and the time.
+func scanDateTime(s string, sep byte) (year, month, day, hour, minute, sec int, ok bool) {
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != sep || s[13] != ':' || s[16] != ':' {
+		return 0, 0, 0, 0, 0, 0, false
+	}
+	year, ok1 := num(s, 0, 4)
+	month, ok2 := num(s, 5, 2)
+	day, ok3 := num(s, 8, 2)
+	hour, ok4 := num(s, 11, 2)
+	minute, ok5 := num(s, 14, 2)
+	sec, ok6 := num(s, 17, 2)
+	ok = ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && sec <= 60
+	return year, month, day, hour, minute, sec, ok
 }
 
 func num(s string, i, n int) (int, bool) {
