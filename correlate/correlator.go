@@ -147,6 +147,10 @@ type group struct {
 	chains  int
 	first   time.Time
 	anchor  int // index in reports
+	// killed: the app server killed the request before it answered
+	// (parser.Event.Killed); status is then 0, or the 5xx its proxy
+	// answered.
+	killed bool
 	// late are reports that came after the deadline (assembleTimed).
 	late []parser.Event
 	// Asked of every open request for every report that comes, and
@@ -357,6 +361,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 	// order (two failures of one second, whose app server's lines say
 	// only the second, would otherwise swap their reports).
 	confirmed := false
+	var bestDist time.Duration
 	earliest := ev.Began().Add(-lateSlop)
 	latest := ev.Time.Add(max(ev.Precision, lateSlop))
 	key := c.clashBit(ev)
@@ -365,7 +370,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 		// of its status that does not clash with those it has: of the
 		// requests open, most have this log's report already, and the
 		// mask says so before any time is worked out.
-		if !sameOutcome(g, ev) || c.clashesMasked(g, ev, key) {
+		if !c.sameOutcome(g, ev) || c.clashesMasked(g, ev, key) {
 			return
 		}
 		if g.firstExact().Before(earliest) || !c.reaches(ev, g.first) {
@@ -378,11 +383,18 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 		if recorded && rec.After(latest) {
 			return
 		}
-		if best != nil && (confirmed && !recorded || confirmed == recorded && best.seq < g.seq) {
+		if dist, ok := killDistance(g, ev); ok {
+			// A worker's kill ends each request it ran: each kill goes with
+			// the proxy's report whose request began nearest its own.
+			if best != nil && bestDist <= dist {
+				return
+			}
+			bestDist = dist
+		} else if best != nil && (confirmed && !recorded || confirmed == recorded && best.seq < g.seq) {
 			return
 		}
 		if ev.Time.After(c.deadline(g)) {
-			if g.path != ev.Path || !sameOutcome(g, ev) || g.method != "" && ev.Method != "" && g.method != ev.Method || !c.compatible(g, ev, key) {
+			if g.path != ev.Path || !c.sameOutcome(g, ev) || g.method != "" && ev.Method != "" && g.method != ev.Method || !c.compatible(g, ev, key) {
 				return
 			}
 		} else if !c.accepts(g, ev, key) {
@@ -431,27 +443,68 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 }
 
 // sameOutcome reports whether a report tells of a request that ended as
-// g's did: with its status; or killed by the app server (status 0) where
-// the proxy in front answered it a 5xx (a 502 as the worker died, a 504
-// if the proxy gave up first), either report first.
-func sameOutcome(g *group, ev *parser.Event) bool {
+// g's did: with its status; or killed by the app server where the proxy
+// in front answered it a 502 or 503 as the worker died under it, either
+// report first, when their times say one request (killPairs).
+func (c *Correlator) sameOutcome(g *group, ev *parser.Event) bool {
 	switch {
 	case g.status == ev.Status:
 		return true
 	case ev.Killed():
-		if g.status < 500 || g.status > 599 {
+		if g.killed || !answersAKill(g.status) {
 			return false
 		}
 		for i := range g.reports {
-			if !g.reports[i].Proxy {
+			if !g.reports[i].Proxy || !c.killPairs(&g.reports[i], ev) {
 				return false
 			}
 		}
 		return true
-	case ev.Proxy && ev.Status >= 500 && ev.Status <= 599:
-		return g.status == 0
+	case ev.Proxy && answersAKill(ev.Status) && g.killed:
+		for i := range g.reports {
+			if r := &g.reports[i]; r.Killed() && c.killPairs(ev, r) {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+// answersAKill reports whether a proxy's status is the one it answers
+// when the app's worker dies under a request: 502, or Heroku's 503 (H13).
+// A 504 is the proxy giving up first, long before the kill: its chain and
+// the kill's tell two moments, and nothing but the path ties them.
+func answersAKill(status int) bool { return status == 502 || status == 503 }
+
+// killPairs reports whether a proxy's report and a kill can be one
+// request: the proxy answered as the worker died, and had the request
+// first (it waits in the app server's queue before a worker takes it, up
+// to SameRequest).
+func (c *Correlator) killPairs(proxy, kill *parser.Event) bool {
+	const slop = 2 * time.Second // the kill's times are to the second
+	if d := proxy.Time.Sub(kill.Time); d < -slop || d > slop {
+		return false
+	}
+	if proxy.Duration > 0 {
+		pb, kb := proxy.Began(), kill.Began()
+		if pb.After(kb.Add(slop)) || kb.Sub(pb) > c.cfg.SameRequest {
+			return false
+		}
+	}
+	return true
+}
+
+// killDistance is how far apart a proxy's and a kill's starts are, for
+// pairing the closest when a worker's kill ends several requests at once.
+func killDistance(g *group, ev *parser.Event) (time.Duration, bool) {
+	for i := range g.reports {
+		r := &g.reports[i]
+		if ev.Killed() && r.Proxy || ev.Proxy && r.Killed() {
+			d := r.Began().Sub(ev.Began())
+			return max(d, -d), true
+		}
+	}
+	return 0, false
 }
 
 func (c *Correlator) noteDeadline(g *group) {
@@ -466,7 +519,7 @@ func (c *Correlator) accepts(g *group, ev *parser.Event, key clashKey) bool {
 	// clash mask turns them away before their paths and times are
 	// compared (a report is set against 73 open requests on average on the
 	// 1 GB corpus, nearly all of one path).
-	if !sameOutcome(g, ev) || c.clashesMasked(g, ev, key) {
+	if !c.sameOutcome(g, ev) || c.clashesMasked(g, ev, key) {
 		return false
 	}
 	if g.path != ev.Path || g.method != "" && ev.Method != "" && g.method != ev.Method {
@@ -679,6 +732,11 @@ func sameException(exc, root, gexc, groot *parser.Exception) bool {
 
 func (g *group) add(ev parser.Event) {
 	g.dueKnown, g.exactKnown = false, false
+	if ev.Killed() {
+		g.killed = true
+	} else if g.killed && g.status == 0 && ev.Proxy {
+		g.status = ev.Status
+	}
 	if p := processOf(&ev); p != "" && !slices.Contains(g.pids, p) {
 		g.pids = append(g.pids, p)
 	}
@@ -1087,7 +1145,7 @@ func (c *Correlator) build(g *group) Chain {
 			// only; the app server's own line of a worker it killed then
 			// (gunicorn's WORKER TIMEOUT, uWSGI's HARAKIRI) is the next
 			// link, what the request was doing when the proxy saw it fail.
-			if s := c.pick(lo, hi, ref, func(cause *Cause) bool { return cause.Explains == ExplainsNoTraceback }); s != nil {
+			if s := c.pickKill(&a); s != nil {
 				n := len(ch.Evidence)
 				ch.Evidence = c.claim(ch.Evidence, s, a.Time)
 				ch.Evidence[n].Why = "the app server, behind the proxy: " + ch.Evidence[n].Why
@@ -1197,6 +1255,36 @@ func (c *Correlator) pick(lo, hi, ref time.Time, ok func(*Cause) bool) *sign {
 	}
 	return nil
 }
+
+// pickKill chooses the unclaimed line of a worker killed (a cause that
+// explains a request without a traceback) nearest a proxy's anchor, within
+// killNear of it: the proxy answers as the worker dies, or gives up at the
+// same timeout. Where the proxy names the dyno it sent the request to
+// (Heroku's router), the kill must be that dyno's.
+func (c *Correlator) pickKill(a *parser.Event) *sign {
+	dyno := a.Field("dyno")
+	hi := nanos(a.Time.Add(killNear))
+	var best *sign
+	var bestOff time.Duration
+	for _, s := range c.signs[c.firstAtOrAfter(a.Time.Add(-killNear)):] {
+		if s.at > hi {
+			break
+		}
+		if s.claimed || s.cause.Explains != ExplainsNoTraceback || dyno != "" && !strings.Contains(s.ev.Source, "["+dyno+"]") {
+			continue
+		}
+		off := s.ev.Time.Sub(a.Time)
+		off = max(off, -off)
+		if best == nil || off < bestOff {
+			best, bestOff = s, off
+		}
+	}
+	return best
+}
+
+// killNear is how far from a proxy's anchor the worker's kill is looked
+// for.
+const killNear = 2 * time.Second
 
 // nanos is a time as Unix nanoseconds, in the same order as the times,
 // which UnixNano keeps only from 1678 to 2262: a time outside them (a

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -562,45 +563,86 @@ func TestProxyTimeoutLinksTheWorkerKilled(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []int{2}, kills, "the one kill, in one chain")
+
+	// Heroku's router names the dyno: another dyno's kill, or one far from
+	// the anchor, is not this request's.
+	onDyno := func(ev parser.Event, dyno string) parser.Event {
+		ev.Fields = parser.Fields{{Key: "dyno", Value: dyno}}
+		return ev
+	}
+	other := kill(3, 30)
+	other.Source = "heroku.log[app[web.2]]"
+	far := kill(4, 36)
+	far.Source = "heroku.log[app[web.1]]"
+	chains, _ = correlateAll(cfg, onDyno(h12(1, 30), "web.1"), other, far)
+	require.Len(t, chains, 1)
+	for _, l := range chains[0].Evidence {
+		assert.NotEqual(t, RoleCause, l.Role, "linked %s:%d", l.Event.Source, l.Event.Line)
+	}
 }
 
 // TestKilledRequestBehindAProxyIsOne: nginx's 502 for a request uWSGI
-// killed (the worker died under it), or its 504 when nginx gave up first,
-// and uWSGI's line of the kill are one request, whichever comes first.
+// killed (the worker died under it) and uWSGI's line of the kill are one
+// request, whichever comes first; a worker's kill ending several requests
+// pairs each with the 502 whose request began nearest its own. A 504 long
+// before (nginx gave up first), or a 500 the app answered, is another.
 func TestKilledRequestBehindAProxyIsOne(t *testing.T) {
-	killed := func(sec float64, ran time.Duration) parser.Event {
-		msg := "HARAKIRI [core 0] 127.0.0.1 - GET /audit/ since 1796199113"
-		return parser.Event{Source: "uwsgi.log", Line: 5, EndLine: 5, Time: at(sec), Precision: time.Second,
+	killed := func(core int, sec float64, ran time.Duration) parser.Event {
+		msg := fmt.Sprintf("HARAKIRI [core %d] 127.0.0.1 - GET /audit/ since 1796199113", core)
+		return parser.Event{Source: "uwsgi.log", Line: 5 + core, EndLine: 5 + core, Time: at(sec), Precision: time.Second,
 			Kind: parser.KindAccess, Tag: parser.TagKilled, Method: "GET", Path: "/audit/", Duration: ran, Text: msg, Message: msg}
 	}
+	line := 0
 	proxy := func(sec float64, status int, took time.Duration) parser.Event {
-		return parser.Event{Source: "nginx_access.log", Line: 3, EndLine: 3, Time: at(sec), Precision: time.Millisecond,
+		line++
+		return parser.Event{Source: "nginx_access.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Millisecond,
 			Kind: parser.KindAccess, Proxy: true, Method: "GET", Path: "/audit/", Status: status, Duration: took,
 			Text: fmt.Sprintf(`127.0.0.1 - - "GET /audit/ HTTP/1.1" %d 157 rt=%.3f`, status, took.Seconds())}
 	}
+	app := parser.Event{Source: "uwsgi.log", Line: 2, EndLine: 2, Time: at(130), Precision: time.Second,
+		Kind: parser.KindAccess, Method: "GET", Path: "/audit/", Status: 500, Duration: 2 * time.Second}
 	cfg := DefaultConfig()
 	cfg.Paths, cfg.Statuses = []string{"/audit/"}, []StatusRange{{500, 599}}
 	for _, tc := range []struct {
 		name   string
 		evs    []parser.Event
-		status int
-		late   int
+		chains int
+		// pairs: each kill's core and the rt of the proxy line with it.
+		pairs map[string]string
 	}{
-		{"502, then the kill", []parser.Event{proxy(130, 502, 129*time.Second), killed(130, 129*time.Second)}, 502, 0},
-		{"the kill, then 502", []parser.Event{killed(130, 129*time.Second), proxy(130.2, 502, 129*time.Second)}, 0, 0},
-		{"504 long before the kill", []parser.Event{proxy(31, 504, 30*time.Second), killed(130, 129*time.Second)}, 504, 1},
+		{"502, then the kill", []parser.Event{proxy(130, 502, 129*time.Second), killed(0, 130, 129*time.Second)}, 1,
+			map[string]string{"0": "rt=129.000"}},
+		{"the kill, then 502", []parser.Event{killed(0, 130, 129*time.Second), proxy(130.2, 502, 129200*time.Millisecond)}, 1,
+			map[string]string{"0": "rt=129.200"}},
+		{"three kills of one worker", []parser.Event{killed(0, 130, 129*time.Second), killed(1, 130, 40*time.Second), killed(2, 130, 90*time.Second),
+			proxy(130.1, 502, 40100*time.Millisecond), proxy(130.2, 502, 129200*time.Millisecond), proxy(130.3, 502, 95300*time.Millisecond)}, 3,
+			map[string]string{"0": "rt=129.200", "1": "rt=40.100", "2": "rt=95.300"}},
+		{"a 504 long before the kill", []parser.Event{proxy(31, 504, 30*time.Second), killed(0, 130, 129*time.Second)}, 2, nil},
+		{"a 500 the app answered", []parser.Event{app, proxy(130.2, 500, 2200*time.Millisecond), killed(0, 130.5, 129*time.Second)}, 2, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			line = 0
 			chains, sum := correlateAll(cfg, tc.evs...)
-			require.Len(t, chains, 1, "one request")
-			assert.Equal(t, 1, sum.Anchors)
-			assert.Equal(t, tc.status, chains[0].Status)
-			assert.Equal(t, tc.late, sum.Late)
+			require.Len(t, chains, tc.chains)
+			assert.Equal(t, tc.chains, sum.Anchors)
+			got := map[string]string{}
+			for _, ch := range chains {
+				if !ch.Anchor.Killed() {
+					continue
+				}
+				for _, l := range ch.Evidence {
+					if l.Event.Proxy {
+						assert.Equal(t, 502, ch.Status, "the status the proxy answered")
+						f := strings.Fields(l.Event.Text)
+						got[fmt.Sprint(ch.Anchor.Line-5)] = f[len(f)-1]
+					}
+				}
+			}
+			want := map[string]string{}
+			for k, v := range tc.pairs {
+				want[k] = v
+			}
+			assert.Equal(t, want, got)
 		})
 	}
-	// A killed request does not join another's 5xx the app answered.
-	app := parser.Event{Source: "uwsgi.log", Line: 2, EndLine: 2, Time: at(130), Precision: time.Second,
-		Kind: parser.KindAccess, Method: "GET", Path: "/audit/", Status: 500, Duration: 2 * time.Second}
-	chains, _ := correlateAll(cfg, app, killed(130, 129*time.Second))
-	assert.Len(t, chains, 2)
 }
