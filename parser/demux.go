@@ -85,7 +85,7 @@ func (p *Part) starts(text string) bool {
 	if rs, ok := p.Parser.(headStarter); ok {
 		return rs.headStarts(text)
 	}
-	return p.Spec.Starts(text)
+	return p.Spec.Starts(text) || p.Spec.Format.own != nil && p.Spec.Format.own(text)
 }
 
 // Continuer is a parser that can tell whether a line that opens no record

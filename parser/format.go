@@ -59,6 +59,11 @@ type Format struct {
 	// only when no program's open record takes them: a bare traceback on
 	// a stderr that other programs write to as well.
 	loose func(line string) bool
+	// own, when set, recognises lines that open a record of this format
+	// in a stream where its program is known to write, and only there:
+	// they look like other programs' lines too (uWSGI's "os: …" banner),
+	// so they make no source of this format by themselves.
+	own   func(line string) bool
 	build func(s Spec, c *Clock, emit Emit) Parser
 	// claims, when set, says the format is the one for a source whose lines
 	// another format reads as well (an nginx access log is an app

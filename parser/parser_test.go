@@ -645,15 +645,18 @@ func TestUWSGIKilledRequests(t *testing.T) {
 		"Tue Mar 26 14:03:21 2024 - HARAKIRI [core 86] 34.213.73.9 - POST <REDACTED_REQUEST> since 1711461776\n" +
 		// A graceful harakiri's second try lists the same request again.
 		"Wed Dec  2 15:09:43 2026 - *** HARAKIRI ON WORKER 1 (pid: 11535, try: 2) ***\n" +
-		"Wed Dec  2 15:09:43 2026 - HARAKIRI [core 0] 127.0.0.1 - GET /proyek/audit-trail/?page=2 since 1796198848\n"
+		"Wed Dec  2 15:09:43 2026 - HARAKIRI [core 0] 127.0.0.1 - GET /proyek/audit-trail/?page=2 since 1796198848\n" +
+		// Another worker's request on its core 0, begun in the same second.
+		"Wed Dec  2 15:09:43 2026 - *** HARAKIRI ON WORKER 2 (pid: 11536) ***\n" +
+		"Wed Dec  2 15:09:43 2026 - HARAKIRI [core 0] 127.0.0.1 - GET /proyek/audit-trail/?page=3 since 1796198848\n"
 	for _, zone := range []*time.Location{jakarta, time.UTC, time.FixedZone("+05:45", 345*60)} {
 		var evs []Event
 		p := &UWSGI{clock: NewClock("uwsgi.log", zone, nil), emit: func(ev Event) { evs = append(evs, ev) }}
 		feed(t, p, lines)
-		require.Len(t, evs, 6, zone.String())
+		require.Len(t, evs, 8, zone.String())
 		for i, ev := range evs {
-			assert.Equal(t, i == 2, ev.Killed(), "line %d", i+1)
-			assert.Equal(t, i == 2, ev.IsResponse(), "line %d", i+1)
+			assert.Equal(t, i == 2 || i == 7, ev.Killed(), "line %d", i+1)
+			assert.Equal(t, i == 2 || i == 7, ev.IsResponse(), "line %d", i+1)
 		}
 		k := evs[2]
 		assert.Equal(t, KindAccess, k.Kind)
@@ -722,4 +725,33 @@ func TestUWSGIBannerStartsNoSource(t *testing.T) {
 		"ERROR 2026-12-01 04:13:35,172 log 5440 139919477044928 Internal Server Error: /accounts/login/",
 		"*** WARNING: you are running uWSGI as root !!! (use the --uid flag) *** ")
 	assert.Contains(t, uwsgi, "uwsgi")
+
+	// In uWSGI's own log, its banner and shutdown lines end the Django
+	// record before them, not continue its exception's message.
+	lines := []string{
+		"[pid: 11997|app: 0|req: 1/1] 127.0.0.1 () {24 vars in 274 bytes} [Wed Dec  2 15:11:39 2026] GET /accounts/login/ => generated 145 bytes in 34 msecs (HTTP/1.1 500) 6 headers in 184 bytes (1 switches on core 0)",
+		"ERROR 2026-12-02 15:11:45,123 log 11997 140 Internal Server Error: /accounts/login/",
+		"Traceback (most recent call last):",
+		`  File "/app/x.py", line 1, in f`,
+		`    raise ValueError("y")`,
+		"ValueError: y",
+		"SIGINT/SIGQUIT received...killing workers...",
+		"Gracefully killing worker 1 (pid: 11997)...",
+		"os: Linux-6.18.44-fc-v669 #1 SMP PREEMPT_DYNAMIC @0",
+		"goodbye to uWSGI.",
+	}
+	var excs []string
+	d := NewDemux("uwsgi.log", func(string) *Clock { return utcClock("uwsgi.log") }, func(ev Event) {
+		if ev.Exc != nil {
+			excs = append(excs, ev.Exc.Class+": "+ev.Exc.Message)
+		}
+	})
+	_, ok := d.Start(lines)
+	require.True(t, ok)
+	for i, l := range lines {
+		d.Feed(Line{Num: i + 1, Text: l})
+	}
+	d.Flush()
+	assert.Equal(t, []string{"ValueError: y"}, excs)
+	assert.Zero(t, d.Unparsed())
 }

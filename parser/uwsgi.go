@@ -26,6 +26,7 @@ func init() {
 			`webmail.example.com [pid: 8376|app: 1|req: 3/6] 69.207.180.150 () {62 vars in 1313 bytes} [Thu Apr  2 10:07:54 2020] POST /webmail/?action=compose => generated 37 bytes in 368 msecs (HTTP/1.1 500) 5 headers in 172 bytes (1 switches on core 0)`,
 		},
 		starts: func(_ Spec, line string) bool { return uwsgiStarts(line) },
+		own:    isUWSGIBanner,
 		build:  func(_ Spec, c *Clock, emit Emit) Parser { return &UWSGI{clock: c, emit: emit} },
 	})
 }
@@ -53,19 +54,20 @@ var uwsgiChatter = []string{
 	// --harakiri-verbose's lines where no time is written.
 	"HARAKIRI: ", "HARAKIRI !!! ",
 	"uWSGI running as root", "*** Stats server enabled ", "gateway \"uWSGI ", "...brutally killing workers...",
+	"SIGINT/SIG", "Gracefully killing worker ",
 }
 
 // uwsgiBanner are the lines of uWSGI's banner as it starts, and of its
 // shutdown, that another program could write too ("os: posix", "***
 // WARNING: …"): they are uWSGI's in a stream where uWSGI writes
-// (UWSGI.Continues), but start no uWSGI source of their own.
+// (Format.own), but start no uWSGI source of their own.
 var uwsgiBanner = []string{
 	"compiled with version: ", "os: ", "nodename: ", "machine: ", "clock source: ", "pcre jit ", "detected number of CPU cores: ",
 	"current working directory: ", "detected binary path: ", "*** WARNING: ", "your processes number limit ",
 	"your memory page size ", "detected max file descriptor number: ", "lock engine: ", "thunder lock: ", "Python version: ",
 	"Python main interpreter initialized ", "python threads support enabled", "your server socket listen backlog ",
-	"your mercy for graceful operations ", "your request buffer size ", "mapped ", "SIGINT/SIG", "chdir() to ", "setgid() to ",
-	"setuid() to ", "Gracefully killing worker ",
+	"your mercy for graceful operations ", "your request buffer size ", "mapped ", "chdir() to ", "setgid() to ",
+	"setuid() to ",
 }
 
 // uwsgiChatterFirst marks the bytes uWSGI's own lines begin with: most
@@ -245,8 +247,8 @@ func parseUWSGIRequest(line string, r *uwsgiRequest) (*uwsgiRequest, bool) {
 
 // killed is a request uWSGI listed as its worker was killed (HARAKIRI).
 type killed struct {
-	core, addr, method, path string
-	since                    int64
+	core, addr, method, uri, path string
+	since                         int64
 }
 
 // parseKilled reads the line uWSGI writes for each request a worker was
@@ -277,8 +279,37 @@ func parseKilled(msg string) (killed, bool) {
 	if err != nil || !ok || !isToken(method) || !strings.HasPrefix(uri, "/") {
 		return k, false
 	}
-	k.method, k.path, k.since = method, urlPath(uri), since
+	k.method, k.uri, k.path, k.since = method, uri, urlPath(uri), since
 	return k, true
+}
+
+// listedKey is what tells one killed request from another: its worker,
+// core, request and start.
+type listedKey struct {
+	pid, core, request string
+	since              int64
+}
+
+func (p *UWSGI) listedKey(k killed) listedKey {
+	return listedKey{pid: p.killing, core: strings.Clone(k.core), request: strings.Clone(k.method + " " + k.uri), since: k.since}
+}
+
+// harakiriPid reads the worker's pid from "*** HARAKIRI ON WORKER 2 (pid:
+// 289, try: 1) ***".
+func harakiriPid(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, "*** HARAKIRI ON WORKER ")
+	if !ok {
+		return "", false
+	}
+	_, rest, ok = strings.Cut(rest, "(pid: ")
+	if !ok {
+		return "", false
+	}
+	end := strings.IndexAny(rest, ",)")
+	if end <= 0 {
+		return "", false
+	}
+	return rest[:end], true
 }
 
 // killedAfter is how long a killed request ran: from its start, a Unix
@@ -327,10 +358,15 @@ type UWSGI struct {
 	// second plus its duration, which can put two failures of one second
 	// in the wrong order).
 	written time.Time
-	// listed are the requests HARAKIRI lines named, by core and start:
-	// uWSGI lists a worker's requests at each try of a kill (a graceful
-	// one, then the kill), and a request listed again is the same one.
-	listed map[killed]bool
+	// listed are the requests HARAKIRI lines named, by worker, core,
+	// request and start: uWSGI lists a worker's requests at each try of a
+	// kill (a graceful one, then the kill), and a request listed again is
+	// the same one. The keys are copies: the lines share their memory with
+	// blocks of the input.
+	listed map[listedKey]bool
+	// killing is the pid of the worker the last "HARAKIRI ON WORKER" line
+	// named, whose requests the lines after it list.
+	killing string
 }
 
 // TimeSeen implements TimeTaker: another program's timed line in the same
@@ -375,11 +411,14 @@ func (p *UWSGI) Feed(l Line) {
 		p.timeKnown(t, l.Num)
 		ev := Event{Source: p.clock.Source, Line: l.Num, EndLine: l.Num, Time: t, Precision: time.Second,
 			Kind: KindRecord, Level: "INFO", Text: line, Message: line[n+3:]}
-		if k, ok := parseKilled(ev.Message); ok && !p.listed[k] {
-			if p.listed == nil || len(p.listed) >= 4096 {
-				p.listed = map[killed]bool{}
+		if pid, ok := harakiriPid(ev.Message); ok {
+			p.killing = strings.Clone(pid)
+		}
+		if k, ok := parseKilled(ev.Message); ok && !p.listed[p.listedKey(k)] {
+			if p.listed == nil || len(p.listed) >= 1024 {
+				p.listed = map[listedKey]bool{}
 			}
-			p.listed[k] = true
+			p.listed[p.listedKey(k)] = true
 			ev.Kind, ev.Level, ev.Tag = KindAccess, "ERROR", TagKilled
 			ev.Method, ev.Path = k.method, k.path
 			ev.Duration = killedAfter(t, st, k.since)
@@ -438,7 +477,5 @@ func (p *UWSGI) Unparsed() int { return p.unparsed }
 // Open implements Parser: every line is an event of its own.
 func (p *UWSGI) Open() (time.Time, bool) { return time.Time{}, false }
 
-// Continues implements Continuer: uWSGI's lines are each an event of
-// their own, and no line continues one; but in a stream where uWSGI writes,
-// a line of its banner that starts no record (uwsgiBanner) is its own.
-func (p *UWSGI) Continues(line string) bool { return isUWSGIBanner(line) }
+// Continues implements Continuer: every line is an event of its own.
+func (p *UWSGI) Continues(string) bool { return false }
