@@ -151,6 +151,8 @@ type group struct {
 	// (parser.Event.Killed); status is then 0, or the 5xx its proxy
 	// answered.
 	killed bool
+	// past: its chain is out and its reports slimmed (keepPast).
+	past bool
 	// late are reports that came after the deadline (assembleTimed).
 	late []parser.Event
 	// Asked of every open request for every report that comes, and
@@ -361,7 +363,9 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 	// order (two failures of one second, whose app server's lines say
 	// only the second, would otherwise swap their reports).
 	confirmed := false
+	// bestKill: best pairs a kill with its proxy's report, bestDist apart.
 	var bestDist time.Duration
+	var bestKill bool
 	earliest := ev.Began().Add(-lateSlop)
 	latest := ev.Time.Add(max(ev.Precision, lateSlop))
 	key := c.clashBit(ev)
@@ -383,14 +387,16 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 		if recorded && rec.After(latest) {
 			return
 		}
-		if dist, ok := killDistance(g, ev); ok {
+		dist, kill := killDistance(g, ev)
+		switch {
+		case best == nil:
+		case kill && bestKill:
 			// A worker's kill ends each request it ran: each kill goes with
 			// the proxy's report whose request began nearest its own.
-			if best != nil && bestDist <= dist {
+			if bestDist <= dist {
 				return
 			}
-			bestDist = dist
-		} else if best != nil && (confirmed && !recorded || confirmed == recorded && best.seq < g.seq) {
+		case confirmed && !recorded || confirmed == recorded && best.seq < g.seq:
 			return
 		}
 		if ev.Time.After(c.deadline(g)) {
@@ -400,7 +406,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 		} else if !c.accepts(g, ev, key) {
 			return
 		}
-		best, confirmed = g, recorded
+		best, confirmed, bestDist, bestKill = g, recorded, dist, kill
 	}
 	for _, g := range c.open {
 		consider(g)
@@ -444,14 +450,17 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 
 // sameOutcome reports whether a report tells of a request that ended as
 // g's did: with its status; or killed by the app server where the proxy
-// in front answered it a 502 or 503 as the worker died under it, either
-// report first, when their times say one request (killPairs).
+// in front answered it as the worker died under it, either report first,
+// when their times say one request (killPairs). A request already out of
+// the window (past: its reports slimmed) takes no such pair.
 func (c *Correlator) sameOutcome(g *group, ev *parser.Event) bool {
 	switch {
 	case g.status == ev.Status:
 		return true
+	case g.past:
+		return false
 	case ev.Killed():
-		if g.killed || !answersAKill(g.status) {
+		if g.killed || !answersAKill(&g.reports[g.anchor]) {
 			return false
 		}
 		for i := range g.reports {
@@ -460,7 +469,7 @@ func (c *Correlator) sameOutcome(g *group, ev *parser.Event) bool {
 			}
 		}
 		return true
-	case ev.Proxy && answersAKill(ev.Status) && g.killed:
+	case ev.Proxy && g.killed && answersAKill(ev):
 		for i := range g.reports {
 			if r := &g.reports[i]; r.Killed() && c.killPairs(ev, r) {
 				return true
@@ -470,29 +479,46 @@ func (c *Correlator) sameOutcome(g *group, ev *parser.Event) bool {
 	return false
 }
 
-// answersAKill reports whether a proxy's status is the one it answers
-// when the app's worker dies under a request: 502, or Heroku's 503 (H13).
-// A 504 is the proxy giving up first, long before the kill: its chain and
-// the kill's tell two moments, and nothing but the path ties them.
-func answersAKill(status int) bool { return status == 502 || status == 503 }
+// answersAKill reports whether a proxy's line is the answer it gives when
+// the app's worker dies under a request: nginx's 502, Heroku's H13 (a
+// 503). A 504, or Heroku's H12, is the proxy giving up first, long before
+// the kill: its chain and the kill's tell two moments, and nothing but the
+// path ties them.
+func answersAKill(proxy *parser.Event) bool {
+	switch proxy.Status {
+	case 502:
+		return true
+	case 503:
+		return proxy.Field("code") == "H13"
+	}
+	return false
+}
 
 // killPairs reports whether a proxy's report and a kill can be one
-// request: the proxy answered as the worker died, and had the request
-// first (it waits in the app server's queue before a worker takes it, up
-// to SameRequest).
+// request: the proxy answered as the worker died (within killSlop: the
+// kill is dated to the second), on Heroku from the dyno that was killed,
+// and had the request first, when it says how long it took (it waits in
+// the app server's queue before a worker takes it, up to SameRequest).
 func (c *Correlator) killPairs(proxy, kill *parser.Event) bool {
-	const slop = 2 * time.Second // the kill's times are to the second
-	if d := proxy.Time.Sub(kill.Time); d < -slop || d > slop {
+	if d := proxy.Time.Sub(kill.Time); d < -killSlop || d > killSlop {
+		return false
+	}
+	if dyno := proxy.Field("dyno"); dyno != "" && !strings.Contains(kill.Source, "["+dyno+"]") {
 		return false
 	}
 	if proxy.Duration > 0 {
 		pb, kb := proxy.Began(), kill.Began()
-		if pb.After(kb.Add(slop)) || kb.Sub(pb) > c.cfg.SameRequest {
+		if pb.After(kb.Add(killSlop)) || kb.Sub(pb) > c.cfg.SameRequest {
 			return false
 		}
 	}
 	return true
 }
+
+// killSlop is how far apart a kill and its proxy's answer are written: the
+// kill's time is to the second, and a request stays open a second past its
+// access line (deadline), in which the other must come.
+const killSlop = time.Second
 
 // killDistance is how far apart a proxy's and a kill's starts are, for
 // pairing the closest when a worker's kill ends several requests at once.
@@ -1000,7 +1026,7 @@ func (c *Correlator) keepPast(g *group) {
 		}
 		g.reports[i] = slim
 	}
-	g.dueKnown, g.exactKnown = false, false
+	g.dueKnown, g.exactKnown, g.past = false, false, true
 	for i, p := range g.pids {
 		g.pids[i] = strings.Clone(p)
 	}

@@ -601,6 +601,15 @@ func TestKilledRequestBehindAProxyIsOne(t *testing.T) {
 	}
 	app := parser.Event{Source: "uwsgi.log", Line: 2, EndLine: 2, Time: at(130), Precision: time.Second,
 		Kind: parser.KindAccess, Method: "GET", Path: "/audit/", Status: 500, Duration: 2 * time.Second}
+	router := func(sec float64, code, dyno string) parser.Event {
+		ev := proxy(sec, 503, 30*time.Second)
+		ev.Source, ev.Fields = "heroku.log[heroku[router]]", parser.Fields{{Key: "code", Value: code}, {Key: "dyno", Value: dyno}}
+		return ev
+	}
+	onDyno := func(ev parser.Event, dyno string) parser.Event {
+		ev.Source = "heroku.log[app[" + dyno + "]]"
+		return ev
+	}
 	cfg := DefaultConfig()
 	cfg.Paths, cfg.Statuses = []string{"/audit/"}, []StatusRange{{500, 599}}
 	for _, tc := range []struct {
@@ -619,6 +628,11 @@ func TestKilledRequestBehindAProxyIsOne(t *testing.T) {
 			map[string]string{"0": "rt=129.200", "1": "rt=40.100", "2": "rt=95.300"}},
 		{"a 504 long before the kill", []parser.Event{proxy(31, 504, 30*time.Second), killed(0, 130, 129*time.Second)}, 2, nil},
 		{"a 500 the app answered", []parser.Event{app, proxy(130.2, 500, 2200*time.Millisecond), killed(0, 130.5, 129*time.Second)}, 2, nil},
+		{"a 502 two seconds after", []parser.Event{killed(0, 130, 129*time.Second), proxy(132, 502, 131*time.Second)}, 2, nil},
+		{"Heroku's H12 of the dyno: it gave up first", []parser.Event{router(130, "H12", "web.1"), onDyno(killed(0, 130, 30*time.Second), "web.1")}, 2, nil},
+		{"Heroku's H13 of another dyno", []parser.Event{router(130, "H13", "web.2"), onDyno(killed(0, 130, 30*time.Second), "web.1")}, 2, nil},
+		{"Heroku's H13 of the dyno killed", []parser.Event{router(130, "H13", "web.1"), onDyno(killed(0, 130, 30*time.Second), "web.1")}, 1,
+			map[string]string{"0": "rt=30.000"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			line = 0
@@ -632,7 +646,7 @@ func TestKilledRequestBehindAProxyIsOne(t *testing.T) {
 				}
 				for _, l := range ch.Evidence {
 					if l.Event.Proxy {
-						assert.Equal(t, 502, ch.Status, "the status the proxy answered")
+						assert.Equal(t, l.Event.Status, ch.Status, "the status the proxy answered")
 						f := strings.Fields(l.Event.Text)
 						got[fmt.Sprint(ch.Anchor.Line-5)] = f[len(f)-1]
 					}

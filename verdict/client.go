@@ -104,9 +104,7 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 				Why: fmt.Sprintf("%d failures recorded as %q are failures of %s: a request made after the login (a redirect followed) failed, and Locust counted it against the login", elsewhere[url], name, url)})
 		}
 		for _, s := range sortedInts(unionKeys(byStatus, c.ServerByStatus)) {
-			if s < 400 && byStatus[s] == 0 {
-				// Kills Locust saw as no failure without a response: behind
-				// a proxy, as the proxy's 502.
+			if s < 400 && s != 0 && byStatus[s] == 0 {
 				continue
 			}
 			client, server := byStatus[s], c.ServerByStatus[s]
@@ -118,7 +116,7 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 				f.What = "requests without a response"
 				f.Kind, f.Why = Agree, "Locust's failures without a response (the connection closed) and the requests the server killed agree"
 				if client < server {
-					f.Kind, f.Why = Undercount, fmt.Sprintf("the server killed %d requests before they had a response; Locust failed %d without one (it had stopped, or a proxy answered the others)", server, client)
+					f.Kind, f.Why = Undercount, fmt.Sprintf("the server killed %d requests before they had a response; Locust failed %d without one: it saw the others as the status a proxy answered for them (a 502), or had stopped", server, client)
 				} else if client > server {
 					f.Kind, f.Why = Overcount, fmt.Sprintf("Locust failed %d without a response (the connection closed or was reset); the server's logs name %d requests it killed (uWSGI's harakiri): the rest closed otherwise, by a reset, a restart, a worker killed that names no request, or Locust's own timeout", client, server)
 				}
