@@ -500,19 +500,35 @@ func answersAKill(proxy *parser.Event) bool {
 // and had the request first, when it says how long it took (it waits in
 // the app server's queue before a worker takes it, up to SameRequest).
 func (c *Correlator) killPairs(proxy, kill *parser.Event) bool {
-	if d := proxy.Time.Sub(kill.Time); d < -killSlop || d > killSlop {
+	// The kill is dated to the start of its second: the proxy's answer
+	// can be up to that second later still.
+	if d := proxy.Time.Sub(kill.Time); d < -killSlop || d > killSlop+kill.Precision {
 		return false
 	}
-	if dyno := proxy.Field("dyno"); dyno != "" && !strings.Contains(kill.Source, "["+dyno+"]") {
+	if dyno := proxy.Field("dyno"); dyno != "" && !ofDyno(kill.Source, dyno) {
 		return false
 	}
 	if proxy.Duration > 0 {
 		pb, kb := proxy.Began(), kill.Began()
-		if pb.After(kb.Add(killSlop)) || kb.Sub(pb) > c.cfg.SameRequest {
+		if pb.After(kb.Add(killSlop+kill.Precision)) || kb.Sub(pb) > c.cfg.SameRequest {
 			return false
 		}
 	}
 	return true
+}
+
+// ofDyno reports whether a source is the log of a Heroku dyno: its label
+// names it, as Heroku's drain does ("app[web.1]", "app[web.1]/gunicorn"
+// when the dyno's stream holds several programs) or Papertrail
+// ("app/web.1").
+func ofDyno(source, dyno string) bool {
+	_, label := parser.SplitLabel(source)
+	for _, word := range strings.FieldsFunc(label, func(r rune) bool { return r == '[' || r == ']' || r == '/' }) {
+		if word == dyno {
+			return true
+		}
+	}
+	return false
 }
 
 // killSlop is how far apart a kill and its proxy's answer are written: the
@@ -892,7 +908,13 @@ func (c *Correlator) deadline(g *group) time.Time {
 func (c *Correlator) findDeadline(g *group) time.Time {
 	d := g.first.Add(c.cfg.SameRequest)
 	if a := &g.reports[g.anchor]; a.Kind == parser.KindAccess {
-		if ad := a.Time.Add(max(a.Precision, time.Second)); ad.Before(d) {
+		ad := a.Time.Add(max(a.Precision, time.Second))
+		if g.killed && g.status == 0 {
+			// Its proxy's answer, if one is in front, can come up to
+			// killSlop after the second the kill is dated to.
+			ad = ad.Add(killSlop)
+		}
+		if ad.Before(d) {
 			d = ad
 		}
 	}
@@ -1296,7 +1318,7 @@ func (c *Correlator) pickKill(a *parser.Event) *sign {
 		if s.at > hi {
 			break
 		}
-		if s.claimed || s.cause.Explains != ExplainsNoTraceback || dyno != "" && !strings.Contains(s.ev.Source, "["+dyno+"]") {
+		if s.claimed || s.cause.Explains != ExplainsNoTraceback || dyno != "" && !ofDyno(s.ev.Source, dyno) {
 			continue
 		}
 		off := s.ev.Time.Sub(a.Time)

@@ -610,6 +610,10 @@ func TestKilledRequestBehindAProxyIsOne(t *testing.T) {
 		ev.Source = "heroku.log[app[" + dyno + "]]"
 		return ev
 	}
+	papertrail := func(ev parser.Event, dyno string) parser.Event {
+		ev.Source = "papertrail.log[app/" + dyno + "]"
+		return ev
+	}
 	cfg := DefaultConfig()
 	cfg.Paths, cfg.Statuses = []string{"/audit/"}, []StatusRange{{500, 599}}
 	for _, tc := range []struct {
@@ -628,10 +632,14 @@ func TestKilledRequestBehindAProxyIsOne(t *testing.T) {
 			map[string]string{"0": "rt=129.200", "1": "rt=40.100", "2": "rt=95.300"}},
 		{"a 504 long before the kill", []parser.Event{proxy(31, 504, 30*time.Second), killed(0, 130, 129*time.Second)}, 2, nil},
 		{"a 500 the app answered", []parser.Event{app, proxy(130.2, 500, 2200*time.Millisecond), killed(0, 130.5, 129*time.Second)}, 2, nil},
-		{"a 502 two seconds after", []parser.Event{killed(0, 130, 129*time.Second), proxy(132, 502, 131*time.Second)}, 2, nil},
+		{"a 502 three seconds after", []parser.Event{killed(0, 130, 129*time.Second), proxy(133, 502, 132*time.Second)}, 2, nil},
 		{"Heroku's H12 of the dyno: it gave up first", []parser.Event{router(130, "H12", "web.1"), onDyno(killed(0, 130, 30*time.Second), "web.1")}, 2, nil},
 		{"Heroku's H13 of another dyno", []parser.Event{router(130, "H13", "web.2"), onDyno(killed(0, 130, 30*time.Second), "web.1")}, 2, nil},
 		{"Heroku's H13 of the dyno killed", []parser.Event{router(130, "H13", "web.1"), onDyno(killed(0, 130, 30*time.Second), "web.1")}, 1,
+			map[string]string{"0": "rt=30.000"}},
+		// Papertrail's label; the kill dated to the start of its second,
+		// the router's answer 0.3 s after it was written.
+		{"Heroku's H13 through Papertrail", []parser.Event{papertrail(killed(0, 130, 30*time.Second), "web.2"), router(131.2, "H13", "web.2")}, 1,
 			map[string]string{"0": "rt=30.000"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
