@@ -262,7 +262,7 @@ var desktopKind = lineKind("docker desktop", true,
 		if len(line) > 19 && line[19] != ' ' {
 			return Record{}, false
 		}
-		return peelViewerTime(c, line, 19, time.Second, cutSpace)
+		return viewerRecord(c, line, 0, time.Second, cutSpace(line[min(len(line), 19):]))
 	})
 
 // grafanaKind: logs copied from Grafana's log view (Loki in Explore or a
@@ -278,24 +278,20 @@ var grafanaKind = lineKind("grafana", true,
 		if !ok {
 			return Record{}, false
 		}
-		r, ok := peelViewerTime(c, line, 24, time.Millisecond, func(s string) string { return s })
-		if ok && c != nil {
-			r.Stamp = r.Stamp.Add(time.Duration(ms) * time.Millisecond)
-		}
-		return r, ok
+		return viewerRecord(c, line, ms*int(time.Millisecond), time.Millisecond, line[24:])
 	})
 
-// peelViewerTime reads the "YYYY-MM-DD HH:MM:SS" a log viewer writes
-// before each line it shows, in the viewer's zone, and returns the line
-// after the n bytes of its prefix.
-func peelViewerTime(c *parser.Clock, line string, n int, prec time.Duration, text func(string) string) (Record, bool) {
+// viewerRecord reads the "YYYY-MM-DD HH:MM:SS" a log viewer writes before
+// each line it shows, in the viewer's zone, and gives the line, text, that
+// follows its prefix the time it shows, nsec past that second.
+func viewerRecord(c *parser.Clock, line string, nsec int, prec time.Duration, text string) (Record, bool) {
 	y, mo, d, h, mi, s, ok := scanDateTime(line, ' ')
-	if !ok || len(line) < n {
+	if !ok {
 		return Record{}, false
 	}
-	r := Record{Text: text(line[n:]), Precision: prec}
+	r := Record{Text: text, Precision: prec}
 	if c != nil {
-		r.Stamp, r.Naive = c.Date(y, mo, d, h, mi, s, 0), true
+		r.Stamp, r.Naive = c.Date(y, mo, d, h, mi, s, nsec), true
 	}
 	return r, true
 }

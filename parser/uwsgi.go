@@ -73,20 +73,17 @@ var uwsgiBanner = []string{
 // uwsgiChatterFirst marks the bytes uWSGI's own lines begin with: most
 // lines asked about (a traceback's exception lines) are no chatter, and
 // are told so by their first byte.
-var uwsgiChatterFirst = func() (first [256]bool) {
-	for _, c := range uwsgiChatter {
-		first[c[0]] = true
-	}
-	first['w'] = true // "worker "
-	return first
-}()
+var uwsgiChatterFirst = firstBytes(append(uwsgiChatter, "worker "))
 
-var uwsgiBannerFirst = func() (first [256]bool) {
-	for _, c := range uwsgiBanner {
+var uwsgiBannerFirst = firstBytes(uwsgiBanner)
+
+// firstBytes marks the bytes some prefix begins with.
+func firstBytes(prefixes []string) (first [256]bool) {
+	for _, c := range prefixes {
 		first[c[0]] = true
 	}
 	return first
-}()
+}
 
 // isUWSGIBanner reports whether a line is one of uwsgiBanner's.
 func isUWSGIBanner(line string) bool {
@@ -290,8 +287,19 @@ type listedKey struct {
 	since              int64
 }
 
-func (p *UWSGI) listedKey(k killed) listedKey {
-	return listedKey{pid: p.killing, core: strings.Clone(k.core), request: strings.Clone(k.method + " " + k.uri), since: k.since}
+// firstListing reports whether a killed request is listed for the first
+// time, and notes it.
+func (p *UWSGI) firstListing(k killed) bool {
+	key := listedKey{pid: p.killing, core: k.core, request: k.method + " " + k.uri, since: k.since}
+	if p.listed[key] {
+		return false
+	}
+	if p.listed == nil || len(p.listed) >= 1024 {
+		p.listed = map[listedKey]bool{}
+	}
+	key.core = strings.Clone(key.core)
+	p.listed[key] = true
+	return true
 }
 
 // harakiriPid reads the worker's pid from "*** HARAKIRI ON WORKER 2 (pid:
@@ -414,11 +422,7 @@ func (p *UWSGI) Feed(l Line) {
 		if pid, ok := harakiriPid(ev.Message); ok {
 			p.killing = strings.Clone(pid)
 		}
-		if k, ok := parseKilled(ev.Message); ok && !p.listed[p.listedKey(k)] {
-			if p.listed == nil || len(p.listed) >= 1024 {
-				p.listed = map[listedKey]bool{}
-			}
-			p.listed[p.listedKey(k)] = true
+		if k, ok := parseKilled(ev.Message); ok && p.firstListing(k) {
 			ev.Kind, ev.Level, ev.Tag = KindAccess, "ERROR", TagKilled
 			ev.Method, ev.Path = k.method, k.path
 			ev.Duration = killedAfter(t, st, k.since)
