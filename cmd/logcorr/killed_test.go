@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -96,4 +98,65 @@ func TestKilledRequestsFromTheLab(t *testing.T) {
 	}
 	doc = analyzeJSON(t, "--path", "/proyek/audit-trail/", "--status", "404", capture+"/logs")
 	assert.Zero(t, doc.Anchors, "a kill is no 404")
+}
+
+// TestUWSGILogsReadWhole: every line of the lab's uwsgi.log files, start-up
+// banner and shutdown included, is read as uWSGI's or its app's (Debian's
+// uWSGI 2.0.21 writes some thirty banner lines no format used to take).
+func TestUWSGILogsReadWhole(t *testing.T) {
+	dirs, err := filepath.Glob("../../testdata/captures/*uwsgi*/logs")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(dirs), 6)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(filepath.Dir(dir)), func(t *testing.T) {
+			doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
+			read := 0
+			for _, src := range doc.Sources {
+				if strings.Contains(filepath.Base(src.File), "uwsgi.log") {
+					read++
+					assert.Zero(t, src.Unparsed, src.File)
+					if src.Format == "uwsgi" {
+						assert.Positive(t, src.Events, src.File)
+					}
+				}
+			}
+			assert.Positive(t, read, "a uwsgi.log among the sources")
+		})
+	}
+}
+
+// TestKilledRequestsInExcerpts: in the real excerpts that list requests a
+// harakiri killed (through docker compose, through syslog), each request
+// is one anchor, however often uWSGI listed it, killed after under a
+// quarter hour whatever zone its naive times are read in.
+func TestKilledRequestsInExcerpts(t *testing.T) {
+	logs, err := filepath.Glob("../../testdata/excerpts/*/*.log")
+	require.NoError(t, err)
+	listing := regexp.MustCompile(`HARAKIRI \[core \d+\] \S+ - [A-Z]+ (/\S*) since (\d+)`)
+	tried := 0
+	for _, log := range logs {
+		b, err := os.ReadFile(log)
+		require.NoError(t, err)
+		requests := map[string]bool{}
+		var path string
+		for _, m := range listing.FindAllSubmatch(b, -1) {
+			requests[string(m[1])+" "+string(m[2])] = true
+			path = strings.SplitN(string(m[1]), "?", 2)[0]
+		}
+		if len(requests) == 0 {
+			continue
+		}
+		tried++
+		t.Run(filepath.Base(log), func(t *testing.T) {
+			doc := analyzeJSON(t, "--status", "5xx", "--path", path, log)
+			assert.Equal(t, len(requests), doc.Anchors)
+			for _, ch := range doc.Chains {
+				assert.True(t, ch.Anchor.Killed, ch.Anchor.Text)
+				assert.Equal(t, "uwsgi_harakiri", ch.Cause)
+				ran := time.Duration(ch.Anchor.DurationMS) * time.Millisecond
+				assert.True(t, ran > 0 && ran < 15*time.Minute, "killed after %s", ran)
+			}
+		})
+	}
+	assert.GreaterOrEqual(t, tried, 2, "excerpts with killed requests")
 }
