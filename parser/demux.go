@@ -32,6 +32,10 @@ type Demux struct {
 	// feeding is the line being fed, so that an event it completes at
 	// once can tell the other parts its time.
 	feeding int
+	// timed is the stream's last line with a time of its own, told to a
+	// part born later (TimeTaker): the bound before its first records.
+	timed     time.Time
+	timedLine int
 	// What collectors said of lines (host, pid) of records still open,
 	// to be put on their events: while the lines rise, as a file's do,
 	// in metaQueue from metaHead, in order, an entry taken by its event
@@ -156,6 +160,9 @@ func (d *Demux) add(spec Spec) *Part {
 	}
 	p := &Part{Name: name, Spec: spec, Clock: d.newClock(name)}
 	p.Parser = spec.New(p.Clock, func(ev Event) { d.emitFrom(p, ev) })
+	if tt, ok := p.Parser.(TimeTaker); ok && d.timedLine != 0 {
+		tt.TimeSeen(d.timed, d.timedLine)
+	}
 	d.parts = append(d.parts, p)
 	if d.OnPart != nil {
 		d.OnPart(p)
@@ -208,8 +215,11 @@ func (d *Demux) emitFrom(p *Part, ev Event) {
 			ev.setField(m[i], m[i+1])
 		}
 	}
-	if len(d.parts) > 1 && ev.Line == d.feeding && ev.TimeFrom == 0 && !ev.Stamped {
-		d.tick(p, ev.Time, ev.Line)
+	if ev.Line == d.feeding && ev.TimeFrom == 0 && !ev.Stamped {
+		d.timed, d.timedLine = ev.Time, ev.Line
+		if len(d.parts) > 1 {
+			d.tick(p, ev.Time, ev.Line)
+		}
 	}
 	d.emit(ev)
 }
@@ -449,8 +459,9 @@ func (d *Demux) start(p *Part, l Line) {
 	}
 	d.open = p
 	d.feed(p, l)
-	if len(d.parts) > 1 {
-		if t, ok := p.Parser.Open(); ok {
+	if t, ok := p.Parser.Open(); ok {
+		d.timed, d.timedLine = t, l.Num
+		if len(d.parts) > 1 {
 			d.tick(p, t, l.Num)
 		}
 	}

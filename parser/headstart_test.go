@@ -3,6 +3,7 @@ package parser_test
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -275,4 +276,63 @@ func TestDetectionRemembered(t *testing.T) {
 	assert.Equal(t, recalled, parser.DetectionsRecalled(), "neither was recalled")
 	again, _ := parser.DetectFor("x.log", runserver)
 	assert.Equal(t, d, again)
+}
+
+// The app's records on gunicorn's stderr, written by Django's untimed
+// console handler, lie between gunicorn's own timed lines: a record is
+// dated by the next of them only when it comes within tickSpan of the one
+// before; else the record's time could be anywhere in between (gunicorn's
+// boot line a minute before it, its shutdown a minute after), and it is
+// left out and counted, never dated by a far bound. Records after the
+// server's own access line keep that line's time, as at the end of
+// runserver's stderr.
+func TestUntimedRecordsBetweenFarLines(t *testing.T) {
+	const record = "Internal Server Error: /accounts/login/\n" +
+		"Traceback (most recent call last):\n" +
+		"  File \"/usr/lib/python3/dist-packages/redis/connection.py\", line 611, in connect\n" +
+		"    sock = self.retry.call_with_retry(\n" +
+		"redis.exceptions.ConnectionError: Error 111 connecting to 127.0.0.1:26380. Connection refused."
+	const boot = "[2026-12-02 10:49:18 +0000] [5949] [INFO] Starting gunicorn 20.1.0\n" +
+		"[2026-12-02 10:49:18 +0000] [5953] [INFO] Booting worker with pid: 5953"
+	for _, tc := range []struct {
+		name, log string
+		dated     []string // the records' times, as dated
+		leftOut   int
+	}{
+		{"between boot and a shutdown 69 s later", boot + "\n" + record + "\n" + record + "\n" +
+			"[2026-12-02 10:50:27 +0000] [5949] [INFO] Handling signal: term", nil, 2},
+		{"after boot, to the end", boot + "\n" + record, nil, 1},
+		{"a gunicorn line 2 s after the one before", boot + "\n" + record + "\n" +
+			"[2026-12-02 10:49:20 +0000] [5953] [CRITICAL] WORKER TIMEOUT (pid:5953)", []string{"10:49:20"}, 0},
+		{"after runserver's own access line, to the end",
+			`[02/Dec/2026 10:49:21] "POST /accounts/login/ HTTP/1.1" 500 145` + "\n" + record, []string{"10:49:21"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lines := strings.Split(tc.log, "\n")
+			var records []parser.Event
+			d := parser.NewDemux("gunicorn_error.log", func(string) *parser.Clock { return &parser.Clock{Loc: time.UTC} }, func(ev parser.Event) {
+				if ev.Kind == parser.KindRequestLog {
+					records = append(records, ev)
+				}
+			})
+			_, ok := d.Start(lines)
+			require.True(t, ok)
+			for i, l := range lines {
+				d.Feed(parser.Line{Num: i + 1, Text: l})
+			}
+			d.Flush()
+			var dated []string
+			for _, ev := range records {
+				dated = append(dated, ev.Time.Format("15:04:05"))
+			}
+			assert.Equal(t, tc.dated, dated)
+			left := 0
+			for _, p := range d.Parts() {
+				if rs, ok := p.Parser.(*parser.Runserver); ok {
+					left += rs.Untimed
+				}
+			}
+			assert.Equal(t, tc.leftOut, left)
+		})
+	}
 }

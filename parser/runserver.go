@@ -43,14 +43,17 @@ type Runserver struct {
 	recordsBefore, recordsAfter int
 	last                        time.Time
 	lastNum                     int
+	// lastOther: the last time came from another program's line in the
+	// stream (TimeSeen), not from the server's own.
+	lastOther bool
 
 	// Access lines' response sizes come from blocks, not an allocation
 	// each.
 	fields slab.Slab[Field]
 
 	unparsed int
-	// Untimed counts records dropped because no line of the stream ever gave
-	// them a time.
+	// Untimed counts records dropped because no line of the stream near
+	// them gave them a time (releaseBefore).
 	Untimed int
 
 	// noStart is the last line headStarts found starts no record
@@ -316,13 +319,13 @@ func (p *Runserver) queue(ev Event) {
 	}
 	p.pending = append(p.pending, ev)
 	if len(p.pending) > maxPending {
-		p.release(p.last, p.lastNum, nil)
+		p.releaseBefore()
 	}
 }
 
 func (p *Runserver) timeKnown(t time.Time, num int) {
 	p.release(t, num, nil)
-	p.last, p.lastNum = t, num
+	p.last, p.lastNum, p.lastOther = t, num, false
 }
 
 // accessRef is an access line, remembered to date a record written after
@@ -339,7 +342,7 @@ type accessRef struct {
 func (p *Runserver) accessSeen(t time.Time, num int, ev *Event) {
 	ref := accessRef{t: t, num: num, path: ev.Path, status: ev.Status}
 	p.release(t, num, &ref)
-	p.last, p.lastNum = t, num
+	p.last, p.lastNum, p.lastOther = t, num, false
 	p.lastAccess, p.haveAccess = ref, true
 }
 
@@ -391,16 +394,45 @@ func (p *Runserver) release(t time.Time, num int, access *accessRef) {
 	p.pending = p.pending[:0]
 }
 
+// releaseBefore dates the events waiting for a time by the stream's time
+// before them, when no line after them can: none came, or it came more
+// than tickSpan after that time. The server's own line before a record
+// (runserver writes one per request) is its near bound. Another program's
+// is not: gunicorn's stderr, with an untimed console handler, holds the
+// app's records between gunicorn's boot and shutdown lines, a minute or
+// more apart, and a record dated by either joins another request's chain
+// or makes an anchor of its own. Those records are left out and counted
+// (LeftOut); chatter takes the time before it, as it always does.
+func (p *Runserver) releaseBefore() {
+	if !p.lastOther {
+		p.release(p.last, p.lastNum, nil)
+		return
+	}
+	for _, ev := range p.pending {
+		switch {
+		case ev.Stamped:
+			p.emitEvent(ev)
+		case ev.Kind == KindBanner:
+			ev.Time, ev.TimeFrom, ev.Precision = p.last, p.lastNum, time.Second
+			p.emitEvent(ev)
+		default:
+			p.Untimed++
+		}
+	}
+	p.pending = p.pending[:0]
+}
+
 func (p *Runserver) emitEvent(ev Event) {
 	ev.Source = p.clock.Source
 	p.emit(ev)
 }
 
 // Flush implements Parser. Records still waiting for a time take the last
-// time the stream gave, the best bound left.
+// time the stream gave, the best bound left, when it is the server's own
+// (releaseBefore).
 func (p *Runserver) Flush() {
 	p.endRecord()
-	p.release(p.last, p.lastNum, nil)
+	p.releaseBefore()
 }
 
 // Continues implements Continuer.
@@ -412,15 +444,17 @@ func (p *Runserver) Continues(line string) bool {
 // stream dates the records waiting for a time, as the stream's next timed
 // line. Another program can be silent for long: when its line comes more
 // than tickSpan after the last time the stream gave, the records are dated
-// by that last time instead, the nearer bound of the two.
+// by that last time instead, the nearer bound of the two, if it is the
+// server's own line (releaseBefore).
 func (p *Runserver) TimeSeen(t time.Time, line int) {
 	// A record still open is over: a program writes a record, traceback
 	// and all, in one write, so another's line comes after it.
 	p.endRecord()
 	if p.lastNum != 0 && t.Sub(p.last) > tickSpan {
-		p.release(p.last, p.lastNum, nil)
+		p.releaseBefore()
 	}
 	p.timeKnown(t, line)
+	p.lastOther = true
 }
 
 // tickSpan is how far apart two timed lines of a stream may be for the
@@ -456,7 +490,7 @@ func LeftOut(p Parser) string {
 // LeftOut implements LeftOuter.
 func (p *Runserver) LeftOut() string {
 	if p.Untimed > 0 {
-		return fmt.Sprintf("%d records had no timestamped line to take a time from and were left out", p.Untimed)
+		return fmt.Sprintf("%d records had no time of their own and no timed line near them to take one from, and were left out (a formatter with %%(asctime)s on the handler that writes them dates them)", p.Untimed)
 	}
 	return ""
 }

@@ -454,6 +454,7 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		{name: "DEBUG off, requests over a minute", capture: "../../testdata/captures/debug-off-long"},
 		{name: "uWSGI behind nginx, errors on its log and in JSON, four failures in one second", capture: "../../testdata/captures/uwsgi-nginx-console-json"},
 		{name: "uWSGI killing Audit Trail requests (harakiri)", capture: "../../testdata/captures/uwsgi-harakiri"},
+		{name: "gunicorn, DEBUG on, untimed records on gunicorn's stderr", capture: "../../testdata/captures/gunicorn-untimed-console"},
 	}
 	// Captures that are not shipped (a lab run of another shape) are
 	// scored the same way: LOGCORR_CAPTURES lists their folders, each
