@@ -34,7 +34,7 @@ type ClientCheck struct {
 	Method, Path   string
 	Requests       int         // Locust's count
 	Failures       int         // Locust's count
-	ServerByStatus map[int]int // access lines
+	ServerByStatus map[int]int // access lines: a proxy's in front, else the app's (Traffic.ClientSide)
 	Findings       []Finding
 }
 
@@ -57,18 +57,31 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 			printsTo = i
 		}
 	}
-	redirects := 0
-	for r, n := range traffic.access {
-		if r.Status >= 300 && r.Status < 400 {
-			redirects += n
+	redirects := func(proxy bool) int {
+		lines := traffic.access
+		if proxy {
+			lines = traffic.proxied
 		}
+		n := 0
+		for r, k := range lines {
+			if r.Status >= 300 && r.Status < 400 {
+				n += k
+			}
+		}
+		return n
 	}
 	for i, st := range run.Stats {
 		if st.Method == "" || !contains(paths, st.Name) {
 			continue
 		}
-		c := ClientCheck{Method: st.Method, Path: st.Name, Requests: st.Requests, Failures: st.Failures,
-			ServerByStatus: traffic.Access(st.Method, st.Name)}
+		seen, proxy := traffic.ClientSide(st.Method, st.Name)
+		c := ClientCheck{Method: st.Method, Path: st.Name, Requests: st.Requests, Failures: st.Failures, ServerByStatus: seen}
+		// The client talked to the proxy when there is one: its access
+		// log is what Locust's counts are set against.
+		accessLog, accessLines := "the server's access log", "the server's access lines"
+		if proxy {
+			accessLog, accessLines = "the proxy's access log", "the proxy's access lines"
+		}
 		serverTotal := 0
 		for _, n := range c.ServerByStatus {
 			serverTotal += n
@@ -79,9 +92,9 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 			if st.Requests > serverTotal {
 				kind = Overcount
 			}
-			why := fmt.Sprintf("Locust recorded %d requests as %q; the server's access log has %d", st.Requests, name, serverTotal)
-			if kind == Undercount && redirects > 0 {
-				why += fmt.Sprintf(" (Locust records a redirect's target under the name of the request redirected, and the server answered %d requests with a redirect; requests still running when Locust stopped are not counted either)", redirects)
+			why := fmt.Sprintf("Locust recorded %d requests as %q; %s has %d", st.Requests, name, accessLog, serverTotal)
+			if n := redirects(proxy); kind == Undercount && n > 0 {
+				why += fmt.Sprintf(" (Locust records a redirect's target under the name of the request redirected, and the server answered %d requests with a redirect; requests still running when Locust stopped are not counted either)", n)
 			}
 			c.Findings = append(c.Findings, Finding{Kind: kind, What: "requests", Client: st.Requests, Server: serverTotal, Why: why})
 		}
@@ -122,13 +135,16 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 				}
 			case client == server:
 				f.Kind = Agree
-				f.Why = fmt.Sprintf("Locust failures with status %d and the server's access lines agree", s)
+				f.Why = fmt.Sprintf("Locust failures with status %d and %s agree", s, accessLines)
+			case client < server && s == clientClosed:
+				f.Kind = Undercount
+				f.Why = fmt.Sprintf("%s has %d requests with status %d (nginx's code for a client that closed the connection before the answer: Locust stopping, or giving up on its own timeout); Locust failed %d: it counts no response for a request it abandoned", accessLog, server, s, client)
 			case client < server:
 				f.Kind = Undercount
-				f.Why = fmt.Sprintf("the server's access log has %d responses with status %d; Locust failed %d", server, s, client)
+				f.Why = fmt.Sprintf("%s has %d responses with status %d; Locust failed %d", accessLog, server, s, client)
 			default:
 				f.Kind = Overcount
-				f.Why = fmt.Sprintf("Locust failed %d with status %d; the server's access log has %d", client, s, server)
+				f.Why = fmt.Sprintf("Locust failed %d with status %d; %s has %d", client, s, accessLog, server)
 			}
 			if recs := traffic.Records(st.Name, s); len(recs) > 0 {
 				f.Why += "; the server's records of them: " + describeRecords(recs)
@@ -169,6 +185,10 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 	}
 	return out
 }
+
+// clientClosed is the status nginx logs for a request whose client closed
+// the connection before the answer: no response was sent.
+const clientClosed = 499
 
 // describeRecords names the exceptions of a status's error records, with
 // what the common ones mean.

@@ -126,6 +126,29 @@ func (t *Traffic) Access(method, path string) map[int]int {
 	return out
 }
 
+// ClientSide returns the responses a load test's client got on a route,
+// by status, and which log says so: a reverse proxy's access lines when
+// one was read for the path (the client talked to it, and it answers for
+// the app a 502 or 504 the app's log never shows), with the requests the
+// app server killed (status 0: no response); else the app's access lines.
+func (t *Traffic) ClientSide(method, path string) (byStatus map[int]int, proxy bool) {
+	byStatus = map[int]int{}
+	for r, n := range t.proxied {
+		if r.Path == path && (method == "" || r.Method == method) {
+			byStatus[r.Status] += n
+		}
+	}
+	if len(byStatus) == 0 {
+		return t.Access(method, path), false
+	}
+	for r, n := range t.access {
+		if r.Status == 0 && r.Path == path && (method == "" || r.Method == method) {
+			byStatus[0] += n
+		}
+	}
+	return byStatus, true
+}
+
 // Records returns the error records of a path and status by exception
 // class, from the log that has most of them.
 func (t *Traffic) Records(path string, status int) map[string]int {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -454,6 +455,7 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		{name: "DEBUG off, requests over a minute", capture: "../../testdata/captures/debug-off-long"},
 		{name: "uWSGI behind nginx, errors on its log and in JSON, four failures in one second", capture: "../../testdata/captures/uwsgi-nginx-console-json"},
 		{name: "uWSGI killing Audit Trail requests (harakiri)", capture: "../../testdata/captures/uwsgi-harakiri"},
+		{name: "runserver behind nginx, JSON errors log, DEBUG off", capture: "../../testdata/captures/runserver-nginx-json"},
 		{name: "gunicorn, DEBUG on, untimed records on gunicorn's stderr", capture: "../../testdata/captures/gunicorn-untimed-console"},
 	}
 	// Captures that are not shipped (a lab run of another shape) are
@@ -563,6 +565,57 @@ func TestClientCheck(t *testing.T) {
 	assert.Equal(t, 20, doc.Load.LowestUsers, "the first 500s came while Locust ramped up")
 	require.NotNil(t, doc.Pool)
 	assert.Greater(t, doc.Pool.PeakWaitMS, 0.0)
+}
+
+// TestClientCheckBehindAProxy: Locust talks to nginx, so in every capture
+// with nginx in front the client check sets Locust's counts against
+// nginx's access lines, as read from the file here: the 502s and 504s
+// nginx answered for the app are there, and the app's log never shows
+// them (runserver-nginx-json's 26 504s read "Locust 26, server 0" when the
+// app's access log was the server's count).
+func TestClientCheckBehindAProxy(t *testing.T) {
+	dirs, err := filepath.Glob("../../testdata/captures/*nginx*")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(dirs), 5)
+	requestLine := regexp.MustCompile(`"(GET|POST) (\S+) HTTP/[0-9.]+" (\d{3}) `)
+	for _, capture := range dirs {
+		t.Run(filepath.Base(capture), func(t *testing.T) {
+			nginx := map[int]int{}
+			for _, line := range strings.Split(string(readMaybeGz(t, filepath.Join(capture, "logs", "nginx_access.log"))), "\n") {
+				if m := requestLine.FindStringSubmatch(line); m != nil && m[1] == "POST" && m[2] == "/accounts/login/" {
+					st, _ := strconv.Atoi(m[3])
+					nginx[st]++
+				}
+			}
+			require.NotEmpty(t, nginx)
+			doc := analyzeJSON(t, filepath.Join(capture, "logs"))
+			var login *report.JSONClient
+			for i := range doc.Client {
+				if doc.Client[i].Method == "POST" && doc.Client[i].Path == "/accounts/login/" {
+					login = &doc.Client[i]
+				}
+			}
+			require.NotNil(t, login)
+			seen := map[int]int{}
+			for st, n := range login.ServerByStatus {
+				code, err := strconv.Atoi(st)
+				require.NoError(t, err)
+				if code != 0 { // the app's killed requests, not nginx's lines
+					seen[code] = n
+				}
+			}
+			assert.Equal(t, nginx, seen, "nginx's answers by status")
+			for _, f := range login.Findings {
+				if strings.HasSuffix(f.What, " responses") && !strings.HasPrefix(f.Why, "the server logged") {
+					assert.Contains(t, f.Why, "the proxy's access", "%s: %s", f.What, f.Why)
+				}
+				if f.What == "504 responses" {
+					assert.Equal(t, nginx[504], f.Server)
+					assert.NotEqual(t, "OVERCOUNT", f.Kind, f.Why)
+				}
+			}
+		})
+	}
 }
 
 // TestClocksFoundWithoutTZ: with no --tz, the zone of every log of naive
