@@ -30,6 +30,8 @@ type Engine struct {
 	traffic  *verdict.Traffic
 	coverage *verdict.Coverage
 	cat      *Catalog
+	// shown is the zone chains are shown in (ShowIn), nil for their own.
+	shown *time.Location
 	// warn says something on stderr (the command decides how, or not).
 	warn func(string)
 	// latency is the per-path latency summary, with --slow.
@@ -70,6 +72,12 @@ func New(cfg correlate.Config, out report.Renderer, cat *Catalog, warn func(stri
 }
 
 func (e *Engine) chain(ch correlate.Chain) {
+	if e.shown != nil {
+		ch.Time = ch.Time.In(e.shown)
+		if !ch.Began.IsZero() {
+			ch.Began = ch.Began.In(e.shown)
+		}
+	}
 	ch.Notes = e.coverage.Check(&ch, e.cfg.Before, e.cfg.After)
 	e.tally.Chain(&ch)
 	if e.latency != nil {
@@ -135,6 +143,13 @@ func (e *Engine) count(ev *parser.Event, cause *correlate.Cause) {
 	e.coverage.Event(ev)
 }
 
+// ShowIn makes loc the zone chains' times are shown in (their anchor's
+// time, when the request began), and the summary's (report.Run.Zone): a
+// proxy's line zoned in UTC among the app's naive lines read in the --tz
+// zone would otherwise head its chain in another clock than the chains
+// around it. nil shows each in its own.
+func (e *Engine) ShowIn(loc *time.Location) { e.shown = loc }
+
 // SetRange changes --since/--until before any event came: a naive bound
 // waited for the logs' zone.
 func (e *Engine) SetRange(since, until time.Time) {
@@ -163,6 +178,7 @@ func (e *Engine) Rerender(out report.Renderer) {
 func (e *Engine) Summarize(run *report.Run, lr *locust.Run) {
 	tally, traffic := e.tally, e.traffic
 	run.Summary = e.corr.Summary()
+	run.Zone = e.shown
 	run.Outside = e.coverage.Outside()
 	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, e.cat.kinds())
 	run.Pressure = traffic.PoolPressure()

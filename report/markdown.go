@@ -78,7 +78,7 @@ func (m *Markdown) Finish(r *Run) error {
 
 	fmt.Fprintf(w, "### What was analysed\n\n")
 	if s.Anchors > 0 {
-		fmt.Fprintf(w, "%s from %s to %s. ", count(s.Anchors, "anchor"), stamp(s.First, time.Second), stamp(s.Last, time.Second))
+		fmt.Fprintf(w, "%s from %s to %s. ", count(s.Anchors, "anchor"), stamp(r.Shown(s.First), time.Second), stamp(r.Shown(s.Last), time.Second))
 	}
 	fmt.Fprintf(w, "Each anchor's window runs from %s before the first report of its request to %s after it.", r.Config.Before, r.Config.After)
 	if rt := rangeText(&r.Config); rt != "" {

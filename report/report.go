@@ -41,6 +41,9 @@ type Run struct {
 	Sources []SourceInfo
 	Skipped []string
 	Summary correlate.Summary
+	// Zone is the zone the run's times are shown in (Shown), nil for each
+	// in its own: chains come with theirs in it (engine.Engine.ShowIn).
+	Zone *time.Location
 	// Requests counts the responses to each anchored path that access
 	// lines show.
 	Requests map[string]int
@@ -82,11 +85,14 @@ type Run struct {
 	Users []UsersAt
 }
 
-// Shown gives a time in the zone a person reads the run in: the anchors'
-// (the --tz zone, or the one estimated for the logs), else that of the
-// logs of naive times; a log that writes UTC is shown in it too, so that
-// one report has one clock.
+// Shown gives a time in the zone a person reads the run in: Zone (the
+// --tz zone, or the one estimated for the logs of naive times), else the
+// first anchor's, else that of the logs of naive times; a log that writes
+// UTC is shown in it too, so that one report has one clock.
 func (r *Run) Shown(t time.Time) time.Time {
+	if r.Zone != nil {
+		return t.In(r.Zone)
+	}
 	if !r.Summary.First.IsZero() {
 		return t.In(r.Summary.First.Location())
 	}

@@ -324,7 +324,7 @@ func (t *Text) writeAnswer(r *Run) {
 	}
 	if s.Anchors > 0 {
 		fmt.Fprintf(w, "  %s (%s) from %s to %s\n", count(s.Anchors, "anchor"), anchorWhat(&r.Config),
-			stamp(s.First, time.Second), stamp(s.Last, time.Second))
+			stamp(r.Shown(s.First), time.Second), stamp(r.Shown(s.Last), time.Second))
 	}
 	if rt := rangeText(&r.Config); rt != "" {
 		fmt.Fprintf(w, "  range: %s\n", rt)
@@ -551,7 +551,7 @@ func (t *Text) writeSummary(r *Run) {
 	}
 	fmt.Fprintf(w, "%s (%s %s %s)", t.pal.paint(bold, "Summary: "+count(s.Anchors, "anchor")), methods, strings.Join(r.Config.Paths, " "), strings.Join(statuses, ","))
 	if s.Anchors > 0 {
-		fmt.Fprintf(w, " from %s to %s", stamp(s.First, time.Second), stamp(s.Last, time.Second))
+		fmt.Fprintf(w, " from %s to %s", stamp(r.Shown(s.First), time.Second), stamp(r.Shown(s.Last), time.Second))
 	}
 	fmt.Fprintf(w, "\n  window: %s before and %s after each anchor\n", r.Config.Before, r.Config.After)
 	if rt := rangeText(&r.Config); rt != "" {

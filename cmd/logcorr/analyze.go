@@ -281,21 +281,10 @@ func (f *matchFlags) rebound(e *env, cfg *correlate.Config, clocks []report.Cloc
 	if !f.boundsToZone {
 		return false, nil
 	}
-	votes := map[time.Duration]int{}
-	var best time.Duration
-	var from string
-	for _, c := range clocks {
-		if !c.Applied {
-			continue
-		}
-		votes[c.Estimate.Offset]++
-		if n := votes[c.Estimate.Offset]; n > votes[best] || n == votes[best] && from == "" {
-			best, from = c.Estimate.Offset, parser.BaseName(c.File)
-		}
-	}
 	loc, why := time.Local, "the local zone: no log's zone was estimated"
-	if from != "" {
-		loc = time.FixedZone(verdict.ZoneName(best), int(best/time.Second))
+	est, from := estimatedZone(clocks)
+	if est != nil {
+		loc = est
 		why = fmt.Sprintf("%s, the zone estimated for %s and the other logs of naive times", loc, from)
 	}
 	if _, err := f.bounds(cfg, loc, true); err != nil {
@@ -306,6 +295,36 @@ func (f *matchFlags) rebound(e *env, cfg *correlate.Config, clocks []report.Cloc
 	}
 	e.warn(fmt.Sprintf("--since/--until read in %s (give --tz to choose)", why))
 	return true, nil
+}
+
+// estimatedZone is the zone estimated for most logs of naive times (the
+// first such log names it), nil when none was.
+func estimatedZone(clocks []report.ClockReport) (loc *time.Location, from string) {
+	votes := map[time.Duration]int{}
+	var best time.Duration
+	for _, c := range clocks {
+		if !c.Applied {
+			continue
+		}
+		votes[c.Estimate.Offset]++
+		if n := votes[c.Estimate.Offset]; n > votes[best] || n == votes[best] && from == "" {
+			best, from = c.Estimate.Offset, parser.BaseName(c.File)
+		}
+	}
+	if from == "" {
+		return nil, ""
+	}
+	return time.FixedZone(verdict.ZoneName(best), int(best/time.Second)), from
+}
+
+// shownZone is the zone a run's times are shown in: the --tz zone, else the
+// one estimated for the logs of naive times, else nil (each its own).
+func (f *matchFlags) shownZone(opts *source.Options, clocks []report.ClockReport) *time.Location {
+	if globalZone(f.TZ) {
+		return opts.Loc
+	}
+	loc, _ := estimatedZone(clocks)
+	return loc
 }
 
 // timeBoundLayouts are the forms --since and --until take: RFC 3339, and
@@ -679,6 +698,7 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 	out := report.New(a.Format, stdout, report.Options{Color: a.colour(e), Batch: batch, AnswerFirst: true, Select: sel,
 		Width: e.stdoutWidth, Closing: e.stdoutTerminal})
 	eng := engine.New(cfg, out, cat, e.warn)
+	eng.ShowIn(a.shownZone(opts, run.Clocks))
 	eng.StopWhen(e.interrupted)
 	eng.RenderAhead()
 	defer eng.Drain()

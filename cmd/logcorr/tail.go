@@ -90,6 +90,7 @@ func (c *tailCmd) Run(e *env) error {
 	generationsOf := func(path string) int { return generations[path] }
 	eng := engine.New(cfg, report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e), Select: sel,
 		Generations: generationsOf}), engine.NewCatalog(), e.warn)
+	eng.ShowIn(c.shownZone(opts, nil))
 	t := c.newTailer(e, opts, eng, time.Now, generations)
 
 	ticker := time.NewTicker(c.Interval)

@@ -618,6 +618,45 @@ func TestClientCheckBehindAProxy(t *testing.T) {
 	}
 }
 
+// TestOneClock: behind nginx, which writes its times in UTC with their
+// offset, the app's logs are naive in Asia/Jakarta; with --status 5xx
+// nginx's own 502s and 504s are anchors beside the app's 500s. Every
+// chain's time, and the summary's range, is shown in one zone: the --tz
+// zone, or the one estimated for the logs of naive times. Each in its own
+// once headed the first chains in UTC and the rest in +07:00, and gave the
+// range as "from 10:47:53Z to 17:48:58+07:00".
+func TestOneClock(t *testing.T) {
+	logs := "../../testdata/captures/runserver-nginx-json/logs"
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"zone estimated", nil},
+		{"--tz given", []string{"--tz", "Asia/Jakarta"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := analyzeJSON(t, append(append([]string{}, tc.args...), "--status", "5xx", logs)...)
+			zones := map[string]int{}
+			proxied := 0
+			for _, ch := range doc.Chains {
+				at := parseStamp(t, ch.Anchor.Time)
+				_, off := at.Zone()
+				zones[(time.Duration(off)*time.Second).String()]++
+				if strings.HasSuffix(ch.Anchor.File, "nginx_access.log.gz") {
+					proxied++
+				}
+			}
+			require.Positive(t, proxied, "nginx's own answers are anchors")
+			assert.Equal(t, map[string]int{"7h0m0s": len(doc.Chains)}, zones)
+
+			var stdout, stderr bytes.Buffer
+			require.Equal(t, 0, run(context.Background(), append(append([]string{"analyze", "--summary"}, tc.args...), "--status", "5xx", logs),
+				strings.NewReader(""), &stdout, &stderr), stderr.String())
+			assert.Regexp(t, `anchors \(any method /accounts/login/ 5xx\) from \S+\+07:00 to \S+\+07:00\n`, stdout.String())
+		})
+	}
+}
+
 // TestClocksFoundWithoutTZ: with no --tz, the zone of every log of naive
 // times is found from the logs themselves (+07:00 in every capture), and
 // the chains are those of a run told the zone.
