@@ -182,16 +182,19 @@ func (e *Engine) Summarize(run *report.Run, lr *locust.Run) {
 	run.Outside = e.coverage.Outside()
 	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, e.cat.kinds())
 	run.Pressure = traffic.PoolPressure()
-	if run.Summary.Anchors == 0 {
-		wanted := func(status int) bool {
-			for _, r := range run.Config.Statuses {
-				if status >= r.Lo && status <= r.Hi {
-					return true
-				}
+	wanted := func(status int) bool {
+		for _, r := range run.Config.Statuses {
+			if status >= r.Lo && status <= r.Hi {
+				return true
 			}
-			return false
 		}
+		return false
+	}
+	if run.Summary.Anchors == 0 {
 		run.Elsewhere, run.Nearest = traffic.Elsewhere(wanted, run.Config.Paths)
+	}
+	if len(run.Config.Statuses) > 0 {
+		run.Unanchored = traffic.Unanchored(wanted, run.Config.Paths)
 	}
 	if e.latency != nil {
 		run.Latency = e.latency.Paths(run.Config.Paths)

@@ -258,8 +258,11 @@ type JSONSummary struct {
 	// Requests counts the responses to each anchored path, by access
 	// lines (a proxy's when no app server's were read).
 	Requests map[string]int `json:"requests,omitempty"`
-	BeforeMS int64          `json:"before_ms"`
-	AfterMS  int64          `json:"after_ms"`
+	// Unanchored counts, by status, the 5xx responses on the anchored
+	// paths whose status makes no anchor (nginx's 504s under --status 500).
+	Unanchored map[string]int `json:"unanchored,omitempty"`
+	BeforeMS   int64          `json:"before_ms"`
+	AfterMS    int64          `json:"after_ms"`
 	// Since and Until are the --since/--until range, when given.
 	Since   string       `json:"since,omitempty"`
 	Until   string       `json:"until,omitempty"`
@@ -356,6 +359,12 @@ func SummaryJSON(r *Run) JSONSummary {
 	s := JSONSummary{Anchors: r.Summary.Anchors, ByCause: r.Summary.ByCause, Unexplained: r.Hypotheses.Unexplained, LateReports: r.Summary.Late,
 		WaitMS: r.Summary.Wait.Milliseconds(), Paths: r.Config.Paths, BeforeMS: r.Config.Before.Milliseconds(), AfterMS: r.Config.After.Milliseconds(),
 		Sources: []JSONSource{}, Skipped: r.Skipped, Statuses: []string{}, SlowMS: r.Config.Slow.Milliseconds(), Requests: r.Requests}
+	for _, sc := range r.Unanchored {
+		if s.Unanchored == nil {
+			s.Unanchored = map[string]int{}
+		}
+		s.Unanchored[strconv.Itoa(sc.Status)] = sc.Count
+	}
 	if s.ByCause == nil {
 		s.ByCause = map[string]int{}
 	}

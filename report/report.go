@@ -68,6 +68,9 @@ type Run struct {
 	// has, the path it was likely meant to be.
 	Elsewhere []verdict.PathCount
 	Nearest   map[string]string
+	// Unanchored are the 5xx responses on the anchored paths whose status
+	// is not anchored (verdict.Traffic.Unanchored).
+	Unanchored []verdict.StatusCount
 	// Latency is each anchored path's latency summary (--slow).
 	Latency []verdict.PathLatency
 	// Pressure is PgBouncer's pool wait over time, when it logged stats.

@@ -326,6 +326,9 @@ func (t *Text) writeAnswer(r *Run) {
 		fmt.Fprintf(w, "  %s (%s) from %s to %s\n", count(s.Anchors, "anchor"), anchorWhat(&r.Config),
 			stamp(r.Shown(s.First), time.Second), stamp(r.Shown(s.Last), time.Second))
 	}
+	if u := unanchoredText(r); u != "" {
+		fmt.Fprintf(w, "  %s\n", u)
+	}
 	if rt := rangeText(&r.Config); rt != "" {
 		fmt.Fprintf(w, "  range: %s\n", rt)
 	}
@@ -487,6 +490,30 @@ func noAnchorHint(r *Run) string {
 		return ""
 	}
 	return strings.Join(parts, "; ")
+}
+
+// unanchoredText says which server errors on the anchored paths the run
+// did not anchor, and how to take them in, or "" when none.
+func unanchoredText(r *Run) string {
+	if len(r.Unanchored) == 0 {
+		return ""
+	}
+	var parts []string
+	proxy := false
+	for _, sc := range r.Unanchored {
+		parts = append(parts, fmt.Sprintf("%d %d", sc.Count, sc.Status))
+		proxy = proxy || sc.Proxy
+	}
+	where := "the access log"
+	if proxy {
+		where = "the proxy's access log"
+	}
+	list := strings.Join(parts, ", ")
+	if n := len(parts); n > 1 {
+		list = strings.Join(parts[:n-1], ", ") + " and " + parts[n-1]
+	}
+	return fmt.Sprintf("also on %s: %s responses (%s), not anchors: --status 5xx takes them in",
+		strings.Join(r.Config.Paths, ", "), list, where)
 }
 
 // loadResponses says what the Load table's responses are.

@@ -248,6 +248,36 @@ func (k recordKey) kept() recordKey {
 	return k
 }
 
+// StatusCount is how many responses had a status, and whether a reverse
+// proxy's access lines counted them.
+type StatusCount struct {
+	Status int
+	Count  int
+	Proxy  bool
+}
+
+// Unanchored are the server errors (5xx) the client got on the anchored
+// paths whose status makes no anchor (--status 500 leaves nginx's 502s and
+// 504s out), by status, as ClientSide counts them: they failed too, and a
+// verdict that leaves them out must say so.
+func (t *Traffic) Unanchored(wanted func(status int) bool, paths []string) []StatusCount {
+	byStatus := map[int]StatusCount{}
+	for _, path := range paths {
+		seen, proxy := t.ClientSide("", path)
+		for st, n := range seen {
+			if st >= 500 && st < 600 && !wanted(st) {
+				byStatus[st] = StatusCount{Status: st, Count: byStatus[st].Count + n, Proxy: byStatus[st].Proxy || proxy}
+			}
+		}
+	}
+	out := make([]StatusCount, 0, len(byStatus))
+	for _, sc := range byStatus {
+		out = append(out, sc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Status < out[j].Status })
+	return out
+}
+
 // PathCount is how many responses a path had.
 type PathCount struct {
 	Path  string

@@ -56,6 +56,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 		{"uWSGI and JSON logging", []string{"--tz", "Asia/Jakarta", "testdata/captures/uwsgi-json-pool/logs"}},
 		{"slow anchors behind nginx", []string{"--slow", "3s", "--status", "none", "--path", "/proyek/rekap-rab/", "--path", "/proyek/audit-trail/", "testdata/captures/reports-gunicorn-nginx/logs"}},
 		{"requests uWSGI killed", []string{"--status", "5xx", "--path", "/proyek/audit-trail/", "testdata/captures/uwsgi-harakiri/logs"}},
+		{"nginx's 502s and 504s not anchored", []string{"testdata/captures/runserver-nginx-json/logs"}},
 	}
 	t.Chdir("../..")
 	for _, c := range cases {

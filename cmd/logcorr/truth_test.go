@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -616,6 +617,35 @@ func TestClientCheckBehindAProxy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUnanchoredFailuresNamed: under the default --status 500, nginx's
+// 502s and 504s on the login path fail the client too and make no anchor;
+// the summary counts them, as nginx's access log has them, and --status 5xx
+// makes each one an anchor of its own beside the 500s.
+func TestUnanchoredFailuresNamed(t *testing.T) {
+	logs := "../../testdata/captures/runserver-nginx-json/logs"
+	requestLine := regexp.MustCompile(`"[A-Z]+ /accounts/login/ HTTP/[0-9.]+" (5\d\d) `)
+	want := map[string]int{}
+	for _, line := range strings.Split(string(readMaybeGz(t, filepath.Join(logs, "nginx_access.log"))), "\n") {
+		if m := requestLine.FindStringSubmatch(line); m != nil && m[1] != "500" {
+			want[m[1]]++
+		}
+	}
+	require.NotEmpty(t, want)
+	doc := analyzeJSON(t, logs)
+	assert.Equal(t, want, doc.Unanchored)
+	all := analyzeJSON(t, "--status", "5xx", logs)
+	assert.Empty(t, all.Unanchored)
+	more := 0
+	for _, n := range want {
+		more += n
+	}
+	assert.Equal(t, doc.Anchors+more, all.Anchors, "each of them an anchor with --status 5xx")
+
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"analyze", "--summary", logs}, strings.NewReader(""), &stdout, &stderr), stderr.String())
+	assert.Contains(t, stdout.String(), fmt.Sprintf("also on /accounts/login/: %d 502 and %d 504 responses (the proxy's access log), not anchors: --status 5xx takes them in", want["502"], want["504"]))
 }
 
 // TestOneClock: behind nginx, which writes its times in UTC with their
