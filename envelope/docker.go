@@ -11,7 +11,7 @@ import (
 
 func init() {
 	kinds = append(kinds,
-		criKind, herokuKind, isoSyslogKind, dockerTKind, composeKind, syslogKind, rfc5424Kind,
+		criKind, herokuKind, isoSyslogKind, dockerTKind, composeKind, kubectlPrefixKind, syslogKind, rfc5424Kind,
 		dockerJSONKind, journalJSONKind, journalExportKind, desktopKind, grafanaKind)
 }
 
@@ -142,6 +142,48 @@ var composeKind = lineKind("docker compose logs", false,
 		}
 		return r, true
 	})
+
+// kubectlPrefixKind: kubectl logs --prefix (with -l, --all-containers):
+// "[pod/<pod>/<container>] <line>", the container the label; with
+// --timestamps the runtime's time after the prefix. Without -f kubectl
+// writes one pod's log after another, so a file of several labels is read
+// once per label (source.SplitByLabel).
+var kubectlPrefixKind = lineKind("kubectl logs --prefix", false,
+	`[pod/ahsp-pgbouncer-7d9c6b6f5-x2x4k/pgbouncer] 2026-11-26T17:15:09.716803412Z 2026-11-26 17:15:09.716 UTC [1] LOG C-0x55723b8f4f70: ahsp/ahsp@10.1.0.7:44562 closing because: query_wait_timeout (age=2s)`,
+	func(_ *parser.Clock, line string) (Record, bool) {
+		const open = "[pod/"
+		if !strings.HasPrefix(line, open) {
+			return Record{}, false
+		}
+		end := strings.Index(line, "] ")
+		if end < 0 {
+			if !strings.HasSuffix(line, "]") {
+				return Record{}, false
+			}
+			end = len(line) - 1
+		}
+		label := line[len(open):end]
+		pod, container, ok := strings.Cut(label, "/")
+		if !ok || pod == "" || strings.IndexFunc(pod, notNameRune) >= 0 || strings.IndexFunc(container, notNameRune) >= 0 {
+			return Record{}, false
+		}
+		r := Record{Label: label, Text: ""}
+		if end+2 <= len(line) {
+			r.Text = line[end+2:]
+		}
+		if t, prec, n, ok := scanISO(r.Text); ok && (n == len(r.Text) || r.Text[n] == ' ') {
+			r.Stamp, r.Precision, r.Text = t, prec, cutSpace(r.Text[n:])
+		}
+		return r, true
+	})
+
+// notNameRune is a rune no Kubernetes object name holds (DNS labels and
+// subdomains: lower-case letters, digits, '-' and '.').
+func notNameRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.')
+}
+
+func init() { composeKind.apart, kubectlPrefixKind.apart = true, true }
 
 func isNameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '@'

@@ -46,7 +46,17 @@ type Kind struct {
 	// open returns an unwrapper for one file; clock reads times written
 	// without a zone or a year (syslog's).
 	open func(clock *parser.Clock) Unwrapper
+	// apart: a viewer fetched each label's lines on its own and printed
+	// them a label, or a chunk of one, at a time (docker compose logs,
+	// kubectl logs --prefix), so the file is in no time order across
+	// labels; a collector (journald, syslog, Heroku's router) writes its
+	// labels' lines as they come.
+	apart bool
 }
+
+// Apart reports whether the labels' lines are in no time order across
+// labels: the file is then read once per label (source.SplitByLabel).
+func (k *Kind) Apart() bool { return k.apart }
 
 // Unwrapper unwraps the lines of one file in order.
 type Unwrapper interface {

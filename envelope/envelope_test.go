@@ -54,6 +54,13 @@ func TestUnwrap(t *testing.T) {
 		lines []string
 		want  []Record
 	}{
+		{"kubectl --prefix, with and without --timestamps", kubectlPrefixKind, []string{
+			"[pod/web-7d9c6b6f5-x2x4k/web] 2026-11-26T17:15:09.716803412Z hello",
+			"[pod/echo-req-7cfd7bf68f-nk5kr/hello] 172.17.0.1 - - [22/Nov/2020:17:19:05 +0000] \"GET /test HTTP/1.1\" 200 7269",
+			"[pod/db-0/postgres]"},
+			[]Record{{Num: 1, Text: "hello", Label: "web-7d9c6b6f5-x2x4k/web", Stamp: time.Date(2026, 11, 26, 17, 15, 9, 716803412, time.UTC), Precision: time.Nanosecond},
+				{Num: 2, Text: "172.17.0.1 - - [22/Nov/2020:17:19:05 +0000] \"GET /test HTTP/1.1\" 200 7269", Label: "echo-req-7cfd7bf68f-nk5kr/hello"},
+				{Num: 3, Text: "", Label: "db-0/postgres"}}},
 		{"docker -t", dockerTKind, []string{"2026-11-26T17:15:09.716803412Z hello", "2026-11-26T17:15:09.7Z "},
 			[]Record{{Num: 1, Text: "hello", Stamp: time.Date(2026, 11, 26, 17, 15, 9, 716803412, time.UTC), Precision: time.Nanosecond},
 				{Num: 2, Text: "", Stamp: time.Date(2026, 11, 26, 17, 15, 9, 700000000, time.UTC), Precision: 100 * time.Millisecond}}},
@@ -211,4 +218,17 @@ func TestGrafanaTimes(t *testing.T) {
 	assert.Equal(t, time.Millisecond, recs[0].Precision)
 	assert.True(t, recs[0].Naive)
 	assert.Equal(t, "Tue Mar 26 14:03:21 2024 - *** HARAKIRI ON WORKER 2 (pid: 289, try: 1, graceful: yes) ***", recs[0].Text)
+}
+
+// TestKubectlPrefixRejects: only a pod's and container's names, as
+// Kubernetes spells them, make kubectl's prefix.
+func TestKubectlPrefixRejects(t *testing.T) {
+	for _, line := range []string{
+		"[pod/Web/web] upper case is no pod's name",
+		"[pod/web] no container",
+		"[node/worker-1] a node's log",
+		"[pod/web/web]no space",
+	} {
+		assert.False(t, kubectlPrefixKind.Matches(line), line)
+	}
 }
