@@ -43,6 +43,12 @@ type Input struct {
 	// first's (a file of two programs that begins with the second's lines
 	// would otherwise name them the other way round).
 	Sample []string
+	// Labels, when set, are the only labels of the file's envelope this
+	// stream reads (SplitByLabel: the file is read once per label); with
+	// Outside it also counts the lines outside the envelope and reads the
+	// records that name no label.
+	Labels  []string
+	Outside bool
 }
 
 // Rule applies a value to the sources whose name matches a glob.
@@ -72,6 +78,11 @@ type Options struct {
 	// there, all at one point in time, rather than each file wherever its
 	// reader was. It is asked for every event, so it must be cheap.
 	Stop func() bool
+
+	// labels and outside are the Input's Labels and Outside, set on the
+	// stream's own copy of the options for its Splitter.
+	labels  []string
+	outside bool
 }
 
 // Matches reports whether a source name matches a rule's glob, tried against

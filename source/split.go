@@ -26,6 +26,8 @@ type Splitter struct {
 	demuxes map[string]*parser.Demux
 	order   []*parser.Demux
 	last    *parser.Demux
+	// lastLabel is last's label, when records have one.
+	lastLabel string
 	// foreign counts lines the envelope did not wrap.
 	foreign int
 	// indent is what every line of the file shares before its text (a log
@@ -69,6 +71,9 @@ func NewSplitter(name string, sample []string, opts *Options, modTime time.Time,
 	}
 	found := false
 	for _, l := range labels {
+		if !s.reads(l) {
+			continue
+		}
 		d := s.demux(l)
 		if s.forced != nil {
 			d.StartWith(*s.forced)
@@ -181,12 +186,33 @@ func (s *Splitter) Feed(l parser.Line) {
 		s.last.Feed(l)
 		return
 	}
-	if !s.unwrap.Unwrap(l.Num, l.Text, s.routeRecord) && strings.TrimSpace(l.Text) != "" {
+	if !s.unwrap.Unwrap(l.Num, l.Text, s.routeRecord) && strings.TrimSpace(l.Text) != "" && (s.opts.labels == nil || s.opts.outside) {
 		s.foreign++
 	}
 }
 
+// reads reports whether the file's reader takes a label's records: all,
+// unless it reads some labels only (Input.Labels).
+func (s *Splitter) reads(label string) bool {
+	if s.opts.labels == nil {
+		return true
+	}
+	if label == "" {
+		return s.opts.outside
+	}
+	for _, l := range s.opts.labels {
+		if l == label {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Splitter) route(r envelope.Record) {
+	if s.opts.labels != nil && (s.last == nil || r.Label != s.lastLabel) && !s.reads(r.Label) {
+		return
+	}
+	s.lastLabel = r.Label
 	d := s.demux(r.Label)
 	s.last = d
 	if r.Host != s.pairHost || r.PID != s.pairPID || s.pairs == nil {

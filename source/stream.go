@@ -136,6 +136,7 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 	if opts.OnPart != nil {
 		own.OnPart = notes.found
 	}
+	own.labels, own.outside = in.Labels, in.Outside
 	opts = &own
 	s := &Stream{Input: in, lines: NewLineReader(br), warn: opts.warn, notes: notes}
 	s.lines.OnLong = func(n int) {

@@ -619,8 +619,19 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 			refuse(in, err)
 			continue
 		}
-		entries = append(entries, entry{})
-		accept(in, s, len(entries)-1)
+		byLabel, err := source.SplitByLabel(s, opts)
+		if err != nil {
+			s.Close()
+			refuse(in, err)
+			continue
+		}
+		if byLabel == nil {
+			byLabel = []*source.Stream{s}
+		}
+		for _, s := range byLabel {
+			entries = append(entries, entry{})
+			accept(in, s, len(entries)-1)
+		}
 	}
 	for _, u := range unshown {
 		if u.in.Like = siblingHead(u.in.Name, streams); u.in.Like != nil {

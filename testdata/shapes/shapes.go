@@ -341,6 +341,19 @@ func oneFile(name string, c *capture, out string, format func(l line) []string) 
 	return w.m, w.save(out)
 }
 
+// inBlocks writes all programs into one file, one container's lines after
+// another's, in the order the containers first wrote.
+func inBlocks(name string, c *capture, out string, format func(l line) []string) (Map, error) {
+	w := &writer{name: name, m: Map{}}
+	order, groups := byService(c.progs)
+	for _, s := range order {
+		for _, l := range merged(groups[s]) {
+			w.put(l.from(), format(l)...)
+		}
+	}
+	return w.m, w.save(out)
+}
+
 // perService writes one file per container.
 func perService(c *capture, out string, name func(service string) string, format func(l line) []string) (Map, error) {
 	m := Map{}
@@ -421,6 +434,21 @@ func All() []Shape {
 			make: func(c *capture, out string) (Map, error) {
 				return oneFile("compose.log", c, out, func(l line) []string {
 					return []string{fmt.Sprintf("%-11s | %s %s", l.service(), nano(l.at()), l.text())}
+				})
+			}},
+		{Name: "compose-blocks", Doc: "docker compose logs as it often prints a finished run (and always with services named: docker compose logs web db): " +
+			"each service's lines in a block of their own, one service after another, not in time order across services (docker/compose#10377)",
+			make: func(c *capture, out string) (Map, error) {
+				return inBlocks("compose.log", c, out, func(l line) []string {
+					return []string{fmt.Sprintf("%-11s | %s", l.service(), l.text())}
+				})
+			}},
+		{Name: "kubectl-prefix", Doc: "kubectl logs -l app=ahsp --all-containers --prefix --timestamps: each line after [pod/POD/CONTAINER] and the runtime's time; " +
+			"without -f kubectl writes one pod's log after another",
+			make: func(c *capture, out string) (Map, error) {
+				return inBlocks("pods.log", c, out, func(l line) []string {
+					container := strings.TrimSuffix(l.service(), "-1")
+					return []string{fmt.Sprintf("[pod/ahsp-%s-7d9c6b6f5-x2x4k/%s] %s %s", container, container, nano(l.at()), l.text())}
 				})
 			}},
 		{Name: "docker-json", Doc: "Docker's json-file driver, /var/lib/docker/containers/ID/ID-json.log: one object per line with the line, " +
