@@ -752,6 +752,11 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 			return fmt.Errorf("writing output: %w", err)
 		}
 	}
+	for i, s := range streams {
+		if msg := lateNotice(s, disorder[i]); msg != "" {
+			e.warn(msg)
+		}
+	}
 	merged := map[*source.Stream]int{}
 	for i, s := range streams {
 		merged[s] = i
@@ -784,6 +789,22 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 		return exitError{exitInterrupted}
 	}
 	return a.exit(run, failed)
+}
+
+// lateNotice says, of a viewer's output read from stdin (docker compose
+// logs piped in), whose containers' lines came a block at a time, later
+// than chains wait for, that the chains may lack them and how to read it
+// whole; "" otherwise. A file of it is read a container at a time
+// (source.SplitByLabel); a pipe cannot be read twice. Other logs' lines
+// written late are said in Sources, as they were handled.
+func lateNotice(s *source.Stream, d correlate.Disorder) string {
+	k := s.Splitter().Envelope()
+	if k == nil || !k.Apart() || s.Input.Path != source.Stdin || d.Late == 0 || d.Worst <= correlate.MaxWait+correlate.DefaultSlack {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s written up to %s behind lines of a later time, longer than chains wait (%s), and the chains around them may lack what they show: "+
+		"%s prints each container's lines a block at a time; saved to a file, it is read a container at a time, each in its own order",
+		s.Input.Name, plural(d.Late, "event"), d.Worst.Round(100*time.Millisecond), correlate.MaxWait, k.Name)
 }
 
 // worthGuessing reports whether the logs whose zone is to find are large

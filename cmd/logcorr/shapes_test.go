@@ -283,3 +283,24 @@ func TestCollectorTimesDisagree(t *testing.T) {
 	assert.Empty(t, webClock.Collector, "not from the collector's times")
 	assert.Greater(t, webClock.Score, 0.9)
 }
+
+// TestComposeBlocksFromStdin: docker compose logs piped in, its services a
+// block at a time, cannot be read a service at a time as its file is; the
+// run says so, and how to read it whole. Saved to a file, the same lines
+// draw no such notice (and give the bare files' chains: TestShapes).
+func TestComposeBlocksFromStdin(t *testing.T) {
+	dir := shapedCapture(t, namedShape(t, "compose-blocks"))
+	compose, err := os.ReadFile(filepath.Join(dir, "compose.log"))
+	require.NoError(t, err)
+	others := []string{filepath.Join(dir, "auth_debug.log"), filepath.Join(dir, "django_errors.log")}
+	const hint = "prints each container's lines a block at a time; saved to a file, it is read a container at a time"
+
+	code, _, errOut := runCLI(t, string(compose), append([]string{"analyze", "--tz", "Asia/Jakarta", "--summary", "-"}, others...)...)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, errOut, "<stdin>: ")
+	assert.Contains(t, errOut, hint)
+
+	code, _, errOut = runCLI(t, "", append([]string{"analyze", "--tz", "Asia/Jakarta", "--summary", filepath.Join(dir, "compose.log")}, others...)...)
+	require.Equal(t, exitOK, code, errOut)
+	assert.NotContains(t, errOut, hint)
+}
