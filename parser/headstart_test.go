@@ -336,3 +336,33 @@ func TestUntimedRecordsBetweenFarLines(t *testing.T) {
 		})
 	}
 }
+
+// More untimed records in a row than are held for a timed line, after
+// gunicorn's boot line, are left out and said as what they are: too many
+// to hold, not records with no timed line near them.
+func TestUntimedRecordsCrowded(t *testing.T) {
+	const record = "Internal Server Error: /accounts/login/\n" +
+		"Traceback (most recent call last):\n" +
+		"redis.exceptions.ConnectionError: Error 111 connecting to 127.0.0.1:26380. Connection refused."
+	lines := []string{"[2026-12-02 10:49:18 +0000] [5949] [INFO] Starting gunicorn 20.1.0"}
+	for range 4200 {
+		lines = append(lines, strings.Split(record, "\n")...)
+	}
+	lines = append(lines, "[2026-12-02 10:49:20 +0000] [5953] [CRITICAL] WORKER TIMEOUT (pid:5953)")
+	d := parser.NewDemux("gunicorn_error.log", func(string) *parser.Clock { return &parser.Clock{Loc: time.UTC} }, func(parser.Event) {})
+	_, ok := d.Start(lines[:2000])
+	require.True(t, ok)
+	for i, l := range lines {
+		d.Feed(parser.Line{Num: i + 1, Text: l})
+	}
+	d.Flush()
+	var said []string
+	for _, p := range d.Parts() {
+		if rs, ok := p.Parser.(*parser.Runserver); ok {
+			assert.Positive(t, rs.Crowded)
+			said = append(said, parser.LeftOut(rs))
+		}
+	}
+	require.Len(t, said, 1)
+	assert.Contains(t, said[0], "came more than 4096 in a row")
+}

@@ -53,8 +53,9 @@ type Runserver struct {
 
 	unparsed int
 	// Untimed counts records dropped because no line of the stream near
-	// them gave them a time (releaseBefore).
-	Untimed int
+	// them gave them a time (releaseBefore); Crowded those left out as
+	// more than maxPending came in a row with no timed line among them.
+	Untimed, Crowded int
 
 	// noStart is the last line headStarts found starts no record
 	// (runserverStarts, a function of the text alone, said no): a
@@ -319,7 +320,13 @@ func (p *Runserver) queue(ev Event) {
 	}
 	p.pending = append(p.pending, ev)
 	if len(p.pending) > maxPending {
+		// Too many to hold for the line that would date them: those no
+		// line of the server's own dates are counted apart, as no line
+		// was seen near them yet.
+		before := p.Untimed
 		p.releaseBefore()
+		p.Crowded += p.Untimed - before
+		p.Untimed = before
 	}
 }
 
@@ -489,10 +496,17 @@ func LeftOut(p Parser) string {
 
 // LeftOut implements LeftOuter.
 func (p *Runserver) LeftOut() string {
+	var parts []string
 	if p.Untimed > 0 {
-		return fmt.Sprintf("%d records had no time of their own and no timed line near them to take one from, and were left out (a formatter with %%(asctime)s on the handler that writes them dates them)", p.Untimed)
+		parts = append(parts, fmt.Sprintf("%d records had no time of their own and no timed line near them to take one from", p.Untimed))
 	}
-	return ""
+	if p.Crowded > 0 {
+		parts = append(parts, fmt.Sprintf("%d records with no time of their own came more than %d in a row, more than are held for a timed line", p.Crowded, maxPending))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "; ") + ", and were left out (a formatter with %(asctime)s on the handler that writes them dates them)"
 }
 
 // Open implements Parser. A runserver record is dated by the next
