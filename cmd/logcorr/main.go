@@ -118,6 +118,10 @@ type env struct {
 	// held keeps notices back while a run may yet be read again
 	// (holdNotices).
 	held *heldNotices
+	// said are the notices written, each once: a file read once per label
+	// (source.SplitByLabel) finds the same long line in each reading.
+	saidMu sync.Mutex
+	said   map[string]bool
 }
 
 // heldNotices are notices not yet said; a run's streams say theirs from
@@ -158,6 +162,16 @@ func (e *env) warn(msg string) {
 		h.mu.Lock()
 		h.msgs = append(h.msgs, msg)
 		h.mu.Unlock()
+		return
+	}
+	e.saidMu.Lock()
+	again := e.said[msg]
+	if e.said == nil {
+		e.said = map[string]bool{}
+	}
+	e.said[msg] = true
+	e.saidMu.Unlock()
+	if again {
 		return
 	}
 	if e.beforeStderr != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/logcorr/logcorr/parser"
 	"github.com/logcorr/logcorr/report"
+	"github.com/logcorr/logcorr/source"
 	"github.com/logcorr/logcorr/testdata/shapes"
 )
 
@@ -303,4 +304,22 @@ func TestComposeBlocksFromStdin(t *testing.T) {
 	code, _, errOut = runCLI(t, "", append([]string{"analyze", "--tz", "Asia/Jakarta", "--summary", filepath.Join(dir, "compose.log")}, others...)...)
 	require.Equal(t, exitOK, code, errOut)
 	assert.NotContains(t, errOut, hint)
+}
+
+// TestSplitFileNoticesOnce: a compose file read once per service says a
+// notice of the file once, not once per reading (a line too long, met by
+// the first lines' reading and by each service's).
+func TestSplitFileNoticesOnce(t *testing.T) {
+	dir := t.TempDir()
+	long := "web-1        | " + strings.Repeat("x", source.MaxLine+10)
+	lines := []string{
+		"pgbouncer-1  | 2026-11-26 17:15:12.718 UTC [1] LOG C-0x1: ahsp/ahsp@10.0.0.5:44978 closing because: query_wait_timeout (age=4s)",
+		long,
+		`web-1        | [27/Nov/2026 00:15:14] "POST /accounts/login/ HTTP/1.1" 500 219979`,
+	}
+	path := filepath.Join(dir, "compose.log")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+	code, _, errOut := runCLI(t, "", "analyze", "--tz", "UTC", "--summary", path)
+	require.Equal(t, exitOK, code, errOut)
+	assert.Equal(t, 1, strings.Count(errOut, "line longer than"), errOut)
 }
