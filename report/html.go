@@ -314,6 +314,12 @@ func (h *HTML) Finish(r *Run) error {
 		"Sources": shownSources(r),
 		"Window":  fmt.Sprintf("%s before the first report of each request, %s after its anchor", r.Config.Before, r.Config.After),
 		"Range":   rangeText(&r.Config),
+		// The anchors' span in the run's one zone, as the chains are.
+		"First": r.Shown(r.Summary.First),
+		"Last":  r.Shown(r.Summary.Last),
+	}
+	if u := unanchoredText(r); u != "" {
+		data["Unanchored"] = strings.ToUpper(u[:1]) + u[1:]
 	}
 	if err := htmlPage.Execute(h.w, data); err != nil {
 		return err
@@ -376,7 +382,7 @@ details pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px;white-
 <body>
 <h1>{{.Title}}</h1>
 {{if .Verdict}}<p class="verdict">{{.Verdict}}.</p>{{else}}<p class="verdict">No anchors in these logs.</p>{{end}}
-<p>Window: {{.Window}}.{{with .Range}} Restricted to {{.}}.{{end}}{{with .Run.Summary}}{{if .Anchors}} Anchors from {{stamp .First}} to {{stamp .Last}}.{{end}}{{end}}</p>
+<p>Window: {{.Window}}.{{with .Range}} Restricted to {{.}}.{{end}}{{if .Run.Summary.Anchors}} Anchors from {{stamp .First}} to {{stamp .Last}}.{{end}}{{with .Unanchored}} {{.}}.{{end}}</p>
 
 <h2>Timeline</h2>
 {{with .Chart}}

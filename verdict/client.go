@@ -83,8 +83,12 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 			accessLog, accessLines = "the proxy's access log", "the proxy's access lines"
 		}
 		serverTotal := 0
-		for _, n := range c.ServerByStatus {
-			serverTotal += n
+		for st, n := range c.ServerByStatus {
+			// The proxy logged a request the app server killed, with the
+			// status it answered for it (a 502): once is enough.
+			if !(proxy && st == 0) {
+				serverTotal += n
+			}
 		}
 		name := st.Method + " " + st.Name
 		if st.Requests != serverTotal {
@@ -94,7 +98,11 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 			}
 			why := fmt.Sprintf("Locust recorded %d requests as %q; %s has %d", st.Requests, name, accessLog, serverTotal)
 			if n := redirects(proxy); kind == Undercount && n > 0 {
-				why += fmt.Sprintf(" (Locust records a redirect's target under the name of the request redirected, and the server answered %d requests with a redirect; requests still running when Locust stopped are not counted either)", n)
+				who := "the server"
+				if proxy {
+					who = "the proxy"
+				}
+				why += fmt.Sprintf(" (Locust records a redirect's target under the name of the request redirected, and %s answered %d requests with a redirect; requests still running when Locust stopped are not counted either)", who, n)
 			}
 			c.Findings = append(c.Findings, Finding{Kind: kind, What: "requests", Client: st.Requests, Server: serverTotal, Why: why})
 		}

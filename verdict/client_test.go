@@ -2,11 +2,13 @@ package verdict
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/logcorr/logcorr/locust"
+	"github.com/logcorr/logcorr/parser"
 )
 
 // TestClientFindingsInRouteOrder: anchors of one path and status that
@@ -40,4 +42,32 @@ func TestClientFindingsInRouteOrder(t *testing.T) {
 	assert.Contains(t, first[1], "logged 45 500 responses", "the record without a method first")
 	assert.Contains(t, first[2], "logged 68 500 responses")
 	assert.Contains(t, first[3], "logged 3 502 responses")
+}
+
+// TestProxyCountsKilledOnce: behind nginx, a request uWSGI killed is in
+// nginx's log already, as the 502 it answered for it; the requests Locust
+// made are set against nginx's lines once, not with the kills on top.
+func TestProxyCountsKilledOnce(t *testing.T) {
+	const path = "/proyek/audit-trail/"
+	tr := NewTraffic([]string{path})
+	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	add := func(proxy bool, status int, tag parser.Tag) {
+		ev := parser.Event{Kind: parser.KindAccess, Proxy: proxy, Method: "GET", Path: path, Status: status, Tag: tag, Time: at}
+		tr.Event(&ev, nil)
+	}
+	for range 3 {
+		add(true, 200, "")
+		add(false, 200, "")
+	}
+	for range 2 {
+		add(true, 502, "")
+		add(false, 0, parser.TagKilled)
+	}
+	run := &locust.Run{Stats: []locust.Stat{{Method: "GET", Name: path, Requests: 5, Failures: 2}}}
+	checks := CheckClient(run, tr, nil, []string{path})
+	require.Len(t, checks, 1)
+	assert.Equal(t, map[int]int{200: 3, 502: 2, 0: 2}, checks[0].ServerByStatus)
+	for _, f := range checks[0].Findings {
+		assert.NotEqual(t, "requests", f.What, "5 requests each side: %s", f.Why)
+	}
 }

@@ -119,7 +119,7 @@ func (t *Traffic) Access(method, path string) map[int]int {
 		lines = t.proxied
 	}
 	for r, n := range lines {
-		if r.Path == path && (method == "" || r.Method == method) {
+		if r.Path == path && (method == "" || strings.EqualFold(r.Method, method)) {
 			out[r.Status] += n
 		}
 	}
@@ -134,7 +134,7 @@ func (t *Traffic) Access(method, path string) map[int]int {
 func (t *Traffic) ClientSide(method, path string) (byStatus map[int]int, proxy bool) {
 	byStatus = map[int]int{}
 	for r, n := range t.proxied {
-		if r.Path == path && (method == "" || r.Method == method) {
+		if r.Path == path && (method == "" || strings.EqualFold(r.Method, method)) {
 			byStatus[r.Status] += n
 		}
 	}
@@ -142,7 +142,7 @@ func (t *Traffic) ClientSide(method, path string) (byStatus map[int]int, proxy b
 		return t.Access(method, path), false
 	}
 	for r, n := range t.access {
-		if r.Status == 0 && r.Path == path && (method == "" || r.Method == method) {
+		if r.Status == 0 && r.Path == path && (method == "" || strings.EqualFold(r.Method, method)) {
 			byStatus[0] += n
 		}
 	}
@@ -260,13 +260,19 @@ type StatusCount struct {
 // paths whose status makes no anchor (--status 500 leaves nginx's 502s and
 // 504s out), by status, as ClientSide counts them: they failed too, and a
 // verdict that leaves them out must say so.
-func (t *Traffic) Unanchored(wanted func(status int) bool, paths []string) []StatusCount {
+// Only the anchored methods' count, when --method named some.
+func (t *Traffic) Unanchored(wanted func(status int) bool, paths, methods []string) []StatusCount {
+	if len(methods) == 0 {
+		methods = []string{""}
+	}
 	byStatus := map[int]StatusCount{}
 	for _, path := range paths {
-		seen, proxy := t.ClientSide("", path)
-		for st, n := range seen {
-			if st >= 500 && st < 600 && !wanted(st) {
-				byStatus[st] = StatusCount{Status: st, Count: byStatus[st].Count + n, Proxy: byStatus[st].Proxy || proxy}
+		for _, method := range methods {
+			seen, proxy := t.ClientSide(method, path)
+			for st, n := range seen {
+				if st >= 500 && st < 600 && !wanted(st) {
+					byStatus[st] = StatusCount{Status: st, Count: byStatus[st].Count + n, Proxy: byStatus[st].Proxy || proxy}
+				}
 			}
 		}
 	}

@@ -90,7 +90,8 @@ func (c *tailCmd) Run(e *env) error {
 	generationsOf := func(path string) int { return generations[path] }
 	eng := engine.New(cfg, report.New(c.Format, e.stdout, report.Options{Live: true, Color: c.colour(e), Select: sel,
 		Generations: generationsOf}), engine.NewCatalog(), e.warn)
-	eng.ShowIn(c.shownZone(opts, nil))
+	// tail reads naive times in --tz or the local zone: it estimates none.
+	eng.ShowIn(opts.Loc)
 	t := c.newTailer(e, opts, eng, time.Now, generations)
 
 	ticker := time.NewTicker(c.Interval)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"path/filepath"
@@ -625,16 +626,21 @@ func TestClientCheckBehindAProxy(t *testing.T) {
 // makes each one an anchor of its own beside the 500s.
 func TestUnanchoredFailuresNamed(t *testing.T) {
 	logs := "../../testdata/captures/runserver-nginx-json/logs"
-	requestLine := regexp.MustCompile(`"[A-Z]+ /accounts/login/ HTTP/[0-9.]+" (5\d\d) `)
-	want := map[string]int{}
+	requestLine := regexp.MustCompile(`"([A-Z]+) /accounts/login/ HTTP/[0-9.]+" (5\d\d) `)
+	want, posts := map[string]int{}, map[string]int{}
 	for _, line := range strings.Split(string(readMaybeGz(t, filepath.Join(logs, "nginx_access.log"))), "\n") {
-		if m := requestLine.FindStringSubmatch(line); m != nil && m[1] != "500" {
-			want[m[1]]++
+		if m := requestLine.FindStringSubmatch(line); m != nil && m[2] != "500" {
+			want[m[2]]++
+			if m[1] == "POST" {
+				posts[m[2]]++
+			}
 		}
 	}
 	require.NotEmpty(t, want)
+	require.NotEqual(t, want, posts, "GETs failed too")
 	doc := analyzeJSON(t, logs)
 	assert.Equal(t, want, doc.Unanchored)
+	assert.Equal(t, posts, analyzeJSON(t, "--method", "post", logs).Unanchored, "the anchored method's only")
 	all := analyzeJSON(t, "--status", "5xx", logs)
 	assert.Empty(t, all.Unanchored)
 	more := 0
@@ -645,7 +651,13 @@ func TestUnanchoredFailuresNamed(t *testing.T) {
 
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, run(context.Background(), []string{"analyze", "--summary", logs}, strings.NewReader(""), &stdout, &stderr), stderr.String())
-	assert.Contains(t, stdout.String(), fmt.Sprintf("also on /accounts/login/: %d 502 and %d 504 responses (the proxy's access log), not anchors: --status 5xx takes them in", want["502"], want["504"]))
+	line := fmt.Sprintf("on /accounts/login/: %d 502 and %d 504 responses (the proxy's access log), not anchors: --status 5xx takes them in", want["502"], want["504"])
+	assert.Contains(t, stdout.String(), "also "+line)
+	for _, format := range []string{"markdown", "html"} {
+		stdout.Reset()
+		require.Equal(t, 0, run(context.Background(), []string{"analyze", "--format", format, logs}, strings.NewReader(""), &stdout, &stderr), stderr.String())
+		assert.Contains(t, html.UnescapeString(stdout.String()), "Also "+line, format)
+	}
 }
 
 // TestOneClock: behind nginx, which writes its times in UTC with their
@@ -683,8 +695,30 @@ func TestOneClock(t *testing.T) {
 			require.Equal(t, 0, run(context.Background(), append(append([]string{"analyze", "--summary"}, tc.args...), "--status", "5xx", logs),
 				strings.NewReader(""), &stdout, &stderr), stderr.String())
 			assert.Regexp(t, `anchors \(any method /accounts/login/ 5xx\) from \S+\+07:00 to \S+\+07:00\n`, stdout.String())
+			stdout.Reset()
+			require.Equal(t, 0, run(context.Background(), append(append([]string{"analyze", "--format", "html"}, tc.args...), "--status", "5xx", logs),
+				strings.NewReader(""), &stdout, &stderr), stderr.String())
+			assert.Regexp(t, `Anchors from \S+\+07:00 to \S+\+07:00\.`, html.UnescapeString(stdout.String()))
 		})
 	}
+
+	// tail estimates no zone: it shows every chain in the zone it reads
+	// naive times in, nginx's anchors written in UTC too.
+	live := copyLogs(t, "../../testdata/captures/runserver-nginx-json", nil, nil)
+	code, out, errOut := runCLI(t, "", "tail", "--tz", "Asia/Jakarta", "--status", "5xx", "--format", "json", "--from-start", "--duration", "1500ms", "--stop-within", "1m", live)
+	require.Equal(t, exitOK, code, errOut)
+	chains, _ := parseNDJSON(t, out)
+	require.NotEmpty(t, chains)
+	zones, proxied := map[string]int{}, 0
+	for _, ch := range chains {
+		_, off := parseStamp(t, ch.Anchor.Time).Zone()
+		zones[(time.Duration(off)*time.Second).String()]++
+		if strings.HasSuffix(ch.Anchor.File, "nginx_access.log") {
+			proxied++
+		}
+	}
+	require.Positive(t, proxied)
+	assert.Equal(t, map[string]int{"7h0m0s": len(chains)}, zones, "tail")
 }
 
 // TestClocksFoundWithoutTZ: with no --tz, the zone of every log of naive
