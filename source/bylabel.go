@@ -100,7 +100,12 @@ func labelsOf(path string, kind *envelope.Kind, indent string) ([]string, map[st
 			labels = append(labels, r.Label)
 		}
 		if len(sample) < sampleLines {
-			samples[r.Label] = append(sample, pending...)
+			// Copied: a line read is a piece of a 64 KB block, and a
+			// label's first lines can lie far apart in a large file.
+			for _, l := range pending {
+				sample = append(sample, strings.Clone(l))
+			}
+			samples[r.Label] = sample
 		}
 		pending = pending[:0]
 	}
