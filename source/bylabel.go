@@ -2,6 +2,7 @@ package source
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"time"
 
@@ -33,15 +34,21 @@ func SplitByLabel(s *Stream, opts *Options) ([]*Stream, error) {
 	if in.Path == Stdin || kind == nil || !kind.Apart() || in.Labels != nil {
 		return nil, nil
 	}
-	labels, samples, err := labelsOf(in.Path, kind, s.split.indent)
-	if err != nil || len(labels) < 2 {
+	// A pipe or a FIFO named by its path can be read once only.
+	if fi, err := os.Stat(in.Path); err != nil || !fi.Mode().IsRegular() {
+		return nil, nil
+	}
+	lf, err := labelsOf(in.Path, kind, s.split.indent)
+	if err != nil || len(lf.labels) < 2 || !lf.apart() {
 		return nil, err
 	}
 	var streams []*Stream
 	var unread []string
-	for _, l := range labels {
+	for _, l := range lf.labels {
 		one := in
-		one.Labels, one.Sample = []string{l}, samples[l]
+		sp := lf.spans[l]
+		one.Labels, one.Sample = []string{l}, lf.samples[l]
+		one.From, one.To, one.FirstLine = sp.from, sp.to, sp.line
 		st, err := Open(one, opts)
 		switch {
 		case errors.Is(err, ErrNotRecognised):
@@ -56,10 +63,12 @@ func SplitByLabel(s *Stream, opts *Options) ([]*Stream, error) {
 	if len(streams) == 0 {
 		return nil, nil
 	}
-	// The first stream also reads what no label's own stream took.
+	// The first stream also reads what no label's own stream took, from
+	// the start of the file to its end.
 	first := streams[0]
 	keep := first.Input
 	keep.Labels, keep.Outside = append(append([]string{}, keep.Labels...), unread...), true
+	keep.From, keep.To, keep.FirstLine = 0, 0, 0
 	again, err := Open(keep, opts)
 	if err != nil {
 		closeStreams(streams)
@@ -77,49 +86,120 @@ func closeStreams(streams []*Stream) {
 	}
 }
 
-// labelsOf reads a file through its envelope and returns the labels its
-// records name, in the order they first appear, and each label's first
-// lines as the file holds them (envelope and all), to find its programs
-// from as a file's first lines are.
-func labelsOf(path string, kind *envelope.Kind, indent string) ([]string, map[string][]string, error) {
+// labelsFound is what one reading of a file through its envelope found.
+type labelsFound struct {
+	// labels in the order they first appear, each one's first lines as
+	// the file holds them (envelope and all), to find its programs from
+	// as a file's first lines are, and the part of the file it lies in.
+	labels  []string
+	samples map[string][]string
+	spans   map[string]*labelSpan
+	// runs counts the file's runs of one label's records; stamped, that
+	// the collector dated them; behind, the most a record's stamp was
+	// behind one before it.
+	runs    int
+	stamped bool
+	behind  time.Duration
+}
+
+// labelSpan is the part of a file one label's records lie in: from the
+// byte its first record starts at (after line lines) to where its last
+// ends.
+type labelSpan struct {
+	from, to int64
+	line     int
+}
+
+// apart reports whether the labels' records are out of time order across
+// labels, as a viewer that fetched them apart prints them: by the
+// collector's times, one more than a merge waits behind another; with no
+// times, in blocks (a few runs a label: kubectl's one pod after another,
+// compose's services named on its command line). Output that interleaves
+// the labels line by line as they were written (docker compose up, logs
+// -f) is read once, as the merge orders it anyway.
+func (lf *labelsFound) apart() bool {
+	if lf.stamped {
+		return lf.behind > apartBehind
+	}
+	return lf.runs <= blockRuns*len(lf.labels)
+}
+
+// apartBehind is how far behind a record a label's may be before the file
+// is read once per label: more than the merge waits for a line written
+// late (correlate.MaxWait, 15 s) and its slack (2 s).
+const apartBehind = 17 * time.Second
+
+// blockRuns is how many runs a label may have in a file of blocks.
+const blockRuns = 8
+
+func labelsOf(path string, kind *envelope.Kind, indent string) (*labelsFound, error) {
 	f, err := OpenFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer f.Close()
 	lr := NewLineReader(f)
 	unwrap := kind.Open(parser.NewClock(path, time.UTC, nil))
-	var labels []string
-	samples := map[string][]string{}
-	// pending are the lines read since the last record came out: a
-	// record can span lines (journald's export format).
+	lf := &labelsFound{samples: map[string][]string{}, spans: map[string]*labelSpan{}}
+	sizes := map[string]int{}
+	// pending are the lines read since the last record came out (a
+	// record can span lines: journald's export format), from the byte
+	// pendingFrom, after line pendingLine.
 	var pending []string
+	var pendingFrom int64
+	pendingLine := 0
+	var newest time.Time
+	last, seen := "", false
 	put := func(r envelope.Record) {
-		sample, seen := samples[r.Label]
-		if !seen && r.Label != "" {
-			labels = append(labels, r.Label)
+		sp := lf.spans[r.Label]
+		if sp == nil {
+			sp = &labelSpan{from: pendingFrom, line: pendingLine}
+			lf.spans[r.Label] = sp
+			if r.Label != "" {
+				lf.labels = append(lf.labels, r.Label)
+			}
 		}
-		if len(sample) < sampleLines {
+		sp.to = lr.Bytes()
+		if !seen || r.Label != last {
+			lf.runs++
+		}
+		last, seen = r.Label, true
+		if !r.Stamp.IsZero() {
+			lf.stamped = true
+			if newest.Sub(r.Stamp) > lf.behind {
+				lf.behind = newest.Sub(r.Stamp)
+			}
+			if r.Stamp.After(newest) {
+				newest = r.Stamp
+			}
+		}
+		sample := lf.samples[r.Label]
+		for _, l := range pending {
 			// Copied: a line read is a piece of a 64 KB block, and a
 			// label's first lines can lie far apart in a large file.
-			for _, l := range pending {
-				sample = append(sample, strings.Clone(l))
+			if len(sample) >= sampleLines || sizes[r.Label]+len(l) > sampleBytes {
+				break
 			}
-			samples[r.Label] = sample
+			sample = append(sample, strings.Clone(l))
+			sizes[r.Label] += len(l)
 		}
+		lf.samples[r.Label] = sample
 		pending = pending[:0]
 	}
 	for {
+		from, num := lr.Bytes(), lr.Line()
 		line, err := lr.Next()
 		if err != nil {
 			break
 		}
-		text := strings.TrimPrefix(line, indent)
+		if len(pending) == 0 {
+			pendingFrom, pendingLine = from, num
+		}
 		pending = append(pending, line)
-		if !unwrap.Unwrap(lr.Line(), text, put) {
+		if !unwrap.Unwrap(lr.Line(), strings.TrimPrefix(line, indent), put) {
 			pending = pending[:0]
 		}
 	}
 	unwrap.Flush(put)
-	return labels, samples, nil
+	return lf, nil
 }

@@ -49,6 +49,11 @@ type Input struct {
 	// records that name no label.
 	Labels  []string
 	Outside bool
+	// From and To, when To is set, are the part of an uncompressed file
+	// the stream reads (its labels' blocks), and FirstLine the number of
+	// the line before From: the lines keep their numbers in the file.
+	From, To  int64
+	FirstLine int
 }
 
 // Rule applies a value to the sources whose name matches a glob.

@@ -77,6 +77,22 @@ type Stream struct {
 	ModTime time.Time
 }
 
+// Size is how many bytes the stream reads: its part of the file, or the
+// whole; -1 for stdin or a file that cannot be seen.
+func (s *Stream) Size() int64 {
+	if s.Input.To > 0 {
+		return s.Input.To - s.Input.From
+	}
+	if s.Input.Path == Stdin {
+		return -1
+	}
+	fi, err := os.Stat(s.Input.Path)
+	if err != nil {
+		return -1
+	}
+	return fi.Size()
+}
+
 // Head is the file's first lines, as read to choose its format, until Next
 // has fed them all to the parsers.
 func (s *Stream) Head() []string { return s.sample }
@@ -102,6 +118,20 @@ func Open(in Input, opts *Options) (*Stream, error) {
 			modTime = fi.ModTime()
 		}
 		r, closer = f, f
+		if in.To > 0 {
+			// A part of the file, unless it is compressed: that is read
+			// from its start, its other labels' lines passed over.
+			var magic [2]byte
+			if n, _ := f.ReadAt(magic[:], 0); n < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+				if _, err := f.Seek(in.From, io.SeekStart); err != nil {
+					f.Close()
+					return nil, describeOpenError(in.Name, err)
+				}
+				r = io.LimitReader(f, in.To-in.From)
+			} else {
+				in.From, in.To, in.FirstLine = 0, 0, 0
+			}
+		}
 	}
 	if opts.Read != nil {
 		r = countingReader{r, opts.Read}
@@ -139,6 +169,7 @@ func newStream(in Input, r io.Reader, modTime time.Time, opts *Options) (*Stream
 	own.labels, own.outside = in.Labels, in.Outside
 	opts = &own
 	s := &Stream{Input: in, lines: NewLineReader(br), warn: opts.warn, notes: notes}
+	s.lines.num = in.FirstLine
 	s.lines.OnLong = func(n int) {
 		opts.warn("%s:%d: line longer than %d bytes; the rest of it is ignored", in.Name, n, MaxLine)
 	}
@@ -232,7 +263,7 @@ func (s *Stream) Next() (parser.Event, error) {
 			// grew the queue for good (half a megabyte a file, which
 			// forty files read together felt).
 			s.replayed++
-			s.split.Feed(parser.Line{Num: s.replayed, Text: s.sample[s.replayed-1]})
+			s.split.Feed(parser.Line{Num: s.Input.FirstLine + s.replayed, Text: s.sample[s.replayed-1]})
 			if s.replayed == len(s.sample) {
 				s.sample = nil
 				s.replayed = 0

@@ -483,6 +483,8 @@ type redo struct{ plan zonePlan }
 func (redo) Error() string { return "the zones guessed did not hold" }
 
 func (a *analyzeCmd) Run(e *env) error {
+	// A file read once per label meets its notices once per reading.
+	e.sayOnce = true
 	err := a.attempt(e, zonePlan{guess: true})
 	if r, ok := err.(redo); ok {
 		return a.attempt(e, r.plan)
@@ -815,9 +817,7 @@ func (a *analyzeCmd) worthGuessing(streams []*source.Stream) bool {
 		if s.Input.Path == source.Stdin || a.zoneGiven(s.Input.Name) {
 			continue
 		}
-		if fi, err := os.Stat(s.Input.Path); err == nil {
-			size += fi.Size()
-		}
+		size += max(s.Size(), 0)
 	}
 	return size >= guessFrom
 }

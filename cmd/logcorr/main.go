@@ -118,10 +118,12 @@ type env struct {
 	// held keeps notices back while a run may yet be read again
 	// (holdNotices).
 	held *heldNotices
-	// said are the notices written, each once: a file read once per label
-	// (source.SplitByLabel) finds the same long line in each reading.
-	saidMu sync.Mutex
-	said   map[string]bool
+	// sayOnce (analyze) writes each notice once: a file read once per
+	// label (source.SplitByLabel) finds the same long line in each
+	// reading. tail says again what happens again (a file rotated).
+	sayOnce bool
+	saidMu  sync.Mutex
+	said    map[string]bool
 }
 
 // heldNotices are notices not yet said; a run's streams say theirs from
@@ -164,15 +166,17 @@ func (e *env) warn(msg string) {
 		h.mu.Unlock()
 		return
 	}
-	e.saidMu.Lock()
-	again := e.said[msg]
-	if e.said == nil {
-		e.said = map[string]bool{}
-	}
-	e.said[msg] = true
-	e.saidMu.Unlock()
-	if again {
-		return
+	if e.sayOnce {
+		e.saidMu.Lock()
+		again := e.said[msg]
+		if e.said == nil {
+			e.said = map[string]bool{}
+		}
+		e.said[msg] = true
+		e.saidMu.Unlock()
+		if again {
+			return
+		}
 	}
 	if e.beforeStderr != nil {
 		e.beforeStderr()

@@ -98,3 +98,29 @@ func TestTailNamesGenerations(t *testing.T) {
 	assert.Contains(t, out, "anchor  "+log+" (file 1 of the path):1  [27/Nov/2026 00:15:05]")
 	assert.Contains(t, out, "anchor  "+log+" (file 2 of the path):1  [27/Nov/2026 00:15:06]")
 }
+
+// TestComposeThroughAFIFO: a compose file named by a pipe's path
+// (<(docker compose logs), a FIFO) can be read once only: it is not split
+// by label, and its lines are all read.
+func TestComposeThroughAFIFO(t *testing.T) {
+	dir := shapedCapture(t, namedShape(t, "compose-blocks"))
+	fifo := filepath.Join(t.TempDir(), "compose.log")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	content, err := os.ReadFile(filepath.Join(dir, "compose.log"))
+	require.NoError(t, err)
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		_, _ = f.Write(content)
+	}()
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", fifo)
+	events := 0
+	for _, s := range doc.Sources {
+		events += s.Events
+	}
+	assert.Positive(t, doc.Anchors)
+	assert.Greater(t, events, 9000, "every service's lines read")
+}

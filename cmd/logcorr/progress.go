@@ -41,12 +41,12 @@ func (p *progress) total(streams []*source.Stream, passes int) {
 	}
 	var total int64
 	for _, s := range streams {
-		fi, err := os.Stat(s.Input.Path)
-		if s.Input.Path == source.Stdin || err != nil {
+		size := s.Size()
+		if size < 0 {
 			total = -1
 			break
 		}
-		total += fi.Size() * int64(passes)
+		total += size * int64(passes)
 	}
 	if total > 0 {
 		total = max(total-p.read.Load(), 1)

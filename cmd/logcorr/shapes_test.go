@@ -323,3 +323,40 @@ func TestSplitFileNoticesOnce(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut)
 	assert.Equal(t, 1, strings.Count(errOut, "line longer than"), errOut)
 }
+
+// TestSplitOnlyWhatComesApart: a compose or kubectl file is read once per
+// label only when its labels come out of time order (by the collector's
+// times when it wrote them, else when they come in blocks); output that
+// interleaves them as they were written (docker compose up, logs -f, -t)
+// is read once, as the merge orders it anyway, and costs one reading.
+func TestSplitOnlyWhatComesApart(t *testing.T) {
+	opts := &source.Options{Loc: time.UTC}
+	for _, tc := range []struct {
+		shape, file string
+		apart       bool
+	}{
+		{"compose", "compose.log", false},
+		{"compose-t", "compose.log", false},
+		{"compose-blocks", "compose.log", true},
+		{"kubectl-prefix", "pods.log", true},
+	} {
+		t.Run(tc.shape, func(t *testing.T) {
+			path := filepath.Join(shapedCapture(t, namedShape(t, tc.shape)), tc.file)
+			s, err := source.Open(source.Input{Name: path, Path: path}, opts)
+			require.NoError(t, err)
+			split, err := source.SplitByLabel(s, opts)
+			require.NoError(t, err)
+			if !tc.apart {
+				assert.Nil(t, split)
+				s.Close()
+				return
+			}
+			require.Len(t, split, 3)
+			for _, st := range split[1:] {
+				assert.Less(t, st.Size(), split[0].Size(), "%v reads its part of the file", st.Input.Labels)
+				st.Close()
+			}
+			split[0].Close()
+		})
+	}
+}

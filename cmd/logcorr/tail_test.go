@@ -690,3 +690,20 @@ func TestRotatedLogReadAlike(t *testing.T) {
 	require.Len(t, parts, 2)
 	assert.Equal(t, parts["gunicorn_error.log.1"], parts["gunicorn_error.log"], "the programs named alike in both files")
 }
+
+// TestNoticesRepeatUnderTail: analyze says each notice once (a file read
+// once per label meets the same line in each reading); tail says again
+// what happens again, a file rotated twice.
+func TestNoticesRepeatUnderTail(t *testing.T) {
+	for _, once := range []bool{false, true} {
+		var stderr bytes.Buffer
+		e := &env{stderr: &stderr, sayOnce: once}
+		e.warn("app.log: rotated (renamed)")
+		e.warn("app.log: rotated (renamed)")
+		want := 2
+		if once {
+			want = 1
+		}
+		assert.Equal(t, want, strings.Count(stderr.String(), "rotated"), "sayOnce %v", once)
+	}
+}
