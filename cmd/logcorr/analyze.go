@@ -548,8 +548,9 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 	var streams []*source.Stream
 	// entries are the inputs in order: a stream, or a Locust CSV file.
 	type entry struct {
-		stream *source.Stream
-		csv    report.SourceInfo
+		// streams are the file's: one, or one per label (SplitByLabel).
+		streams []*source.Stream
+		csv     report.SourceInfo
 	}
 	var entries []entry
 	defer func() {
@@ -586,12 +587,23 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 		failed = true
 	}
 	// accept reads a stream, in the place of entry at.
-	accept := func(in source.Input, s *source.Stream, at int) {
-		streams = append(streams, s)
-		entries[at] = entry{stream: s}
+	// accept reads a file's streams, in the place of entry at: one per
+	// label when its labels come out of time order (SplitByLabel).
+	accept := func(in source.Input, s *source.Stream, at int) error {
+		byLabel, err := source.SplitByLabel(s, opts)
+		if err != nil {
+			s.Close()
+			return err
+		}
+		if byLabel == nil {
+			byLabel = []*source.Stream{s}
+		}
+		streams = append(streams, byLabel...)
+		entries[at] = entry{streams: byLabel}
 		if s.Spec.Family() == parser.FamilyLocust && in.Path != source.Stdin {
 			consoles = append(consoles, in.Path)
 		}
+		return nil
 	}
 	// A file of a rotated log can begin inside a record (a stats table, a
 	// traceback), which shows no format: it is read as another file of its
@@ -621,24 +633,17 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 			refuse(in, err)
 			continue
 		}
-		byLabel, err := source.SplitByLabel(s, opts)
-		if err != nil {
-			s.Close()
+		entries = append(entries, entry{})
+		if err := accept(in, s, len(entries)-1); err != nil {
 			refuse(in, err)
-			continue
-		}
-		if byLabel == nil {
-			byLabel = []*source.Stream{s}
-		}
-		for _, s := range byLabel {
-			entries = append(entries, entry{})
-			accept(in, s, len(entries)-1)
 		}
 	}
 	for _, u := range unshown {
 		if u.in.Like = siblingHead(u.in.Name, streams); u.in.Like != nil {
 			if s, err := source.Open(u.in, opts); err == nil {
-				accept(u.in, s, u.at)
+				if err := accept(u.in, s, u.at); err != nil {
+					refuse(u.in, err)
+				}
 				continue
 			}
 		}
@@ -764,13 +769,15 @@ func (a *analyzeCmd) attempt(e *env, plan zonePlan) (err error) {
 		merged[s] = i
 	}
 	for _, en := range entries {
-		if en.stream == nil {
+		if en.streams == nil {
 			if en.csv.File != "" {
 				run.Sources = append(run.Sources, en.csv)
 			}
 			continue
 		}
-		run.Sources = append(run.Sources, eng.Sources(en.stream, disorder[merged[en.stream]])...)
+		for _, s := range en.streams {
+			run.Sources = append(run.Sources, eng.Sources(s, disorder[merged[s]])...)
+		}
 	}
 	for _, c := range consoles {
 		if err := lr.ReadConsole(c); err != nil {

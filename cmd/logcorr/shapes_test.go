@@ -360,3 +360,25 @@ func TestSplitOnlyWhatComesApart(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitRotatedFileReadLikeItsLog: a rotated file of a compose log whose
+// first lines show no format (a service's own chatter) is read with its
+// log's first lines (Input.Like), and split by service as its log is.
+func TestSplitRotatedFileReadLikeItsLog(t *testing.T) {
+	shaped := shapedCapture(t, namedShape(t, "compose-blocks"))
+	blocks, err := os.ReadFile(filepath.Join(shaped, "compose.log"))
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "compose.log"), blocks, 0o644))
+	chatter := strings.Repeat("init-1       | waiting for the database...\n", 2100)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "compose.log.1"), append([]byte(chatter), blocks...), 0o644))
+	doc := analyzeJSON(t, "--tz", "Asia/Jakarta", dir)
+	rotated := 0
+	for _, s := range doc.Sources {
+		if strings.Contains(s.File, "compose.log.1[") {
+			rotated++
+			assert.Zero(t, s.OutOfOrder, "%s read in its own order", s.File)
+		}
+	}
+	assert.Equal(t, 3, rotated, "the rotated file's three services")
+}
