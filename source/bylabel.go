@@ -2,6 +2,7 @@ package source
 
 import (
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -36,6 +37,13 @@ func SplitByLabel(s *Stream, opts *Options) ([]*Stream, error) {
 	}
 	// A pipe or a FIFO named by its path can be read once only.
 	if fi, err := os.Stat(in.Path); err != nil || !fi.Mode().IsRegular() {
+		return nil, nil
+	}
+	// The file's first lines, interleaving its labels as they were
+	// written (docker compose up, logs -f, -t), spare a reading of the
+	// whole: a viewer's blocks begin with one label's.
+	head := readLabels(strings.NewReader(strings.Join(s.Head(), "\n")), kind, s.split.indent)
+	if len(head.labels) >= 2 && !head.apart() {
 		return nil, nil
 	}
 	lf, err := labelsOf(in.Path, kind, s.split.indent)
@@ -108,6 +116,8 @@ type labelsFound struct {
 type labelSpan struct {
 	from, to int64
 	line     int
+	// label is the label, copied: the line it was read from is not kept.
+	label string
 }
 
 // apart reports whether the labels' records are out of time order across
@@ -138,8 +148,16 @@ func labelsOf(path string, kind *envelope.Kind, indent string) (*labelsFound, er
 		return nil, err
 	}
 	defer f.Close()
-	lr := NewLineReader(f)
-	unwrap := kind.Open(parser.NewClock(path, time.UTC, nil))
+	return readLabels(f, kind, indent), nil
+}
+
+// readLabels reads lines through their envelope for what labelsOf finds.
+func readLabels(r io.Reader, kind *envelope.Kind, indent string) *labelsFound {
+	lr := NewLineReader(r)
+	// The lines are read, not kept: what is kept of them is copied (the
+	// samples, a label). The envelopes read apart wrap a record a line.
+	lr.transient = true
+	unwrap := kind.Open(parser.NewClock("", time.UTC, nil))
 	lf := &labelsFound{samples: map[string][]string{}, spans: map[string]*labelSpan{}}
 	sizes := map[string]int{}
 	// pending are the lines read since the last record came out (a
@@ -153,17 +171,18 @@ func labelsOf(path string, kind *envelope.Kind, indent string) (*labelsFound, er
 	put := func(r envelope.Record) {
 		sp := lf.spans[r.Label]
 		if sp == nil {
-			sp = &labelSpan{from: pendingFrom, line: pendingLine}
-			lf.spans[r.Label] = sp
-			if r.Label != "" {
-				lf.labels = append(lf.labels, r.Label)
+			sp = &labelSpan{from: pendingFrom, line: pendingLine, label: strings.Clone(r.Label)}
+			lf.spans[sp.label] = sp
+			if sp.label != "" {
+				lf.labels = append(lf.labels, sp.label)
 			}
 		}
+		label := sp.label
 		sp.to = lr.Bytes()
-		if !seen || r.Label != last {
+		if !seen || label != last {
 			lf.runs++
 		}
-		last, seen = r.Label, true
+		last, seen = label, true
 		if !r.Stamp.IsZero() {
 			lf.stamped = true
 			if newest.Sub(r.Stamp) > lf.behind {
@@ -173,17 +192,15 @@ func labelsOf(path string, kind *envelope.Kind, indent string) (*labelsFound, er
 				newest = r.Stamp
 			}
 		}
-		sample := lf.samples[r.Label]
+		sample := lf.samples[label]
 		for _, l := range pending {
-			// Copied: a line read is a piece of a 64 KB block, and a
-			// label's first lines can lie far apart in a large file.
-			if len(sample) >= sampleLines || sizes[r.Label]+len(l) > sampleBytes {
+			if len(sample) >= sampleLines || sizes[label]+len(l) > sampleBytes {
 				break
 			}
 			sample = append(sample, strings.Clone(l))
-			sizes[r.Label] += len(l)
+			sizes[label] += len(l)
 		}
-		lf.samples[r.Label] = sample
+		lf.samples[label] = sample
 		pending = pending[:0]
 	}
 	for {
@@ -201,5 +218,5 @@ func labelsOf(path string, kind *envelope.Kind, indent string) (*labelsFound, er
 		}
 	}
 	unwrap.Flush(put)
-	return lf, nil
+	return lf
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // MaxLine is the longest line kept whole; the rest of a longer line is
@@ -48,6 +49,10 @@ type LineReader struct {
 	skimmed int
 	// OnLong is told the number of a line cut at MaxLine.
 	OnLong func(line int)
+	// transient: a line Next returns is a view of the chunk, valid until
+	// the next call, not a copy (a reading that keeps no line: the labels
+	// of a file, source.SplitByLabel).
+	transient bool
 }
 
 // NewLineReader reads lines from r.
@@ -110,6 +115,12 @@ func (l *LineReader) Next() (string, error) {
 // keep copies a line out of the chunk into the arena, starting a new
 // arena when it has no room left.
 func (l *LineReader) keep(line []byte) string {
+	if l.transient {
+		if len(line) == 0 {
+			return ""
+		}
+		return unsafe.String(&line[0], len(line))
+	}
 	if l.arena.Cap()-l.arena.Len() < len(line) {
 		l.arena = strings.Builder{}
 		l.arena.Grow(max(blockSize, len(line)))
