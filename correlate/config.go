@@ -110,7 +110,7 @@ func (c *Config) wantsResponse(ev *parser.Event) bool {
 	// log's report can be slow while another's is not (a proxy's includes
 	// the time the request queued for a worker), and which is the
 	// request's own time is known only once its reports are in.
-	if !c.wantsStatus(status) && !(ev.Killed() && c.wantsKilled()) && (c.Slow <= 0 || ev.Duration <= 0) {
+	if !c.WantsStatus(status) && !(ev.Killed() && c.wantsKilled()) && (c.Slow <= 0 || ev.Duration <= 0) {
 		return false
 	}
 	if len(c.Methods) == 0 || method == "" {
@@ -134,8 +134,8 @@ func (c *Config) onPath(path string) bool {
 	return false
 }
 
-// wantsStatus reports whether a status makes an anchor by itself.
-func (c *Config) wantsStatus(status int) bool {
+// WantsStatus reports whether a status makes an anchor by itself.
+func (c *Config) WantsStatus(status int) bool {
 	for _, r := range c.Statuses {
 		if status >= r.Lo && status <= r.Hi {
 			return true

@@ -922,7 +922,7 @@ func (c *Correlator) findDeadline(g *group) time.Time {
 	// that states its duration, written when its response went out: it
 	// must not hold every chain a minute for an access line that states
 	// none and will not join it.
-	if c.cfg.Slow > 0 && !c.cfg.wantsStatus(g.status) {
+	if c.cfg.Slow > 0 && !c.cfg.WantsStatus(g.status) {
 		for i := range g.reports {
 			if r := &g.reports[i]; r.Duration > 0 {
 				if rd := r.Time.Add(max(r.Precision, time.Second)); rd.Before(d) {

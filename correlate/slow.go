@@ -284,7 +284,7 @@ func (c *Correlator) isAnchor(g *group) bool {
 // failed reports whether a request is an anchor for how it ended: its
 // status, or killed before it had one.
 func (c *Correlator) failed(g *group) bool {
-	return c.cfg.wantsStatus(g.status) || g.killed && c.cfg.wantsKilled()
+	return c.cfg.WantsStatus(g.status) || g.killed && c.cfg.wantsKilled()
 }
 
 // took is when a request began and how long it took by the app's own

@@ -182,14 +182,7 @@ func (e *Engine) Summarize(run *report.Run, lr *locust.Run) {
 	run.Outside = e.coverage.Outside()
 	run.Hypotheses = tally.Table(run.Config.Causes, run.Summary, e.cat.kinds())
 	run.Pressure = traffic.PoolPressure()
-	wanted := func(status int) bool {
-		for _, r := range run.Config.Statuses {
-			if status >= r.Lo && status <= r.Hi {
-				return true
-			}
-		}
-		return false
-	}
+	wanted := run.Config.WantsStatus
 	if run.Summary.Anchors == 0 {
 		run.Elsewhere, run.Nearest = traffic.Elsewhere(wanted, run.Config.Paths)
 	}

@@ -106,30 +106,21 @@ func DateYears(opts *source.Options, streams []*source.Stream, warn func(string)
 			ref, refFrom = first, s.Input.Name
 		}
 	}
-	// A file read once per label (source.SplitByLabel) is one file to
-	// the person told.
-	said := map[string]bool{}
-	say := func(file, msg string) {
-		if !said[file+msg] {
-			said[file+msg] = true
-			warn(msg)
-		}
-	}
 	for _, y := range yearless {
 		s := y.s
 		if !y.own.IsZero() {
 			s.Splitter().SetYearRef(y.own)
-			say(s.Input.Name, fmt.Sprintf("%s: its collector's times carry no year; took the year nearest to the times its program wrote with one (%s)",
+			warn(fmt.Sprintf("%s: its collector's times carry no year; took the year nearest to the times its program wrote with one (%s)",
 				s.Input.Name, y.own.Format("2006-01-02")))
 			continue
 		}
 		if ref.IsZero() {
-			say(s.Input.Name, fmt.Sprintf("%s: its times carry no year; took %d from the file's modification time (%s), as no other log read gives one",
+			warn(fmt.Sprintf("%s: its times carry no year; took %d from the file's modification time (%s), as no other log read gives one",
 				s.Input.Name, s.ModTime.Year(), s.ModTime.Format("2006-01-02")))
 			continue
 		}
 		s.Splitter().SetYearRef(ref)
-		say(s.Input.Name, fmt.Sprintf("%s: its times carry no year; took the year nearest to %s's times (%s)",
+		warn(fmt.Sprintf("%s: its times carry no year; took the year nearest to %s's times (%s)",
 			s.Input.Name, filepath.Base(refFrom), ref.Format("2006-01-02")))
 	}
 }

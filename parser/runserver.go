@@ -323,10 +323,7 @@ func (p *Runserver) queue(ev Event) {
 		// Too many to hold for the line that would date them: those no
 		// line of the server's own dates are counted apart, as no line
 		// was seen near them yet.
-		before := p.Untimed
-		p.releaseBefore()
-		p.Crowded += p.Untimed - before
-		p.Untimed = before
+		p.releaseBefore(&p.Crowded)
 	}
 }
 
@@ -409,8 +406,9 @@ func (p *Runserver) release(t time.Time, num int, access *accessRef) {
 // app's records between gunicorn's boot and shutdown lines, a minute or
 // more apart, and a record dated by either joins another request's chain
 // or makes an anchor of its own. Those records are left out and counted
-// (LeftOut); chatter takes the time before it, as it always does.
-func (p *Runserver) releaseBefore() {
+// in leftOut (LeftOut says so); chatter takes the time before it, as it
+// always does.
+func (p *Runserver) releaseBefore(leftOut *int) {
 	if !p.lastOther {
 		p.release(p.last, p.lastNum, nil)
 		return
@@ -423,7 +421,7 @@ func (p *Runserver) releaseBefore() {
 			ev.Time, ev.TimeFrom, ev.Precision = p.last, p.lastNum, time.Second
 			p.emitEvent(ev)
 		default:
-			p.Untimed++
+			*leftOut++
 		}
 	}
 	p.pending = p.pending[:0]
@@ -439,7 +437,7 @@ func (p *Runserver) emitEvent(ev Event) {
 // (releaseBefore).
 func (p *Runserver) Flush() {
 	p.endRecord()
-	p.releaseBefore()
+	p.releaseBefore(&p.Untimed)
 }
 
 // Continues implements Continuer.
@@ -458,7 +456,7 @@ func (p *Runserver) TimeSeen(t time.Time, line int) {
 	// and all, in one write, so another's line comes after it.
 	p.endRecord()
 	if p.lastNum != 0 && t.Sub(p.last) > tickSpan {
-		p.releaseBefore()
+		p.releaseBefore(&p.Untimed)
 	}
 	p.timeKnown(t, line)
 	p.lastOther = true

@@ -319,7 +319,7 @@ func (h *HTML) Finish(r *Run) error {
 		"Last":  r.Shown(r.Summary.Last),
 	}
 	if u := unanchoredText(r); u != "" {
-		data["Unanchored"] = strings.ToUpper(u[:1]) + u[1:]
+		data["Unanchored"] = upperFirst(u)
 	}
 	if err := htmlPage.Execute(h.w, data); err != nil {
 		return err

@@ -81,7 +81,7 @@ func (m *Markdown) Finish(r *Run) error {
 		fmt.Fprintf(w, "%s from %s to %s. ", count(s.Anchors, "anchor"), stamp(r.Shown(s.First), time.Second), stamp(r.Shown(s.Last), time.Second))
 	}
 	if u := unanchoredText(r); u != "" {
-		fmt.Fprintf(w, "%s. ", strings.ToUpper(u[:1])+u[1:])
+		fmt.Fprintf(w, "%s. ", upperFirst(u))
 	}
 	fmt.Fprintf(w, "Each anchor's window runs from %s before the first report of its request to %s after it.", r.Config.Before, r.Config.After)
 	if rt := rangeText(&r.Config); rt != "" {

@@ -12,10 +12,11 @@ import (
 )
 
 // SplitByLabel reopens a saved file whose envelope names several labels
-// that a viewer fetched apart (compose services, pods: envelope.Kind.Apart)
-// as one stream per label, each reading
-// the whole file and keeping its label's records, so that the merge
-// orders every label by its own time. One stream would place the lines
+// that a viewer fetched apart (compose services, pods: envelope.Kind.Apart),
+// when they come out of time order (labelsFound.apart), as one stream per
+// label, each reading the part of the file its label lies in and keeping
+// its label's records, so that the merge orders every label by its own
+// time. One stream would place the lines
 // in the order the file holds them, and a collector's saved output need
 // not be in time order across labels: docker compose logs prints a
 // container's lines in chunks as its API hands them over (docker/compose

@@ -113,17 +113,11 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 // Access returns the access-line responses of a route, by status: the
 // app's access lines, or a proxy's when no app server's were read.
 func (t *Traffic) Access(method, path string) map[int]int {
-	out := map[int]int{}
 	lines := t.access
 	if len(lines) == 0 {
 		lines = t.proxied
 	}
-	for r, n := range lines {
-		if r.Path == path && (method == "" || strings.EqualFold(r.Method, method)) {
-			out[r.Status] += n
-		}
-	}
-	return out
+	return routeStatuses(lines, method, path)
 }
 
 // ClientSide returns the responses a load test's client got on a route,
@@ -132,21 +126,26 @@ func (t *Traffic) Access(method, path string) map[int]int {
 // the app a 502 or 504 the app's log never shows), with the requests the
 // app server killed (status 0: no response); else the app's access lines.
 func (t *Traffic) ClientSide(method, path string) (byStatus map[int]int, proxy bool) {
-	byStatus = map[int]int{}
-	for r, n := range t.proxied {
-		if r.Path == path && (method == "" || strings.EqualFold(r.Method, method)) {
-			byStatus[r.Status] += n
-		}
-	}
+	byStatus = routeStatuses(t.proxied, method, path)
 	if len(byStatus) == 0 {
 		return t.Access(method, path), false
 	}
-	for r, n := range t.access {
-		if r.Status == 0 && r.Path == path && (method == "" || strings.EqualFold(r.Method, method)) {
-			byStatus[0] += n
-		}
+	if killed := routeStatuses(t.access, method, path)[0]; killed > 0 {
+		byStatus[0] = killed
 	}
 	return byStatus, true
+}
+
+// routeStatuses counts a route's lines by status; method "" is any, and
+// methods compare without case, as the anchors' do.
+func routeStatuses(lines map[Route]int, method, path string) map[int]int {
+	out := map[int]int{}
+	for r, n := range lines {
+		if r.Path == path && (method == "" || strings.EqualFold(r.Method, method)) {
+			out[r.Status] += n
+		}
+	}
+	return out
 }
 
 // Records returns the error records of a path and status by exception
