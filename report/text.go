@@ -512,8 +512,12 @@ func unanchoredText(r *Run) string {
 	if n := len(parts); n > 1 {
 		list = strings.Join(parts[:n-1], ", ") + " and " + parts[n-1]
 	}
-	return fmt.Sprintf("also on %s: %s responses (%s), not anchors: --status 5xx takes them in",
-		strings.Join(r.Config.Paths, ", "), list, where)
+	noun := "responses"
+	if len(r.Unanchored) == 1 && r.Unanchored[0].Count == 1 {
+		noun = "response"
+	}
+	return fmt.Sprintf("also on %s: %s %s (%s), not anchors: --status 5xx takes them in",
+		strings.Join(r.Config.Paths, ", "), list, noun, where)
 }
 
 // loadResponses says what the Load table's responses are.

@@ -658,6 +658,13 @@ func TestUnanchoredFailuresNamed(t *testing.T) {
 		require.Equal(t, 0, run(context.Background(), []string{"analyze", "--format", format, logs}, strings.NewReader(""), &stdout, &stderr), stderr.String())
 		assert.Contains(t, html.UnescapeString(stdout.String()), "Also "+line, format)
 	}
+
+	// Heroku's router is the proxy too; its one H12 (503) on a path with
+	// no 500 is said as one response (gobotany-app#180's excerpt).
+	stdout.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"analyze", "--tz", "UTC", "--summary", "--path", "/admin/core/pilegroup/1/",
+		"../../testdata/excerpts/heroku/gobotany-h12-gunicorn-worker-timeout.log"}, strings.NewReader(""), &stdout, &stderr), stderr.String())
+	assert.Contains(t, stdout.String(), "also on /admin/core/pilegroup/1/: 1 503 response (the proxy's access log), not anchors")
 }
 
 // TestOneClock: behind nginx, which writes its times in UTC with their
