@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,15 +121,34 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 			}
 			byStatus[f.Status] += f.Occurrences
 		}
+		// And failures of this URL that Locust recorded under another name:
+		// a redirect to it, followed. A 301, 302 or 303 makes the next
+		// request a GET whatever the first one was; 307 and 308 keep it.
+		redirected := map[int]map[string]int{}
+		for _, f := range run.Failures {
+			if f.URLPath != st.Name || f.Name == st.Name || (st.Method != "GET" && f.Method != st.Method) {
+				continue
+			}
+			if redirected[f.Status] == nil {
+				redirected[f.Status] = map[string]int{}
+			}
+			redirected[f.Status][f.Method+" "+f.Name] += f.Occurrences
+		}
 		for _, url := range sortedKeys(elsewhere) {
 			c.Findings = append(c.Findings, Finding{Kind: Overcount, What: "failures of another URL", Client: elsewhere[url], Server: 0,
 				Why: fmt.Sprintf("%d failures recorded as %q are failures of %s: a request made after the login (a redirect followed) failed, and Locust counted it against the login", elsewhere[url], name, url)})
 		}
-		for _, s := range sortedInts(unionKeys(byStatus, c.ServerByStatus)) {
+		for _, s := range sortedInts(unionKeys(keysOf(byStatus), keysOf(c.ServerByStatus), keysOf(redirected))) {
 			if s < 400 && s != 0 && byStatus[s] == 0 {
 				continue
 			}
 			client, server := byStatus[s], c.ServerByStatus[s]
+			var under string
+			for _, other := range sortedKeys(redirected[s]) {
+				n := redirected[s][other]
+				client += n
+				under += fmt.Sprintf("; Locust recorded %d of them as %q (a redirect to %s, followed)", n, other, st.Name)
+			}
 			f := Finding{What: fmt.Sprintf("%d responses", s), Client: client, Server: server}
 			switch {
 			case s == 0:
@@ -146,16 +166,17 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 				f.Why = fmt.Sprintf("Locust failures with status %d and %s agree", s, accessLines)
 			case client < server && s == clientClosed:
 				f.Kind = Undercount
-				f.Why = fmt.Sprintf("%s has %d requests with status %d (nginx's code for a client that closed the connection before the answer: Locust stopping, or giving up on its own timeout); Locust failed %d: it counts no response for a request it abandoned", accessLog, server, s, client)
+				f.Why = fmt.Sprintf("%s has %s with status %d (nginx's code for a client that closed the connection before the answer: Locust stopping, or giving up on its own timeout); Locust failed %d: it counts no response for a request it abandoned", accessLog, plural(server, "request", "requests"), s, client)
 			case client < server:
 				f.Kind = Undercount
-				f.Why = fmt.Sprintf("%s has %d responses with status %d; Locust failed %d", accessLog, server, s, client)
+				f.Why = fmt.Sprintf("%s has %s with status %d; Locust failed %d", accessLog, plural(server, "response", "responses"), s, client)
 			default:
 				f.Kind = Overcount
 				f.Why = fmt.Sprintf("Locust failed %d with status %d; %s has %d", client, s, accessLog, server)
 			}
-			if recs := traffic.Records(st.Name, s); len(recs) > 0 {
-				f.Why += "; the server's records of them: " + describeRecords(recs)
+			f.Why += under
+			if recs, proxy := traffic.Records(st.Method, st.Name, s); len(recs) > 0 {
+				f.Why += "; " + describeRecords(recs, proxy)
 			}
 			c.Findings = append(c.Findings, f)
 		}
@@ -199,8 +220,16 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 const clientClosed = 499
 
 // describeRecords names the exceptions of a status's error records, with
-// what the common ones mean.
-func describeRecords(recs map[string]int) string {
+// what the common ones mean; a proxy's error lines are its own answers and
+// carry no exception.
+func describeRecords(recs map[string]int, proxy bool) string {
+	if proxy {
+		n := 0
+		for _, k := range recs {
+			n += k
+		}
+		return fmt.Sprintf("the proxy's error log has %d of them", n)
+	}
 	var parts []string
 	for _, exc := range sortedKeys(recs) {
 		what := exc
@@ -212,7 +241,7 @@ func describeRecords(recs map[string]int) string {
 		}
 		parts = append(parts, fmt.Sprintf("%d %s", recs[exc], what))
 	}
-	return strings.Join(parts, ", ")
+	return "the server's records of them: " + strings.Join(parts, ", ")
 }
 
 // LoadLevel is how a load level fared: how long Locust ran it, the
@@ -265,7 +294,7 @@ func Load(run *locust.Run, traffic *Traffic, anchors *Seconds, methods []string)
 		}
 	}
 	var out []LoadLevel
-	for _, u := range sortedInts(keysOfLevels(levels)) {
+	for _, u := range sortedInts(keysOf(levels)) {
 		out = append(out, *levels[u])
 	}
 	return out, lowest, outside
@@ -298,6 +327,14 @@ func (t *Traffic) PoolPressure() *Pressure {
 	return p
 }
 
+// plural says n with the noun in its number ("1 response", "4 responses").
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -320,7 +357,7 @@ func sortedKeys(m map[string]int) []string {
 	return out
 }
 
-func keysOf(m map[int]int) []int {
+func keysOf[V any](m map[int]V) []int {
 	out := make([]int, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -328,21 +365,12 @@ func keysOf(m map[int]int) []int {
 	return out
 }
 
-func keysOfLevels(m map[int]*LoadLevel) []int {
-	out := make([]int, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
-func unionKeys(a, b map[int]int) []int {
+func unionKeys(sets ...[]int) []int {
 	seen := map[int]bool{}
-	for k := range a {
-		seen[k] = true
-	}
-	for k := range b {
-		seen[k] = true
+	for _, keys := range sets {
+		for _, k := range keys {
+			seen[k] = true
+		}
 	}
 	out := make([]int, 0, len(seen))
 	for k := range seen {

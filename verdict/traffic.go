@@ -1,6 +1,8 @@
 package verdict
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,11 +19,13 @@ type Route struct {
 }
 
 // recordKey counts django.request-style records per log, since runserver
-// and a logging file both write each one.
+// and a logging file both write each one. Method is empty where the record
+// names none (Django's); a proxy's error lines name theirs.
 type recordKey struct {
-	File, Path string
-	Status     int
-	Exc        string
+	File, Method, Path string
+	Status             int
+	Exc                string
+	Proxy              bool
 }
 
 // PoolSample is one PgBouncer stats line: how long clients waited for a
@@ -93,7 +97,7 @@ func (t *Traffic) Event(ev *parser.Event, cause *correlate.Cause) {
 		if ev.Exc != nil {
 			exc = ev.Exc.Class
 		}
-		t.records[t.recordKeys.of(recordKey{ev.Source, ev.Path, ev.Status, exc})]++
+		t.records[t.recordKeys.of(recordKey{ev.Source, ev.Method, ev.Path, ev.Status, exc, ev.Proxy})]++
 	case ev.IsResponse():
 		if t.paths[ev.Path] {
 			r := t.routes.of(Route{ev.Method, ev.Path, ev.Status})
@@ -148,30 +152,39 @@ func routeStatuses(lines map[Route]int, method, path string) map[int]int {
 	return out
 }
 
-// Records returns the error records of a path and status by exception
-// class, from the log that has most of them.
-func (t *Traffic) Records(path string, status int) map[string]int {
-	byFile := map[string]map[string]int{}
+// Records returns the error records of a request and status by exception
+// class, from the log that has most of them, and whether that log is a
+// proxy's. A record that names no method counts for every method.
+func (t *Traffic) Records(method, path string, status int) (byExc map[string]int, proxy bool) {
+	type fileRecords struct {
+		byExc map[string]int
+		n     int
+		proxy bool
+	}
+	byFile := map[string]*fileRecords{}
 	for k, n := range t.records {
-		if k.Path == path && k.Status == status {
-			if byFile[k.File] == nil {
-				byFile[k.File] = map[string]int{}
-			}
-			byFile[k.File][k.Exc] += n
+		if k.Path != path || k.Status != status || (k.Method != "" && !strings.EqualFold(k.Method, method)) {
+			continue
+		}
+		f := byFile[k.File]
+		if f == nil {
+			f = &fileRecords{byExc: map[string]int{}}
+			byFile[k.File] = f
+		}
+		f.byExc[k.Exc] += n
+		f.n += n
+		f.proxy = f.proxy || k.Proxy
+	}
+	var best *fileRecords
+	for _, file := range slices.Sorted(maps.Keys(byFile)) {
+		if f := byFile[file]; best == nil || f.n > best.n {
+			best = f
 		}
 	}
-	var best map[string]int
-	bestN := -1
-	for _, m := range byFile {
-		n := 0
-		for _, k := range m {
-			n += k
-		}
-		if n > bestN {
-			best, bestN = m, n
-		}
+	if best == nil {
+		return nil, false
 	}
-	return best
+	return best.byExc, best.proxy
 }
 
 // perMethod counts responses per second by method: a rate of failed logins
@@ -243,7 +256,7 @@ func (r Route) kept() Route {
 }
 
 func (k recordKey) kept() recordKey {
-	k.File, k.Path, k.Exc = strings.Clone(k.File), strings.Clone(k.Path), strings.Clone(k.Exc)
+	k.File, k.Method, k.Path, k.Exc = strings.Clone(k.File), strings.Clone(k.Method), strings.Clone(k.Path), strings.Clone(k.Exc)
 	return k
 }
 

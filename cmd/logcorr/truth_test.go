@@ -459,6 +459,7 @@ func TestAnalyzeAgainstTruth(t *testing.T) {
 		{name: "uWSGI killing Audit Trail requests (harakiri)", capture: "../../testdata/captures/uwsgi-harakiri"},
 		{name: "runserver behind nginx, JSON errors log, DEBUG off", capture: "../../testdata/captures/runserver-nginx-json"},
 		{name: "gunicorn, DEBUG on, untimed records on gunicorn's stderr", capture: "../../testdata/captures/gunicorn-untimed-console"},
+		{name: "uWSGI behind nginx, DEBUG off, workers held until nginx times out and harakiri kills", capture: "../../testdata/captures/uwsgi-nginx-harakiri"},
 	}
 	// Captures that are not shipped (a lab run of another shape) are
 	// scored the same way: LOGCORR_CAPTURES lists their folders, each
@@ -580,44 +581,85 @@ func TestClientCheckBehindAProxy(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(dirs), 5)
 	requestLine := regexp.MustCompile(`"(GET|POST) (\S+) HTTP/[0-9.]+" (\d{3}) `)
+	errorLine := regexp.MustCompile(`request: "(GET|POST) (\S+) HTTP/[0-9.]+"`)
+	failure := regexp.MustCompile(`^(GET|POST),(\S+),HTTPError\('(\d{3}) [^']* for url: https?://[^/]+([^?']*)'\),(\d+)$`)
+	const login = "/accounts/login/"
+	redirectsChecked := 0
 	for _, capture := range dirs {
 		t.Run(filepath.Base(capture), func(t *testing.T) {
-			nginx := map[int]int{}
+			nginx := map[string]map[int]int{"GET": {}, "POST": {}}
 			for _, line := range strings.Split(string(readMaybeGz(t, filepath.Join(capture, "logs", "nginx_access.log"))), "\n") {
-				if m := requestLine.FindStringSubmatch(line); m != nil && m[1] == "POST" && m[2] == "/accounts/login/" {
+				if m := requestLine.FindStringSubmatch(line); m != nil && m[2] == login {
 					st, _ := strconv.Atoi(m[3])
-					nginx[st]++
+					nginx[m[1]][st]++
 				}
 			}
-			require.NotEmpty(t, nginx)
+			require.NotEmpty(t, nginx["POST"])
+			// nginx's error lines name their request: a status's lines
+			// are told per method.
+			errorLines := map[string]int{}
+			for _, line := range strings.Split(string(readMaybeGz(t, filepath.Join(capture, "logs", "nginx_error.log"))), "\n") {
+				if m := errorLine.FindStringSubmatch(line); m != nil && m[2] == login && strings.Contains(line, "upstream timed out") {
+					errorLines[m[1]]++
+				}
+			}
+			// Locust's failures of the login URL, by the method of the
+			// request it sent there: a redirect from another name followed
+			// is a GET.
+			locust := map[string]map[int]int{"GET": {}, "POST": {}}
+			redirected := 0
+			for _, line := range strings.Split(string(readMaybeGz(t, filepath.Join(capture, "logs", "locust_failures.csv"))), "\n") {
+				m := failure.FindStringSubmatch(strings.TrimSpace(line))
+				if m == nil || m[4] != login {
+					continue
+				}
+				st, _ := strconv.Atoi(m[3])
+				n, _ := strconv.Atoi(m[5])
+				method := m[1]
+				if m[2] != login {
+					method = "GET"
+					redirected += n
+				}
+				locust[method][st] += n
+			}
 			doc := analyzeJSON(t, filepath.Join(capture, "logs"))
-			var login *report.JSONClient
+			checked := 0
 			for i := range doc.Client {
-				if doc.Client[i].Method == "POST" && doc.Client[i].Path == "/accounts/login/" {
-					login = &doc.Client[i]
+				c := &doc.Client[i]
+				if c.Path != login {
+					continue
+				}
+				checked++
+				seen := map[int]int{}
+				for st, n := range c.ServerByStatus {
+					code, err := strconv.Atoi(st)
+					require.NoError(t, err)
+					if code != 0 { // the app's killed requests, not nginx's lines
+						seen[code] = n
+					}
+				}
+				assert.Equal(t, nginx[c.Method], seen, "nginx's answers to %s by status", c.Method)
+				for _, f := range c.Findings {
+					if strings.HasSuffix(f.What, " responses") && !strings.HasPrefix(f.Why, "the server logged") {
+						assert.Contains(t, f.Why, "the proxy's access", "%s: %s", f.What, f.Why)
+					}
+					if f.What == "504 responses" {
+						assert.Equal(t, nginx[c.Method][504], f.Server, c.Method)
+						assert.Equal(t, locust[c.Method][504], f.Client, "%s: Locust's 504s of the URL, whatever name it gave them: %s", c.Method, f.Why)
+						assert.NotEqual(t, "OVERCOUNT", f.Kind, f.Why)
+						if errorLines[c.Method] > 0 {
+							assert.Contains(t, f.Why, fmt.Sprintf("the proxy's error log has %d of them", errorLines[c.Method]), c.Method)
+						}
+					}
 				}
 			}
-			require.NotNil(t, login)
-			seen := map[int]int{}
-			for st, n := range login.ServerByStatus {
-				code, err := strconv.Atoi(st)
-				require.NoError(t, err)
-				if code != 0 { // the app's killed requests, not nginx's lines
-					seen[code] = n
-				}
-			}
-			assert.Equal(t, nginx, seen, "nginx's answers by status")
-			for _, f := range login.Findings {
-				if strings.HasSuffix(f.What, " responses") && !strings.HasPrefix(f.Why, "the server logged") {
-					assert.Contains(t, f.Why, "the proxy's access", "%s: %s", f.What, f.Why)
-				}
-				if f.What == "504 responses" {
-					assert.Equal(t, nginx[504], f.Server)
-					assert.NotEqual(t, "OVERCOUNT", f.Kind, f.Why)
-				}
+			require.NotZero(t, checked)
+			if redirected > 0 {
+				redirectsChecked++
 			}
 		})
 	}
+	assert.NotZero(t, redirectsChecked, "a capture where Locust named a failure of the login URL after the request redirected to it")
 }
 
 // TestUnanchoredFailuresNamed: under the default --status 500, nginx's
