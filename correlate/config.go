@@ -110,7 +110,7 @@ func (c *Config) wantsResponse(ev *parser.Event) bool {
 	// log's report can be slow while another's is not (a proxy's includes
 	// the time the request queued for a worker), and which is the
 	// request's own time is known only once its reports are in.
-	if !c.WantsStatus(status) && !(ev.Killed() && c.wantsKilled()) && (c.Slow <= 0 || ev.Duration <= 0) {
+	if !c.WantsStatus(status) && !(ev.Killed() && c.wantsKilled()) && (c.Slow <= 0 || (ev.Duration <= 0 && !proxyGaveUp(ev))) {
 		return false
 	}
 	if len(c.Methods) == 0 || method == "" {
@@ -122,6 +122,13 @@ func (c *Config) wantsResponse(ev *parser.Event) bool {
 		}
 	}
 	return false
+}
+
+// proxyGaveUp: the proxy's own report of a request it answered itself
+// (nginx's "upstream timed out … request: …" line): with Slow, it is a
+// report of a slow request whose access line states the time.
+func proxyGaveUp(ev *parser.Event) bool {
+	return ev.Proxy && ev.Kind == parser.KindRequestLog
 }
 
 // onPath reports whether a path is one anchors are taken on.

@@ -187,7 +187,7 @@ func (e *Engine) Summarize(run *report.Run, lr *locust.Run) {
 		run.Elsewhere, run.Nearest = traffic.Elsewhere(wanted, run.Config.Paths)
 	}
 	if len(run.Config.Statuses) > 0 {
-		run.Unanchored = traffic.Unanchored(wanted, run.Config.Paths, run.Config.Methods)
+		run.Unanchored = traffic.Unanchored(wanted, run.Config.Paths, run.Config.Methods, tally.Anchors())
 	}
 	if e.latency != nil {
 		run.Latency = e.latency.Paths(run.Config.Paths)

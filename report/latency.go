@@ -32,6 +32,9 @@ func writeLatency(w *bufio.Writer, paths []verdict.PathLatency) {
 				correlate.Seconds(p.P50), correlate.Seconds(p.P95), correlate.Seconds(p.Max))
 		}
 		fmt.Fprintf(w, "; %s", count(p.Slow, "slow anchor"))
+		if p.ProxyTimed > 0 {
+			fmt.Fprintf(w, " (%d timed by a proxy alone: the app logged no duration of theirs)", p.ProxyTimed)
+		}
 		if p.Slow > 0 {
 			fmt.Fprintf(w, ": %s", latencyParts(&p))
 		}
@@ -52,6 +55,9 @@ func markdownLatency(w *bufio.Writer, paths []verdict.PathLatency) {
 		where := "-"
 		if p.Slow > 0 {
 			where = latencyParts(&p)
+		}
+		if p.ProxyTimed > 0 {
+			where += fmt.Sprintf(" (%d of the slow timed by a proxy alone)", p.ProxyTimed)
 		}
 		fmt.Fprintf(w, "| `%s` | %d | %s | %s | %s | %d | %s |\n", p.Path, p.Requests, correlate.Seconds(p.P50), correlate.Seconds(p.P95),
 			correlate.Seconds(p.Max), p.Slow, where)
@@ -74,6 +80,7 @@ type JSONLatency struct {
 	P95MS       int64           `json:"p95_ms"`
 	MaxMS       int64           `json:"max_ms"`
 	Slow        int             `json:"slow"`
+	ProxyTimed  int             `json:"proxy_timed,omitempty"`
 	PoolWaitMS  int64           `json:"pool_wait_ms"`
 	StatementMS int64           `json:"statement_ms"`
 	LockWaitMS  int64           `json:"lock_wait_ms"`
@@ -85,7 +92,7 @@ func latencyJSON(paths []verdict.PathLatency) []JSONLatency {
 	var out []JSONLatency
 	for _, p := range paths {
 		jl := JSONLatency{Path: p.Path, Source: p.Source, Requests: p.Requests, P50MS: p.P50.Milliseconds(), P95MS: p.P95.Milliseconds(),
-			MaxMS: p.Max.Milliseconds(), Slow: p.Slow, PoolWaitMS: p.Pool.Milliseconds(), StatementMS: p.Statement.Milliseconds(),
+			MaxMS: p.Max.Milliseconds(), Slow: p.Slow, ProxyTimed: p.ProxyTimed, PoolWaitMS: p.Pool.Milliseconds(), StatementMS: p.Statement.Milliseconds(),
 			LockWaitMS: p.Lock.Milliseconds(), OtherMS: p.Other.Milliseconds(), Statements: []JSONStatement{}}
 		for _, st := range p.Statements {
 			jl.Statements = append(jl.Statements, JSONStatement{Fingerprint: st.Fingerprint, MS: st.Took.Milliseconds(), Count: st.Count})

@@ -28,7 +28,7 @@ type latencyKey struct {
 }
 
 type slowTally struct {
-	n                            int
+	n, proxyTimed                int
 	pool, statement, lock, other time.Duration
 	statements                   map[string]*StatementTotal
 }
@@ -45,10 +45,14 @@ type StatementTotal struct {
 type PathLatency struct {
 	Path string
 	// Source is the log the durations are from.
-	Source                string
-	Requests              int
-	P50, P95, Max         time.Duration
-	Slow                  int
+	Source        string
+	Requests      int
+	P50, P95, Max time.Duration
+	Slow          int
+	// ProxyTimed counts the slow anchors only a proxy states a duration
+	// of: the app logged none (it never answered them, or not yet), so
+	// its durations above do not include them.
+	ProxyTimed            int
 	Pool, Statement, Lock time.Duration
 	Other                 time.Duration
 	// Statements are the fingerprints that took the most time in its slow
@@ -88,6 +92,9 @@ func (l *Latency) Chain(ch *correlate.Chain) {
 	}
 	s := ch.Split
 	t.n++
+	if !appTimed(ch) {
+		t.proxyTimed++
+	}
 	t.pool += s.Pool
 	t.statement += s.Statement
 	t.lock += s.Lock
@@ -102,6 +109,20 @@ func (l *Latency) Chain(ch *correlate.Chain) {
 		x.Count++
 		x.Took += st.Took
 	}
+}
+
+// appTimed: some report of the chain's request not a proxy's states how
+// long it took.
+func appTimed(ch *correlate.Chain) bool {
+	if !ch.Anchor.Proxy && ch.Anchor.Duration > 0 {
+		return true
+	}
+	for _, l := range ch.Evidence {
+		if l.Role == correlate.RoleRequest && !l.Event.Proxy && l.Event.Duration > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Paths returns the summary of each anchored path that has durations or
@@ -132,7 +153,7 @@ func (l *Latency) Paths(order []string) []PathLatency {
 			p.P50, p.P95, p.Max = percentile(sorted, 50), percentile(sorted, 95), sorted[len(sorted)-1]
 		}
 		if t != nil {
-			p.Slow, p.Pool, p.Statement, p.Lock, p.Other = t.n, t.pool, t.statement, t.lock, t.other
+			p.Slow, p.ProxyTimed, p.Pool, p.Statement, p.Lock, p.Other = t.n, t.proxyTimed, t.pool, t.statement, t.lock, t.other
 			for _, st := range t.statements {
 				p.Statements = append(p.Statements, *st)
 			}

@@ -271,9 +271,10 @@ type StatusCount struct {
 // Unanchored are the server errors (5xx) the client got on the anchored
 // paths whose status makes no anchor (--status 500 leaves nginx's 502s and
 // 504s out), by status, as ClientSide counts them: they failed too, and a
-// verdict that leaves them out must say so.
+// verdict that leaves them out must say so. Those that made anchors all
+// the same (slow with --slow; a killed request's 502) are not counted.
 // Only the anchored methods' count, when --method named some.
-func (t *Traffic) Unanchored(wanted func(status int) bool, paths, methods []string) []StatusCount {
+func (t *Traffic) Unanchored(wanted func(status int) bool, paths, methods []string, anchors map[Route]AnchorCount) []StatusCount {
 	if len(methods) == 0 {
 		methods = []string{""}
 	}
@@ -288,9 +289,19 @@ func (t *Traffic) Unanchored(wanted func(status int) bool, paths, methods []stri
 			}
 		}
 	}
+	for r, a := range anchors {
+		sc, ok := byStatus[r.Status]
+		if !ok || !slices.Contains(paths, r.Path) || !slices.ContainsFunc(methods, func(m string) bool { return m == "" || strings.EqualFold(m, r.Method) }) {
+			continue
+		}
+		sc.Count -= a.Total
+		byStatus[r.Status] = sc
+	}
 	out := make([]StatusCount, 0, len(byStatus))
 	for _, sc := range byStatus {
-		out = append(out, sc)
+		if sc.Count > 0 {
+			out = append(out, sc)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Status < out[j].Status })
 	return out

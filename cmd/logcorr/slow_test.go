@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -215,6 +217,7 @@ func TestLatencySummary(t *testing.T) {
 			}
 		}
 		assert.Equal(t, slow, l.Slow, l.Path)
+		assert.Zero(t, l.ProxyTimed, "the app timed every request: no proxy in front")
 		assert.InDelta(t, pool, l.PoolWaitMS, float64(slow), l.Path)
 		assert.InDelta(t, stmt, l.StatementMS, float64(slow), l.Path)
 		assert.InDelta(t, lock, l.LockWaitMS, float64(slow), l.Path)
@@ -246,4 +249,55 @@ func TestTailSlowMatchesAnalyze(t *testing.T) {
 	}
 	assert.Equal(t, describe(doc.Chains), describe(live))
 	assert.Equal(t, doc.Latency, liveSum.Latency)
+}
+
+// TestSlowRequestsAProxyGaveUpOn: behind nginx, uWSGI's threads held by
+// Audit Trail, nginx gave up on queued logins after 30 s (504, with an
+// "upstream timed out" line naming each) and the app never timed them.
+// With --slow each is a slow anchor explained by its own error line, none
+// is said to be left out of the anchors, and the latency summary says that
+// only the proxy timed them (the app's durations, max 1.2 s, leave them out).
+func TestSlowRequestsAProxyGaveUpOn(t *testing.T) {
+	logs := filepath.Join("..", "..", "testdata", "captures", "uwsgi-nginx-harakiri", "logs")
+	access := regexp.MustCompile(`"([A-Z]+) /accounts/login/ HTTP/[0-9.]+" (\d{3}) .* rt=([0-9.]+) `)
+	slow, gaveUp := 0, 0
+	for _, line := range strings.Split(string(readMaybeGz(t, filepath.Join(logs, "nginx_access.log"))), "\n") {
+		if m := access.FindStringSubmatch(line); m != nil {
+			// nginx's own answers (504: it gave up; 499: Locust did) the
+			// app never timed; the app's time decides for the others, which
+			// queued long for a worker but took it little.
+			if rt, err := strconv.ParseFloat(m[3], 64); err == nil && rt >= 10 && (m[2] == "504" || m[2] == "499") {
+				slow++
+				if m[2] == "504" {
+					gaveUp++
+				}
+			}
+		}
+	}
+	require.NotZero(t, gaveUp)
+
+	doc := analyzeJSON(t, "--slow", "10s", logs)
+	timedOut := 0
+	for _, c := range doc.Chains {
+		if c.Anchor.Status != 504 {
+			continue
+		}
+		timedOut++
+		assert.Equal(t, "upstream_timeout", c.Cause, "%s:%d", c.Anchor.File, c.Anchor.Line)
+		own := false
+		for _, l := range c.Evidence {
+			own = own || (l.Role == "request" && strings.HasSuffix(l.File, "nginx_error.log.gz") && strings.Contains(l.Text, "upstream timed out"))
+		}
+		assert.True(t, own, "%s:%d: nginx's error line of the request is its report", c.Anchor.File, c.Anchor.Line)
+	}
+	assert.Equal(t, gaveUp, timedOut, "every 504 nginx logged after 10 s or more is a slow anchor")
+	assert.NotContains(t, doc.Unanchored, "504", "the 504s are anchors: none is left out")
+	require.Len(t, doc.Latency, 1)
+	assert.Equal(t, slow, doc.Latency[0].Slow)
+	assert.Equal(t, slow, doc.Latency[0].ProxyTimed, "the app timed none of them")
+	assert.Less(t, doc.Latency[0].MaxMS, int64(10000), "the app's own durations")
+
+	// Without --slow, the 504s make no anchor and are said to be left out.
+	plain := analyzeJSON(t, logs)
+	assert.GreaterOrEqual(t, plain.Unanchored["504"], gaveUp)
 }
