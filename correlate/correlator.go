@@ -252,6 +252,15 @@ func (c *Correlator) Add(ev parser.Event) *Cause {
 		c.addSpan(&ev)
 	}
 	if ev.IsResponse() && c.cfg.wantsResponse(&ev) {
+		// A proxy's report says its cause in words (nginx's "upstream
+		// timed out", Heroku's "code=H12"): joined to its request, it is
+		// still a line that shows the cause. (The app's records show theirs
+		// by their exception, counted with their chains.)
+		if ev.Proxy && c.cfg.reaches(ev.Time) {
+			if cause := c.signOf(&ev); cause != nil {
+				c.sum.Signs[cause.ID]++
+			}
+		}
 		c.assemble(ev)
 		return nil
 	}

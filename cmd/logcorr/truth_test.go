@@ -826,3 +826,34 @@ func TestCoverageNotes(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyLinesCountedWhenJoined: nginx's "upstream timed out" lines name
+// their request, so a 504 anchor (--status 5xx), or a slow one (--slow),
+// takes its line as its own report. Each is still a line that shows the
+// cause: the hypothesis table counts every one, however the run anchors,
+// and with the access log left out too.
+func TestProxyLinesCountedWhenJoined(t *testing.T) {
+	logs := "../../testdata/captures/uwsgi-nginx-harakiri/logs"
+	want := strings.Count(string(readMaybeGz(t, filepath.Join(logs, "nginx_error.log"))), "upstream timed out")
+	require.NotZero(t, want)
+	noAccess := t.TempDir()
+	entries, err := os.ReadDir(logs)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "nginx_access") {
+			raw, err := os.ReadFile(filepath.Join(logs, e.Name()))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(noAccess, e.Name()), raw, 0o644))
+		}
+	}
+	for _, args := range [][]string{{logs}, {"--status", "5xx", logs}, {"--slow", "10s", logs}, {"--slow", "10s", noAccess}} {
+		doc := analyzeJSON(t, args...)
+		lines := -1
+		for _, h := range doc.Hypotheses {
+			if h.ID == "upstream_timeout" {
+				lines = h.Lines
+			}
+		}
+		assert.Equal(t, want, lines, "%v", args)
+	}
+}
