@@ -130,7 +130,7 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 	// than the whole rest of the zone survey.
 	own := src.Seconds.Sorted()
 	ownFails := src.Failures.Sorted()
-	score := func(off time.Duration) (float64, int) {
+	score := func(off time.Duration) (float64, float64, int) {
 		shift := int64(off / time.Second)
 		overlap := 0
 		j := 0
@@ -148,7 +148,7 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 		}
 		sc := float64(overlap) / float64(len(own))
 		if !useFails {
-			return sc, 0
+			return sc, sc, 0
 		}
 		// A failure matches when a sure log failed from 20 s before it to
 		// 5 s after: the first sure failure not before the window opens
@@ -167,7 +167,7 @@ func EstimateOffset(src *Activity, refs []*Activity) (Estimate, bool) {
 				matched += src.Failures.At(s)
 			}
 		}
-		return (sc + float64(matched)/float64(src.Failed)) / 2, matched
+		return (sc + float64(matched)/float64(src.Failed)) / 2, sc, matched
 	}
 	est.pickOffset(score)
 	return est, true
@@ -195,22 +195,28 @@ func (est *Estimate) sureTimes(refs []*Activity) (active, fails []int64) {
 	return slices.Compact(active), fails
 }
 
-// pickOffset scores every zone offset and keeps the best and the runner-up;
-// the estimate is sure when the best fits well and clearly better.
-func (est *Estimate) pickOffset(score func(off time.Duration) (float64, int)) {
-	best, next := -1.0, -1.0
+// pickOffset scores every zone offset (the score, and the share of the
+// source's active seconds the sure logs were active in) and keeps the best
+// and the runner-up. The estimate is sure when the best fits well and
+// clearly better; or when at the best the sure logs were active in nearly
+// every second the source was and no other offset comes near: its failures
+// then went unmatched where the sure logs had none (the app failing
+// requests its proxy had already given up on, at a shutdown), which says
+// nothing against the offset.
+func (est *Estimate) pickOffset(score func(off time.Duration) (sc, activity float64, matched int)) {
+	best, next, bestActivity := -1.0, -1.0, 0.0
 	for off := -ZoneMax; off <= ZoneMax; off += zoneStep {
-		sc, matched := score(off)
+		sc, activity, matched := score(off)
 		switch {
 		case sc > best:
 			next, est.NextOffset = best, est.Offset
-			best, est.Offset, est.Matched = sc, off, matched
+			best, est.Offset, est.Matched, bestActivity = sc, off, matched, activity
 		case sc > next:
 			next, est.NextOffset = sc, off
 		}
 	}
 	est.Score, est.Next = best, max(next, 0)
-	est.Sure = best >= 0.6 && best-est.Next >= 0.25
+	est.Sure = best >= 0.6 && best-est.Next >= 0.25 || bestActivity >= 0.9 && best-est.Next >= 0.4
 }
 
 // ZoneName names an estimated offset the way a reader expects: UTC+07:00.

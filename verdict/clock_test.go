@@ -31,7 +31,7 @@ func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
 	if !useFails {
 		est.Failures = 0
 	}
-	score := func(off time.Duration) (float64, int) {
+	score := func(off time.Duration) (float64, float64, int) {
 		shift := int64(off / time.Second)
 		overlap := 0
 		for s := range src.Seconds.All() {
@@ -41,7 +41,7 @@ func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
 		}
 		sc := float64(overlap) / float64(src.Seconds.Len())
 		if !useFails {
-			return sc, 0
+			return sc, sc, 0
 		}
 		matched := 0
 		for s, n := range src.Failures.All() {
@@ -51,7 +51,7 @@ func estimateBySearch(src *Activity, refs []*Activity) (Estimate, bool) {
 				matched += n
 			}
 		}
-		return (sc + float64(matched)/float64(src.Failed)) / 2, matched
+		return (sc + float64(matched)/float64(src.Failed)) / 2, sc, matched
 	}
 	est.pickOffset(score)
 	return est, true

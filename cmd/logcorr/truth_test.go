@@ -857,3 +857,32 @@ func TestProxyLinesCountedWhenJoined(t *testing.T) {
 		assert.Equal(t, want, lines, "%v", args)
 	}
 }
+
+// TestZoneWhenTheAppFailsAlone: in gunicorn-nginx-timeout the app failed
+// most of its requests at the end, as the lab stopped PgBouncer under it,
+// for clients nginx had already let go: no log of sure times failed with
+// them. Its three logs of naive times (Asia/Jakarta, as every lab capture)
+// were active in every second the sure logs were, at +07:00 alone, and are
+// read so; they were left in UTC ("no offset fits clearly"), their anchors
+// seven hours from nginx's.
+func TestZoneWhenTheAppFailsAlone(t *testing.T) {
+	logs := "../../testdata/captures/gunicorn-nginx-timeout/logs"
+	doc := analyzeJSON(t, logs)
+	naive := map[string]bool{"auth_debug.log.gz": true, "django_errors.log.gz": true, "requests.log.gz": true}
+	mostUnmatched := false
+	for _, c := range doc.Clocks {
+		if !naive[filepath.Base(c.File)] {
+			continue
+		}
+		delete(naive, filepath.Base(c.File))
+		assert.True(t, c.Applied, c.File)
+		assert.Equal(t, "UTC+07:00", c.Offset, c.File)
+		// The first one placed is set against nginx, PgBouncer and
+		// PostgreSQL alone; the others against it too.
+		mostUnmatched = mostUnmatched || 2*c.Matched < c.Failures
+	}
+	assert.Empty(t, naive, "every log of naive times is estimated")
+	assert.True(t, mostUnmatched, "one was placed with most of its failures unmatched")
+	first, last := parseStamp(t, doc.Chains[0].Anchor.Time), parseStamp(t, doc.Chains[len(doc.Chains)-1].Anchor.Time)
+	assert.Less(t, last.Sub(first), 10*time.Minute, "the anchors are the run's, not seven hours apart")
+}
