@@ -101,7 +101,7 @@ func accessTail(msg string) string {
 // and a whole number as microseconds (gunicorn's %(D)s, Apache's %D).
 // Quoted fields with no key (referer, user agent) are skipped.
 func parseAccessTail(tail string, ev *Event) {
-	var last string
+	var before, last string
 	bare := 0 // bare tokens since the last quoted field
 	for tail != "" {
 		tail = strings.TrimLeft(tail, " ")
@@ -114,7 +114,7 @@ func parseAccessTail(tail string, ev *Event) {
 			if end < 0 {
 				return
 			}
-			tail, last, bare = tail[end+2:], "", 0
+			tail, before, last, bare = tail[end+2:], "", "", 0
 			continue
 		}
 		eq := strings.IndexAny(tail, "= ")
@@ -146,7 +146,18 @@ func parseAccessTail(tail string, ev *Event) {
 		} else {
 			tok, tail = tail, ""
 		}
-		last = tok
+		// ingress-nginx's default format goes on after the user agent
+		// with $request_length $request_time [$proxy_upstream_name] and
+		// lists of each upstream try's address, size, time and status.
+		if bare == 2 && strings.HasPrefix(tok, "[") && isNumber(before) && strings.Count(last, ".") == 1 {
+			if d, ok := durationOf("request_time", last); ok {
+				ev.setField("request_time", last)
+				ev.Duration = d
+			}
+			ev.setField("upstream", strings.TrimSuffix(tok[1:], "]"))
+			return
+		}
+		before, last = last, tok
 		bare++
 	}
 	switch {

@@ -17,15 +17,21 @@ var proxyName = regexp.MustCompile(`(?i)nginx|openresty|proxy|traefik|caddy|hapr
 // upstreamFields are what nginx formats write of the upstream.
 var upstreamFields = []string{"urt=", "upstream_response_time", "upstream_addr", "uct=", "uht=", "upstream_connect_time", "upstream="}
 
+// ingressTail is what ingress-nginx's default format writes after the user
+// agent: $request_length $request_time [$proxy_upstream_name]
+// [$proxy_alternative_upstream_name].
+var ingressTail = regexp.MustCompile(`" \d+ \d+\.\d+ \[[^\]]*\] \[[^\]]*\]`)
+
 func init() {
 	register(&Format{
 		Name:   "nginx",
 		Family: FamilyProxy,
 		Rank:   41,
-		Summary: "nginx's access log (combined, or with $request_time and $upstream_response_time as rt= and urt=): " +
+		Summary: "nginx's access log (combined, or with $request_time and $upstream_response_time as rt= and urt=, or ingress-nginx's default format): " +
 			"told from an app server's by its name or its upstream fields; its line joins the app's report of the same request",
 		Examples: []string{
 			`127.0.0.1 - - [30/Nov/2026:21:11:16 +0000] "POST /accounts/login/ HTTP/1.1" 500 145 "http://127.0.0.1:8000/accounts/login/" "python-requests/2.28.1" rt=0.149 urt="0.150"`,
+			`10.244.5.1 - - [02/Dec/2026:13:23:10 +0000] "POST /accounts/login/ HTTP/1.1" 504 160 "-" "python-requests/2.28.1" 1100 30.001 [ahsp-web-8000] [] 10.244.6.15:8000 0 30.000 504 5a401812d3491489148c16a589f9e84c`,
 		},
 		starts: func(_ Spec, line string) bool {
 			_, at, ok := accessHead(line)
@@ -40,6 +46,9 @@ func init() {
 					if strings.Contains(l, f) {
 						return true
 					}
+				}
+				if ingressTail.MatchString(l) {
+					return true
 				}
 			}
 			return false
