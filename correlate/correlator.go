@@ -335,6 +335,11 @@ func (c *Correlator) assemble(ev parser.Event) {
 			return
 		}
 	} else {
+		if g := c.triedBefore(&ev); g != nil {
+			g.add(ev)
+			c.noteDeadline(g)
+			return
+		}
 		key := c.clashBit(&ev)
 		for _, g := range c.open {
 			if c.accepts(g, &ev, key) {
@@ -352,6 +357,57 @@ func (c *Correlator) assemble(ev parser.Event) {
 	g.add(ev)
 	c.open = append(c.open, g)
 	c.noteDeadline(g)
+}
+
+// triedBefore finds the request a proxy's report of a failed upstream is
+// another try of. nginx tries the next upstream for a request whose
+// upstream failed (proxy_next_upstream; ingress-nginx tries three times)
+// and logs each failure with the worker, the client's connection and the
+// request: one request, one answer. A request its error log names on that
+// connection whose answer the proxy has not logged yet is that request
+// still, as a client sends its next request on a connection only once the
+// answer to the last one is out.
+func (c *Correlator) triedBefore(ev *parser.Event) *group {
+	if !ev.Proxy || ev.Kind != parser.KindRequestLog {
+		return nil
+	}
+	conn := ev.Field("connection")
+	if conn == "" {
+		return nil
+	}
+	worker := nginxWorker(ev.Text)
+	for _, g := range c.open {
+		if g.path != ev.Path || g.status != ev.Status || ev.Time.After(c.deadline(g)) {
+			continue
+		}
+		tried, answered := false, false
+		for i := range g.reports {
+			r := &g.reports[i]
+			switch {
+			case !r.Proxy:
+			case r.Kind == parser.KindAccess:
+				answered = true
+			case r.Kind == parser.KindRequestLog && r.Method == ev.Method && r.Field("connection") == conn &&
+				r.Field("client") == ev.Field("client") && nginxWorker(r.Text) == worker && c.sameLog(r.Source, ev.Source):
+				tried = true
+			}
+		}
+		if tried && !answered {
+			return g
+		}
+	}
+	return nil
+}
+
+// nginxWorker is the process (and thread) an nginx error line names before
+// its client connection: "31#31" in "2023/03/08 16:02:40 [error] 31#31:
+// *569 upstream timed out …". Connection numbers count per worker.
+func nginxWorker(text string) string {
+	end := strings.Index(text, ": *")
+	if end < 0 {
+		return ""
+	}
+	return text[strings.LastIndexByte(text[:end], ' ')+1 : end]
 }
 
 // assembleTimed files a report that states how long its request took: first

@@ -668,3 +668,53 @@ func TestKilledRequestBehindAProxyIsOne(t *testing.T) {
 		})
 	}
 }
+
+// TestNextUpstreamTriesAreOneRequest: nginx logs a failure for each
+// upstream it tries for one request, naming the worker, the client's
+// connection and the request; only its access line, written once, ends the
+// request. A failure of the same request on that connection after the
+// answer is the client's next request.
+func TestNextUpstreamTriesAreOneRequest(t *testing.T) {
+	line := 0
+	failed := func(sec float64, worker string, conn int) parser.Event {
+		line++
+		text := fmt.Sprintf(`2026/11/26 17:15:00 [error] %s: *%d connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.9, server: _, request: "GET /audit/ HTTP/1.1"`, worker, conn)
+		return parser.Event{Source: "nginx_error.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Second, Proxy: true,
+			Kind: parser.KindRequestLog, Method: "GET", Path: "/audit/", Status: 502, Tag: parser.TagUpstreamRefused, Text: text,
+			Fields: parser.Fields{{Key: "client", Value: "10.0.0.9"}, {Key: "connection", Value: fmt.Sprint(conn)}}}
+	}
+	answered := func(sec float64) parser.Event {
+		line++
+		return parser.Event{Source: "nginx_access.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Second, Proxy: true,
+			Kind: parser.KindAccess, Method: "GET", Path: "/audit/", Status: 502, Text: `10.0.0.9 - - "GET /audit/ HTTP/1.1" 502 157`}
+	}
+	cfg := DefaultConfig()
+	cfg.Paths, cfg.Statuses = []string{"/audit/"}, []StatusRange{{500, 599}}
+	for _, tc := range []struct {
+		name string
+		evs  []parser.Event
+		// tries: each chain's error lines, in order
+		tries []int
+	}{
+		{"three tries, one answer", []parser.Event{failed(10, "31#31", 569), failed(10, "31#31", 569), failed(10, "31#31", 569), answered(10)}, []int{3}},
+		{"the next request on the connection", []parser.Event{failed(10, "31#31", 569), answered(10), failed(10.5, "31#31", 569), answered(10.5)}, []int{1, 1}},
+		{"another worker's connection of that number", []parser.Event{failed(10, "31#31", 569), failed(10, "32#32", 569), answered(10), answered(10)}, []int{1, 1}},
+		{"another connection", []parser.Event{failed(10, "31#31", 569), failed(10, "31#31", 570), answered(10), answered(10)}, []int{1, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			chains, sum := correlateAll(cfg, tc.evs...)
+			assert.Equal(t, len(tc.tries), sum.Anchors)
+			var tries []int
+			for _, ch := range chains {
+				n := 0
+				for _, l := range append([]Link{{Event: ch.Anchor}}, ch.Evidence...) {
+					if l.Event.Kind == parser.KindRequestLog {
+						n++
+					}
+				}
+				tries = append(tries, n)
+			}
+			assert.Equal(t, tc.tries, tries)
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -93,4 +94,54 @@ func TestExcerpts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNextUpstreamIsOneRequest: ingress-nginx tried three upstreams for one
+// request (connection *569), each timing out, and answered 504 once. Its
+// error lines are one report and a line of the cause, not a request each,
+// and its access line, in ingress-nginx's default format, states how long
+// the request took.
+func TestNextUpstreamIsOneRequest(t *testing.T) {
+	doc := analyzeJSON(t, "--path", "/", "--status", "5xx", "../../testdata/excerpts/nginx-error/ingress-nginx-9443-next-upstream-timeouts.log")
+	require.Len(t, doc.Chains, 1)
+	c := doc.Chains[0]
+	assert.Equal(t, 504, c.Anchor.Status)
+	assert.Equal(t, 3, c.Anchor.Line, "the access line")
+	assert.Equal(t, int64(14998), c.Anchor.DurationMS, "$request_time")
+	assert.Equal(t, "upstream_timeout", c.Cause)
+	var lines []int
+	for _, l := range c.Evidence {
+		lines = append(lines, l.Line)
+	}
+	assert.ElementsMatch(t, []int{1, 2}, lines, "both tries' error lines")
+	for _, h := range doc.Hypotheses {
+		if h.ID == "upstream_timeout" {
+			assert.Equal(t, 2, h.Lines)
+		}
+	}
+}
+
+// TestNextRequestOnAKeptConnection: Locust sends its next request on a
+// connection nginx keeps alive, so nginx's error log names one connection
+// with the same request line several times in uwsgi-nginx-harakiri, once
+// per request: after nginx logged its answer, the connection's next
+// failure is another request, and every 504 nginx answered is an anchor.
+func TestNextRequestOnAKeptConnection(t *testing.T) {
+	logs := "../../testdata/captures/uwsgi-nginx-harakiri/logs"
+	failure := regexp.MustCompile(`\] (\d+#\d+): \*(\d+) upstream timed out .* request: "([^"]+)"`)
+	seen, again := map[string]bool{}, 0
+	for _, line := range strings.Split(string(readMaybeGz(t, filepath.Join(logs, "nginx_error.log"))), "\n") {
+		if m := failure.FindStringSubmatch(line); m != nil && strings.Contains(m[3], " /accounts/login/ ") {
+			key := m[1] + " " + m[2] + " " + m[3]
+			if seen[key] {
+				again++
+			}
+			seen[key] = true
+		}
+	}
+	require.NotZero(t, again, "a kept-alive connection failing the same request again")
+	answered := strings.Count(string(readMaybeGz(t, filepath.Join(logs, "nginx_access.log"))), "/accounts/login/ HTTP/1.1\" 504 ")
+	require.NotZero(t, answered)
+	doc := analyzeJSON(t, "--status", "504", logs)
+	assert.Equal(t, answered, doc.Anchors)
 }
