@@ -33,7 +33,7 @@ func writeLatency(w *bufio.Writer, paths []verdict.PathLatency) {
 		}
 		fmt.Fprintf(w, "; %s", count(p.Slow, "slow anchor"))
 		if p.ProxyTimed > 0 {
-			fmt.Fprintf(w, " (%d timed by a proxy alone: the app logged no duration of theirs)", p.ProxyTimed)
+			fmt.Fprintf(w, " (%d timed by a proxy alone: no report of the app's joined to them states a duration)", p.ProxyTimed)
 		}
 		if p.Slow > 0 {
 			fmt.Fprintf(w, ": %s", latencyParts(&p))

@@ -121,18 +121,29 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 			}
 			byStatus[f.Status] += f.Occurrences
 		}
-		// And failures of this URL that Locust recorded under another name:
-		// a redirect to it, followed. A 301, 302 or 303 makes the next
-		// request a GET whatever the first one was; 307 and 308 keep it.
+		// And failures of this URL that Locust recorded under another
+		// request's path: a redirect to it, followed, which a 301, 302 or
+		// 303 makes a GET whatever the first request was (307 and 308,
+		// which keep the method, are rare enough to leave out: each such
+		// failure is counted once). A name that is no path is a locustfile's
+		// own name for the URL, not a redirect.
 		redirected := map[int]map[string]int{}
 		for _, f := range run.Failures {
-			if f.URLPath != st.Name || f.Name == st.Name || (st.Method != "GET" && f.Method != st.Method) {
+			if f.URLPath != st.Name || f.Name == st.Name || st.Method != "GET" || !strings.HasPrefix(f.Name, "/") {
 				continue
 			}
 			if redirected[f.Status] == nil {
 				redirected[f.Status] = map[string]int{}
 			}
 			redirected[f.Status][f.Method+" "+f.Name] += f.Occurrences
+		}
+		// Locust's failures of this URL with a status, under either name.
+		locustFailed := func(status int) int {
+			n := byStatus[status]
+			for _, k := range redirected[status] {
+				n += k
+			}
+			return n
 		}
 		for _, url := range sortedKeys(elsewhere) {
 			c.Findings = append(c.Findings, Finding{Kind: Overcount, What: "failures of another URL", Client: elsewhere[url], Server: 0,
@@ -142,11 +153,10 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 			if s < 400 && s != 0 && byStatus[s] == 0 {
 				continue
 			}
-			client, server := byStatus[s], c.ServerByStatus[s]
+			client, server := locustFailed(s), c.ServerByStatus[s]
 			var under string
 			for _, other := range sortedKeys(redirected[s]) {
 				n := redirected[s][other]
-				client += n
 				under += fmt.Sprintf("; Locust recorded %d of them as %q (a redirect to %s, followed)", n, other, st.Name)
 			}
 			f := Finding{What: fmt.Sprintf("%d responses", s), Client: client, Server: server}
@@ -190,7 +200,7 @@ func CheckClient(run *locust.Run, traffic *Traffic, anchors map[Route]AnchorCoun
 				continue
 			}
 			missing := a.Total - a.WithAccess
-			c.Findings = append(c.Findings, Finding{Kind: Undercount, What: fmt.Sprintf("%d responses", r.Status), Client: byStatus[r.Status], Server: a.Total,
+			c.Findings = append(c.Findings, Finding{Kind: Undercount, What: fmt.Sprintf("%d responses", r.Status), Client: locustFailed(r.Status), Server: a.Total,
 				Why: fmt.Sprintf("the server logged %d %d responses on %s; %d of them never reached an access line (the response was not delivered: the client had gone, or Locust had stopped), so Locust counted none of those",
 					a.Total, r.Status, st.Name, missing)})
 		}
@@ -228,7 +238,7 @@ func describeRecords(recs map[string]int, proxy bool) string {
 		for _, k := range recs {
 			n += k
 		}
-		return fmt.Sprintf("the proxy's error log has %d of them", n)
+		return fmt.Sprintf("the proxy's error log names them in %s", plural(n, "line", "lines"))
 	}
 	var parts []string
 	for _, exc := range sortedKeys(recs) {

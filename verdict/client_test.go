@@ -71,3 +71,45 @@ func TestProxyCountsKilledOnce(t *testing.T) {
 		assert.NotEqual(t, "requests", f.What, "5 requests each side: %s", f.Why)
 	}
 }
+
+// TestRedirectedFailuresCountedOnce: a failure Locust recorded under a
+// request that redirected to the login page is a GET of it, whatever the
+// first request's method: it counts for GET /accounts/login/, never for
+// POST too; a locustfile's own name for the URL is no redirect.
+func TestRedirectedFailuresCountedOnce(t *testing.T) {
+	const path = "/accounts/login/"
+	tr := NewTraffic([]string{path})
+	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for _, r := range []struct {
+		method string
+		n      int
+	}{{"GET", 6}, {"POST", 4}} {
+		for range r.n {
+			ev := parser.Event{Kind: parser.KindAccess, Proxy: true, Method: r.method, Path: path, Status: 504, Time: at}
+			tr.Event(&ev, nil)
+		}
+	}
+	run := &locust.Run{
+		Stats: []locust.Stat{{Method: "GET", Name: path, Requests: 6, Failures: 1}, {Method: "POST", Name: path, Requests: 4, Failures: 4}},
+		Failures: []locust.Failure{
+			{Method: "GET", Name: path, Status: 504, URLPath: path, Occurrences: 1},
+			{Method: "POST", Name: "/accounts/logout/", Status: 504, URLPath: path, Occurrences: 5},
+			{Method: "POST", Name: path, Status: 504, URLPath: path, Occurrences: 4},
+			{Method: "GET", Name: "login page", Status: 504, URLPath: path, Occurrences: 2},
+		},
+	}
+	checks := CheckClient(run, tr, nil, []string{path})
+	require.Len(t, checks, 2)
+	for _, c := range checks {
+		for _, f := range c.Findings {
+			if f.What != "504 responses" {
+				continue
+			}
+			assert.Equal(t, Agree, f.Kind, "%s: %s", c.Method, f.Why)
+			assert.NotContains(t, f.Why, "login page")
+			if c.Method == "POST" {
+				assert.NotContains(t, f.Why, "redirect", f.Why)
+			}
+		}
+	}
+}

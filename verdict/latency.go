@@ -50,8 +50,8 @@ type PathLatency struct {
 	P50, P95, Max time.Duration
 	Slow          int
 	// ProxyTimed counts the slow anchors only a proxy states a duration
-	// of: the app logged none (it never answered them, or not yet), so
-	// its durations above do not include them.
+	// of: no report of the app's joined them (it never answered them, or
+	// answered with another status after the proxy had given up).
 	ProxyTimed            int
 	Pool, Statement, Lock time.Duration
 	Other                 time.Duration

@@ -648,7 +648,7 @@ func TestClientCheckBehindAProxy(t *testing.T) {
 						assert.Equal(t, locust[c.Method][504], f.Client, "%s: Locust's 504s of the URL, whatever name it gave them: %s", c.Method, f.Why)
 						assert.NotEqual(t, "OVERCOUNT", f.Kind, f.Why)
 						if errorLines[c.Method] > 0 {
-							assert.Contains(t, f.Why, fmt.Sprintf("the proxy's error log has %d of them", errorLines[c.Method]), c.Method)
+							assert.Contains(t, f.Why, fmt.Sprintf("the proxy's error log names them in %d line", errorLines[c.Method]), c.Method)
 						}
 					}
 				}
