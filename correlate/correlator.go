@@ -262,6 +262,7 @@ func (c *Correlator) Add(ev parser.Event) *Cause {
 			}
 		}
 		c.assemble(ev)
+		c.retriesOf(&ev)
 		return nil
 	}
 	if c.cfg.Slow > 0 && isTimed(&ev) {
@@ -359,44 +360,107 @@ func (c *Correlator) assemble(ev parser.Event) {
 	c.noteDeadline(g)
 }
 
-// triedBefore finds the request a proxy's report of a failed upstream is
-// another try of. nginx tries the next upstream for a request whose
-// upstream failed (proxy_next_upstream; ingress-nginx tries three times)
-// and logs each failure with the worker, the client's connection and the
-// request: one request, one answer. A request its error log names on that
-// connection whose answer the proxy has not logged yet is that request
-// still, as a client sends its next request on a connection only once the
-// answer to the last one is out.
+// nginx tries the next upstream for a request whose upstream failed
+// (proxy_next_upstream; ingress-nginx tries three times) and logs each
+// failure with the worker, the client's connection and the request, and
+// the request once, in its access log, with every try's upstream. Those
+// failures are reports of one request, not a request each: a failure is
+// another try of a request the access line of which lists more tries than
+// the request has failures yet, of the same worker, connection and
+// request, from no later than that line (retriesOf, triedBefore). The same
+// connection's failures with no such access line are taken for requests
+// of their own: a client sends its next request on a kept connection once
+// the answer is out, a few seconds later as readily as a try comes.
+
+// triedBefore finds the request, answered already, that a proxy's report
+// of a failed upstream is one more try of (its failure logged in the
+// second its answer was, and read after it).
 func (c *Correlator) triedBefore(ev *parser.Event) *group {
-	if !ev.Proxy || ev.Kind != parser.KindRequestLog {
+	if !isProxyFailure(ev) {
 		return nil
 	}
-	conn := ev.Field("connection")
-	if conn == "" {
-		return nil
-	}
-	worker := nginxWorker(ev.Text)
 	for _, g := range c.open {
-		if g.path != ev.Path || g.status != ev.Status || ev.Time.After(c.deadline(g)) {
+		if g.path != ev.Path || g.status != ev.Status {
 			continue
 		}
-		tried, answered := false, false
-		for i := range g.reports {
-			r := &g.reports[i]
-			switch {
-			case !r.Proxy:
-			case r.Kind == parser.KindAccess:
-				answered = true
-			case r.Kind == parser.KindRequestLog && r.Method == ev.Method && r.Field("connection") == conn &&
-				r.Field("client") == ev.Field("client") && nginxWorker(r.Text) == worker && c.sameLog(r.Source, ev.Source):
-				tried = true
-			}
-		}
-		if tried && !answered {
+		answer, tries, failures := c.triesOf(g, ev)
+		if answer != nil && tries > failures && failures > 0 && !ev.Time.After(answer.Time.Add(max(answer.Precision, time.Second))) {
 			return g
 		}
 	}
 	return nil
+}
+
+// retriesOf moves into g, whose proxy's access line ev has just joined it,
+// the requests made of one failure each that are its other tries.
+func (c *Correlator) retriesOf(ev *parser.Event) {
+	if !ev.Proxy || ev.Kind != parser.KindAccess || upstreamTries(ev) < 2 {
+		return
+	}
+	var g *group
+	for _, o := range c.open {
+		for i := range o.reports {
+			if r := &o.reports[i]; r.Source == ev.Source && r.Gen == ev.Gen && r.Line == ev.Line {
+				g = o
+			}
+		}
+	}
+	if g == nil {
+		return
+	}
+	keep := c.open[:0]
+	for _, h := range c.open {
+		if h != g && len(h.reports) == 1 && h.path == g.path && h.status == g.status && isProxyFailure(&h.reports[0]) {
+			if _, tries, failures := c.triesOf(g, &h.reports[0]); tries > failures && failures > 0 &&
+				!h.reports[0].Time.After(ev.Time.Add(max(ev.Precision, time.Second))) {
+				g.add(h.reports[0])
+				continue
+			}
+		}
+		keep = append(keep, h)
+	}
+	for i := len(keep); i < len(c.open); i++ {
+		c.open[i] = nil
+	}
+	c.open = keep
+	c.noteDeadline(g)
+}
+
+// triesOf says, of g, its proxy's access line and how many upstream tries
+// it lists, and how many of its reports are failures ev is another try of.
+func (c *Correlator) triesOf(g *group, ev *parser.Event) (answer *parser.Event, tries, failures int) {
+	conn, worker := ev.Field("connection"), nginxWorker(ev.Text)
+	if conn == "" || worker == "" {
+		return nil, 0, 0
+	}
+	for i := range g.reports {
+		r := &g.reports[i]
+		switch {
+		case !r.Proxy:
+		case r.Kind == parser.KindAccess:
+			answer, tries = r, upstreamTries(r)
+		case isProxyFailure(r) && r.Method == ev.Method && r.Field("connection") == conn && r.Field("client") == ev.Field("client") &&
+			nginxWorker(r.Text) == worker && c.sameLog(r.Source, ev.Source):
+			failures++
+		}
+	}
+	return answer, tries, failures
+}
+
+// isProxyFailure: a proxy's report of a request whose upstream failed.
+func isProxyFailure(ev *parser.Event) bool {
+	return ev.Proxy && ev.Kind == parser.KindRequestLog && ev.Field("connection") != ""
+}
+
+// upstreamTries is how many upstreams a proxy's access line lists for its
+// request ("10.0.0.5:8000, 10.0.0.6:8000" tried two), 1 when it lists none.
+func upstreamTries(ev *parser.Event) int {
+	for _, k := range []string{"upstream_addr", "urt", "upstream_response_time", "upstream_status"} {
+		if v := ev.Field(k); v != "" {
+			return strings.Count(v, ",") + 1
+		}
+	}
+	return 1
 }
 
 // nginxWorker is the process (and thread) an nginx error line names before

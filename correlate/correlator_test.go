@@ -671,9 +671,11 @@ func TestKilledRequestBehindAProxyIsOne(t *testing.T) {
 
 // TestNextUpstreamTriesAreOneRequest: nginx logs a failure for each
 // upstream it tries for one request, naming the worker, the client's
-// connection and the request; only its access line, written once, ends the
-// request. A failure of the same request on that connection after the
-// answer is the client's next request.
+// connection and the request, and its access line lists every try's
+// upstream. Those failures are one request's reports, in whichever order
+// the access line is read among them; failures of one connection that no
+// access line lists as tries are requests of their own (a client's next
+// request on a kept connection).
 func TestNextUpstreamTriesAreOneRequest(t *testing.T) {
 	line := 0
 	failed := func(sec float64, worker string, conn int) parser.Event {
@@ -683,23 +685,28 @@ func TestNextUpstreamTriesAreOneRequest(t *testing.T) {
 			Kind: parser.KindRequestLog, Method: "GET", Path: "/audit/", Status: 502, Tag: parser.TagUpstreamRefused, Text: text,
 			Fields: parser.Fields{{Key: "client", Value: "10.0.0.9"}, {Key: "connection", Value: fmt.Sprint(conn)}}}
 	}
-	answered := func(sec float64) parser.Event {
+	answered := func(sec float64, tries int) parser.Event {
 		line++
+		addrs := strings.TrimSuffix(strings.Repeat("10.0.0.5:8000, ", tries), ", ")
 		return parser.Event{Source: "nginx_access.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Second, Proxy: true,
-			Kind: parser.KindAccess, Method: "GET", Path: "/audit/", Status: 502, Text: `10.0.0.9 - - "GET /audit/ HTTP/1.1" 502 157`}
+			Kind: parser.KindAccess, Method: "GET", Path: "/audit/", Status: 502, Text: `10.0.0.9 - - "GET /audit/ HTTP/1.1" 502 157`,
+			Fields: parser.Fields{{Key: "upstream_addr", Value: addrs}}}
 	}
 	cfg := DefaultConfig()
 	cfg.Paths, cfg.Statuses = []string{"/audit/"}, []StatusRange{{500, 599}}
 	for _, tc := range []struct {
 		name string
 		evs  []parser.Event
-		// tries: each chain's error lines, in order
+		// tries: each chain's failures, in order
 		tries []int
 	}{
-		{"three tries, one answer", []parser.Event{failed(10, "31#31", 569), failed(10, "31#31", 569), failed(10, "31#31", 569), answered(10)}, []int{3}},
-		{"the next request on the connection", []parser.Event{failed(10, "31#31", 569), answered(10), failed(10.5, "31#31", 569), answered(10.5)}, []int{1, 1}},
-		{"another worker's connection of that number", []parser.Event{failed(10, "31#31", 569), failed(10, "32#32", 569), answered(10), answered(10)}, []int{1, 1}},
-		{"another connection", []parser.Event{failed(10, "31#31", 569), failed(10, "31#31", 570), answered(10), answered(10)}, []int{1, 1}},
+		{"three tries, then the answer", []parser.Event{failed(10, "31#31", 569), failed(10, "31#31", 569), failed(10, "31#31", 569), answered(10, 3)}, []int{3}},
+		{"the answer read before the last try", []parser.Event{failed(9, "31#31", 569), answered(10, 2), failed(10, "31#31", 569)}, []int{2}},
+		{"an answer that lists one try", []parser.Event{failed(10, "31#31", 569), failed(10, "31#31", 569), answered(10, 1)}, []int{1, 1}},
+		{"no answer read", []parser.Event{failed(10, "31#31", 569), failed(40, "31#31", 569)}, []int{1, 1}},
+		{"the next request on the connection", []parser.Event{failed(10, "31#31", 569), answered(10, 1), failed(10.5, "31#31", 569), answered(10.5, 1)}, []int{1, 1}},
+		{"another worker's connection of that number", []parser.Event{failed(10, "31#31", 569), failed(10, "32#32", 569), answered(10, 2), answered(10, 2)}, []int{1, 1}},
+		{"another connection", []parser.Event{failed(10, "31#31", 569), failed(10, "31#31", 570), answered(10, 2), answered(10, 2)}, []int{1, 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			chains, sum := correlateAll(cfg, tc.evs...)

@@ -155,6 +155,29 @@ func parseAccessTail(tail string, ev *Event) {
 				ev.Duration = d
 			}
 			ev.setField("upstream", strings.TrimSuffix(tok[1:], "]"))
+			// "[alternative] addr, addr, addr size, …": every try's upstream.
+			rest := strings.TrimLeft(tail, " ")
+			if strings.HasPrefix(rest, "[") {
+				if end := strings.IndexByte(rest, ']'); end >= 0 {
+					rest = strings.TrimLeft(rest[end+1:], " ")
+				}
+			}
+			end := 0
+			for end < len(rest) {
+				sp := strings.IndexByte(rest[end:], ' ')
+				if sp < 0 {
+					end = len(rest)
+					break
+				}
+				if sp == 0 || rest[end+sp-1] != ',' {
+					end += sp
+					break
+				}
+				end += sp + 1
+			}
+			if addrs := rest[:end]; addrs != "" && addrs != "-" {
+				ev.setField("upstream_addr", addrs)
+			}
 			return
 		}
 		before, last = last, tok

@@ -144,4 +144,35 @@ func TestNextRequestOnAKeptConnection(t *testing.T) {
 	require.NotZero(t, answered)
 	doc := analyzeJSON(t, "--status", "504", logs)
 	assert.Equal(t, answered, doc.Anchors)
+
+	// Without the access log nothing lists a request's tries: each
+	// failure of the login path is a request of its own.
+	noAccess := t.TempDir()
+	raw, err := os.ReadFile(filepath.Join(logs, "nginx_error.log.gz"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(noAccess, "nginx_error.log.gz"), raw, 0o644))
+	failures := 0
+	for _, line := range strings.Split(string(readMaybeGz(t, filepath.Join(logs, "nginx_error.log"))), "\n") {
+		if m := failure.FindStringSubmatch(line); m != nil && strings.Contains(m[3], " /accounts/login/ ") {
+			failures++
+		}
+	}
+	assert.Equal(t, failures, analyzeJSON(t, "--tz", "UTC", "--status", "504", noAccess).Anchors, "no access log")
+}
+
+// TestNextUpstreamAcrossFiles: the excerpt's error and access lines in
+// files of their own, as nginx writes them: the access line and the last
+// try's failure are of one second, and the access log is read first.
+func TestNextUpstreamAcrossFiles(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/excerpts/nginx-error/ingress-nginx-9443-next-upstream-timeouts.log")
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(raw), "\n")
+	require.GreaterOrEqual(t, len(lines), 3)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "nginx_error.log"), []byte(lines[0]+lines[1]), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "nginx_access.log"), []byte(lines[2]), 0o644))
+	doc := analyzeJSON(t, "--tz", "UTC", "--path", "/", "--status", "5xx", dir)
+	require.Len(t, doc.Chains, 1)
+	assert.Equal(t, "nginx_access.log", filepath.Base(doc.Chains[0].Anchor.File))
+	assert.Len(t, doc.Chains[0].Evidence, 2, "both tries' failures")
 }
