@@ -261,8 +261,9 @@ func (c *Correlator) Add(ev parser.Event) *Cause {
 				c.sum.Signs[cause.ID]++
 			}
 		}
-		c.assemble(ev)
-		c.retriesOf(&ev)
+		if g := c.assemble(ev); g != nil {
+			c.retriesOf(g, &ev)
+		}
 		return nil
 	}
 	if c.cfg.Slow > 0 && isTimed(&ev) {
@@ -329,24 +330,25 @@ func (c *Correlator) addSign(s *sign) {
 // request of the same path and status that has no report of this kind from
 // this log yet, whose exception (if both are known) is the same, and that
 // started within SameRequest. Requests are matched first come, first served
-// because the logs share no request id.
-func (c *Correlator) assemble(ev parser.Event) {
+// because the logs share no request id. It returns the request the report
+// joined, nil when it came late for it.
+func (c *Correlator) assemble(ev parser.Event) *group {
 	if ev.Duration > 0 {
-		if c.assembleTimed(&ev) {
-			return
+		if g, placed := c.assembleTimed(&ev); placed {
+			return g
 		}
 	} else {
 		if g := c.triedBefore(&ev); g != nil {
 			g.add(ev)
 			c.noteDeadline(g)
-			return
+			return g
 		}
 		key := c.clashBit(&ev)
 		for _, g := range c.open {
 			if c.accepts(g, &ev, key) {
 				g.add(ev)
 				c.noteDeadline(g)
-				return
+				return g
 			}
 		}
 	}
@@ -358,6 +360,7 @@ func (c *Correlator) assemble(ev parser.Event) {
 	g.add(ev)
 	c.open = append(c.open, g)
 	c.noteDeadline(g)
+	return g
 }
 
 // nginx tries the next upstream for a request whose upstream failed
@@ -393,19 +396,8 @@ func (c *Correlator) triedBefore(ev *parser.Event) *group {
 
 // retriesOf moves into g, whose proxy's access line ev has just joined it,
 // the requests made of one failure each that are its other tries.
-func (c *Correlator) retriesOf(ev *parser.Event) {
-	if !ev.Proxy || ev.Kind != parser.KindAccess || upstreamTries(ev) < 2 {
-		return
-	}
-	var g *group
-	for _, o := range c.open {
-		for i := range o.reports {
-			if r := &o.reports[i]; r.Source == ev.Source && r.Gen == ev.Gen && r.Line == ev.Line {
-				g = o
-			}
-		}
-	}
-	if g == nil {
+func (c *Correlator) retriesOf(g *group, ev *parser.Event) {
+	if g.past || !ev.Proxy || ev.Kind != parser.KindAccess || upstreamTries(ev) < 2 {
 		return
 	}
 	keep := c.open[:0]
@@ -449,7 +441,7 @@ func (c *Correlator) triesOf(g *group, ev *parser.Event) (answer *parser.Event, 
 
 // isProxyFailure: a proxy's report of a request whose upstream failed.
 func isProxyFailure(ev *parser.Event) bool {
-	return ev.Proxy && ev.Kind == parser.KindRequestLog && ev.Field("connection") != ""
+	return proxyGaveUp(ev) && ev.Field("connection") != ""
 }
 
 // upstreamTries is how many upstreams a proxy's access line lists for its
@@ -485,7 +477,7 @@ func nginxWorker(text string) string {
 // Joining a request past its deadline is joining it late: its chain is out,
 // or will be as if the report had not come, so that live and saved logs
 // give the same chains; the summary counts it.
-func (c *Correlator) assembleTimed(ev *parser.Event) bool {
+func (c *Correlator) assembleTimed(ev *parser.Event) (joined *group, placed bool) {
 	var best *group
 	// confirmed: best holds a record written while the report's request
 	// ran; such a request beats one that has none yet, whatever their
@@ -562,7 +554,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 			}
 		}
 		if best == nil {
-			return false
+			return nil, false
 		}
 	}
 	if ev.Time.After(c.deadline(best)) {
@@ -570,11 +562,11 @@ func (c *Correlator) assembleTimed(ev *parser.Event) bool {
 		if c.cfg.reaches(ev.Time) && c.isAnchor(best) {
 			c.sum.Late++
 		}
-		return true
+		return nil, true
 	}
 	best.add(*ev)
 	c.noteDeadline(best)
-	return true
+	return best, true
 }
 
 // sameOutcome reports whether a report tells of a request that ended as

@@ -101,15 +101,18 @@ func TestRedirectedFailuresCountedOnce(t *testing.T) {
 	checks := CheckClient(run, tr, nil, []string{path})
 	require.Len(t, checks, 2)
 	for _, c := range checks {
+		found := 0
 		for _, f := range c.Findings {
 			if f.What != "504 responses" {
 				continue
 			}
+			found++
 			assert.Equal(t, Agree, f.Kind, "%s: %s", c.Method, f.Why)
 			assert.NotContains(t, f.Why, "login page")
 			if c.Method == "POST" {
 				assert.NotContains(t, f.Why, "redirect", f.Why)
 			}
 		}
+		assert.Equal(t, 1, found, "%s: one finding of its 504s", c.Method)
 	}
 }
