@@ -247,35 +247,38 @@ func (c *Correlator) SetRange(since, until time.Time) {
 // Add takes one event, and returns the cause it shows when it is a cause
 // line (nil for an anchor's report or any other event), so that callers
 // counting cause lines need not look for it again.
-func (c *Correlator) Add(ev parser.Event) *Cause {
+func (c *Correlator) Add(ev parser.Event) *Cause { return c.add(&ev) }
+
+// add is Add of an event the correlator copies what it keeps of.
+func (c *Correlator) add(ev *parser.Event) *Cause {
 	if c.cfg.Slow > 0 && ev.Duration > 0 && ev.IsResponse() && c.cfg.onPath(ev.Path) {
-		c.addSpan(&ev)
+		c.addSpan(ev)
 	}
-	if ev.IsResponse() && c.cfg.wantsResponse(&ev) {
+	if ev.IsResponse() && c.cfg.wantsResponse(ev) {
 		// A proxy's report says its cause in words (nginx's "upstream
 		// timed out", Heroku's "code=H12"): joined to its request, it is
 		// still a line that shows the cause. (The app's records show theirs
 		// by their exception, counted with their chains.)
 		if ev.Proxy && c.cfg.reaches(ev.Time) {
-			if cause := c.signOf(&ev); cause != nil {
+			if cause := c.signOf(ev); cause != nil {
 				c.sum.Signs[cause.ID]++
 			}
 		}
 		if g := c.assemble(ev); g != nil {
-			c.retriesOf(g, &ev)
+			c.retriesOf(g, ev)
 		}
 		return nil
 	}
-	if c.cfg.Slow > 0 && isTimed(&ev) {
-		c.addTimed(&ev)
+	if c.cfg.Slow > 0 && isTimed(ev) {
+		c.addTimed(ev)
 	}
-	cause := c.signOf(&ev)
+	cause := c.signOf(ev)
 	if cause != nil {
 		if c.cfg.reaches(ev.Time) {
 			c.sum.Signs[cause.ID]++
 		}
 		s := c.signSlab.New()
-		*s = sign{ev: ev, cause: cause, at: nanos(ev.Time), which: c.causeIndex(cause)}
+		*s = sign{ev: *ev, cause: cause, at: nanos(ev.Time), which: c.causeIndex(cause)}
 		c.addSign(s)
 	}
 	return cause
@@ -287,13 +290,13 @@ func (c *Correlator) Add(ev parser.Event) *Cause {
 // makes the correlator wait that much longer before it closes windows
 // (up to MaxWait), so that events that late are still in time for the
 // chains they belong to.
-func (c *Correlator) AddAt(ev parser.Event, key time.Time) *Cause {
+func (c *Correlator) AddAt(ev *parser.Event, key time.Time) *Cause {
 	c.Settle(key)
 	if late := key.Sub(ev.Time); late > c.sum.Wait {
 		grown := (late + waitStep - 1) / waitStep * waitStep
 		c.sum.Wait = min(grown, MaxWait)
 	}
-	return c.Add(ev)
+	return c.add(ev)
 }
 
 // Settle tells the correlator that no event still to come is placed before
@@ -332,20 +335,20 @@ func (c *Correlator) addSign(s *sign) {
 // started within SameRequest. Requests are matched first come, first served
 // because the logs share no request id. It returns the request the report
 // joined, nil when it came late for it.
-func (c *Correlator) assemble(ev parser.Event) *group {
+func (c *Correlator) assemble(ev *parser.Event) *group {
 	if ev.Duration > 0 {
-		if g, placed := c.assembleTimed(&ev); placed {
+		if g, placed := c.assembleTimed(ev); placed {
 			return g
 		}
 	} else {
-		if g := c.triedBefore(&ev); g != nil {
+		if g := c.triedBefore(ev); g != nil {
 			g.add(ev)
 			c.noteDeadline(g)
 			return g
 		}
-		key := c.clashBit(&ev)
+		key := c.clashBit(ev)
 		for _, g := range c.open {
-			if c.accepts(g, &ev, key) {
+			if c.accepts(g, ev, key) {
 				g.add(ev)
 				c.noteDeadline(g)
 				return g
@@ -405,7 +408,7 @@ func (c *Correlator) retriesOf(g *group, ev *parser.Event) {
 		if h != g && len(h.reports) == 1 && h.path == g.path && h.status == g.status && isProxyFailure(&h.reports[0]) {
 			if _, tries, failures := c.triesOf(g, &h.reports[0]); tries > failures && failures > 0 &&
 				!h.reports[0].Time.After(ev.Time.Add(max(ev.Precision, time.Second))) {
-				g.add(h.reports[0])
+				g.add(&h.reports[0])
 				continue
 			}
 		}
@@ -564,7 +567,7 @@ func (c *Correlator) assembleTimed(ev *parser.Event) (joined *group, placed bool
 		}
 		return nil, true
 	}
-	best.add(*ev)
+	best.add(ev)
 	c.noteDeadline(best)
 	return best, true
 }
@@ -893,14 +896,14 @@ func sameException(exc, root, gexc, groot *parser.Exception) bool {
 	return same(exc, gexc) || same(exc, groot) || same(root, gexc)
 }
 
-func (g *group) add(ev parser.Event) {
+func (g *group) add(ev *parser.Event) {
 	g.dueKnown, g.exactKnown = false, false
 	if ev.Killed() {
 		g.killed = true
 	} else if g.killed && g.status == 0 && ev.Proxy {
 		g.status = ev.Status
 	}
-	if p := processOf(&ev); p != "" && !slices.Contains(g.pids, p) {
+	if p := processOf(ev); p != "" && !slices.Contains(g.pids, p) {
 		g.pids = append(g.pids, p)
 	}
 	if g.method == "" {
@@ -913,8 +916,8 @@ func (g *group) add(ev parser.Event) {
 	if ev.Time.Before(g.first) {
 		g.first = ev.Time
 	}
-	g.reports = append(g.reports, ev)
-	if anchorRank(&ev) > anchorRank(&g.reports[g.anchor]) {
+	g.reports = append(g.reports, *ev)
+	if anchorRank(ev) > anchorRank(&g.reports[g.anchor]) {
 		g.anchor = len(g.reports) - 1
 	}
 }

@@ -66,7 +66,7 @@ func TestWaitGrowsWithLateness(t *testing.T) {
 		{time.Minute, MaxWait},
 	} {
 		c := New(DefaultConfig(), func(Chain) {})
-		c.AddAt(parser.Event{Time: base, Source: "a.log"}, base.Add(tc.late))
+		c.AddAt(&parser.Event{Time: base, Source: "a.log"}, base.Add(tc.late))
 		assert.Equal(t, tc.want, c.Summary().Wait, "an event %s late", tc.late)
 		c.Settle(base.Add(2 * time.Minute))
 		assert.Equal(t, base.Add(2*time.Minute-tc.want-time.Nanosecond), c.wm, "settled less the wait")

@@ -63,7 +63,7 @@ func TestKeepsNoPieceOfTheInput(t *testing.T) {
 	var chains []Chain
 	c := New(DefaultConfig(), func(ch Chain) { chains = append(chains, ch) })
 	for _, ev := range evs {
-		c.AddAt(ev, ev.Time)
+		c.AddAt(&ev, ev.Time)
 	}
 	c.Advance(at(60))
 	require.Len(t, chains, 3)

@@ -347,7 +347,7 @@ func (l *Live) drain() {
 // l.taken, not a local: a local's address handed to Tap, a func value,
 // would move every event to the heap.
 func (l *Live) add(it *liveItem) {
-	cause := l.corr.AddAt(it.ev, it.at.key)
+	cause := l.corr.AddAt(&it.ev, it.at.key)
 	if l.Tap != nil {
 		l.Tap(&it.ev, it.at.key, cause)
 	}

@@ -43,7 +43,7 @@ func captureEvents(t *testing.T, logs string) (evs []parser.Event, keys []time.T
 		if errors.Is(err, io.EOF) {
 			return evs, keys
 		}
-		evs = append(evs, ev)
+		evs = append(evs, *ev)
 		keys = append(keys, m.Key())
 	}
 }
@@ -153,7 +153,7 @@ func mergedChains(t *testing.T, logs string) ([]string, correlate.Summary) {
 	c := correlate.New(correlate.DefaultConfig(), func(ch correlate.Chain) { keys = append(keys, chainKey(ch)) })
 	evs, places := captureEvents(t, logs)
 	for i, ev := range evs {
-		c.AddAt(ev, places[i])
+		c.AddAt(&ev, places[i])
 	}
 	c.Close()
 	return keys, c.Summary()

@@ -126,9 +126,9 @@ func (e *Engine) Drain() {
 
 // add hands the correlator an event placed at key (correlate.Merge) and
 // counts it.
-func (e *Engine) add(ev parser.Event, key time.Time) {
-	e.cat.count(&ev)
-	e.count(&ev, e.corr.AddAt(ev, key))
+func (e *Engine) add(ev *parser.Event, key time.Time) {
+	e.cat.count(ev)
+	e.count(ev, e.corr.AddAt(ev, key))
 }
 
 // count is correlate.Live's Tap: the traffic of the --since/--until range,

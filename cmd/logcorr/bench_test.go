@@ -374,13 +374,13 @@ func BenchmarkStages(b *testing.B) {
 			if err != nil {
 				return merged, keys
 			}
-			merged, keys = append(merged, ev), append(keys, m.Key())
+			merged, keys = append(merged, *ev), append(keys, m.Key())
 		}
 	}
 	correlateAll := func(merged []parser.Event, keys []time.Time) (chains []correlate.Chain) {
 		c := correlate.New(correlate.DefaultConfig(), func(ch correlate.Chain) { chains = append(chains, ch) })
 		for k := range merged {
-			c.AddAt(merged[k], keys[k])
+			c.AddAt(&merged[k], keys[k])
 		}
 		c.Close()
 		return chains

@@ -94,7 +94,7 @@ func readyAt(cfg correlate.Config, taken []placed) map[string]time.Time {
 			corr.Settle(x)
 		}
 		settled = maxTime(settled, p.key)
-		corr.AddAt(p.ev, p.key)
+		corr.AddAt(&p.ev, p.key)
 	}
 	settled = time.Time{}
 	corr.Close()
