@@ -251,14 +251,14 @@ type sliceSource struct {
 	err error
 }
 
-func (s *sliceSource) Next() (parser.Event, error) {
+func (s *sliceSource) Next() (*parser.Event, error) {
 	if len(s.evs) == 0 {
 		if s.err != nil {
-			return parser.Event{}, s.err
+			return nil, s.err
 		}
-		return parser.Event{}, io.EOF
+		return nil, io.EOF
 	}
-	ev := s.evs[0]
+	ev := &s.evs[0]
 	s.evs = s.evs[1:]
 	return ev, nil
 }

@@ -9,9 +9,10 @@ import (
 	"github.com/logcorr/logcorr/parser"
 )
 
-// Source yields one log's events in file order and io.EOF at its end.
+// Source yields one log's events in file order and io.EOF at its end. An
+// event is the source's until the next call: the merge copies it.
 type Source interface {
-	Next() (parser.Event, error)
+	Next() (*parser.Event, error)
 }
 
 // Noticer is a Source that holds back its side effects (warnings, logical
@@ -273,9 +274,10 @@ func (f *feed) read(stop <-chan struct{}) {
 				b.disorder = f.r.hold.d
 				break
 			}
-			e := f.r.pop()
+			b.evs = append(b.evs, seqEvent{})
+			e := &b.evs[len(b.evs)-1]
+			f.r.popTo(e)
 			e.at.tie = uint64(f.index)
-			b.evs = append(b.evs, e)
 			if b.err != nil {
 				break
 			}
@@ -332,40 +334,40 @@ func (r *reorder) fill() error {
 			r.log, age = parser.RotatedFrom(ev.Source)
 			r.rank = -age // newer files of a log rank higher
 		}
-		r.insert(seqEvent{ev: ev, at: placing{key: r.hold.key(ev.Time), log: r.log, older: r.rank}})
+		r.insert(ev, placing{key: r.hold.key(ev.Time), log: r.log, older: r.rank})
 	}
 	return nil
 }
 
-// insert puts e after every held event with a key not after its own (they
-// were read before it).
-func (r *reorder) insert(e seqEvent) {
+// insert puts ev after every held event with a key not after its own
+// (they were read before it). Most events come in order: copied once, to
+// the end.
+func (r *reorder) insert(ev *parser.Event, at placing) {
 	i := len(r.buf)
-	for i > r.head && e.at.key.Before(r.buf[i-1].at.key) {
+	for i > r.head && at.key.Before(r.buf[i-1].at.key) {
 		i--
 	}
-	// Most events come in order: appended once, not appended as a zero
-	// event and then written over.
-	r.buf = append(r.buf, e)
+	r.buf = append(r.buf, seqEvent{})
 	if i < len(r.buf)-1 {
 		copy(r.buf[i+1:], r.buf[i:len(r.buf)-1])
-		r.buf[i] = e
 	}
+	r.buf[i].ev, r.buf[i].at = *ev, at
 }
 
-func (r *reorder) pop() seqEvent {
-	e := r.buf[r.head]
-	r.buf[r.head] = seqEvent{}
+// popTo moves the earliest event held to dst. What was taken is cleared
+// when the buffer is emptied or compacted, not event by event.
+func (r *reorder) popTo(dst *seqEvent) {
+	*dst = r.buf[r.head]
 	r.head++
 	switch {
 	case r.head == len(r.buf):
+		clear(r.buf)
 		r.buf, r.head = r.buf[:0], 0
 	case r.head >= 64 && 2*r.head >= len(r.buf):
 		n := copy(r.buf, r.buf[r.head:])
 		clear(r.buf[n:])
 		r.buf, r.head = r.buf[:n], 0
 	}
-	return e
 }
 
 // seqEvent is an event with where it goes in the merged order.

@@ -101,7 +101,7 @@ func fileOrder(t *testing.T, logs string) map[string][]parser.Event {
 			if err != nil {
 				break
 			}
-			out[in.Name] = append(out[in.Name], ev)
+			out[in.Name] = append(out[in.Name], *ev)
 		}
 		s.Close()
 	}

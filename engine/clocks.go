@@ -377,14 +377,14 @@ func (r *reading) read(head time.Duration, readOn bool) {
 		r.times.add(ev.Time.Unix())
 		switch {
 		case !ev.Stamped:
-			r.own.count(ev.Source, &ev)
+			r.own.count(ev.Source, ev)
 		case split.NaiveStamps():
 			// The collector's naive times go by its own zone, the
 			// host's, which need not be its programs': they are
 			// surveyed as one source of their own.
-			r.stamped.count(r.s.Input.Name, &ev)
+			r.stamped.count(r.s.Input.Name, ev)
 		default:
-			r.stamped.count(ev.Source, &ev)
+			r.stamped.count(ev.Source, ev)
 		}
 	}
 	r.again.Close()

@@ -164,10 +164,10 @@ type tallied struct {
 	t *tally
 }
 
-func (s tallied) Next() (parser.Event, error) {
+func (s tallied) Next() (*parser.Event, error) {
 	ev, err := s.Stream.Next()
 	if err == nil {
-		s.t.count(&ev)
+		s.t.count(ev)
 	}
 	return ev, err
 }

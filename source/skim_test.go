@@ -103,7 +103,7 @@ func TestSkimmingChangesNoEvent(t *testing.T) {
 					require.ErrorIs(t, err, io.EOF)
 					break
 				}
-				skimmed = append(skimmed, ev)
+				skimmed = append(skimmed, *ev)
 			}
 			skimmedAny = skimmedAny || s.lines.skimmed > 0
 			if path == edgeFile || path == runserverFile {

@@ -286,7 +286,7 @@ func TestOpenLikeItsLog(t *testing.T) {
 			require.ErrorIs(t, err, io.EOF)
 			break
 		}
-		evs = append(evs, ev)
+		evs = append(evs, *ev)
 	}
 	require.Len(t, evs, 1)
 	assert.Equal(t, 10, evs[0].Line)

@@ -254,8 +254,10 @@ func (s *Stream) lineError(err error) error {
 
 // Next returns the next event of the source, io.EOF at its end, or the
 // read error (naming the file and line) after every event before it.
-func (s *Stream) Next() (parser.Event, error) {
+func (s *Stream) Next() (*parser.Event, error) {
 	for s.head == len(s.queue) {
+		// Cleared as a whole once taken, so that the queue holds no input.
+		clear(s.queue)
 		s.queue, s.head = s.queue[:0], 0
 		if s.replayed < len(s.sample) {
 			// Replay what detection read, numbered from 1 again, a line
@@ -280,9 +282,9 @@ func (s *Stream) Next() (parser.Event, error) {
 				continue
 			}
 			if s.err != nil {
-				return parser.Event{}, s.err
+				return nil, s.err
 			}
-			return parser.Event{}, io.EOF
+			return nil, io.EOF
 		}
 		l, err := s.lines.Next()
 		if err != nil {
@@ -297,10 +299,8 @@ func (s *Stream) Next() (parser.Event, error) {
 			s.split.Skim(s.lines.Line())
 		}
 	}
-	ev := s.queue[s.head]
-	s.queue[s.head] = parser.Event{}
 	s.head++
-	return ev, nil
+	return &s.queue[s.head-1], nil
 }
 
 // notLogMin is how many non-blank lines a file's start must hold to be

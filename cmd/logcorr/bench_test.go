@@ -352,7 +352,7 @@ func BenchmarkStages(b *testing.B) {
 				if err != nil {
 					break
 				}
-				evs = append(evs, ev)
+				evs = append(evs, *ev)
 			}
 			s.Close()
 			perFile = append(perFile, evs)
@@ -446,11 +446,11 @@ func BenchmarkStages(b *testing.B) {
 // eventList is a source of events held in memory.
 type eventList struct{ evs []parser.Event }
 
-func (l *eventList) Next() (parser.Event, error) {
+func (l *eventList) Next() (*parser.Event, error) {
 	if len(l.evs) == 0 {
-		return parser.Event{}, io.EOF
+		return nil, io.EOF
 	}
-	ev := l.evs[0]
+	ev := &l.evs[0]
 	l.evs = l.evs[1:]
 	return ev, nil
 }
