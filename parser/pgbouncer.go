@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/logcorr/logcorr/internal/slab"
 )
@@ -314,50 +315,49 @@ func trimBrackets(addr string) string {
 // "Pooler Error:" and "Stats:".
 func tagPgBouncer(ev *Event) {
 	msg := ev.Message
-	cut := func(prefix string) (string, bool) {
-		if len(msg) >= len(prefix) && strings.EqualFold(msg[:len(prefix)], prefix) {
-			return msg[len(prefix):], true
+	for _, t := range pgbouncerTags {
+		// Every line is asked: a prefix whose first letter is not the
+		// message's, in either case, is passed over without a fold (a
+		// message that opens with a non-ASCII byte is tried against all).
+		if msg == "" || msg[0] < utf8.RuneSelf && msg[0]|0x20 != t.prefix[0]|0x20 {
+			continue
 		}
-		return "", false
-	}
-	if r, ok := cut("closing because: "); ok {
-		ev.Tag = TagClosing
-		if i := strings.LastIndex(r, " (age="); i >= 0 {
-			ev.setField("age", strings.TrimSuffix(r[i+6:], ")"))
-			r = r[:i]
+		if len(msg) < len(t.prefix) || !strings.EqualFold(msg[:len(t.prefix)], t.prefix) {
+			continue
+		}
+		r := msg[len(t.prefix):]
+		ev.Tag = t.tag
+		switch t.tag {
+		case TagClosing:
+			if i := strings.LastIndex(r, " (age="); i >= 0 {
+				ev.setField("age", strings.TrimSuffix(r[i+6:], ")"))
+				r = r[:i]
+			}
+		case TagStats:
+			parseStats(r, ev)
+			return
 		}
 		ev.Reason = r
 		return
 	}
-	if r, ok := cut("pooler error: "); ok {
-		ev.Tag, ev.Reason = TagPoolerError, r
-		return
-	}
-	if r, ok := cut("stats: "); ok {
-		ev.Tag = TagStats
-		parseStats(r, ev)
-		return
-	}
-	if r, ok := cut("login attempt: "); ok {
-		ev.Tag, ev.Reason = TagLoginAttempt, r
-		return
-	}
-	for _, t := range []struct {
-		prefix string
-		tag    Tag
-	}{
-		{"server login failed: ", TagServerLoginFailed},
-		{"login failed: ", TagLoginFailed},
-		{"new connection to server", TagServerConnect},
-		{"process up: ", TagStart},
-		{"got SIGINT", TagShutdown},
-		{"got SIGTERM", TagShutdown},
-	} {
-		if r, ok := cut(t.prefix); ok {
-			ev.Tag, ev.Reason = t.tag, r
-			return
-		}
-	}
+}
+
+// pgbouncerTags are the prefixes tagPgBouncer knows, in the order it tries
+// them.
+var pgbouncerTags = []struct {
+	prefix string
+	tag    Tag
+}{
+	{"closing because: ", TagClosing},
+	{"pooler error: ", TagPoolerError},
+	{"stats: ", TagStats},
+	{"login attempt: ", TagLoginAttempt},
+	{"server login failed: ", TagServerLoginFailed},
+	{"login failed: ", TagLoginFailed},
+	{"new connection to server", TagServerConnect},
+	{"process up: ", TagStart},
+	{"got SIGINT", TagShutdown},
+	{"got SIGTERM", TagShutdown},
 }
 
 // parseStats keeps the numbers of a "stats:" line ("… xact 12 us, query 4 us,

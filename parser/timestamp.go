@@ -151,7 +151,11 @@ func zoneSuffix(s string, i int, st *stamp, wantWord bool) int {
 		j++
 	}
 	word := s[i+1 : j]
-	_, known := zoneAbbrev[word]
+	// UTC and GMT, what servers write most, are known without a lookup.
+	known := word == "UTC" || word == "GMT"
+	if !known {
+		_, known = zoneAbbrev[word]
+	}
 	// A colon may end a zone too: AWS RDS's log_line_prefix is
 	// '%t:%r:%u@%d:[%p]:' ("… 08:03:08 UTC::@:[16814]:LOG:"). Not a level
 	// there ("… 08:03:08 ERROR: …"), which no zone is named.

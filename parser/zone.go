@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -60,6 +61,7 @@ type Clock struct {
 	lineStamp time.Time
 	offsets   *[offsetSlots]int32
 	offAway   int
+	lastZoned lastZoned
 
 	mu     sync.Mutex
 	warned map[string]bool
@@ -193,6 +195,34 @@ func (c *Clock) fixedZone(name string, off int) *time.Location {
 // that abbreviation at that date (this settles CST, IST and the like), then
 // the table of unambiguous ones.
 func (c *Clock) zoneFor(st stamp, line int) *time.Location {
+	// A log writes many lines a second: the answer for the second before,
+	// in the same abbreviation, is this one's.
+	at := zonedSecond{st.year, st.month, st.day, st.hour, st.minute, st.second}
+	if c.lastZoned.loc != nil && c.lastZoned.at == at && c.lastZoned.zone == st.zone {
+		if c.lastZoned.placed {
+			c.LocPlaced++
+		}
+		return c.lastZoned.loc
+	}
+	placedBefore := c.LocPlaced
+	loc := c.placeZone(st, line)
+	c.lastZoned = lastZoned{at: at, zone: strings.Clone(st.zone), loc: loc, placed: c.LocPlaced != placedBefore}
+	return loc
+}
+
+// zonedSecond is the wall-clock second a zoned time was written at.
+type zonedSecond struct{ year, month, day, hour, minute, second int }
+
+// lastZoned is zoneFor's last answer.
+type lastZoned struct {
+	at     zonedSecond
+	zone   string
+	loc    *time.Location
+	placed bool // it counted in LocPlaced
+}
+
+// placeZone is zoneFor's answer worked out.
+func (c *Clock) placeZone(st stamp, line int) *time.Location {
 	probe := time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, 0, c.Loc)
 	name, own := probe.Zone()
 	table, known := zoneAbbrev[st.zone]
