@@ -185,7 +185,7 @@ func parseKV(msg string, ev *Event) {
 			continue
 		}
 		ev.setField(key, val)
-		known := kvKeyTable[strings.ToLower(key)]
+		known := lookupKVKey(key)
 		if ev.Duration == 0 && known.duration {
 			ev.Duration, _ = durationIn(known.unit, val)
 		}
@@ -265,10 +265,68 @@ var kvKeyTable = func() map[string]kvKey {
 	return t
 }()
 
+// lookupKVKey is kvKeyTable's entry for a key, in any case. A lower-case
+// key, as most are, is found by its slot (kvSlots) with one comparison: a
+// hand-written log names five keys on every line, and hashing each for the
+// map was a fifth of reading auth_debug.log.
+func lookupKVKey(key string) kvKey {
+	if key != "" && !hasUpperASCII(key) {
+		switch slot := &kvSlots[kvSlotOf(key)]; {
+		case !slot.used:
+			return kvKey{}
+		case !slot.shared && slot.key == key:
+			return slot.known
+		case !slot.shared:
+			return kvKey{} // the one key of its slot is another
+		}
+	}
+	return kvKeyTable[strings.ToLower(key)]
+}
+
+// kvSlots holds each key of kvKeyTable in its slot; a slot two keys fall
+// in is shared, and its keys are looked up in the map.
+var kvSlots = func() (slots [kvSlotCount]kvSlot) {
+	for key, known := range kvKeyTable {
+		slot := &slots[kvSlotOf(key)]
+		if slot.used {
+			slot.shared = true
+			continue
+		}
+		*slot = kvSlot{key: key, known: known, used: true}
+	}
+	return slots
+}()
+
+type kvSlot struct {
+	key          string
+	known        kvKey
+	used, shared bool
+}
+
+// kvSlotOf is FNV-1a of the key, cut to a slot.
+func kvSlotOf(key string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	return int(h % kvSlotCount)
+}
+
+const kvSlotCount = 256
+
+func hasUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isUpper(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // durationOf reads a stated duration, by its key's unit or its own suffix
 // (ms, s, us, µs, m).
 func durationOf(key, val string) (time.Duration, bool) {
-	known := kvKeyTable[strings.ToLower(key)]
+	known := lookupKVKey(key)
 	if !known.duration {
 		return 0, false
 	}

@@ -226,6 +226,30 @@ func TestParseKV(t *testing.T) {
 
 // TestParseKVDuration: a stated duration is read by its key's unit or its
 // own suffix, the first one stated wins, and what is no duration is not.
+// TestKVKeyLookup holds the slot lookup to the map it stands for: every
+// known key in three cases, and keys the map does not know, some of them
+// falling in a known key's slot.
+func TestKVKeyLookup(t *testing.T) {
+	var keys []string
+	for key := range kvKeyTable {
+		keys = append(keys, key, strings.ToUpper(key), strings.ToUpper(key[:1])+key[1:], key+"s", key[:len(key)-1])
+	}
+	keys = append(keys, "user", "x", "a-b.c", "dur_MS", "levelname")
+	for _, key := range keys {
+		if key == "" {
+			continue
+		}
+		assert.Equal(t, kvKeyTable[strings.ToLower(key)], lookupKVKey(key), key)
+	}
+	shared := 0
+	for key := range kvKeyTable {
+		if kvSlots[kvSlotOf(key)].shared {
+			shared++
+		}
+	}
+	assert.Less(t, shared, len(kvKeyTable)/4, "most keys have a slot of their own")
+}
+
 func TestParseKVDuration(t *testing.T) {
 	tests := []struct {
 		msg  string

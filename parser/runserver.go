@@ -145,9 +145,23 @@ var runserverBanners = []string{
 	"You're accessing the development server over HTTPS",
 }
 
+// runserverBannerFirst marks the bytes a banner starts with.
+var runserverBannerFirst = func() (first [256]bool) {
+	for _, b := range runserverBanners {
+		first[b[0]] = true
+	}
+	return first
+}()
+
 func isRunserverBanner(line string) bool {
 	if line == "" || !isUpper(line[0]) {
 		return false // every banner starts with a capital
+	}
+	// Asked of every line of a traceback that opens with a capital
+	// ("Traceback", "Internal Server Error", "AttributeError: …"): most
+	// such letters open no banner.
+	if !runserverBannerFirst[line[0]] {
+		return strings.HasSuffix(line, " changed, reloading.")
 	}
 	for _, b := range runserverBanners {
 		if strings.HasPrefix(line, b) {
