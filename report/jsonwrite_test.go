@@ -122,3 +122,40 @@ func TestAppendJSONStringEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// TestStampAsFormat holds the hand-written stamp to time.Format's layouts:
+// zones east and west, half hours, UTC, odd-second offsets of old zones,
+// years of fewer and more than four digits, each precision.
+func TestStampAsFormat(t *testing.T) {
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	require.NoError(t, err)
+	newYork, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	zones := []*time.Location{time.UTC, kolkata, newYork, time.FixedZone("WIB", 7*3600), time.FixedZone("LMT", -(4*3600 + 56*60 + 2)), time.FixedZone("X", -30)}
+	times := []time.Time{
+		time.Date(2026, 11, 27, 0, 15, 5, 496_123_789, time.UTC),
+		time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 1_000, time.UTC),
+		time.Date(12345, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(999, 6, 1, 12, 0, 0, 5_000_000, time.UTC),
+	}
+	layouts := map[time.Duration]string{
+		time.Second:      "2006-01-02T15:04:05Z07:00",
+		time.Millisecond: "2006-01-02T15:04:05.000Z07:00",
+		time.Microsecond: "2006-01-02T15:04:05.000000Z07:00",
+		time.Nanosecond:  time.RFC3339Nano,
+	}
+	for _, base := range times {
+		for _, loc := range zones {
+			at := base.In(loc)
+			for prec, layout := range layouts {
+				assert.Equal(t, at.Format(layout), stamp(at, prec), "%v at %s", at, prec)
+			}
+			want := at.Format("2006-01-02T15:04:05Z07:00")
+			if at.Nanosecond() != 0 {
+				want = at.Format(time.RFC3339Nano)
+			}
+			assert.Equal(t, want, stamp(at, 0), "%v, precision unknown", at)
+		}
+	}
+}

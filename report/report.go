@@ -247,13 +247,77 @@ func rangeText(c *correlate.Config) string {
 }
 
 func stamp(t time.Time, prec time.Duration) string {
+	var buf [40]byte
 	switch {
 	case prec >= time.Second || prec == 0 && t.Nanosecond() == 0:
-		return t.Format("2006-01-02T15:04:05Z07:00")
+		return string(appendStamp(buf[:0], t, 0))
 	case prec >= time.Millisecond:
-		return t.Format("2006-01-02T15:04:05.000Z07:00")
+		return string(appendStamp(buf[:0], t, 3))
 	case prec >= time.Microsecond:
-		return t.Format("2006-01-02T15:04:05.000000Z07:00")
+		return string(appendStamp(buf[:0], t, 6))
 	}
 	return t.Format(time.RFC3339Nano)
+}
+
+// appendStamp appends t as t.Format("2006-01-02T15:04:05Z07:00") does,
+// with digits of the second's fraction (the layout's ".000" or ".000000")
+// when digits is 3 or 6. Every link of every chain has a time, and the
+// layout read afresh for each was a tenth of writing a chain's JSON; a
+// year past four digits, or an offset of odd seconds, goes to Format.
+func appendStamp(b []byte, t time.Time, digits int) []byte {
+	year, month, day := t.Date()
+	_, offset := t.Zone()
+	if year < 0 || year > 9999 || offset%60 != 0 {
+		layout := "2006-01-02T15:04:05Z07:00"
+		switch digits {
+		case 3:
+			layout = "2006-01-02T15:04:05.000Z07:00"
+		case 6:
+			layout = "2006-01-02T15:04:05.000000Z07:00"
+		}
+		return t.AppendFormat(b, layout)
+	}
+	hour, minute, second := t.Clock()
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, second, 2)
+	switch digits {
+	case 3:
+		b = append(b, '.')
+		b = appendDigits(b, t.Nanosecond()/1e6, 3)
+	case 6:
+		b = append(b, '.')
+		b = appendDigits(b, t.Nanosecond()/1e3, 6)
+	}
+	if offset == 0 {
+		return append(b, 'Z')
+	}
+	sign := byte('+')
+	if offset < 0 {
+		sign, offset = '-', -offset
+	}
+	b = append(b, sign)
+	b = appendDigits(b, offset/3600, 2)
+	b = append(b, ':')
+	return appendDigits(b, offset/60%60, 2)
+}
+
+// appendDigits appends n, not negative, in width digits, zeros in front.
+func appendDigits(b []byte, n, width int) []byte {
+	for i := width - 1; i >= 0; i-- {
+		b = append(b, 0)
+	}
+	for i := len(b) - 1; i >= len(b)-width; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return b
 }
