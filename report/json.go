@@ -23,7 +23,8 @@ type JSON struct {
 	w       *bufio.Writer
 	started bool
 	batch   bool
-	buf     []byte // a chain's bytes, reused
+	buf     []byte    // a chain's bytes, reused
+	chain   JSONChain // a chain's JSON form, its evidence's array reused
 }
 
 // NewJSON returns a JSON renderer.
@@ -154,12 +155,26 @@ func jsonExc(e *parser.Exception) *JSONException {
 
 // ChainJSON converts a chain to its JSON form.
 func ChainJSON(c *correlate.Chain) JSONChain {
+	var jc JSONChain
+	fillChainJSON(&jc, c)
+	return jc
+}
+
+// fillChainJSON makes jc c's JSON form, its evidence in jc.Evidence's
+// array: the JSON renderer reuses one for every chain, where a new one
+// each was the largest allocation writing chains made.
+func fillChainJSON(jc *JSONChain, c *correlate.Chain) {
 	a := &c.Anchor
-	jc := JSONChain{
+	evidence := jc.Evidence[:0]
+	if evidence == nil {
+		// Empty, never nil: no evidence is written [], not null.
+		evidence = make([]JSONLink, 0, len(c.Evidence))
+	}
+	*jc = JSONChain{
 		Anchor: JSONAnchor{Time: stamp(c.Time, a.Precision), TimeInferred: a.TimeInferred(), TimeStamped: a.Stamped, DurationMS: a.Duration.Milliseconds(),
 			Proxy: a.Proxy, File: a.Source, Generation: a.Gen, Line: a.Line, Method: c.Method, Path: c.Path, Status: c.Status, Killed: a.Killed(), Text: a.Text, Fields: JSONFields(a.Fields)},
 		Cause: c.Cause, Hypothesis: c.Hypothesis, Notes: c.Notes, Basis: string(c.Basis), Exception: jsonExc(c.Exc), RootCause: jsonExc(c.Root),
-		Evidence: make([]JSONLink, 0, len(c.Evidence)),
+		Evidence: evidence,
 	}
 	if sp := c.Split; sp != nil {
 		jc.Anchor.DurationMS, jc.Anchor.Began = c.Duration.Milliseconds(), stamp(c.Began.In(c.Time.Location()), time.Millisecond)
@@ -182,7 +197,6 @@ func ChainJSON(c *correlate.Chain) JSONChain {
 		}
 		jc.Evidence = append(jc.Evidence, jl)
 	}
-	return jc
 }
 
 // Chain implements Renderer.
@@ -194,8 +208,8 @@ func (j *JSON) Chain(c *correlate.Chain) error {
 		j.w.WriteString(",")
 	}
 	// Log lines are full of <, > and &: they are kept as written.
-	jc := ChainJSON(c)
-	j.buf = append(jc.appendJSON(j.buf[:0]), '\n')
+	fillChainJSON(&j.chain, c)
+	j.buf = append(j.chain.appendJSON(j.buf[:0]), '\n')
 	if _, err := j.w.Write(j.buf); err != nil {
 		return err
 	}
