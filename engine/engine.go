@@ -47,6 +47,8 @@ type Engine struct {
 	// goroutine; rendered is closed once it has written them all.
 	queue    chan correlate.Chain
 	rendered chan struct{}
+	// rendering is the chain being written when no goroutine writes them.
+	rendering correlate.Chain
 	// tallies, when set (Survey), count each stream's events as the zone
 	// survey does, for SurveyedClocks.
 	tallies map[*source.Stream]*tally
@@ -87,7 +89,10 @@ func (e *Engine) chain(ch correlate.Chain) {
 		e.queue <- ch
 		return
 	}
-	e.render(&ch)
+	// Rendered from a field: a chain handed to the renderer's interface
+	// from here would be moved to the heap, every chain.
+	e.rendering = ch
+	e.render(&e.rendering)
 }
 
 func (e *Engine) render(ch *correlate.Chain) {
@@ -109,7 +114,10 @@ func (e *Engine) RenderAhead() {
 	e.queue, e.rendered = make(chan correlate.Chain, 256), make(chan struct{})
 	go func() {
 		defer close(e.rendered)
-		for ch := range e.queue {
+		// One variable for every chain: each taken into its own was moved
+		// to the heap (a renderer keeps a copy of what it keeps).
+		var ch correlate.Chain
+		for ch = range e.queue {
 			e.render(&ch)
 		}
 	}()
