@@ -58,10 +58,11 @@ type Clock struct {
 	// lineStamp is the zoned time a collector recorded for the line being
 	// read (set by Demux while it feeds the line): each naive time read
 	// then is tallied by how far its wall clock is from it.
-	lineStamp time.Time
-	offsets   *[offsetSlots]int32
-	offAway   int
-	lastZoned lastZoned
+	lineStamp  time.Time
+	offsets    *[offsetSlots]int32
+	offAway    int
+	lastZoned  lastZoned
+	lastSecond lastSecond
 
 	mu     sync.Mutex
 	warned map[string]bool
@@ -102,7 +103,26 @@ func (c *Clock) instant(st stamp, line int) time.Time {
 			c.tallyOffset(st)
 		}
 	}
-	return time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, st.nsec, loc)
+	// A log writes many lines a second: the second's instant is worked
+	// out once (time.Date looks up the zone's offset each time) and each
+	// line's fraction added to it. A fraction of a second or more is
+	// normalised by time.Date into the wall clock, where it can cross a
+	// zone's change: time.Date places it.
+	if st.nsec < 0 || st.nsec >= int(time.Second) {
+		return time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, st.nsec, loc)
+	}
+	at := zonedSecond{st.year, st.month, st.day, st.hour, st.minute, st.second}
+	if c.lastSecond.loc != loc || c.lastSecond.at != at {
+		c.lastSecond = lastSecond{at: at, loc: loc, start: time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, 0, loc)}
+	}
+	return c.lastSecond.start.Add(time.Duration(st.nsec))
+}
+
+// lastSecond is the instant a second last read started at, in loc.
+type lastSecond struct {
+	at    zonedSecond
+	loc   *time.Location
+	start time.Time
 }
 
 // yearOf is the year Ref supplies a stamp written without one. A file of
@@ -210,7 +230,7 @@ func (c *Clock) zoneFor(st stamp, line int) *time.Location {
 	return loc
 }
 
-// zonedSecond is the wall-clock second a zoned time was written at.
+// zonedSecond is the wall-clock second a time was written at.
 type zonedSecond struct{ year, month, day, hour, minute, second int }
 
 // lastZoned is zoneFor's last answer.

@@ -189,3 +189,26 @@ func TestClockCountsWhatAZoneMoves(t *testing.T) {
 		assert.Equal(t, int64(1764152109), ev.Time.Unix())
 	})
 }
+
+// TestInstantsOfASecond holds the clock's instant, its second worked out
+// once, to time.Date's for each line: fractions of one second and the
+// next, across a DST change, in a zone and a fixed offset.
+func TestInstantsOfASecond(t *testing.T) {
+	newYork, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	c := NewClock("x.log", newYork, nil)
+	var stamps []stamp
+	for _, at := range [][6]int{{2026, 3, 8, 1, 59, 59}, {2026, 3, 8, 3, 0, 0}, {2026, 11, 1, 1, 30, 0}, {2026, 11, 27, 0, 15, 5}} {
+		for _, nsec := range []int{0, 496_000_000, 999_999_999, 1_500_000_000} {
+			stamps = append(stamps, stamp{year: at[0], month: at[1], day: at[2], hour: at[3], minute: at[4], second: at[5], nsec: nsec})
+		}
+	}
+	for _, st := range stamps {
+		want := time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, st.nsec, newYork)
+		assert.Equal(t, want, c.instant(st, 1), "%+v", st)
+		st.hasOffset, st.zone, st.offset = true, "+0700", 7*3600
+		want = time.Date(st.year, time.Month(st.month), st.day, st.hour, st.minute, st.second, st.nsec, time.FixedZone("+0700", 7*3600))
+		got := c.instant(st, 1)
+		assert.True(t, want.Equal(got) && got.Location().String() == "+0700", "%+v: %v", st, got)
+	}
+}
