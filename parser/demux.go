@@ -23,8 +23,11 @@ type Demux struct {
 	newClock func(name string) *Clock
 	emit     Emit
 
-	parts    []*Part
-	open     *Part // the part that took the last record start
+	parts []*Part
+	open  *Part // the part that took the last record start
+	// skimmer is the one part's parser when it can skim (Skims): asked
+	// after every line read.
+	skimmer  Skimmer
 	unparsed int
 	// firstForeign is the first line no program took, while none had a
 	// format: a stream with none is named with it (LeftOutOf).
@@ -164,6 +167,10 @@ func (d *Demux) add(spec Spec) *Part {
 		tt.TimeSeen(d.timed, d.timedLine)
 	}
 	d.parts = append(d.parts, p)
+	d.skimmer = nil
+	if len(d.parts) == 1 {
+		d.skimmer, _ = p.Parser.(Skimmer)
+	}
 	if d.OnPart != nil {
 		d.OnPart(p)
 	}

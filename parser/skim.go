@@ -72,17 +72,11 @@ func (p *Runserver) Skim(last int) { p.rec.EndLine = last }
 
 // Skims reports whether the stream is one program's whose parser skims:
 // Demux hands indented lines of such a stream straight on.
-func (d *Demux) Skims() bool {
-	if len(d.parts) != 1 {
-		return false
-	}
-	s, ok := d.parts[0].Parser.(Skimmer)
-	return ok && s.Skims()
-}
+func (d *Demux) Skims() bool { return d.skimmer != nil && d.skimmer.Skims() }
 
 // Skim stands for feeding the skimmable lines up to last; only after
 // Skims reported true.
-func (d *Demux) Skim(last int) { d.parts[0].Parser.(Skimmer).Skim(last) }
+func (d *Demux) Skim(last int) { d.skimmer.Skim(last) }
 
 // indentable reports whether a line that starts with a space or a tab could
 // match the format: unless its first piece is a literal that starts
