@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // parseRequestLine reads `"METHOD /path HTTP/1.1" STATUS SIZE` at the start of
@@ -266,11 +267,11 @@ var kvKeyTable = func() map[string]kvKey {
 }()
 
 // lookupKVKey is kvKeyTable's entry for a key, in any case. A lower-case
-// key, as most are, is found by its slot (kvSlots) with one comparison: a
+// ASCII key, as most are, is found by its slot (kvSlots) with one comparison: a
 // hand-written log names five keys on every line, and hashing each for the
 // map was a fifth of reading auth_debug.log.
 func lookupKVKey(key string) kvKey {
-	if key != "" && !hasUpperASCII(key) {
+	if key != "" && isLowerASCII(key) {
 		switch slot := &kvSlots[kvSlotOf(key)]; {
 		case !slot.used:
 			return kvKey{}
@@ -314,13 +315,16 @@ func kvSlotOf(key string) int {
 
 const kvSlotCount = 256
 
-func hasUpperASCII(s string) bool {
+// isLowerASCII reports whether strings.ToLower would leave s as it is for
+// want of anything to lower: no ASCII capital, and no byte of a non-ASCII
+// character (the Kelvin sign and İ lower to ASCII letters).
+func isLowerASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if isUpper(s[i]) {
-			return true
+		if isUpper(s[i]) || s[i] >= utf8.RuneSelf {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // durationOf reads a stated duration, by its key's unit or its own suffix

@@ -234,7 +234,9 @@ func TestKVKeyLookup(t *testing.T) {
 	for key := range kvKeyTable {
 		keys = append(keys, key, strings.ToUpper(key), strings.ToUpper(key[:1])+key[1:], key+"s", key[:len(key)-1])
 	}
-	keys = append(keys, "user", "x", "a-b.c", "dur_MS", "levelname")
+	// strings.ToLower makes ASCII of two non-ASCII capitals: the Kelvin
+	// sign and İ (a JSON record's keys are any string).
+	keys = append(keys, "user", "x", "a-b.c", "dur_MS", "levelname", "too\u212a_ms", "too\u212a", "durat\u0130on", "t\u0130me_ms", "runt\u0130me")
 	for _, key := range keys {
 		if key == "" {
 			continue

@@ -218,7 +218,7 @@ func (c *Clock) zoneFor(st stamp, line int) *time.Location {
 	// A log writes many lines a second: the answer for the second before,
 	// in the same abbreviation, is this one's.
 	at := zonedSecond{st.year, st.month, st.day, st.hour, st.minute, st.second}
-	if c.lastZoned.loc != nil && c.lastZoned.at == at && c.lastZoned.zone == st.zone {
+	if c.lastZoned.loc != nil && c.lastZoned.at == at && c.lastZoned.zone == st.zone && c.lastZoned.in == c.Loc {
 		if c.lastZoned.placed {
 			c.LocPlaced++
 		}
@@ -226,7 +226,7 @@ func (c *Clock) zoneFor(st stamp, line int) *time.Location {
 	}
 	placedBefore := c.LocPlaced
 	loc := c.placeZone(st, line)
-	c.lastZoned = lastZoned{at: at, zone: strings.Clone(st.zone), loc: loc, placed: c.LocPlaced != placedBefore}
+	c.lastZoned = lastZoned{at: at, zone: strings.Clone(st.zone), in: c.Loc, loc: loc, placed: c.LocPlaced != placedBefore}
 	return loc
 }
 
@@ -237,6 +237,7 @@ type zonedSecond struct{ year, month, day, hour, minute, second int }
 type lastZoned struct {
 	at     zonedSecond
 	zone   string
+	in     *time.Location // the source's zone it was placed against
 	loc    *time.Location
 	placed bool // it counted in LocPlaced
 }
