@@ -50,6 +50,9 @@ type Merge struct {
 	wg    sync.WaitGroup
 	// key is where the event last handed out was placed.
 	key time.Time
+	// spent is the batch the event last handed out was read from, once
+	// its source has moved on: given back at the next call.
+	spent *batch
 }
 
 // Events pass between a source's goroutine and the merge in batches, so
@@ -106,24 +109,34 @@ func (m *Merge) Next() (*parser.Event, error) {
 				m.up(len(m.ready) - 1)
 			}
 		}
-	} else if len(m.ready) > 0 {
-		// The source of the event handed out last moves on only now, so
-		// that its batch is not given back while that event is in use.
-		if !m.refill(m.ready[0]) {
-			last := len(m.ready) - 1
-			m.ready[0] = m.ready[last]
-			m.ready = m.ready[:last]
-		}
-		m.down(0)
 	}
+	m.giveBack()
 	if len(m.ready) == 0 {
 		return nil, io.EOF
 	}
-	f := m.srcs[m.ready[0]]
+	i := m.ready[0]
+	f := m.srcs[i]
 	head := &f.cur.evs[f.pos]
 	f.pos++
 	m.key = head.at.key
+	if !m.refill(i) {
+		last := len(m.ready) - 1
+		m.ready[0] = m.ready[last]
+		m.ready = m.ready[:last]
+	}
+	m.down(0)
 	return &head.ev, nil
+}
+
+// giveBack returns to its source the batch the event handed out last was
+// in, once that event is done with, cleared as a whole so that a batch
+// waiting to be filled again holds no input.
+func (m *Merge) giveBack() {
+	if m.spent != nil {
+		clear(m.spent.evs)
+		m.spent.owner.free <- m.spent
+		m.spent = nil
+	}
 }
 
 // Close stops the sources' goroutines of a merge left before its end.
@@ -146,16 +159,20 @@ func (m *Merge) Disorder(i int) Disorder { return m.srcs[i].disorder }
 
 // refill makes sure source i's next event, if any, is at hand, running the
 // notices and the read error that came before it; it says whether there is
-// one.
+// one. The batch it leaves holds the event Next is handing out: it is
+// given back at the next call (giveBack), so that the next batch, and what
+// came before it, is taken as soon as the last one is read.
 func (m *Merge) refill(i int) bool {
 	f := m.srcs[i]
 	for f.cur == nil || f.pos == len(f.cur.evs) {
 		if f.cur != nil {
 			last := f.cur.last
-			// Cleared as a whole, so that a batch waiting to be filled
-			// again holds no input.
-			clear(f.cur.evs)
-			f.free <- f.cur
+			if m.spent == nil && f.pos > 0 {
+				m.spent = f.cur
+			} else {
+				clear(f.cur.evs)
+				f.free <- f.cur
+			}
 			f.cur, f.pos = nil, 0
 			if last {
 				return false
@@ -233,7 +250,8 @@ type feed struct {
 }
 
 type batch struct {
-	evs []seqEvent
+	owner *feed
+	evs   []seqEvent
 	// notices ran on the source's side before evs[0] was read.
 	notices []func()
 	err     error
@@ -254,7 +272,7 @@ func (f *feed) read(stop <-chan struct{}) {
 		default:
 			if made < mergeInFlight+1 {
 				made++
-				b = &batch{evs: make([]seqEvent, 0, f.size)}
+				b = &batch{owner: f, evs: make([]seqEvent, 0, f.size)}
 			} else {
 				select {
 				case b = <-f.free:
