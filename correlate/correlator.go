@@ -249,7 +249,8 @@ func (c *Correlator) SetRange(since, until time.Time) {
 // counting cause lines need not look for it again.
 func (c *Correlator) Add(ev parser.Event) *Cause { return c.add(&ev) }
 
-// add is Add of an event the correlator copies what it keeps of.
+// add is Add by reference: what the correlator keeps of ev (a request's
+// report, a cause line), it copies.
 func (c *Correlator) add(ev *parser.Event) *Cause {
 	if c.cfg.Slow > 0 && ev.Duration > 0 && ev.IsResponse() && c.cfg.onPath(ev.Path) {
 		c.addSpan(ev)
@@ -289,7 +290,8 @@ func (c *Correlator) add(ev *parser.Event) *Cause {
 // An event placed later than its time (it came late in its file: holder)
 // makes the correlator wait that much longer before it closes windows
 // (up to MaxWait), so that events that late are still in time for the
-// chains they belong to.
+// chains they belong to. ev is not kept: it can be a merge's, valid until
+// its next event.
 func (c *Correlator) AddAt(ev *parser.Event, key time.Time) *Cause {
 	c.Settle(key)
 	if late := key.Sub(ev.Time); late > c.sum.Wait {

@@ -195,8 +195,8 @@ func (m *Merge) refill(i int) bool {
 }
 
 // The candidates' heap, of source indices ordered by each source's next
-// event, kept by hand: container/heap's interface calls were a tenth of
-// the merge goroutine's time per event.
+// event, kept by hand: container/heap's calls through its interface were
+// about a twentieth of the merge goroutine's time.
 
 // less orders ready[a] before ready[b] by their next events' placing.
 func (m *Merge) less(a, b int) bool {
@@ -250,7 +250,7 @@ type feed struct {
 }
 
 type batch struct {
-	owner *feed
+	owner *feed // the source it goes back to
 	evs   []seqEvent
 	// notices ran on the source's side before evs[0] was read.
 	notices []func()

@@ -253,7 +253,8 @@ func (s *Stream) lineError(err error) error {
 }
 
 // Next returns the next event of the source, io.EOF at its end, or the
-// read error (naming the file and line) after every event before it.
+// read error (naming the file and line) after every event before it. The
+// event is a piece of the stream's queue, valid until the next call.
 func (s *Stream) Next() (*parser.Event, error) {
 	for s.head == len(s.queue) {
 		// Cleared as a whole once taken, so that the queue holds no input.
