@@ -388,28 +388,60 @@ func (c *Correlator) triedBefore(ev *parser.Event) *group {
 		return nil
 	}
 	for _, g := range c.open {
-		if g.path != ev.Path || g.status != ev.Status {
+		if g.path != ev.Path {
 			continue
 		}
 		answer, tries, failures := c.triesOf(g, ev)
-		if answer != nil && tries > failures && failures > 0 && !ev.Time.After(answer.Time.Add(max(answer.Precision, time.Second))) {
+		if answer != nil && (g.status == ev.Status || triedFor(answer, ev.Status)) && tries > failures && failures > 0 &&
+			!ev.Time.After(answer.Time.Add(max(answer.Precision, time.Second))) {
 			return g
 		}
 	}
 	return nil
 }
 
-// retriesOf moves into g, whose proxy's access line ev has just joined it,
-// the requests made of one failure each that are its other tries.
+// triedFor reports whether a proxy's access line lists status among its
+// upstream tries' ("502, 504": the first refused, the next timed out), so
+// that a failure of that status is one of its tries though the request's
+// own status is the last try's.
+func triedFor(access *parser.Event, status int) bool {
+	list := access.Field("upstream_status")
+	want := strconv.Itoa(status)
+	for list != "" {
+		item, rest, _ := strings.Cut(list, ", ")
+		if strings.TrimSpace(item) == want {
+			return true
+		}
+		list = rest
+	}
+	return false
+}
+
+// retriesOf moves into g, which ev has just joined, the requests made of
+// one failure each that are other tries of g's request: once g holds its
+// proxy's access line and it lists several tries, and whichever of the
+// two came last (a failure on the connection may come after the access
+// line, and only then show whose tries the earlier ones were).
 func (c *Correlator) retriesOf(g *group, ev *parser.Event) {
-	if g.past || !ev.Proxy || ev.Kind != parser.KindAccess || upstreamTries(ev) < 2 {
+	if g.past || !ev.Proxy {
 		return
 	}
+	var answer *parser.Event
+	for i := range g.reports {
+		if r := &g.reports[i]; r.Proxy && r.Kind == parser.KindAccess {
+			answer = r
+		}
+	}
+	if answer == nil || upstreamTries(answer) < 2 {
+		return
+	}
+	// A copy: joining tries grows g's reports, and may move them.
+	answered := *answer
+	until := answered.Time.Add(max(answered.Precision, time.Second))
 	keep := c.open[:0]
 	for _, h := range c.open {
-		if h != g && len(h.reports) == 1 && h.path == g.path && h.status == g.status && isProxyFailure(&h.reports[0]) {
-			if _, tries, failures := c.triesOf(g, &h.reports[0]); tries > failures && failures > 0 &&
-				!h.reports[0].Time.After(ev.Time.Add(max(ev.Precision, time.Second))) {
+		if h != g && len(h.reports) == 1 && h.path == g.path && (h.status == g.status || triedFor(&answered, h.status)) && isProxyFailure(&h.reports[0]) {
+			if _, tries, failures := c.triesOf(g, &h.reports[0]); tries > failures && failures > 0 && !h.reports[0].Time.After(until) {
 				g.add(&h.reports[0])
 				continue
 			}

@@ -685,12 +685,28 @@ func TestNextUpstreamTriesAreOneRequest(t *testing.T) {
 			Kind: parser.KindRequestLog, Method: "GET", Path: "/audit/", Status: 502, Tag: parser.TagUpstreamRefused, Text: text,
 			Fields: parser.Fields{{Key: "client", Value: "10.0.0.9"}, {Key: "connection", Value: fmt.Sprint(conn)}}}
 	}
+	// timedOut is a try that timed out, nginx's 504.
+	timedOut := func(sec float64, worker string, conn int) parser.Event {
+		ev := failed(sec, worker, conn)
+		ev.Text = strings.Replace(ev.Text, "connect() failed (111: Connection refused) while connecting to upstream", "upstream timed out (110: Operation timed out) while reading response header from upstream", 1)
+		ev.Status, ev.Tag = 504, parser.TagUpstreamTimeout
+		return ev
+	}
 	answered := func(sec float64, tries int) parser.Event {
 		line++
 		addrs := strings.TrimSuffix(strings.Repeat("10.0.0.5:8000, ", tries), ", ")
 		return parser.Event{Source: "nginx_access.log", Line: line, EndLine: line, Time: at(sec), Precision: time.Second, Proxy: true,
 			Kind: parser.KindAccess, Method: "GET", Path: "/audit/", Status: 502, Text: `10.0.0.9 - - "GET /audit/ HTTP/1.1" 502 157`,
 			Fields: parser.Fields{{Key: "upstream_addr", Value: addrs}}}
+	}
+	// answeredWith is an access line of the last try's status that lists
+	// each try's (ingress-nginx's $upstream_status).
+	answeredWith := func(sec float64, status int, statuses string) parser.Event {
+		ev := answered(sec, strings.Count(statuses, ",")+1)
+		ev.Status = status
+		ev.Text = strings.Replace(ev.Text, "502 157", fmt.Sprint(status, " 157"), 1)
+		ev.Fields = append(ev.Fields, parser.Field{Key: "upstream_status", Value: statuses})
+		return ev
 	}
 	cfg := DefaultConfig()
 	cfg.Paths, cfg.Statuses = []string{"/audit/"}, []StatusRange{{500, 599}}
@@ -707,6 +723,10 @@ func TestNextUpstreamTriesAreOneRequest(t *testing.T) {
 		{"the next request on the connection", []parser.Event{failed(10, "31#31", 569), answered(10, 1), failed(10.5, "31#31", 569), answered(10.5, 1)}, []int{1, 1}},
 		{"another worker's connection of that number", []parser.Event{failed(10, "31#31", 569), failed(10, "32#32", 569), answered(10, 2), answered(10, 2)}, []int{1, 1}},
 		{"another connection", []parser.Event{failed(10, "31#31", 569), failed(10, "31#31", 570), answered(10, 2), answered(10, 2)}, []int{1, 1}},
+		{"refused, then timed out", []parser.Event{failed(10, "31#31", 569), timedOut(15, "31#31", 569), answeredWith(15, 504, "502, 504")}, []int{2}},
+		{"refused, then timed out, the answer read first", []parser.Event{failed(10, "31#31", 569), answeredWith(15, 504, "502, 504"), timedOut(15, "31#31", 569)}, []int{2}},
+		{"timed out, then refused", []parser.Event{timedOut(10, "31#31", 569), failed(10, "31#31", 569), answeredWith(10, 502, "504, 502")}, []int{2}},
+		{"a refusal its answer does not list", []parser.Event{failed(10, "31#31", 569), timedOut(15, "31#31", 569), answeredWith(15, 504, "504, 504")}, []int{1, 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			chains, sum := correlateAll(cfg, tc.evs...)

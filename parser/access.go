@@ -162,21 +162,17 @@ func parseAccessTail(tail string, ev *Event) {
 					rest = strings.TrimLeft(rest[end+1:], " ")
 				}
 			}
-			end := 0
-			for end < len(rest) {
-				sp := strings.IndexByte(rest[end:], ' ')
-				if sp < 0 {
-					end = len(rest)
-					break
-				}
-				if sp == 0 || rest[end+sp-1] != ',' {
-					end += sp
-					break
-				}
-				end += sp + 1
-			}
-			if addrs := rest[:end]; addrs != "" && addrs != "-" {
+			addrs, rest := cutList(rest)
+			if addrs != "" && addrs != "-" {
 				ev.setField("upstream_addr", addrs)
+			}
+			// Then each try's response size, time and status: a request
+			// whose tries failed alike or not ("502, 504": refused, then
+			// timed out) is one request of its access line's status.
+			_, rest = cutList(rest)
+			_, rest = cutList(rest)
+			if statuses, _ := cutList(rest); isStatusList(statuses) {
+				ev.setField("upstream_status", statuses)
 			}
 			return
 		}
@@ -221,5 +217,38 @@ func (p *Access) Unparsed() int { return p.unparsed }
 
 // Open implements Parser: every line is an event of its own.
 func (p *Access) Open() (time.Time, bool) { return time.Time{}, false }
+
+// cutList cuts the list s opens with ("a, b, c", its items separated by a
+// comma and a space) from the rest of s, spaces before it passed over.
+func cutList(s string) (list, rest string) {
+	s = strings.TrimLeft(s, " ")
+	end := 0
+	for end < len(s) {
+		sp := strings.IndexByte(s[end:], ' ')
+		if sp < 0 {
+			return s, ""
+		}
+		if sp == 0 || s[end+sp-1] != ',' {
+			end += sp
+			break
+		}
+		end += sp + 1
+	}
+	return s[:end], s[end:]
+}
+
+// isStatusList reports whether a list holds HTTP statuses, or "-" for a
+// try that had none.
+func isStatusList(list string) bool {
+	if list == "" {
+		return false
+	}
+	for _, item := range strings.Split(list, ", ") {
+		if n, ok := atoi(item); item != "-" && (!ok || n < 100 || n > 999) {
+			return false
+		}
+	}
+	return true
+}
 
 func isNumber(s string) bool { _, ok := atoi(s); return ok }

@@ -160,6 +160,36 @@ func TestNextRequestOnAKeptConnection(t *testing.T) {
 	assert.Equal(t, failures, analyzeJSON(t, "--tz", "UTC", "--status", "504", noAccess).Anchors, "no access log")
 }
 
+// TestTriesThatFailedApart: the excerpt with its first try refused
+// (nginx's 502) rather than timed out, and its access line's statuses
+// saying so ("502, 504, 504"): still one request, the 504 nginx answered,
+// with both tries' failures; before, the refusal made a 502 anchor of its
+// own, a failure the client never got.
+func TestTriesThatFailedApart(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/excerpts/nginx-error/ingress-nginx-9443-next-upstream-timeouts.log")
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(raw), "\n")
+	require.GreaterOrEqual(t, len(lines), 3)
+	const timedOut, refused = "upstream timed out (110: Operation timed out) while connecting to upstream", "connect() failed (111: Connection refused) while connecting to upstream"
+	require.Contains(t, lines[0], timedOut)
+	require.Contains(t, lines[2], " 504, 504, 504 ")
+	lines[0] = strings.Replace(lines[0], timedOut, refused, 1)
+	lines[2] = strings.Replace(lines[2], " 504, 504, 504 ", " 502, 504, 504 ", 1)
+	file := filepath.Join(t.TempDir(), "ingress.log")
+	require.NoError(t, os.WriteFile(file, []byte(strings.Join(lines, "")), 0o644))
+
+	doc := analyzeJSON(t, "--path", "/", "--status", "5xx", file)
+	require.Len(t, doc.Chains, 1, "one request")
+	c := doc.Chains[0]
+	assert.Equal(t, 504, c.Anchor.Status)
+	assert.Equal(t, "502, 504, 504", c.Anchor.Fields.Get("upstream_status"), "each try's status, as ingress-nginx wrote them")
+	var lineNums []int
+	for _, l := range c.Evidence {
+		lineNums = append(lineNums, l.Line)
+	}
+	assert.ElementsMatch(t, []int{1, 2}, lineNums, "the refused try and the timed-out one")
+}
+
 // TestNextUpstreamAcrossFiles: the excerpt's error and access lines in
 // files of their own, as nginx writes them: the access line and the last
 // try's failure are of one second, and the access log is read first.
