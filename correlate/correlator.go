@@ -388,16 +388,27 @@ func (c *Correlator) triedBefore(ev *parser.Event) *group {
 		return nil
 	}
 	for _, g := range c.open {
-		if g.path != ev.Path {
+		if g.path != ev.Path || g.status != ev.Status && !c.answerLists(g, ev.Status) {
 			continue
 		}
 		answer, tries, failures := c.triesOf(g, ev)
-		if answer != nil && (g.status == ev.Status || triedFor(answer, ev.Status)) && tries > failures && failures > 0 &&
-			!ev.Time.After(answer.Time.Add(max(answer.Precision, time.Second))) {
+		if answer != nil && tries > failures && failures > 0 && !ev.Time.After(answer.Time.Add(max(answer.Precision, time.Second))) {
 			return g
 		}
 	}
 	return nil
+}
+
+// answerLists reports whether g's proxy access line lists status among its
+// tries' (triedFor): asked before the tries are counted, which reads each
+// report's connection, for every request open on the path.
+func (c *Correlator) answerLists(g *group, status int) bool {
+	for i := range g.reports {
+		if r := &g.reports[i]; r.Proxy && r.Kind == parser.KindAccess && triedFor(r, status) {
+			return true
+		}
+	}
+	return false
 }
 
 // triedFor reports whether a proxy's access line lists status among its
