@@ -388,7 +388,7 @@ func (c *Correlator) triedBefore(ev *parser.Event) *group {
 		return nil
 	}
 	for _, g := range c.open {
-		if g.path != ev.Path || g.status != ev.Status && !c.answerLists(g, ev.Status) {
+		if g.path != ev.Path || g.status != ev.Status && !answerLists(g, ev.Status) {
 			continue
 		}
 		answer, tries, failures := c.triesOf(g, ev)
@@ -400,23 +400,28 @@ func (c *Correlator) triedBefore(ev *parser.Event) *group {
 }
 
 // answerLists reports whether g's proxy access line lists status among its
-// tries' (triedFor): asked before the tries are counted, which reads each
-// report's connection, for every request open on the path.
-func (c *Correlator) answerLists(g *group, status int) bool {
-	for i := range g.reports {
-		if r := &g.reports[i]; r.Proxy && r.Kind == parser.KindAccess && triedFor(r, status) {
-			return true
-		}
-	}
-	return false
+// tries': asked before the tries are counted, which reads each report's
+// connection, for every request open on the path.
+func answerLists(g *group, status int) bool {
+	answer := proxyAnswer(g)
+	return answer != nil && listsStatus(answer.Field("upstream_status"), status)
 }
 
-// triedFor reports whether a proxy's access line lists status among its
-// upstream tries' ("502, 504": the first refused, the next timed out), so
-// that a failure of that status is one of its tries though the request's
-// own status is the last try's.
-func triedFor(access *parser.Event, status int) bool {
-	list := access.Field("upstream_status")
+// proxyAnswer is g's proxy access line, if it has one.
+func proxyAnswer(g *group) *parser.Event {
+	for i := range g.reports {
+		if r := &g.reports[i]; r.Proxy && r.Kind == parser.KindAccess {
+			return r
+		}
+	}
+	return nil
+}
+
+// listsStatus reports whether an access line's list of its upstream tries'
+// statuses ("502, 504": the first refused, the next timed out) holds
+// status, so that a failure of that status is one of its tries though the
+// request's own status is the last try's.
+func listsStatus(list string, status int) bool {
 	want := strconv.Itoa(status)
 	for list != "" {
 		item, rest, _ := strings.Cut(list, ", ")
@@ -437,21 +442,16 @@ func (c *Correlator) retriesOf(g *group, ev *parser.Event) {
 	if g.past || !ev.Proxy {
 		return
 	}
-	var answer *parser.Event
-	for i := range g.reports {
-		if r := &g.reports[i]; r.Proxy && r.Kind == parser.KindAccess {
-			answer = r
-		}
-	}
+	answer := proxyAnswer(g)
 	if answer == nil || upstreamTries(answer) < 2 {
 		return
 	}
-	// A copy: joining tries grows g's reports, and may move them.
-	answered := *answer
-	until := answered.Time.Add(max(answered.Precision, time.Second))
+	// Read before the loop: joining tries grows g's reports, and may move
+	// them.
+	statuses, until := answer.Field("upstream_status"), answer.Time.Add(max(answer.Precision, time.Second))
 	keep := c.open[:0]
 	for _, h := range c.open {
-		if h != g && len(h.reports) == 1 && h.path == g.path && (h.status == g.status || triedFor(&answered, h.status)) && isProxyFailure(&h.reports[0]) {
+		if h != g && len(h.reports) == 1 && h.path == g.path && (h.status == g.status || listsStatus(statuses, h.status)) && isProxyFailure(&h.reports[0]) {
 			if _, tries, failures := c.triesOf(g, &h.reports[0]); tries > failures && failures > 0 && !h.reports[0].Time.After(until) {
 				g.add(&h.reports[0])
 				continue
